@@ -1,0 +1,1 @@
+"""Default TOML configuration shipped with riskwatch (label definition, bands, runs)."""

@@ -1,0 +1,1 @@
+"""Feature builders: documented indicators computed point-in-time from the panel."""

@@ -1,0 +1,1 @@
+"""Model families behind one interface: fit, predict_proba, contributions."""

@@ -1,0 +1,1 @@
+"""Data layer: readers per source family, validation, and the embedded tidy tables."""

@@ -1,0 +1,278 @@
+"""Reader for the MHCLG revenue family: RS outturn, RA budgets and RSX service expenditure.
+
+One code path for every year: each measure is located by its form line (label
+and, where printed, line number) through `revenue_lines`, never by position.
+A file of a known year that lacks a known measure, or prints a known line under
+a label we have not met, fails loudly with the file, sheet and column named.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.data.revenue_lines import Line, carried, lines_for
+from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.workbook import (
+    Column,
+    DataSheet,
+    cell_text,
+    describe_sheet,
+    read_grids,
+    stated_update_date,
+)
+from riskwatch.errors import RiskwatchError
+
+FORM_TITLES = {
+    "RS": re.compile(r"revenue outturn summary|\(rs\)", re.I),
+    "RA": re.compile(r"revenue account budget|\(ra\)", re.I),
+    "RSX": re.compile(r"service expenditure summary|\(rsx\)", re.I),
+}
+# Captions of memo blocks that repeat main-form labels (only consulted where a
+# sheet prints no line numbers).
+MEMO_CAPTION = re.compile(
+    r"iceland|memorandum|capital charges|capital items|equal pay|net current expenditure"
+    r"|housing revenue account|\bhra\b|sub components|exceptional elements|optional detail",
+    re.I,
+)
+MISSING_RETURN_MARKS = {"[x]"}
+NOT_AVAILABLE_MARKS = {"…", "...", "..", "-", "–", "x", "[z]", "[c]", "[u]", "[low]", "n/a"}
+
+
+@dataclass(frozen=True)
+class RevenueRelease:
+    """What one revenue file holds: its form, year, values and the authorities it lists."""
+
+    form: str
+    financial_year: str
+    source_file: str
+    stated_update: str | None  # the release's own "Last updated" date, if printed
+    values: pd.DataFrame  # PANEL_COLUMNS less gss_code/published (filled by the build)
+    roster: pd.DataFrame  # ecode, ons_code, name, class, financial_year
+
+
+def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
+    """The form (RS/RA/RSX) and financial year a release states in its title."""
+    title = " ".join(sheet.title for sheet in sheets) + " " + path.name
+    forms = [form for form, pattern in FORM_TITLES.items() if pattern.search(title)]
+    if "RSX" in forms:
+        forms = ["RSX"]
+    if len(forms) != 1:
+        raise RiskwatchError(
+            "cannot tell which revenue return this is (RS, RA or RSX) from its title "
+            f"'{sheets[0].title[:80]}'",
+            file=path,
+        )
+    match = re.search(r"(20\d\d)[-_/]?(\d\d)\b", sheets[0].title) or re.search(
+        r"(20\d\d)[-_]?(\d\d)", path.name
+    )
+    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        raise RiskwatchError("cannot find the financial year in the release title", file=path)
+    return forms[0], f"{match.group(1)}-{match.group(2)}"
+
+
+def read_revenue_file(path: Path) -> RevenueRelease:
+    """Read one RS, RA or RSX release into tidy panel rows."""
+    path = Path(path)
+    grids = read_grids(path)
+    sheets = [s for s in (describe_sheet(n, g) for n, g in grids.items()) if s is not None]
+    if not sheets:
+        raise RiskwatchError(
+            "no sheet with an 'E-code' header row: not a known revenue release "
+            f"(sheets: {', '.join(grids)})",
+            file=path,
+        )
+    form, year = identify_release(path, sheets)
+    primary = _primary_sheet(path, sheets)
+    columns = {
+        line.indicator: _locate(path, form, year, line, primary, sheets)
+        for line in lines_for(form)
+    }
+    values = _values(path, form, year, columns)
+    if values.empty:
+        raise RiskwatchError("no authority rows with values below the header", file=path)
+    return RevenueRelease(
+        form=form,
+        financial_year=year,
+        source_file=path.name,
+        stated_update=stated_update_date(primary),
+        values=values,
+        roster=_roster(primary, year),
+    )
+
+
+def _primary_sheet(path: Path, sheets: list[DataSheet]) -> DataSheet:
+    """The sheet holding form column 1 (net current expenditure), or the only data sheet."""
+    if len(sheets) == 1:
+        return sheets[0]
+    for sheet in sheets:
+        if re.search(r"net current expenditure", sheet.title, re.I):
+            return sheet
+    raise RiskwatchError(
+        "several data sheets and none titled 'Net current expenditure': unknown layout "
+        f"(sheets: {', '.join(s.name for s in sheets)})",
+        file=path,
+    )
+
+
+def _matches(column: Column, line: Line, form: str) -> bool:
+    if column.key not in {_key(label) for label in line.labels}:
+        return False
+    if line.date != column.date_context and line.date is not None:
+        return False
+    if column.line is not None:
+        if column.line not in line.lines[form]:
+            return False
+        return line.form_column is None or column.form_column in (None, line.form_column)
+    return line.date is not None or not MEMO_CAPTION.search(column.group)
+
+
+def _key(label: str) -> str:
+    from riskwatch.data.workbook import label_key
+
+    return label_key(label)
+
+
+def _locate(
+    path: Path, form: str, year: str, line: Line, primary: DataSheet, sheets: list[DataSheet]
+) -> tuple[DataSheet, Column] | None:
+    """The sheet and column holding a measure, or None where the year does not carry it."""
+    expected = carried(line, form, year)
+    # Reserve levels may sit on a later sheet (the 31 March block before 2015-16);
+    # every other measure is form column 1, on the primary sheet.
+    search = [primary] + [s for s in sheets if s is not primary] if line.date else [primary]
+    for sheet in search:
+        found = [c for c in sheet.columns if _matches(c, line, form)]
+        if len(found) > 1:
+            found = _drop_identical(sheet, found)
+        if len(found) > 1:
+            raise RiskwatchError(
+                f"measure '{line.indicator}' matches several columns "
+                f"({', '.join(c.label + ' @' + str(c.index + 1) for c in found)}); "
+                "add the distinguishing line number or caption to the mapping",
+                file=path,
+                field=sheet.name,
+            )
+        if found:
+            return sheet, found[0]
+        if expected:
+            _check_reworded(path, form, line, sheet)
+    if expected:
+        raise RiskwatchError(
+            f"known measure '{line.indicator}' ({line.description}) not found in this "
+            f"{form} {year} release; labels met so far: {'; '.join(line.labels[:3])}",
+            file=path,
+            field=primary.name,
+        )
+    return None
+
+
+def _check_reworded(path: Path, form: str, line: Line, sheet: DataSheet) -> None:
+    """Fail when the measure's line number is printed under a label not in the mapping."""
+    for column in sheet.columns:
+        if (
+            column.line is not None
+            and column.line in line.lines.get(form, ())
+            and (line.date is None or column.date_context == line.date)
+            and (line.form_column is None or column.form_column in (None, line.form_column))
+        ):
+            raise RiskwatchError(
+                f"line {column.line} reads '{column.label}', not a known label for "
+                f"'{line.indicator}': add the variant to riskwatch/data/revenue_lines.py "
+                "if it is the same measure",
+                file=path,
+                field=sheet.name,
+            )
+
+
+def _drop_identical(sheet: DataSheet, columns: list[Column]) -> list[Column]:
+    """Keep one of several columns that hold exactly the same values."""
+    rows = sheet.authority_rows()
+    first = rows.iloc[:, columns[0].index].map(cell_text)
+    distinct = [columns[0]]
+    for column in columns[1:]:
+        if not rows.iloc[:, column.index].map(cell_text).equals(first):
+            distinct.append(column)
+    return distinct
+
+
+def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float, str] | None:
+    """A cell as (value, status); None for an empty cell. Unknown text is an error."""
+    text = cell_text(raw)
+    if not text:
+        return None
+    if isinstance(raw, int | float | np.number) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        lowered = text.lower()
+        if lowered in MISSING_RETURN_MARKS:
+            return float("nan"), "missing_return"
+        if lowered in NOT_AVAILABLE_MARKS:
+            return float("nan"), "not_available"
+        try:
+            value = float(text.replace(",", ""))
+        except ValueError:
+            raise RiskwatchError(
+                f"non-numeric value '{text[:40]}'", file=file, row=row, field=field
+            ) from None
+    if not np.isfinite(value):
+        raise RiskwatchError(f"infinite or undefined value '{text}'", file=file, row=row, field=field)
+    return value, "reported"
+
+
+def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
+    records = []
+    for indicator, located in columns.items():
+        if located is None:
+            continue
+        sheet, column = located
+        rows = sheet.authority_rows()
+        ecodes = rows.iloc[:, sheet.id_columns["ecode"]].map(cell_text)
+        for (row_index, raw), ecode in zip(rows.iloc[:, column.index].items(), ecodes, strict=True):
+            parsed = parse_value(
+                raw, file=path.name, row=int(row_index) + 1, field=column.label or indicator
+            )
+            if parsed is None:
+                continue
+            value, status = parsed
+            records.append((ecode, indicator, value, status, column.date_context))
+    frame = pd.DataFrame(records, columns=["ecode", "indicator", "value", "status", "date"])
+    end_year = int(year[:4]) + 1
+    frame["period_end"] = np.where(
+        frame["date"] == "open", f"{end_year - 1}-04-01", f"{end_year}-03-31"
+    )
+    frame = frame.drop(columns="date")
+    frame["gss_code"] = None
+    frame["financial_year"] = year
+    frame["unit"] = "GBP_thousand"
+    frame["source"] = form
+    frame["source_file"] = path.name
+    frame["vintage"] = None
+    frame["published"] = None
+    frame["published_basis"] = None
+    return frame[PANEL_COLUMNS]
+
+
+def _roster(sheet: DataSheet, year: str) -> pd.DataFrame:
+    """The authorities a release lists: E-code, ONS code (where given), name and class."""
+    rows = sheet.authority_rows()
+    ids = sheet.id_columns
+
+    def column(role: str) -> pd.Series:
+        if role not in ids:
+            return pd.Series([None] * len(rows), index=rows.index, dtype=object)
+        return rows.iloc[:, ids[role]].map(cell_text).replace({"": None})
+
+    return pd.DataFrame(
+        {
+            "ecode": column("ecode"),
+            "ons_code": column("ons"),
+            "name": column("name"),
+            "class": column("class"),
+            "financial_year": year,
+        }
+    ).reset_index(drop=True)

@@ -1,0 +1,33 @@
+"""Errors a user can act on: each names the file, row and field it is about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RiskwatchError(Exception):
+    """A problem with the user's input or data, reported as one line (exit code 2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        return (": ".join(where) + ": " if where else "") + self.message
