@@ -1,0 +1,74 @@
+"""Where the tidy tables live: the embedded Parquet, and the user's data directory.
+
+The embedded copy ships inside the package and is never written by `ingest`;
+releases a user ingests go to their data directory (default ./riskwatch-data)
+and are read on top of the embedded panel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+TABLES = ("authorities", "authority_years", "panel", "events", "unmatched")
+DEFAULT_DATA_DIR = Path("riskwatch-data")
+
+
+def embedded_dir() -> Path:
+    return Path(str(resources.files("riskwatch.data").joinpath("embedded")))
+
+
+def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """A table from the embedded copy; the panel includes the user's ingested releases."""
+    if name not in TABLES:
+        raise ValueError(f"unknown table '{name}'")
+    frame = pd.read_parquet(embedded_dir() / f"{name}.parquet")
+    if name == "panel" and data_dir is not None:
+        ingested = ingested_panel(data_dir)
+        if not ingested.empty:
+            frame = pd.concat([frame, ingested], ignore_index=True)
+    return frame
+
+
+def ingested_panel(data_dir: Path) -> pd.DataFrame:
+    """Every release ingested into a data directory (one Parquet file per release)."""
+    folder = Path(data_dir) / "releases"
+    files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: never half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def panel_fingerprint(panel: pd.DataFrame) -> str:
+    """A short content hash of a panel, logged with every model trained on it."""
+    hashed = pd.util.hash_pandas_object(panel, index=False).to_numpy().tobytes()
+    return hashlib.sha256(hashed).hexdigest()[:16]

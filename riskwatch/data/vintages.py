@@ -1,0 +1,41 @@
+"""Release dates and vintages: when each value became public, and which release it is.
+
+Where a release prints its own date we keep it in the vintage name; the date a
+value is taken as public follows a rule per source (configs/releases.toml), the
+first publication of that year's figures. When one year has several releases
+whose values differ, the earliest is the first release and each later one is a
+revision, taken as public one year after the first (conservative: revisions are
+published with the next year's figures), so a backtest never sees a revision
+before it existed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import pandas as pd
+
+
+def load_release_config() -> dict:
+    text = resources.files("riskwatch.configs").joinpath("releases.toml").read_text()
+    return tomllib.loads(text)
+
+
+def rule_publication_date(source: str, financial_year: str) -> str:
+    """The assumed first-publication date of a source's figures for a financial year."""
+    rule = load_release_config()["publication_rule"][source]
+    start = int(financial_year[:4])
+    year = start + int(rule["calendar_year_offset"])
+    return f"{year}-{rule['month_day']}"
+
+
+def order_releases(files: list[str], release_rank: dict[str, int]) -> list[str]:
+    """Files of one form and year from earliest to latest release."""
+    return sorted(files, key=lambda name: (release_rank.get(name, 1), name))
+
+
+def revision_date(first_published: str, revision_number: int) -> str:
+    """A revision is taken as public `revision_number` years after the first release."""
+    date = pd.Timestamp(first_published)
+    return (date + pd.DateOffset(years=revision_number)).date().isoformat()
