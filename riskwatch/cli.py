@@ -94,6 +94,21 @@ def data_check(
     typer.echo(_format_summary(summary))
 
 
+@data_app.command("ingest")
+def data_ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Release files (CSV, XLSX, XLS, ODS).")],
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Validate new releases and merge them into your data directory (embedded copy untouched)."""
+    from riskwatch.data.ingest import ingest
+
+    for result in ingest(paths, data_dir):
+        typer.echo(
+            f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
+            + (f", {result.rows:,} rows as '{result.vintage}'" if result.rows else "")
+        )
+
+
 def _format_summary(summary: dict) -> str:
     years = summary["outturn_years"]
     lines = [

@@ -1,0 +1,23 @@
+"""Shared fixtures: the embedded tables, and the path to the shared public data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared public data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tables() -> dict:
+    from riskwatch.data.store import TABLES, load_table
+
+    return {name: load_table(name) for name in TABLES}
