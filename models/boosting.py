@@ -1,0 +1,114 @@
+"""Gradient-boosted trees (LightGBM): the expected challenger.
+
+Monotone constraints follow each feature's known direction, so a riskier ratio
+can never lower the score. LightGBM routes missing values to whichever side of
+each split fits best, so NaN needs no imputation and its effect lands in the
+feature's own TreeSHAP contribution. Raw boosted scores of a rare-event model
+are poorly calibrated, so a Platt (sigmoid) map ``a + b * raw`` is fitted on
+out-of-fold raw scores (folds grouped by authority and stratified by outcome);
+contributions are the native TreeSHAP values (``pred_contrib``) times ``b``,
+with the baseline ``a + b * expected raw score``, so they sum to the calibrated
+log-odds. No class weights: re-weighting would break the calibration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold
+
+from .base import RiskModel, check_directions, fit_logistic_1d, group_codes
+
+
+class BoostedTrees(RiskModel):
+    """Monotone LightGBM classifier with TreeSHAP contributions and Platt calibration.
+
+    Defaults suit a few dozen events among a few thousand rows: shallow trees,
+    large leaves, a strong L2 leaf penalty, row and column subsampling and a
+    small learning rate. ``num_threads`` defaults to 1 so parallel backtest
+    origins do not oversubscribe the machine; with ``deterministic=True`` and a
+    fixed ``seed`` two fits give identical probabilities.
+    """
+
+    def __init__(
+        self,
+        directions: Mapping[str, int] | None = None,
+        n_estimators: int = 300,
+        learning_rate: float = 0.03,
+        num_leaves: int = 7,
+        max_depth: int = 3,
+        min_child_samples: int = 40,
+        reg_lambda: float = 10.0,
+        feature_fraction: float = 0.8,
+        bagging_fraction: float = 0.8,
+        calibration_folds: int = 5,
+        seed: int = 0,
+        num_threads: int = 1,
+        deterministic: bool = True,
+    ) -> None:
+        self.directions = directions
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.calibration_folds = calibration_folds
+        self.seed = seed
+        self.num_threads = num_threads
+        self.deterministic = deterministic
+
+    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> BoostedTrees:
+        """Fit the booster on all rows and the Platt calibration on out-of-fold scores."""
+        values, target = self._start_fit(X, y)
+        self.directions_ = check_directions(self.directions, list(self.feature_names_in_))
+        codes = group_codes(groups, len(target))
+        out_of_fold = np.empty(len(target))
+        for train, held_out in self._folds(target, codes):
+            booster = self._train(values[train], target[train])
+            out_of_fold[held_out] = booster.predict(values[held_out], raw_score=True)
+        self.intercept_, self.slope_ = fit_logistic_1d(out_of_fold, target)
+        self.booster_ = self._train(values, target)
+        return self
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        raw = self.booster_.predict(self._matrix(X), raw_score=True)
+        return self.intercept_ + self.slope_ * raw
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        shap = self.booster_.predict(self._matrix(X), pred_contrib=True)
+        baseline = self.intercept_ + self.slope_ * shap[:, -1]
+        return self._frame(X, self.slope_ * shap[:, :-1], baseline)
+
+    def _folds(self, target: np.ndarray, codes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Authority-grouped folds, stratified so the few events spread across them."""
+        n_groups = int(codes.max()) + 1
+        n_splits = max(2, min(self.calibration_folds, int(target.sum()), n_groups))
+        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
+        return list(splitter.split(np.zeros(len(target)), target, codes))
+
+    def _train(self, values: np.ndarray, target: np.ndarray) -> lgb.Booster:
+        params = {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples,
+            "lambda_l2": self.reg_lambda,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1,
+            "monotone_constraints": self.directions_.tolist(),
+            "seed": self.seed,
+            "deterministic": self.deterministic,
+            "num_threads": self.num_threads,
+            "force_col_wise": True,
+            "verbosity": -1,
+        }
+        data = lgb.Dataset(values, label=target, params={"verbosity": -1})
+        return lgb.train(params, data, num_boost_round=self.n_estimators)

@@ -1,0 +1,138 @@
+"""Resilience index: the transparent, untrained yardstick every model must beat.
+
+In the spirit of the CIPFA Financial Resilience Index and the New York State
+fiscal stress points: each ratio is scored by its percentile among the council's
+peers, turned so that 1 is the risky end, and the weighted average is a stress
+score between 0 and 1. Nothing about the score is learnt from outcomes; only a
+monotone one-dimensional logistic maps it to a probability, so the index can be
+compared with the trained models on the same scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .base import RiskModel, check_directions, fit_logistic_1d
+
+_NEUTRAL = 0.5
+
+
+class ResilienceIndex(RiskModel):
+    """Weighted within-peer-group percentiles, calibrated to a probability.
+
+    Parameters
+    ----------
+    directions:
+        Feature name to +1 (higher is riskier) or -1 (higher is safer); every
+        feature with a positive weight needs one.
+    weights:
+        Feature name to a non-negative weight; ``None`` or an empty mapping weighs
+        all features equally, features left out of a given mapping weigh nothing. Weights are
+        normalised to sum to 1.
+    peer_column:
+        Column of X holding the peer group (the authority class: SC, SD, UA, MD,
+        L). It is not a feature. Percentiles are positions in the *training*
+        distribution of the same peer group (mid-rank empirical CDF), so a row's
+        score depends on that row alone and never on who else is scored with it.
+        ``None``, or a group unseen in training, compares with all councils.
+
+    A missing value scores the neutral percentile 0.5 and so contributes
+    nothing. Contributions are the calibration slope times each feature's
+    weighted distance from the neutral percentile; the baseline is the log-odds
+    of a council at the median of everything. ``groups`` is accepted for the
+    shared interface and unused: the index learns nothing per authority.
+    """
+
+    def __init__(
+        self,
+        directions: Mapping[str, int] | None = None,
+        weights: Mapping[str, float] | None = None,
+        peer_column: str | None = None,
+    ) -> None:
+        self.directions = directions
+        self.weights = weights
+        self.peer_column = peer_column
+
+    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> ResilienceIndex:
+        """Store the peer distributions and fit the score-to-probability calibration."""
+        exclude = (self.peer_column,) if self.peer_column is not None else ()
+        values, target = self._start_fit(X, y, exclude=exclude)
+        names = list(self.feature_names_in_)
+        self.weights_ = self._normalised_weights(names)
+        self.directions_ = check_directions(self.directions, names)
+        undirected = [
+            n
+            for n, w, d in zip(names, self.weights_, self.directions_, strict=True)
+            if w > 0 and d == 0
+        ]
+        if undirected:
+            raise ValueError(f"the index needs a direction (+1 or -1) for {undirected}")
+        peers = self._peers(X)
+        self.pooled_reference_ = _sorted_columns(values)
+        self.peer_reference_ = (
+            {str(p): _sorted_columns(values[peers == p]) for p in np.unique(peers)}
+            if self.peer_column is not None
+            else {}
+        )
+        self.intercept_, self.slope_ = fit_logistic_1d(self.stress_score(X), target)
+        return self
+
+    def stress_score(self, X: pd.DataFrame) -> np.ndarray:
+        """Weighted average oriented percentile: 0 safest, 1 most stressed."""
+        return self._oriented(X) @ self.weights_
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        return self.intercept_ + self.slope_ * self.stress_score(X)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        parts = self.slope_ * self.weights_ * (self._oriented(X) - _NEUTRAL)
+        baseline = np.full(len(X), self.intercept_ + self.slope_ * _NEUTRAL)
+        return self._frame(X, parts, baseline)
+
+    def _oriented(self, X: pd.DataFrame) -> np.ndarray:
+        """Percentile per feature among peers, flipped so 1 is always the risky end."""
+        values = self._matrix(X)
+        peers = self._peers(X)
+        pct = np.full(values.shape, _NEUTRAL)
+        for peer in np.unique(peers):
+            rows = peers == peer
+            reference = self.peer_reference_.get(str(peer), self.pooled_reference_)
+            for j, ref in enumerate(reference):
+                pct[rows, j] = _percentile(ref, values[rows, j])
+        return np.where(self.directions_ < 0, 1.0 - pct, pct)
+
+    def _peers(self, X: pd.DataFrame) -> np.ndarray:
+        if self.peer_column is None:
+            return np.zeros(len(X), dtype=object)
+        if self.peer_column not in X.columns:
+            raise ValueError(f"X lacks the peer group column {self.peer_column!r}")
+        return X[self.peer_column].astype(str).to_numpy(dtype=object)
+
+    def _normalised_weights(self, names: list[str]) -> np.ndarray:
+        if not self.weights:
+            return np.full(len(names), 1.0 / len(names))
+        unknown = sorted(set(self.weights) - set(names))
+        if unknown:
+            raise ValueError(f"index weights name features not in X: {unknown}")
+        raw = np.array([float(self.weights.get(n, 0.0)) for n in names])
+        if (raw < 0).any() or raw.sum() <= 0:
+            raise ValueError("index weights must be non-negative with a positive sum")
+        return raw / raw.sum()
+
+
+def _sorted_columns(values: np.ndarray) -> list[np.ndarray]:
+    """Observed values of each column, sorted (the peer group's reference distribution)."""
+    return [np.sort(col[~np.isnan(col)]) for col in values.T]
+
+
+def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Mid-rank empirical CDF of x in ``reference``; neutral where x or the reference is empty."""
+    if reference.size == 0:
+        return np.full(x.shape, _NEUTRAL)
+    below = np.searchsorted(reference, x, side="left")
+    at_or_below = np.searchsorted(reference, x, side="right")
+    pct = (below + at_or_below) / (2.0 * reference.size)
+    return np.where(np.isnan(x), _NEUTRAL, pct)

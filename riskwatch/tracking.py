@@ -1,0 +1,281 @@
+"""MLflow records of training runs and the model registry.
+
+The store is ``MLFLOW_TRACKING_URI`` when set (a team server), otherwise a
+SQLite database ``mlflow.db`` in the working directory with artifacts in
+``mlartifacts/`` beside it; the same URI serves as the registry. Models are
+logged as pyfunc models that return the probability and every contribution,
+so a registered version explains its scores without riskwatch's model code
+being called directly. Versions are promoted with aliases (``champion``,
+``challenger``), never the deprecated stages.
+
+MLflow is imported inside the functions: importing it takes seconds, and
+``riskwatch --help`` should not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.pyfunc import PyFuncModel
+
+    from riskwatch.models import RiskModel
+
+EXPERIMENT = "riskwatch"
+MODEL_ARTIFACT = "model"
+PROBABILITY = "probability"
+CONTRIB_PREFIX = "contrib__"
+_MODEL_URI_TAG = "riskwatch.model_uri"
+_RECORD_TAGS = ("model_family", "feature_catalogue_version", "panel_fingerprint")
+_REQUIREMENTS = (
+    "riskwatch",
+    "mlflow",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "statsmodels",
+    "lightgbm",
+)
+
+
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else SQLite ``mlflow.db`` in the working directory."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
+
+
+def score_frame(df: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
+    """Probability plus ``contrib__<feature>`` and ``contrib__baseline`` columns, like df."""
+    scores = pd.DataFrame({PROBABILITY: model.predict_proba(df)[:, 1]}, index=df.index)
+    return pd.concat([scores, model.contributions(df).add_prefix(CONTRIB_PREFIX)], axis=1)
+
+
+def log_training_run(
+    model: RiskModel,
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    feature_catalogue_version: str,
+    panel_fingerprint: str,
+    config: dict[str, Any],
+    X_example: pd.DataFrame,
+    run_name: str,
+) -> str:
+    """Record a fitted model with params, metrics, data lineage and config; return the run id."""
+    with _quiet():
+        import mlflow
+        from mlflow.models import infer_signature
+
+        client = _client()
+        signature = infer_signature(X_example, score_frame(X_example, model))
+        with mlflow.start_run(experiment_id=_experiment_id(client), run_name=run_name) as run:
+            mlflow.log_params({key: _param_value(value) for key, value in params.items()})
+            mlflow.log_metrics({key: float(value) for key, value in metrics.items()})
+            mlflow.set_tags(
+                {
+                    "model_family": type(model).__name__,
+                    "feature_catalogue_version": feature_catalogue_version,
+                    "panel_fingerprint": panel_fingerprint,
+                    "riskwatch_version": _installed("riskwatch") or "unknown",
+                }
+            )
+            mlflow.log_text(
+                json.dumps(config, indent=2, sort_keys=True, default=str), "config.json"
+            )
+            info = mlflow.pyfunc.log_model(
+                name=MODEL_ARTIFACT,
+                python_model=_pyfunc_class()(model),
+                signature=signature,
+                pip_requirements=_requirements(),
+            )
+            mlflow.set_tag(_MODEL_URI_TAG, info.model_uri)
+        return run.info.run_id
+
+
+def register(run_id: str, name: str = "riskwatch") -> int:
+    """Register the model logged by ``run_id`` as a new version of ``name``; return the version."""
+    with _quiet():
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+
+        client = _client()
+        model_uri = client.get_run(run_id).data.tags.get(_MODEL_URI_TAG)
+        if model_uri is None:
+            raise ValueError(f"run {run_id} has no model logged by riskwatch")
+        try:
+            client.create_registered_model(name)
+        except MlflowException as exc:
+            if exc.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
+                raise
+        created = client.create_model_version(
+            name, source=model_uri, run_id=run_id, model_id=model_uri.removeprefix("models:/")
+        )
+        return int(created.version)
+
+
+def set_alias(name: str, alias: str, version: int | str) -> None:
+    """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
+    with _quiet():
+        _client().set_registered_model_alias(name, alias, str(version))
+
+
+def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
+    """The version ``alias`` points at, described as in ``list_versions``; None if unset."""
+    with _quiet():
+        from mlflow.exceptions import MlflowException
+
+        client = _client()
+        try:
+            found = client.get_model_version_by_alias(name, alias)
+        except MlflowException:
+            return None
+        return _describe(client, found, _aliases(client, name))
+
+
+def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
+    """Every version of ``name``, oldest first: version, aliases, run, created, tags, metrics."""
+    with _quiet():
+        client = _client()
+        aliases = _aliases(client, name)
+        if aliases is None:
+            return []
+        found = client.search_model_versions(f"name = '{name}'")
+        described = [_describe(client, item, aliases) for item in found]
+        return sorted(described, key=lambda item: item["version"])
+
+
+def load_model(name: str, version_or_alias: int | str) -> PyFuncModel:
+    """Load a registered version (a number) or alias (e.g. ``champion``) as a pyfunc model."""
+    ref = str(version_or_alias)
+    uri = f"models:/{name}/{ref}" if ref.isdigit() else f"models:/{name}@{ref}"
+    with _quiet():
+        import mlflow.pyfunc
+
+        _client()
+        return mlflow.pyfunc.load_model(uri)
+
+
+@functools.cache
+def _pyfunc_class() -> type:
+    """The pyfunc wrapper, built on first use so importing this module stays cheap."""
+    from mlflow.pyfunc import PythonModel
+
+    class RiskwatchPyfunc(PythonModel):
+        """A fitted riskwatch model answering with probability plus contributions."""
+
+        def __init__(self, model: RiskModel) -> None:
+            self.model = model
+
+        def predict(
+            self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+        ) -> pd.DataFrame:
+            return score_frame(model_input, self.model)
+
+    return RiskwatchPyfunc
+
+
+def _client() -> MlflowClient:
+    """Client on the riskwatch store; also points MLflow's fluent API at it."""
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment_id(client: MlflowClient) -> str:
+    """The riskwatch experiment; a local store keeps its artifacts beside the database."""
+    found = client.get_experiment_by_name(EXPERIMENT)
+    if found is not None:
+        return found.experiment_id
+    uri = tracking_uri()
+    location = None
+    if uri.startswith("sqlite:///"):
+        database = Path(uri.removeprefix("sqlite:///")).resolve()
+        location = (database.parent / "mlartifacts").as_uri()
+    return client.create_experiment(EXPERIMENT, artifact_location=location)
+
+
+def _aliases(client: MlflowClient, name: str) -> dict[str, str] | None:
+    """Alias to version of a registered model; None when the model does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return dict(client.get_registered_model(name).aliases)
+    except MlflowException:
+        return None
+
+
+def _describe(
+    client: MlflowClient, item: ModelVersion, aliases: dict[str, str] | None
+) -> dict[str, Any]:
+    run = client.get_run(item.run_id) if item.run_id else None
+    tags = run.data.tags if run else {}
+    return {
+        "version": int(item.version),
+        "aliases": sorted(a for a, v in (aliases or {}).items() if str(v) == str(item.version)),
+        "run_id": item.run_id,
+        "run_name": tags.get("mlflow.runName"),
+        "created": datetime.fromtimestamp(item.creation_timestamp / 1000, UTC).isoformat(),
+        **{tag: tags.get(tag) for tag in _RECORD_TAGS},
+        "metrics": dict(run.data.metrics) if run else {},
+    }
+
+
+def _param_value(value: Any) -> str:
+    """Parameters as MLflow stores them: text, with mappings and lists as JSON."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def _installed(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _requirements() -> list[str]:
+    """Pinned requirements of the logged model (inferring them would reload the model)."""
+    pins = ((name, _installed(name)) for name in _REQUIREMENTS)
+    return [f"{name}=={found}" for name, found in pins if found]
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep MLflow's and its database layer's chatter off the user's terminal."""
+    import mlflow  # noqa: F401  (its import configures its loggers; quieten them after)
+
+    loggers = [logging.getLogger(name) for name in ("mlflow", "alembic", "sqlalchemy")]
+    levels = [logger.level for logger in loggers]
+    progress = os.environ.get("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR")
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        if progress is None:
+            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+        else:
+            os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = progress

@@ -1,0 +1,233 @@
+"""Model families on synthetic rare-event data: additivity, monotonicity, determinism, inference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from riskwatch.models import (
+    BASELINE,
+    FAMILIES,
+    BoostedTrees,
+    HazardLogit,
+    ResilienceIndex,
+    load_model_specs,
+    make_model,
+)
+from riskwatch.models.logit import _firth_cluster, _mle_cluster
+from sklearn.base import clone
+
+FEATURES = ["debt_ratio", "reserves_ratio", "deficit_ratio", "noise"]
+DIRECTIONS = {"debt_ratio": 1, "reserves_ratio": -1, "deficit_ratio": 1, "noise": 1}
+
+
+def synthetic_panel(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Authority-year rows with about 1-2% events, some inputs missing, a class column."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, len(FEATURES))), columns=FEATURES)
+    eta = -5.0 + 1.0 * X["debt_ratio"] - 0.8 * X["reserves_ratio"] + 0.6 * X["deficit_ratio"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).to_numpy().astype(int)
+    X.loc[rng.random(n) < 0.1, "reserves_ratio"] = np.nan
+    X.loc[rng.random(n) < 0.05, "deficit_ratio"] = np.nan
+    X["class"] = rng.choice(["SD", "UA", "MD", "L", "SC"], size=n)
+    authorities = rng.integers(0, n // 10, size=n)
+    return X, y, authorities
+
+
+@pytest.fixture(scope="module")
+def panel() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    return synthetic_panel()
+
+
+@pytest.fixture(scope="module")
+def fitted(panel: tuple[pd.DataFrame, np.ndarray, np.ndarray]) -> dict[str, object]:
+    X, y, authorities = panel
+    models = {
+        "index": ResilienceIndex(directions=DIRECTIONS, peer_column="class"),
+        "logit": HazardLogit(directions=DIRECTIONS),
+        "boosting": BoostedTrees(directions=DIRECTIONS),
+    }
+    inputs = {"index": X, "logit": X[FEATURES], "boosting": X[FEATURES]}
+    return {name: m.fit(inputs[name], y, groups=authorities) for name, m in models.items()}
+
+
+@pytest.mark.parametrize("name", ["index", "logit", "boosting"])
+def test_contributions_sum_to_log_odds(name: str, fitted: dict, panel: tuple) -> None:
+    X, _, _ = panel
+    model = fitted[name]
+    contrib = model.contributions(X)
+    p = model.predict_proba(X)[:, 1]
+    assert list(contrib.columns) == [*FEATURES, BASELINE]
+    assert contrib.index.equals(X.index)
+    assert np.isfinite(contrib.to_numpy()).all()
+    np.testing.assert_allclose(contrib.sum(axis=1), np.log(p / (1 - p)), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["index", "logit", "boosting"])
+def test_all_missing_row_is_scored(name: str, fitted: dict, panel: tuple) -> None:
+    X, _, _ = panel
+    row = X.head(1).copy()
+    row[FEATURES] = np.nan
+    p = fitted[name].predict_proba(row)[:, 1]
+    contrib = fitted[name].contributions(row)
+    assert 0 < p[0] < 1
+    np.testing.assert_allclose(contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-6)
+
+
+def test_boosting_respects_monotone_constraints(fitted: dict, panel: tuple) -> None:
+    X, _, _ = panel
+    model = fitted["boosting"]
+    rows = X[FEATURES].head(40)
+    grid = np.linspace(-3, 3, 25)
+    for feature, direction in [("debt_ratio", 1), ("reserves_ratio", -1)]:
+        scores = np.column_stack(
+            [model.predict_proba(rows.assign(**{feature: v}))[:, 1] for v in grid]
+        )
+        steps = direction * np.diff(scores, axis=1)
+        assert (steps >= -1e-12).all(), feature
+
+
+def test_boosting_is_deterministic_with_fixed_seed(panel: tuple, fitted: dict) -> None:
+    X, y, authorities = panel
+    again = BoostedTrees(directions=DIRECTIONS).fit(X[FEATURES], y, groups=authorities)
+    np.testing.assert_array_equal(again.predict_proba(X), fitted["boosting"].predict_proba(X))
+
+
+def test_boosting_calibration_keeps_rates_sane(fitted: dict, panel: tuple) -> None:
+    X, y, _ = panel
+    p = fitted["boosting"].predict_proba(X[FEATURES])[:, 1]
+    assert fitted["boosting"].slope_ > 0
+    assert abs(p.mean() - y.mean()) < 0.01
+
+
+def test_index_probability_is_monotone_in_score(fitted: dict, panel: tuple) -> None:
+    X, _, _ = panel
+    index = fitted["index"]
+    score = index.stress_score(X)
+    p = index.predict_proba(X)[:, 1]
+    order = np.argsort(score, kind="stable")
+    assert ((score >= 0) & (score <= 1)).all()
+    assert index.slope_ > 0
+    assert (np.diff(p[order]) >= 0).all()
+
+
+def test_index_ranks_within_peer_group() -> None:
+    X = pd.DataFrame({"debt": [1.0, 2.0, 3.0, 10.0, 20.0, 30.0], "class": list("AAABBB")})
+    y = np.array([0, 0, 1, 0, 0, 1])
+    index = ResilienceIndex(directions={"debt": 1}, peer_column="class").fit(X, y)
+    score = index.stress_score(X)
+    np.testing.assert_allclose(score[:3], score[3:])
+    unseen = pd.DataFrame({"debt": [2.0], "class": ["C"]})
+    np.testing.assert_allclose(index.stress_score(unseen), [0.25])
+
+
+def test_index_needs_direction_and_known_weights(panel: tuple) -> None:
+    X, y, _ = panel
+    with pytest.raises(ValueError, match="direction"):
+        ResilienceIndex(directions={"debt_ratio": 1}).fit(X[FEATURES], y)
+    with pytest.raises(ValueError, match="not in X"):
+        ResilienceIndex(directions=DIRECTIONS, weights={"typo": 1.0}).fit(X[FEATURES], y)
+
+
+def test_index_weights_apply(panel: tuple) -> None:
+    X, y, _ = panel
+    index = ResilienceIndex(directions=DIRECTIONS, weights={"debt_ratio": 3, "noise": 1})
+    contrib = index.fit(X[FEATURES], y).contributions(X[FEATURES])
+    np.testing.assert_allclose(index.weights_, [0.75, 0.0, 0.0, 0.25])
+    assert (contrib[["reserves_ratio", "deficit_ratio"]] == 0).all().all()
+
+
+def common_events(n: int = 2000, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """About 10% events, so no feature or missing pattern separates the outcomes."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["risk", "safety", "noise"])
+    eta = -2.5 + 0.8 * X["risk"] - 0.5 * X["safety"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).to_numpy().astype(int)
+    X.loc[rng.random(n) < 0.15, "safety"] = np.nan
+    return X, y, rng.integers(0, n // 8, size=n)
+
+
+def test_logit_coef_table_has_clustered_intervals() -> None:
+    X, y, authorities = common_events()
+    table = HazardLogit().fit(X, y, groups=authorities).coef_table_
+    expected = {"coef", "estimate", "std_error", "ci_low", "ci_high", "p_value", "method"}
+    assert expected <= set(table.columns)
+    assert list(table.index) == ["intercept", "risk", "safety", "noise", "safety__missing"]
+    assert (table["method"] == "mle").all()
+    assert (table["ci_low"] < table["estimate"]).all()
+    assert (table["estimate"] < table["ci_high"]).all()
+    assert table.loc["risk", "ci_low"] > 0
+    assert table.loc["safety", "ci_high"] < 0
+
+
+def test_firth_matches_mle_without_separation() -> None:
+    X, y, authorities = common_events()
+    model = HazardLogit().fit(X, y)
+    design = np.column_stack([np.ones(len(y)), model._design(model._matrix(X))])
+    codes = pd.factorize(authorities)[0]
+    mle = _mle_cluster(design, y, codes)
+    assert mle is not None
+    firth = _firth_cluster(design, y, codes)
+    np.testing.assert_allclose(firth[0], mle[0], atol=0.05)
+    np.testing.assert_allclose(np.sqrt(np.diag(firth[1])), np.sqrt(np.diag(mle[1])), rtol=0.05)
+
+
+def test_missing_block_without_events_falls_back_to_firth() -> None:
+    X, y, authorities = common_events()
+    X.loc[np.flatnonzero(y == 0)[:100], "noise"] = np.nan
+    model = HazardLogit().fit(X, y, groups=authorities)
+    table = model.coef_table_
+    assert model.separation_
+    assert (table["method"] == "firth").all()
+    assert np.isfinite(table[["estimate", "ci_low", "ci_high"]]).all().all()
+    assert -5 < table.loc["noise__missing", "coef"] < 0
+
+
+def test_logit_survives_perfect_separation() -> None:
+    rng = np.random.default_rng(1)
+    n = 600
+    y = (rng.random(n) < 0.05).astype(int)
+    X = pd.DataFrame(
+        {
+            "separating": np.where(y == 1, 2.0, 0.0) + rng.random(n),
+            "other": rng.normal(size=n),
+        }
+    )
+    model = HazardLogit().fit(X, y, groups=rng.integers(0, 60, size=n))
+    table = model.coef_table_
+    assert model.separation_
+    assert (table["method"] == "firth").all()
+    assert np.isfinite(model.coef_).all()
+    assert np.isfinite(table[["estimate", "std_error", "ci_low", "ci_high"]]).all().all()
+
+
+def test_logit_duplicate_missing_patterns_are_not_estimable() -> None:
+    rng = np.random.default_rng(2)
+    n = 800
+    X = pd.DataFrame(rng.normal(size=(n, 2)), columns=["a", "b"])
+    y = (rng.random(n) < 0.1).astype(int)
+    X.loc[::9, ["a", "b"]] = np.nan
+    table = HazardLogit().fit(X, y).coef_table_
+    assert table.loc["b__missing", "method"] == "not estimable"
+    assert np.isfinite(table.loc["a__missing", "std_error"])
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_make_model_uses_shipped_specs(name: str) -> None:
+    model = make_model(name)
+    params = model.get_params()
+    for key, value in load_model_specs()[name].items():
+        assert params[key] == value
+    assert clone(model).get_params() == params
+
+
+def test_rejects_infinite_and_unknown_inputs(fitted: dict, panel: tuple) -> None:
+    X, _, _ = panel
+    bad = X[FEATURES].head(3).copy()
+    bad.loc[bad.index[0], "noise"] = np.inf
+    with pytest.raises(ValueError, match="infinite"):
+        fitted["logit"].predict_proba(bad)
+    with pytest.raises(ValueError, match="lacks feature"):
+        fitted["boosting"].predict_proba(X[FEATURES[:2]])
+    with pytest.raises(ValueError, match="unknown model family"):
+        make_model("forest")

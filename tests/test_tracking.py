@@ -1,0 +1,107 @@
+"""MLflow tracking and registry round-trip in a temporary SQLite store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from riskwatch.models import BoostedTrees, HazardLogit
+
+from riskwatch import tracking
+
+FEATURES = ["a", "b", "c"]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
+    return tmp_path
+
+
+def small_data(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(600, 3)), columns=FEATURES)
+    y = (rng.random(600) < 1 / (1 + np.exp(3 - X["a"]))).to_numpy().astype(int)
+    X.loc[::7, "b"] = np.nan
+    return X, y, rng.integers(0, 60, size=600)
+
+
+def log(model: object, X: pd.DataFrame, name: str) -> str:
+    return tracking.log_training_run(
+        model,
+        params={"family": name, "directions": {"a": 1}},
+        metrics={"roc_auc": 0.8, "brier": 0.05},
+        feature_catalogue_version="test-1",
+        panel_fingerprint="0123abcd",
+        config={"horizon": 2, "path": Path("x")},
+        X_example=X.head(20),
+        run_name=name,
+    )
+
+
+def test_registry_round_trip_with_aliases(store: Path) -> None:
+    X, y, groups = small_data()
+    logit = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    trees = BoostedTrees(directions={"a": 1}, n_estimators=50).fit(X, y, groups=groups)
+    v1 = tracking.register(log(logit, X, "logit"))
+    v2 = tracking.register(log(trees, X, "boosting"))
+    assert (v1, v2) == (1, 2)
+
+    tracking.set_alias("riskwatch", "champion", v1)
+    tracking.set_alias("riskwatch", "challenger", v2)
+    champion = tracking.get_version_by_alias("riskwatch", "champion")
+    assert champion is not None
+    assert champion["version"] == 1
+    assert champion["aliases"] == ["champion"]
+    assert champion["metrics"] == {"roc_auc": 0.8, "brier": 0.05}
+    assert champion["panel_fingerprint"] == "0123abcd"
+    assert tracking.get_version_by_alias("riskwatch", "retired") is None
+
+    versions = tracking.list_versions("riskwatch")
+    assert [(v["version"], v["aliases"], v["model_family"]) for v in versions] == [
+        (1, ["champion"], "HazardLogit"),
+        (2, ["challenger"], "BoostedTrees"),
+    ]
+    assert tracking.list_versions("nothing-here") == []
+
+    for ref, model in [("champion", logit), ("challenger", trees), (2, trees)]:
+        loaded = tracking.load_model("riskwatch", ref)
+        got = loaded.predict(X)
+        expected = tracking.score_frame(X, model)
+        assert list(got.columns) == [
+            "probability",
+            *(f"contrib__{f}" for f in FEATURES),
+            "contrib__baseline",
+        ]
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+    assert (store / "mlartifacts").is_dir()
+    assert not (store / "mlruns").exists()
+
+
+def test_score_frame_is_probability_plus_contributions() -> None:
+    X, y, groups = small_data(1)
+    model = HazardLogit().fit(X, y, groups=groups)
+    frame = tracking.score_frame(X, model)
+    contrib = frame.filter(like="contrib__").sum(axis=1)
+    np.testing.assert_allclose(1 / (1 + np.exp(-contrib)), frame["probability"], atol=1e-12)
+
+
+def test_default_store_is_sqlite_in_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert tracking.tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def test_importing_tracking_does_not_import_mlflow() -> None:
+    code = "import sys, riskwatch.tracking; print('mlflow' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
