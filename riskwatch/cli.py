@@ -21,14 +21,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="Build, check and extend the authority-year panel.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Build, check and extend the authority-year panel.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 
 _state = {"debug": False}
 
 DataDir = Annotated[
     Path,
-    typer.Option("--data-dir", help="Your data directory (ingested releases).", envvar="RISKWATCH_DATA_DIR"),
+    typer.Option(
+        "--data-dir", help="Your data directory (ingested releases).", envvar="RISKWATCH_DATA_DIR"
+    ),
 ]
 
 
@@ -55,9 +59,9 @@ def _progress(description: str):
 
 @data_app.command("build")
 def data_build(
-    source: Annotated[
-        Path, typer.Option("--source", help="The shared public data folder.")
-    ] = Path("../shared/data"),
+    source: Annotated[Path, typer.Option("--source", help="The shared public data folder.")] = Path(
+        "../shared/data"
+    ),
     out: Annotated[
         Path | None, typer.Option("--out", help="Write here instead of the embedded copy.")
     ] = None,
@@ -123,15 +127,17 @@ def _format_summary(summary: dict) -> str:
     lines += ["", "Sources:"]
     for source, info in summary["sources"].items():
         lines.append(
-            f"  {source}: {info['years'][0]} to {info['years'][-1]}, {info['authorities']} councils, "
-            f"{len(info['indicators'])} measures, {info['vintages']} vintages"
+            f"  {source}: {info['years'][0]} to {info['years'][-1]}, "
+            f"{info['authorities']} councils, {len(info['indicators'])} measures, "
+            f"{info['vintages']} vintages"
         )
     lines += ["", "Measures (share of councils with a reported value, first and last year):"]
     for measure, info in summary["measures"].items():
         coverage = info["coverage"]
         first, last = min(coverage), max(coverage)
         lines.append(
-            f"  {measure} [{info['unit']}]: {first} {coverage[first]:.0%} .. {last} {coverage[last]:.0%}"
+            f"  {measure} [{info['unit']}]: "
+            f"{first} {coverage[first]:.0%} .. {last} {coverage[last]:.0%}"
         )
     events = summary["events"]
     lines += [

@@ -71,7 +71,10 @@ def test_closing_level_and_next_years_opening_level_are_both_kept(tables):
 def test_earmarked_reserves_adjusted_and_unadjusted_from_2021_22(tables):
     # rs2021_22.xlsx, Croydon: 31 March 2022 unadjusted 146297, adjusted 127265
     assert value(tables, "E09000008", "2021-22", "reserves_earmarked_close")["value"] == 146297
-    assert value(tables, "E09000008", "2021-22", "reserves_earmarked_adjusted_close")["value"] == 127265
+    assert (
+        value(tables, "E09000008", "2021-22", "reserves_earmarked_adjusted_close")["value"]
+        == 127265
+    )
     panel = tables["panel"]
     adjusted = panel[panel.indicator == "reserves_earmarked_adjusted_close"]
     assert adjusted.financial_year.min() == "2021-22"

@@ -14,7 +14,9 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
     authorities = tables["authorities"]
     events = tables["events"]
     outturn = panel[panel["source"] == "RS"]
-    councils_per_year = years_table.groupby(["financial_year", "class"]).size().unstack(fill_value=0)
+    councils_per_year = (
+        years_table.groupby(["financial_year", "class"]).size().unstack(fill_value=0)
+    )
     return {
         "outturn_years": sorted(outturn["financial_year"].unique().tolist()),
         "councils": int(len(authorities)),
@@ -76,7 +78,12 @@ def _events(events: pd.DataFrame) -> dict:
 def _reorganisations(authorities: pd.DataFrame) -> list[dict]:
     abolished = authorities[authorities["successor_gss"] != ""]
     return [
-        {"gss_code": r.gss_code, "name": r.name, "last_year": r.last_year, "successors": r.successor_gss}
+        {
+            "gss_code": r.gss_code,
+            "name": r.name,
+            "last_year": r.last_year,
+            "successors": r.successor_gss,
+        }
         for r in abolished.itertuples()
     ]
 

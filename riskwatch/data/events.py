@@ -41,21 +41,30 @@ def read_events(path: Path) -> pd.DataFrame:
 
 def _check_row(path: Path, line: int, row: pd.Series) -> None:
     if not re.fullmatch(r"E\d{8}", row["gss_code"]):
-        raise RiskwatchError(f"not a GSS code: '{row['gss_code']}'", file=path, row=line, field="gss_code")
+        raise RiskwatchError(
+            f"not a GSS code: '{row['gss_code']}'", file=path, row=line, field="gss_code"
+        )
     if row["event"] not in EVENT_TYPES:
         raise RiskwatchError(
-            f"unknown event '{row['event']}' (expected s114 or efs)", file=path, row=line, field="event"
+            f"unknown event '{row['event']}' (expected s114 or efs)",
+            file=path,
+            row=line,
+            field="event",
         )
     for field in ("financial_year", "decided_year"):
         match = _YEAR.match(row[field])
         if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
-            raise RiskwatchError(f"malformed financial year '{row[field]}'", file=path, row=line, field=field)
+            raise RiskwatchError(
+                f"malformed financial year '{row[field]}'", file=path, row=line, field=field
+            )
     if row["decided_year"] < row["financial_year"] and row["event"] == "efs":
         raise RiskwatchError(
             "support decided before the year it covers", file=path, row=line, field="decided_year"
         )
     if row["event"] == "s114" and not _DATE.match(row["date"]):
-        raise RiskwatchError(f"s114 notice needs a date, got '{row['date']}'", file=path, row=line, field="date")
+        raise RiskwatchError(
+            f"s114 notice needs a date, got '{row['date']}'", file=path, row=line, field="date"
+        )
     if row["counts_as_failure"].lower() not in ("true", "false"):
         raise RiskwatchError(
             f"counts_as_failure must be true or false, got '{row['counts_as_failure']}'",
@@ -68,6 +77,10 @@ def _check_row(path: Path, line: int, row: pd.Series) -> None:
             try:
                 value = float(row[field])
             except ValueError:
-                raise RiskwatchError(f"non-numeric amount '{row[field]}'", file=path, row=line, field=field) from None
+                raise RiskwatchError(
+                    f"non-numeric amount '{row[field]}'", file=path, row=line, field=field
+                ) from None
             if not (value >= 0 and value < float("inf")):
-                raise RiskwatchError(f"impossible amount '{row[field]}'", file=path, row=line, field=field)
+                raise RiskwatchError(
+                    f"impossible amount '{row[field]}'", file=path, row=line, field=field
+                )

@@ -52,11 +52,11 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
         raise RiskwatchError(
             f"authority {code} appears {int((roster['ecode'] == code).sum())} times in one release",
             file=path,
-            row=int(duplicated.index[1]) + 1,
+            row=int(duplicated["row"].iloc[1]),
             field="E-code",
         )
     known = authorities.set_index("ecode")
-    for position, row in roster.iterrows():
+    for _, row in roster.iterrows():
         if row["class"] not in COUNCIL_CLASSES and row["class"] != "LB":
             continue
         if row["ecode"] not in known.index:
@@ -64,7 +64,7 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
                 f"unknown council E-code {row['ecode']} ({row['name']}); a new council needs an "
                 "entry in configs/reorganisations.toml",
                 file=path,
-                row=position + 1,
+                row=int(row["row"]),
                 field="E-code",
             )
         retired = known.loc[row["ecode"], "successor_gss"]
@@ -73,7 +73,7 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
                 f"retired E-code {row['ecode']} ({row['name']}): abolished after "
                 f"{known.loc[row['ecode'], 'last_year']}, succeeded by {retired}",
                 file=path,
-                row=position + 1,
+                row=int(row["row"]),
                 field="E-code",
             )
 
@@ -105,9 +105,7 @@ def _store(
     values = attach_gss(apply_ecode_aliases(release.values), authorities)
     for vintage, rows in held:
         if _same_values(values, rows):
-            return IngestResult(
-                **base, status=f"same values as {vintage}", vintage=vintage, rows=0
-            )
+            return IngestResult(**base, status=f"same values as {vintage}", vintage=vintage, rows=0)
     number = len(held)
     stated = f", updated {release.stated_update}" if release.stated_update else ""
     vintage = (
@@ -125,5 +123,7 @@ def _store(
 def _held_vintages(release: RevenueRelease, data_dir: Path) -> list[tuple[str, pd.DataFrame]]:
     """Distinct vintages of the same form and year already held (embedded and ingested)."""
     panel = pd.concat([load_table("panel"), ingested_panel(data_dir)], ignore_index=True)
-    same = panel[(panel["source"] == release.form) & (panel["financial_year"] == release.financial_year)]
+    same = panel[
+        (panel["source"] == release.form) & (panel["financial_year"] == release.financial_year)
+    ]
     return [(vintage, rows) for vintage, rows in same.groupby("vintage", sort=True)]

@@ -89,8 +89,7 @@ def read_revenue_file(path: Path) -> RevenueRelease:
     form, year = identify_release(path, sheets)
     primary = _primary_sheet(path, sheets)
     columns = {
-        line.indicator: _locate(path, form, year, line, primary, sheets)
-        for line in lines_for(form)
+        line.indicator: _locate(path, form, year, line, primary, sheets) for line in lines_for(form)
     }
     values = _values(path, form, year, columns)
     if values.empty:
@@ -220,7 +219,9 @@ def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float,
                 f"non-numeric value '{text[:40]}'", file=file, row=row, field=field
             ) from None
     if not np.isfinite(value):
-        raise RiskwatchError(f"infinite or undefined value '{text}'", file=file, row=row, field=field)
+        raise RiskwatchError(
+            f"infinite or undefined value '{text}'", file=file, row=row, field=field
+        )
     return value, "reported"
 
 
@@ -274,5 +275,6 @@ def _roster(sheet: DataSheet, year: str) -> pd.DataFrame:
             "name": column("name"),
             "class": column("class"),
             "financial_year": year,
+            "row": rows.index.to_numpy() + 1,  # the sheet's own row number, for errors
         }
     ).reset_index(drop=True)

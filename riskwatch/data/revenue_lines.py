@@ -225,7 +225,10 @@ def _dated(label: str, words: str) -> str:
 def _reserve(kind: str, description: str, labels: tuple[str, ...], lines: dict, **kw) -> tuple:
     """The same reserve line at 1 April (opening) and at 31 March (closing)."""
     out = []
-    for date, when, words in (("open", "1 April", "at 1 April"), ("close", "31 March", "at 31 March")):
+    for date, when, words in (
+        ("open", "1 April", "at 1 April"),
+        ("close", "31 March", "at 31 March"),
+    ):
         variants = labels + tuple(_dated(label, words) for label in labels)
         out.append(
             Line(

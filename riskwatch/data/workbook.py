@@ -45,7 +45,8 @@ def read_grids(path: Path) -> dict[str, pd.DataFrame]:
     try:
         with pd.ExcelFile(path, engine=_ENGINES[suffix]) as book:
             return {
-                name: book.parse(name, header=None, dtype=object) for name in book.sheet_names
+                name: pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+                for name in book.sheet_names
             }
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise RiskwatchError(
@@ -53,7 +54,8 @@ def read_grids(path: Path) -> dict[str, pd.DataFrame]:
         ) from None
     except Exception as exc:  # xlrd/odf raise their own types for damaged files
         raise RiskwatchError(
-            f"cannot read as {suffix} workbook (truncated or corrupt?): {type(exc).__name__}: {exc}",
+            f"cannot read as {suffix} workbook (truncated or corrupt?): "
+            f"{type(exc).__name__}: {exc}",
             file=path,
         ) from None
 
@@ -273,7 +275,9 @@ def _carried_captions(above: pd.DataFrame, group_rows: list[int], first_col: int
     return {index: " | ".join(texts) for index, texts in captions.items()}
 
 
-def _line_of(above: pd.DataFrame, index: int, line_rows: list[int]) -> tuple[str | None, str | None]:
+def _line_of(
+    above: pd.DataFrame, index: int, line_rows: list[int]
+) -> tuple[str | None, str | None]:
     for row in range(len(above)):
         match = _LINE_CODE.match(cell_text(above.iat[row, index]))
         if match:
@@ -295,10 +299,14 @@ def _date_context(text: str) -> str | None:
 
 def stated_update_date(sheet: DataSheet) -> str | None:
     """The 'Last updated: 15 May 2025' date a release prints above its table, ISO."""
-    match = re.search(r"last updated:?\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})", sheet.title, re.I)
+    match = re.search(
+        r"last updated:?\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})", sheet.title, re.I
+    )
     if not match:
         return None
     try:
-        return pd.Timestamp(f"{match.group(1)} {match.group(2)} {match.group(3)}").date().isoformat()
+        return (
+            pd.Timestamp(f"{match.group(1)} {match.group(2)} {match.group(3)}").date().isoformat()
+        )
     except ValueError:
         return None

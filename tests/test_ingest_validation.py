@@ -1,0 +1,227 @@
+"""Validation of releases a user ingests: one clear line, exit code 2, nothing written.
+
+Bad files are made in the test from a small slice of a real release (RS 2023-24:
+its header block and six councils).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from riskwatch.data.workbook import find_header_row, read_grids
+
+SLICE_COUNCILS = 6
+
+
+@pytest.fixture(scope="module")
+def rs_slice(shared_data) -> pd.DataFrame:
+    grids = read_grids(shared_data / "revenue-outturn" / "rs2023_24.xlsx")
+    grid = grids["RS_LA_Data_2023-24"]
+    header = find_header_row(grid)
+    return grid.iloc[: header + 1 + SLICE_COUNCILS].reset_index(drop=True)
+
+
+def header_row(grid: pd.DataFrame) -> int:
+    return find_header_row(grid)
+
+
+def write(grid: pd.DataFrame, path: Path, sheet: str = "RS_LA_Data_2023-24") -> Path:
+    grid.to_excel(path, sheet_name=sheet, header=False, index=False)
+    return path
+
+
+def column_of(grid: pd.DataFrame, code: str) -> int:
+    for col in range(grid.shape[1]):
+        if code in grid.iloc[: header_row(grid), col].astype(str).tolist():
+            return col
+    raise AssertionError(code)
+
+
+def run_cli(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
+    from riskwatch.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["riskwatch", *argv])
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_refused(path: Path, tmp_path: Path, monkeypatch, capsys, *fragments: str) -> str:
+    data_dir = tmp_path / "user-data"
+    code, _, err = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and path.name in lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in err
+    assert not data_dir.exists()
+    return lines[0]
+
+
+def test_the_valid_slice_is_accepted_and_reingest_is_a_no_op(
+    rs_slice, tmp_path, monkeypatch, capsys
+):
+    path = write(rs_slice, tmp_path / "rs2023_24_slice.xlsx")
+    data_dir = tmp_path / "user-data"
+    code, out, _ = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    assert code == 0
+    assert "RS 2023-24: added" in out
+    stored = sorted((data_dir / "releases").glob("*.parquet"))
+    assert len(stored) == 1
+    before = stored[0].read_bytes()
+    code, out, _ = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    assert "already ingested" in out
+    assert sorted((data_dir / "releases").glob("*.parquet")) == stored
+    assert stored[0].read_bytes() == before
+
+
+def test_a_revised_release_is_kept_beside_the_older_one(rs_slice, tmp_path, monkeypatch, capsys):
+    from riskwatch.data.store import load_table
+
+    data_dir = tmp_path / "user-data"
+    first = write(rs_slice, tmp_path / "first.xlsx")
+    revised = rs_slice.copy()
+    h = header_row(revised)
+    nre = column_of(revised, "C1R805")
+    revised.iat[h + 1, nre] = float(revised.iat[h + 1, nre]) + 1000
+    second = write(revised, tmp_path / "revised.xlsx")
+    run_cli(["data", "ingest", str(first), "--data-dir", str(data_dir)], monkeypatch, capsys)
+    run_cli(["data", "ingest", str(second), "--data-dir", str(data_dir)], monkeypatch, capsys)
+    panel = load_table("panel", data_dir)
+    ecode = revised.iat[h + 1, 0]
+    rows = panel[
+        (panel.ecode == ecode)
+        & (panel.financial_year == "2023-24")
+        & (panel.indicator == "net_revenue_expenditure")
+        & (panel.source == "RS")
+    ].sort_values("published")
+    assert rows["vintage"].nunique() == 3  # embedded release, the identical slice is new, revision
+    assert rows["value"].iloc[-1] == rows["value"].iloc[0] + 1000
+    assert rows["published"].is_monotonic_increasing
+
+
+def test_embedded_copy_is_untouched_by_ingest(rs_slice, tmp_path, monkeypatch, capsys):
+    from riskwatch.data.store import embedded_dir
+
+    before = {p.name: p.stat().st_mtime_ns for p in embedded_dir().glob("*.parquet")}
+    path = write(rs_slice, tmp_path / "slice.xlsx")
+    run_cli(["data", "ingest", str(path), "--data-dir", str(tmp_path / "d")], monkeypatch, capsys)
+    assert {p.name: p.stat().st_mtime_ns for p in embedded_dir().glob("*.parquet")} == before
+
+
+def test_unknown_code(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    grid.iat[header_row(grid) + 2, 0] = "E9999"
+    path = write(grid, tmp_path / "unknown.xlsx")
+    line = assert_refused(
+        path, tmp_path, monkeypatch, capsys, "unknown council E-code E9999", "E-code"
+    )
+    assert f"row {header_row(grid) + 3}" in line
+
+
+def test_retired_code(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    row = header_row(grid) + 2
+    grid.iat[row, 0], grid.iat[row, 2], grid.iat[row, 4] = "E2820", "Northamptonshire", "SC"
+    path = write(grid, tmp_path / "retired.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "retired E-code E2820", "succeeded by")
+
+
+def test_duplicate_authority_year_measure(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = pd.concat([rs_slice, rs_slice.iloc[[-1]]], ignore_index=True)
+    path = write(grid, tmp_path / "duplicate.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "appears 2 times")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"), [("twelve", "non-numeric value 'twelve'"), ("inf", "infinite")]
+)
+def test_non_numeric_or_infinite_value(rs_slice, tmp_path, monkeypatch, capsys, bad, message):
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iat[h + 3, column_of(grid, "C1R805")] = bad
+    path = write(grid, tmp_path / "bad_value.xlsx")
+    line = assert_refused(path, tmp_path, monkeypatch, capsys, message, "NET REVENUE EXPENDITURE")
+    assert f"row {h + 4}" in line
+
+
+def test_year_out_of_range(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iloc[:h, :] = grid.iloc[:h, :].map(
+        lambda v: v.replace("2023-24", "2041-42") if isinstance(v, str) else v
+    )
+    path = write(grid, tmp_path / "future.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "financial year 2041-42 out of range")
+
+
+def test_missing_key_column(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.drop(columns=[0])
+    path = write(grid, tmp_path / "no_ecode.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "no sheet with an 'E-code' header row")
+
+
+def test_missing_measure(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.drop(columns=[column_of(rs_slice, "C1R805")])
+    path = write(grid, tmp_path / "no_nre.xlsx")
+    assert_refused(
+        path, tmp_path, monkeypatch, capsys, "known measure 'net_revenue_expenditure'", "not found"
+    )
+
+
+def test_reworded_line_is_caught(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    grid.iat[header_row(grid), column_of(grid, "C1R805")] = "NET SPENDING AFTER GRANTS"
+    path = write(grid, tmp_path / "reworded.xlsx")
+    assert_refused(
+        path, tmp_path, monkeypatch, capsys, "line 805 reads 'NET SPENDING AFTER GRANTS'"
+    )
+
+
+def test_wrong_sheet(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "notes_only.xlsx"
+    pd.DataFrame([["Notes"], ["This workbook holds notes only"]]).to_excel(
+        path, sheet_name="Notes", header=False, index=False
+    )
+    assert_refused(path, tmp_path, monkeypatch, capsys, "sheets: Notes")
+
+
+def test_empty_file(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "file is empty")
+
+
+def test_truncated_workbook(rs_slice, tmp_path, monkeypatch, capsys):
+    whole = write(rs_slice, tmp_path / "whole.xlsx").read_bytes()
+    path = tmp_path / "truncated.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert_refused(path, tmp_path, monkeypatch, capsys, "truncated or corrupt")
+
+
+def test_non_utf8_csv(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("E-code,Local authority\nE5030,Barking & Dagenham £\n".encode("latin-1"))
+    assert_refused(path, tmp_path, monkeypatch, capsys, "not UTF-8", "row 2")
+
+
+def test_unsupported_file_type(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "release.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "unsupported file type '.pdf'")
