@@ -106,6 +106,29 @@ def log_training_run(
         return run.info.run_id
 
 
+def log_run(
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    texts: dict[str, str],
+    run_name: str,
+) -> str:
+    """Record a run that produces no model (a backtest, a review): params, metrics, files."""
+    with _quiet():
+        import mlflow
+
+        client = _client()
+        with mlflow.start_run(experiment_id=_experiment_id(client), run_name=run_name) as run:
+            mlflow.log_params({key: _param_value(value) for key, value in params.items()})
+            finite = {k: float(v) for k, v in metrics.items() if v == v}  # NaN is not loggable
+            mlflow.log_metrics(finite)
+            mlflow.set_tags(tags)
+            for name, text in texts.items():
+                mlflow.log_text(text, name)
+        return run.info.run_id
+
+
 def register(run_id: str, name: str = "riskwatch") -> int:
     """Register the model logged by ``run_id`` as a new version of ``name``; return the version."""
     with _quiet():

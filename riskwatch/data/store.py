@@ -72,3 +72,8 @@ def panel_fingerprint(panel: pd.DataFrame) -> str:
     """A short content hash of a panel, logged with every model trained on it."""
     hashed = pd.util.hash_pandas_object(panel, index=False).to_numpy().tobytes()
     return hashlib.sha256(hashed).hexdigest()[:16]
+
+
+def load_tables(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table, the panel with the user's ingested releases on top."""
+    return {name: load_table(name, data_dir) for name in TABLES}

@@ -1,0 +1,227 @@
+"""Rolling-origin backtest on real failures: honest, out-of-time, with intervals.
+
+For each origin year t and horizon h, a model is trained only on rows of years
+s <= t - h, whose outcome windows (s, s + h] closed by t, then scores every
+council at t and is compared with the failures that became known in (t, t + h].
+Two tasks run side by side: all failures, and new failures only (a council drops
+out once a failure of its own is known), the one an early warning is for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+from riskwatch.labels import failed_by, outcomes, shift_year
+
+TASKS = ("new", "all")
+PAST_FAILURE = "past_failure"
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    """What a backtest runs: models, horizons, tasks, and how metrics are summarised."""
+
+    models: tuple[str, ...] = ("index", "logit", "boosting")
+    horizons: tuple[int, ...] = (1, 2, 3)
+    tasks: tuple[str, ...] = TASKS
+    top_k: tuple[int, ...] = (10, 20, 30)
+    bootstrap: int = 200
+    seed: int = 0
+    past_failure_feature: bool = True  # for the all-failures task: a past failure as a feature
+    model_params: dict = field(default_factory=dict)
+
+
+def origins_for(
+    years: list[str], failures: pd.DataFrame, horizon: int, covered_until: str
+) -> list[str]:
+    """Origins whose outcome window the labels cover and whose training rows hold a failure."""
+    known = failures["known_year"]
+
+    def has_failure(s: str) -> bool:
+        return bool(known.between(shift_year(s, 1), shift_year(s, horizon)).any())
+
+    return [
+        t
+        for t in years
+        if shift_year(t, horizon) <= covered_until
+        and any(has_failure(s) for s in years if s <= shift_year(t, -horizon))
+    ]
+
+
+def design(
+    frame: pd.DataFrame,
+    features: list[str],
+    as_of: str,
+    horizon: int,
+    task: str,
+    failures: pd.DataFrame,
+    past_failure_feature: bool,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Model inputs, outcomes and row ids for one as-of frame and task."""
+    already = failed_by(frame["gss_code"], as_of, failures)
+    keep = ~already if task == "new" else np.ones(len(frame), dtype=bool)
+    rows = frame[keep]
+    X = rows[features].astype(float)
+    if task == "all" and past_failure_feature:
+        X = X.assign(**{PAST_FAILURE: already[keep].astype(float)})
+    y = outcomes(rows["gss_code"], as_of, horizon, failures)
+    ids = rows[["gss_code", "class"]].assign(as_of=as_of)
+    return X, y, ids
+
+
+def run_origin(
+    frames: dict[str, pd.DataFrame],
+    features: list[str],
+    directions: dict[str, int],
+    failures: pd.DataFrame,
+    origin: str,
+    horizon: int,
+    task: str,
+    model_name: str,
+    spec: BacktestSpec,
+) -> pd.DataFrame:
+    """Train on windows closed by the origin, score every council at the origin."""
+    from riskwatch.models import make_model
+
+    train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
+    parts = [
+        design(frames[s], features, s, horizon, task, failures, spec.past_failure_feature)
+        for s in train_years
+    ]
+    X_train = pd.concat([p[0] for p in parts], ignore_index=True)
+    y_train = np.concatenate([p[1] for p in parts])
+    groups = pd.concat([p[2] for p in parts], ignore_index=True)
+    X_test, y_test, ids = design(
+        frames[origin], features, origin, horizon, task, failures, spec.past_failure_feature
+    )
+    model_directions = {**directions, PAST_FAILURE: 1}
+    model = make_model(
+        model_name, directions=model_directions, **spec.model_params.get(model_name, {})
+    )
+    fit_X, test_X = _with_class(model, X_train, groups), _with_class(model, X_test, ids)
+    if y_train.sum() == 0:
+        raise ValueError(f"no failures to learn from before {origin} (h={horizon}, {task})")
+    model.fit(fit_X, y_train, groups=groups["gss_code"].to_numpy())
+    probability = model.predict_proba(test_X)[:, 1]
+    return ids.assign(
+        origin=origin,
+        horizon=horizon,
+        task=task,
+        model=model_name,
+        probability=probability,
+        outcome=y_test,
+    )
+
+
+def _with_class(model, X: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
+    """The resilience index compares councils within their class: give it the class column."""
+    peer = getattr(model, "peer_column", None)
+    return X.assign(**{peer: ids["class"].to_numpy()}) if peer else X
+
+
+def rank_within_origin(scored: pd.DataFrame) -> pd.Series:
+    """1 = highest probability; ties broken by GSS code so ranks are deterministic."""
+    order = scored.sort_values(
+        ["model", "task", "horizon", "origin", "probability", "gss_code"],
+        ascending=[True, True, True, True, False, True],
+    )
+    ranks = order.groupby(["model", "task", "horizon", "origin"]).cumcount() + 1
+    return ranks.reindex(scored.index)
+
+
+def summary_metrics(rows: pd.DataFrame, top_k: tuple[int, ...]) -> dict[str, float]:
+    """Pooled metrics over every origin: PR-AUC, ROC-AUC, Brier, recall and precision at k."""
+    y, p = rows["outcome"].to_numpy(), rows["probability"].to_numpy()
+    out = {
+        "positives": float(y.sum()),
+        "rows": float(len(y)),
+        "pr_auc": float(average_precision_score(y, p)) if 0 < y.sum() < len(y) else np.nan,
+        "roc_auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else np.nan,
+        "brier": float(brier_score_loss(y, p)),
+    }
+    origins = rows["origin"].nunique()
+    for k in top_k:
+        hits = rows.loc[rows["rank"] <= k, "outcome"].sum()
+        out[f"recall_at_{k}"] = float(hits / y.sum()) if y.sum() else np.nan
+        out[f"precision_at_{k}"] = float(hits / (k * origins))
+    return out
+
+
+def bootstrap_intervals(
+    rows: pd.DataFrame, top_k: tuple[int, ...], repeats: int, seed: int
+) -> dict[str, tuple[float, float]]:
+    """95% intervals by resampling authorities (all their rows together) with replacement."""
+    rng = np.random.default_rng(seed)
+    councils = rows["gss_code"].unique()
+    by_council = {code: idx for code, idx in rows.groupby("gss_code").indices.items()}
+    samples: list[dict[str, float]] = []
+    for _ in range(repeats):
+        chosen = rng.choice(councils, size=len(councils), replace=True)
+        index = np.concatenate([by_council[c] for c in chosen])
+        samples.append(summary_metrics(rows.iloc[index], top_k))
+    frame = pd.DataFrame(samples)
+    return {
+        column: (float(frame[column].quantile(0.025)), float(frame[column].quantile(0.975)))
+        for column in frame.columns
+        if column not in ("positives", "rows")
+    }
+
+
+def metrics_table(scored: pd.DataFrame, spec: BacktestSpec) -> pd.DataFrame:
+    """One row per model, task and horizon with every metric and its bootstrap interval."""
+    records = []
+    for (model, task, horizon), rows in scored.groupby(["model", "task", "horizon"], sort=True):
+        point = summary_metrics(rows, spec.top_k)
+        intervals = bootstrap_intervals(rows, spec.top_k, spec.bootstrap, spec.seed)
+        record = {
+            "model": model,
+            "task": task,
+            "horizon": horizon,
+            "origins": rows["origin"].nunique(),
+        }
+        for name, value in point.items():
+            record[name] = value
+            if name in intervals:
+                record[f"{name}_low"], record[f"{name}_high"] = intervals[name]
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def failure_ranks(
+    scored: pd.DataFrame, failures: pd.DataFrame, names: pd.Series, top: int = 30
+) -> pd.DataFrame:
+    """For every council's first failure: its rank 1, 2, 3 years before it became known.
+
+    The rank h years before is the new-failure task's rank at origin known - h under
+    the h-year model; lead time is the most years ahead it was in the top `top`.
+    """
+    first = failures.sort_values("known_year").drop_duplicates("gss_code")
+    new = scored[scored["task"] == "new"]
+    records = []
+    for event in first.itertuples():
+        for model, rows in new.groupby("model"):
+            record = {
+                "gss_code": event.gss_code,
+                "name": names.get(event.gss_code, event.authority_name),
+                "event": event.event,
+                "known_year": event.known_year,
+                "model": model,
+            }
+            lead = 0
+            for h in (1, 2, 3):
+                hit = rows[
+                    (rows["gss_code"] == event.gss_code)
+                    & (rows["horizon"] == h)
+                    & (rows["origin"] == shift_year(event.known_year, -h))
+                ]
+                rank = int(hit["rank"].iloc[0]) if len(hit) else None
+                record[f"rank_{h}y_before"] = rank
+                if rank is not None and rank <= top:
+                    lead = max(lead, h)
+            record[f"lead_years_in_top_{top}"] = lead
+            records.append(record)
+    return pd.DataFrame(records)

@@ -1,0 +1,1 @@
+"""Self-contained HTML reports (backtest results, the quarterly review pack)."""

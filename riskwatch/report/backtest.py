@@ -1,0 +1,122 @@
+"""The backtest report: metrics with intervals, precision-recall, lead times, calibration."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve
+
+from riskwatch.report.charts import figure, img_tag, png_bytes
+
+HEADLINE = ["roc_auc", "pr_auc", "recall_at_30", "brier"]
+
+
+def precision_recall_png(scored: pd.DataFrame, task: str, horizon: int) -> bytes:
+    fig, ax = figure()
+    for model, rows in scored[(scored.task == task) & (scored.horizon == horizon)].groupby("model"):
+        if rows["outcome"].sum() == 0:
+            continue
+        precision, recall, _ = precision_recall_curve(rows["outcome"], rows["probability"])
+        ax.plot(recall, precision, label=model)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(f"Precision-recall, {task} failures, {horizon}-year horizon (pooled origins)")
+    ax.legend()
+    return png_bytes(fig)
+
+
+def lead_time_png(ranks: pd.DataFrame, top: int = 30) -> bytes:
+    column = f"lead_years_in_top_{top}"
+    table = ranks.pivot_table(index="name", columns="model", values=column, aggfunc="first")
+    fig, ax = figure(6.0, max(3.0, 0.22 * len(table) + 1))
+    positions = np.arange(len(table))
+    width = 0.8 / max(1, len(table.columns))
+    for i, model in enumerate(table.columns):
+        ax.barh(positions + i * width, table[model].fillna(0), height=width, label=model)
+    ax.set_yticks(positions + 0.4 - width / 2, table.index)
+    ax.set_xlabel(f"years ahead the council was in the top {top} (new-failure task)")
+    ax.set_xticks([0, 1, 2, 3])
+    ax.legend()
+    return png_bytes(fig)
+
+
+def calibration_png(scored: pd.DataFrame, task: str, horizon: int, bins: int = 10) -> bytes:
+    fig, ax = figure(4.5, 4.0)
+    rows = scored[(scored.task == task) & (scored.horizon == horizon)]
+    top = float(max(rows["probability"].max(), rows["outcome"].mean() * 3, 0.05))
+    ax.plot([0, top], [0, top], color="grey", linestyle=":", label="perfect")
+    for model, part in rows.groupby("model"):
+        edges = np.unique(np.quantile(part["probability"], np.linspace(0, 1, bins + 1)))
+        groups = pd.cut(part["probability"], edges, include_lowest=True)
+        binned = part.groupby(groups, observed=True).agg(
+            p=("probability", "mean"), y=("outcome", "mean")
+        )
+        ax.plot(binned["p"], binned["y"], marker="o", label=model)
+    ax.set_xlabel("predicted probability (decile means)")
+    ax.set_ylabel("observed failure rate")
+    ax.set_title(f"Calibration, {task} failures, {horizon}-year horizon")
+    ax.legend()
+    return png_bytes(fig)
+
+
+def metrics_html(metrics: pd.DataFrame) -> str:
+    rows = []
+    for r in metrics.sort_values(["task", "horizon", "model"]).itertuples(index=False):
+        record = r._asdict()
+        cells = "".join(_metric_cell(record, m) for m in HEADLINE)
+        rows.append(
+            f"<tr><td>{record['task']}</td><td>{record['horizon']}</td><td>{record['model']}</td>"
+            f"<td>{int(record['positives'])}</td>{cells}</tr>"
+        )
+    head = "".join(f"<th>{m}</th>" for m in HEADLINE)
+    return (
+        "<table><tr><th>task</th><th>horizon</th><th>model</th><th>failures</th>"
+        f"{head}</tr>{''.join(rows)}</table>"
+    )
+
+
+def _metric_cell(record: dict, metric: str) -> str:
+    low, high = record[f"{metric}_low"], record[f"{metric}_high"]
+    return f"<td>{record[metric]:.3f} <small>[{low:.3f}, {high:.3f}]</small></td>"
+
+
+def ranks_html(ranks: pd.DataFrame) -> str:
+    columns = [
+        "name",
+        "gss_code",
+        "event",
+        "known_year",
+        "model",
+        "rank_1y_before",
+        "rank_2y_before",
+        "rank_3y_before",
+        "lead_years_in_top_30",
+    ]
+    table = ranks[columns].sort_values(["known_year", "name", "model"])
+    return table.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:.0f}", escape=True)
+
+
+def backtest_html(
+    metrics: pd.DataFrame, scored: pd.DataFrame, ranks: pd.DataFrame, title: str
+) -> str:
+    """The whole report as one self-contained HTML page."""
+    charts = [
+        img_tag(precision_recall_png(scored, "new", h), f"precision-recall new h{h}")
+        for h in sorted(scored["horizon"].unique())
+    ]
+    charts.append(img_tag(calibration_png(scored, "new", 2), "calibration new h2"))
+    charts.append(img_tag(lead_time_png(ranks), "lead times"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}small{{color:#666}}</style></head>
+<body><h1>{html.escape(title)}</h1>
+<p>Pooled over rolling origins; 95% intervals from resampling councils. The new-failure task
+(councils drop out once a failure of their own is known) is the headline.</p>
+<h2>Metrics</h2>{metrics_html(metrics)}
+<h2>Charts</h2>{"".join(charts)}
+<h2>Every real failure: rank before it became known</h2>{ranks_html(ranks)}
+</body></html>
+"""

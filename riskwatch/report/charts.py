@@ -1,0 +1,34 @@
+"""Charts as PNG bytes, and embedded as base64 so a report opens with no network."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update({"figure.dpi": 100, "font.size": 9, "svg.hashsalt": "riskwatch"})
+
+
+def figure(width: float = 6.0, height: float = 3.6):
+    """A new figure and axes of the report's standard size."""
+    return plt.subplots(figsize=(width, height))
+
+
+def png_bytes(fig) -> bytes:
+    """The figure as PNG, with no timestamp metadata (identical inputs give identical bytes)."""
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def img_tag(png: bytes, alt: str) -> str:
+    """An <img> whose source is the PNG itself, base64-encoded."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{alt}" src="data:image/png;base64,{encoded}">'
