@@ -1,0 +1,440 @@
+"""Readers for Dedicated Schools Grant (DSG) data, and the authority matching they share.
+
+High-needs deficits on the DSG are the failure mechanism government has held off
+with an accounting override; two DfE tables describe them (see `INDICATORS`).
+
+The deficit table names councils only; the allocations carry DfE's old 3-digit
+LA codes, which `services/childrens-social-care/lait/la_code_list.xlsx` turns
+into DfE's names (it holds no GSS codes). Both are therefore matched by name,
+in the year the value describes, so that "Buckinghamshire" is the county in
+2019-20 and the unitary council from 2020-21. National and regional rows are
+aggregates and are not read.
+
+The matching helpers here (`AuthorityIndex`, `name_key`) are shared with the
+council tax and spending-power readers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from riskwatch.data.revenue import parse_value
+from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.data.store import load_table
+from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.errors import RiskwatchError
+
+SOURCE = "DSG"
+DEFICIT_FILE = Path("schools-dsg/dsg_deficit_derived.xlsx")
+ALLOCATIONS_FILE = Path("schools-dsg/DSG_by_year_dr.xlsx")
+LA_CODE_FILE = Path("services/childrens-social-care/lait/la_code_list.xlsx")
+HEADER_SEARCH_ROWS = 40
+
+# indicator -> (unit, definition)
+INDICATORS: dict[str, tuple[str, str]] = {
+    "dsg_deficit_pct": (
+        "percent",
+        "DSG balance carried forward to the next year as % of the year's DSG allocation, "
+        "positive = deficit (the file's `deficit` column; its other column is the same number "
+        "with the sign flipped). DfE analysts' derivation from Section 251 outturn line 1.9.3, "
+        "2019-20 to 2021-22, not an official statistic.",
+    ),
+    "dsg_allocation": (
+        "GBP",
+        "Total Dedicated Schools Grant allocated to the council for the year, all blocks "
+        "(DSG_by_year_dr.xlsx, one sheet per year 2019-20 to 2023-24).",
+    ),
+}
+
+# Name matching -------------------------------------------------------------
+
+# Irreducible spellings: the key of one spelling -> the key of the other.
+NAME_ALIASES = {
+    "newcastle": "newcastleupontyne",  # the revenue returns write the district "Newcastle"
+    "medwaytowns": "medway",  # the revenue returns' "Medway Towns UA"
+    "cityofnottingham": "nottingham",
+    "shepway": "folkestoneandhythe",  # renamed in 2018, same council (E2240)
+}
+_PREFIXES = ("london borough of ", "royal borough of ", "county ")
+_SUFFIXES = (
+    "metropolitan borough council",
+    "borough council",
+    "county council",
+    "city council",
+    "district council",
+    "council",
+    "borough",
+    "city",
+    "mbc",
+    "ua",
+    "cc",
+    "bc",
+    "dc",
+)
+
+
+def name_key(name: str) -> str:
+    """A council name reduced to what identifies it across publishers.
+
+    Case, '&'/'and', punctuation, "the", notes in brackets ("(R)", "(Pre LG)"),
+    a trailing ", City of"/", County of", a leading "County " and suffixes such
+    as "UA", "CC", "DC", "MBC", "City", "Borough" or "County Council" do not count.
+    """
+    text = name.lower().replace("&", " and ").replace("’", "'")
+    text = re.sub(r"\([^)]*\)", " ", text)
+    text = re.sub(r",\s*(city|county) of\s*$", "", text.strip())
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    for prefix in _PREFIXES:
+        text = text.removeprefix(prefix)
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in _SUFFIXES:
+            if text.endswith(" " + suffix):
+                text, stripped = text[: -len(suffix) - 1].strip(), True
+    key = "".join(token for token in text.split() if token != "the")
+    return NAME_ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The authority a source row belongs to, or why there is none."""
+
+    ecode: str | None
+    gss_code: str | None
+    problem: str | None = None
+
+
+class AuthorityIndex:
+    """Look councils up by E-code, GSS code (current or former) or name in a given year."""
+
+    def __init__(self, authorities: pd.DataFrame) -> None:
+        missing = [c for c in AUTHORITY_COLUMNS if c not in authorities.columns]
+        if missing:
+            raise RiskwatchError(f"authorities table lacks columns {', '.join(missing)}")
+        rows = authorities.to_dict("records")
+        self._by_code: dict[str, dict] = {}
+        self._by_name: dict[str, list[dict]] = defaultdict(list)
+        for row in rows:
+            self._by_code[row["ecode"]] = self._by_code[row["gss_code"]] = row
+            self._by_name[name_key(row["name"])].append(row)
+        for row in rows:  # a former code never hides another council's current one
+            for code in _split(row["former_gss_codes"]):
+                self._by_code.setdefault(code, row)
+
+    def by_code(self, code: str) -> Match:
+        """The authority with this E-code or GSS code."""
+        row = self._by_code.get(code)
+        if row is None:
+            return Match(None, None, f"code {code} is not in the authorities table")
+        return Match(row["ecode"], row["gss_code"])
+
+    def by_name(self, name: str, year: str) -> Match:
+        """The one authority of this name that filed returns in `year` ("2019-20")."""
+        candidates = self._by_name.get(name_key(name), [])
+        if not candidates:
+            return Match(None, None, f"name '{name}' matches no authority")
+        active = [row for row in candidates if _active(row, year)]
+        if len(active) == 1:
+            return Match(active[0]["ecode"], active[0]["gss_code"])
+        listed = ", ".join(
+            f"{r['name']} ({r['ecode']}, {r['first_year']} to {r['last_year']})" for r in candidates
+        )
+        if active:
+            return Match(
+                None, None, f"name '{name}' matches several authorities in {year}: {listed}"
+            )
+        return Match(None, None, f"name '{name}' matches {listed}, none of which existed in {year}")
+
+
+def _split(codes: object) -> list[str]:
+    return [c for c in cell_text(codes).split(";") if c]
+
+
+def _active(row: dict, year: str) -> bool:
+    first, last = cell_text(row["first_year"]), cell_text(row["last_year"])
+    return (not first or first <= year) and (not last or year <= last)
+
+
+def load_authorities(authorities: pd.DataFrame | None) -> AuthorityIndex:
+    """An index over the given authorities, or over the embedded table when none is given."""
+    return AuthorityIndex(load_table("authorities") if authorities is None else authorities)
+
+
+# Tidy frames and simple tables ---------------------------------------------
+
+
+def panel_frame(records: list[dict]) -> pd.DataFrame:
+    """Panel rows with exactly PANEL_COLUMNS, values as floats."""
+    frame = pd.DataFrame(records, columns=PANEL_COLUMNS)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def unmatched_frame(records: list[dict]) -> pd.DataFrame:
+    """Unmatched rows with exactly UNMATCHED_COLUMNS, one per source row and reason."""
+    frame = pd.DataFrame(records, columns=UNMATCHED_COLUMNS)
+    return frame.drop_duplicates(["source_file", "row", "reason"]).reset_index(drop=True)
+
+
+def locate_header(
+    grid: pd.DataFrame, labels: dict[str, tuple[str, ...]], *, file: str, sheet: str | None = None
+) -> tuple[int, dict[str, int]]:
+    """The header row of a one-table sheet and the column of each role in `labels`.
+
+    `labels` maps a role to the `label_key`s it may be printed as (the first
+    present wins); every role is required. The header is the first row (of the
+    first HEADER_SEARCH_ROWS) that holds them all; failing that, the row holding
+    at least half of them is named with the roles it lacks.
+    """
+    best: tuple[int, dict[str, int]] | None = None
+    for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
+        found = {}
+        for role, variants in labels.items():
+            present = [keys.index(key) for key in variants if key in keys]
+            if present:
+                found[role] = present[0]
+        if len(found) == len(labels):
+            return row, found
+        if 2 * len(found) >= len(labels) and (best is None or len(found) > len(best[1])):
+            best = (row, found)
+    where = f" in sheet '{sheet}'" if sheet else ""
+    if best is None:
+        raise RiskwatchError(
+            f"header row not found{where} in the first {HEADER_SEARCH_ROWS} rows "
+            f"(expected columns {', '.join(labels)})",
+            file=file,
+        )
+    missing = [role for role in labels if role not in best[1]]
+    raise RiskwatchError(
+        f"key column {', '.join(repr(m) for m in missing)} missing from the header{where}",
+        file=file,
+        row=best[0] + 1,
+    )
+
+
+def year_from_code(text: str, *, file: str, row: int, field: str) -> str:
+    """'2019-20' from '2019-20', '201920' or '2019/20'; anything else is an error."""
+    match = re.fullmatch(r"(20\d\d)\D?(\d\d)", text)
+    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        raise RiskwatchError(f"not a financial year: '{text}'", file=file, row=row, field=field)
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+def year_end(year: str) -> str:
+    """31 March at the end of a financial year, ISO."""
+    return f"{int(year[:4]) + 1}-03-31"
+
+
+def panel_record(
+    match: Match,
+    year: str,
+    indicator: str,
+    parsed: tuple[float, str],
+    *,
+    unit: str,
+    source: str,
+    source_file: str,
+    published: tuple[str, str],
+    period_end: str | None = None,
+    vintage: str | None = None,
+) -> dict:
+    """One panel row: `parsed` is (value, status), `published` is (ISO date, basis)."""
+    value, status = parsed
+    return {
+        "ecode": match.ecode,
+        "gss_code": match.gss_code,
+        "financial_year": year,
+        "indicator": indicator,
+        "value": value,
+        "status": status,
+        "unit": unit,
+        "source": source,
+        "source_file": source_file,
+        "vintage": vintage or f"{source} {year} ({source_file})",
+        "period_end": period_end or year_end(year),
+        "published": published[0],
+        "published_basis": published[1],
+    }
+
+
+def unmatched_record(
+    source: str, source_file: str, row: int, code: str | None, name: str | None, reason: str
+) -> dict:
+    """One unmatched row; `source_file` names the sheet too where a workbook has several."""
+    return {
+        "source": source,
+        "source_file": source_file,
+        "row": row,
+        "code": code or None,
+        "name": name or None,
+        "reason": reason,
+    }
+
+
+# DSG deficit ---------------------------------------------------------------
+
+DEFICIT_LABELS = {
+    "level": ("geographiclevel",),
+    "name": ("laname",),
+    "year": ("financialyear", "timeperiod"),
+    "deficit": ("deficit",),
+}
+LEVELS_READ = ("localauthority",)
+LEVELS_SKIPPED = ("national", "regional")
+
+
+def deficit_published(year: str) -> str:
+    """Rule: Section 251 outturn for a year is public by 31 March two years after it starts.
+
+    (2021-22 outturn appeared in the winter of 2022-23.) The derived table itself
+    carries no date.
+    """
+    return f"{int(year[:4]) + 2}-03-31"
+
+
+def read_dsg_deficit(
+    root: Path, authorities: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """DSG deficit as % of allocation per council, 2019-20 to 2021-22, matched by name."""
+    path = Path(root) / DEFICIT_FILE
+    index = load_authorities(authorities)
+    grid = _only_sheet(path)
+    header, columns = locate_header(grid, DEFICIT_LABELS, file=path.name)
+    values, unmatched = [], []
+    for row_index in range(header + 1, len(grid)):
+        cells = grid.iloc[row_index]
+        level = label_key(cell_text(cells.iloc[columns["level"]]))
+        if not level or level in LEVELS_SKIPPED:
+            continue
+        row = row_index + 1
+        if level not in LEVELS_READ:
+            raise RiskwatchError(
+                f"unknown geographic level '{cell_text(cells.iloc[columns['level']])}'",
+                file=path.name,
+                row=row,
+                field="geographic_level",
+            )
+        name = cell_text(cells.iloc[columns["name"]])
+        year = year_from_code(
+            cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="year"
+        )
+        match = index.by_name(name, year)
+        if match.problem:
+            unmatched.append(unmatched_record(SOURCE, path.name, row, None, name, match.problem))
+            continue
+        parsed = parse_value(
+            cells.iloc[columns["deficit"]], file=path.name, row=row, field="deficit"
+        )
+        if parsed is None:
+            continue
+        values.append(
+            panel_record(
+                match,
+                year,
+                "dsg_deficit_pct",
+                parsed,
+                unit=INDICATORS["dsg_deficit_pct"][0],
+                source=SOURCE,
+                source_file=path.name,
+                published=(deficit_published(year), "rule"),
+            )
+        )
+    return panel_frame(values), unmatched_frame(unmatched)
+
+
+# DSG allocations -----------------------------------------------------------
+
+ALLOCATION_LABELS = {
+    "code": ("lacode",),
+    "name": ("laname",),
+    "allocation": ("totaldsgallocations", "totaldsgallocation"),
+    "year": ("timeperiod", "financialyear"),
+}
+LA_CODE_LABELS = {"code": ("lanumber",), "name": ("laname",)}
+_SHEET_DATE = re.compile(r"(20\d\d)_(\d\d)_(\d\d)$")
+
+
+def read_dsg_allocations(
+    root: Path, authorities: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Total DSG allocation per council, 2019-20 to 2023-24, by DfE LA code -> name -> council.
+
+    A sheet named with a date (`dsg_budget_2021_03_16`) is that date's update of
+    the allocations: the date is taken as published (basis "file"). A sheet
+    without one is taken as public by the end of its year (basis "rule").
+    """
+    root = Path(root)
+    path = root / ALLOCATIONS_FILE
+    index = load_authorities(authorities)
+    dfe_names = read_la_codes(root / LA_CODE_FILE)
+    values, unmatched = [], []
+    for sheet, grid in read_grids(path).items():
+        header, columns = locate_header(grid, ALLOCATION_LABELS, file=path.name, sheet=sheet)
+        for row_index in range(header + 1, len(grid)):
+            cells = grid.iloc[row_index]
+            code = cell_text(cells.iloc[columns["code"]])
+            if not re.fullmatch(r"\d{3}", code):
+                continue  # England, regions and groups of authorities
+            row = row_index + 1
+            year = year_from_code(
+                cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="time_period"
+            )
+            name = cell_text(cells.iloc[columns["name"]])
+            dfe_name = dfe_names.get(code)
+            match = (
+                index.by_name(dfe_name, year)
+                if dfe_name
+                else Match(None, None, f"DfE LA code {code} is not in {LA_CODE_FILE.name}")
+            )
+            if match.problem:
+                unmatched.append(
+                    unmatched_record(
+                        SOURCE, f"{path.name} (sheet {sheet})", row, code, name, match.problem
+                    )
+                )
+                continue
+            parsed = parse_value(
+                cells.iloc[columns["allocation"]], file=path.name, row=row, field="allocation"
+            )
+            if parsed is None:
+                continue
+            dated = _SHEET_DATE.search(sheet)
+            published = ("-".join(dated.groups()), "file") if dated else (year_end(year), "rule")
+            values.append(
+                panel_record(
+                    match,
+                    year,
+                    "dsg_allocation",
+                    parsed,
+                    unit=INDICATORS["dsg_allocation"][0],
+                    source=SOURCE,
+                    source_file=path.name,
+                    published=published,
+                    vintage=f"{SOURCE} {year} ({path.name}, sheet {sheet})",
+                )
+            )
+    return panel_frame(values), unmatched_frame(unmatched)
+
+
+def read_la_codes(path: Path) -> dict[str, str]:
+    """DfE 3-digit LA number -> DfE's LA name, from the LAIT code list."""
+    grid = _only_sheet(path)
+    header, columns = locate_header(grid, LA_CODE_LABELS, file=path.name)
+    body = grid.iloc[header + 1 :]
+    codes = body.iloc[:, columns["code"]].map(cell_text)
+    names = body.iloc[:, columns["name"]].map(cell_text)
+    return {c: n for c, n in zip(codes, names, strict=True) if c and n}
+
+
+def _only_sheet(path: Path) -> pd.DataFrame:
+    grids = read_grids(path)
+    if len(grids) != 1:
+        raise RiskwatchError(f"expected one sheet, found {', '.join(grids)}", file=path.name)
+    return next(iter(grids.values()))
