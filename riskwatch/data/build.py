@@ -101,21 +101,93 @@ def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFr
     )
 
 
+def _source_readers() -> list[Callable]:
+    """Readers of the other sources: each (root, authorities) -> (values, unmatched)."""
+    from riskwatch.data import borrowing, capital, council_tax, schools, services, spending_power
+
+    def without_unmatched(reader):
+        return lambda root, authorities: (reader(root), None)
+
+    return [
+        without_unmatched(capital.read_capital),
+        without_unmatched(borrowing.read_borrowing),
+        council_tax.read_council_tax,
+        spending_power.read_spending_power,
+        spending_power.read_casino_tables,
+        schools.read_dsg_deficit,
+        schools.read_dsg_allocations,
+        services.read_ofsted,
+        services.read_children_social_care,
+        services.read_adult_social_care,
+        services.read_recycling,
+    ]
+
+
+def attach_codes(
+    values: pd.DataFrame, authorities: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Current GSS codes for rows keyed by E-code or by any (former) GSS code.
+
+    Rows with an E-code that is not a council (fire, police, ... class O) leave the
+    council panel by design; rows with a GSS code that matches no council are
+    returned as unmatched, never dropped silently.
+    """
+    by_ecode = authorities.set_index("ecode")["gss_code"]
+    by_gss = {code: code for code in authorities["gss_code"]}
+    for row in authorities.itertuples():
+        for former in filter(None, row.former_gss_codes.split(";")):
+            by_gss[former] = row.gss_code
+    values = apply_ecode_aliases(values) if values["ecode"].notna().any() else values
+    from_ecode = values["ecode"].map(by_ecode)
+    from_gss = values["gss_code"].map(by_gss)
+    coded = values.assign(gss_code=from_ecode.fillna(from_gss))
+    orphan = coded["gss_code"].isna() & values["ecode"].isna() & values["gss_code"].notna()
+    unmatched = values[orphan].drop_duplicates(["source", "source_file", "gss_code"])
+    unmatched = pd.DataFrame(
+        {
+            "source": unmatched["source"],
+            "source_file": unmatched["source_file"],
+            "row": None,
+            "code": unmatched["gss_code"],
+            "name": None,
+            "reason": "GSS code matches no council in the authority lookup",
+        }
+    )
+    return coded[coded["gss_code"].notna()][PANEL_COLUMNS], unmatched[UNMATCHED_COLUMNS]
+
+
 def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFrame]:
     """Every embedded table, rebuilt from the shared data folder."""
+    from riskwatch.data.context import read_deprivation, read_nearest_neighbours
+
     root = Path(root)
     releases = read_revenue_releases(revenue_files(root), progress)
     rosters = council_rosters(releases)
     authorities = build_authorities(rosters)
-    panel = revenue_panel(releases, authorities)
+    parts = [revenue_panel(releases, authorities)]
+    unmatched = []
+    for reader in progress(_source_readers()):
+        values, missed = reader(root, authorities)
+        coded, orphans = attach_codes(values, authorities)
+        parts.append(coded)
+        unmatched += [frame for frame in (missed, orphans) if frame is not None and len(frame)]
+    panel = pd.concat(parts, ignore_index=True)
+    panel["value"] = panel["value"].astype(float)
     panel = panel.sort_values(
-        ["gss_code", "financial_year", "indicator", "source", "period_end", "published"]
+        ["gss_code", "financial_year", "indicator", "source", "period_end", "published", "vintage"]
     ).reset_index(drop=True)
     events = read_events(root / load_release_config()["sources"]["events"])
+    neighbours = read_nearest_neighbours(root)
     return {
         "authorities": authorities,
         "authority_years": council_years(rosters, authorities),
         "panel": panel,
         "events": events,
-        "unmatched": pd.DataFrame(columns=UNMATCHED_COLUMNS),
+        "unmatched": (
+            pd.concat(unmatched, ignore_index=True).astype({"row": "Int64"})
+            if unmatched
+            else pd.DataFrame(columns=UNMATCHED_COLUMNS)
+        ),
+        "deprivation": read_deprivation(root),
+        "neighbours": neighbours[["gss_code", "neighbour_gss"]],
     }

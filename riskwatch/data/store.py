@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = ("authorities", "authority_years", "panel", "events", "unmatched")
+TABLES = (
+    "authorities",
+    "authority_years",
+    "panel",
+    "events",
+    "unmatched",
+    "deprivation",
+    "neighbours",
+)
 DEFAULT_DATA_DIR = Path("riskwatch-data")
 
 
