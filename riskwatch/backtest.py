@@ -176,7 +176,11 @@ def metrics_table(scored: pd.DataFrame, spec: BacktestSpec) -> pd.DataFrame:
     records = []
     for (model, task, horizon), rows in scored.groupby(["model", "task", "horizon"], sort=True):
         point = summary_metrics(rows, spec.top_k)
-        intervals = bootstrap_intervals(rows, spec.top_k, spec.bootstrap, spec.seed)
+        intervals = (
+            bootstrap_intervals(rows, spec.top_k, spec.bootstrap, spec.seed)
+            if spec.bootstrap
+            else {}
+        )
         record = {
             "model": model,
             "task": task,

@@ -25,6 +25,10 @@ data_app = typer.Typer(
     help="Build, check and extend the authority-year panel.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
+models_app = typer.Typer(
+    help="The model registry: versions, champion and challenger.", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
 
 _state = {"debug": False}
 
@@ -111,6 +115,450 @@ def data_ingest(
             f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
             + (f", {result.rows:,} rows as '{result.vintage}'" if result.rows else "")
         )
+
+
+def _load_frames(data_dir: Path):
+    """Tables, every year's feature frame and the feature set (with a progress bar)."""
+    from riskwatch.data.store import load_tables
+    from riskwatch.pipeline import feature_frames, feature_set, score_years
+
+    tables = load_tables(data_dir)
+    frames = feature_frames(tables, score_years(tables), progress=_progress("building features"))
+    return tables, frames, feature_set()
+
+
+@app.command("train")
+def train_command(
+    model: Annotated[str | None, typer.Option(help="Model family: index, logit, boosting.")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Years ahead the score warns about.")] = None,
+    task: Annotated[str | None, typer.Option(help="'new' failures only, or 'all'.")] = None,
+    register: Annotated[bool, typer.Option("--register", help="Register a model version.")] = False,
+    alias: Annotated[
+        str | None, typer.Option(help="Point this alias (champion, challenger) at the version.")
+    ] = None,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Train a model on every closed outcome window and record it in MLflow."""
+    from riskwatch.settings import load_run_config
+    from riskwatch.training import train
+
+    config = load_run_config()["train"]
+    model = model or config["model"]
+    _check_choice("model", model, ("index", "logit", "boosting"))
+    task = task or config["task"]
+    _check_choice("task", task, ("new", "all"))
+    horizon = horizon or config["horizon"]
+    tables, frames, features = _load_frames(data_dir)
+    trained = train(tables, frames, features, model, horizon, task, config["past_failure_feature"])
+    version = _record_model(trained, tables, features, config, register or alias is not None, alias)
+    typer.echo(
+        f"trained {model} (h={horizon}, {task} failures) on "
+        f"{int(trained.metrics['training_rows']):,} rows with "
+        f"{int(trained.metrics['training_failures'])} failures"
+        + (f"; registered as version {version}" if version else "")
+        + (f" with alias '{alias}'" if alias else "")
+    )
+
+
+def _record_model(trained, tables, features, config, register: bool, alias: str | None):
+    from riskwatch import tracking
+    from riskwatch.data.store import panel_fingerprint
+
+    run_id = tracking.log_training_run(
+        trained.model,
+        params=trained.params,
+        metrics=trained.metrics,
+        feature_catalogue_version=features.catalogue_version,
+        panel_fingerprint=panel_fingerprint(tables["panel"]),
+        config=config,
+        X_example=trained.X_example,
+        run_name=f"train-{trained.params['model']}",
+    )
+    if not register:
+        return None
+    version = tracking.register(run_id, config["registered_name"])
+    if alias:
+        tracking.set_alias(config["registered_name"], alias, version)
+    return version
+
+
+def _check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise RiskwatchError(f"'{value}' is not one of {', '.join(choices)}", field=field)
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every registered model version with its aliases and lineage."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+
+    versions = tracking.list_versions(load_run_config()["train"]["registered_name"])
+    if as_json:
+        typer.echo(json.dumps(versions, indent=2, default=str))
+        return
+    if not versions:
+        typer.echo("no registered model yet: run `riskwatch train --register --alias champion`")
+        return
+    for v in versions:
+        typer.echo(
+            f"version {v['version']:>3}  {','.join(v['aliases']) or '-':<20} "
+            f"{v.get('model_family', '?'):<15} created {v['created']}  run {v['run_id'][:8]}"
+        )
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[int, typer.Argument(help="The model version to promote.")],
+    alias: Annotated[str, typer.Option(help="Alias to point at it.")] = "champion",
+) -> None:
+    """Point an alias (champion by default) at a registered version."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+
+    name = load_run_config()["train"]["registered_name"]
+    known = [v["version"] for v in tracking.list_versions(name)]
+    if version not in known:
+        raise RiskwatchError(
+            f"no version {version} of '{name}' "
+            f"(registered: {', '.join(map(str, known)) or 'none'})",
+            field="VERSION",
+        )
+    tracking.set_alias(name, alias, version)
+    typer.echo(f"'{alias}' now points at version {version} of '{name}'")
+
+
+@app.command("backtest")
+def backtest_command(
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated model families (default from configs).")
+    ] = None,
+    horizons: Annotated[
+        str | None, typer.Option(help="Comma-separated horizons, e.g. 1,2,3.")
+    ] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(help="Bootstrap resamples for intervals.")
+    ] = None,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Origins in parallel (joblib).")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address: run the fits on that cluster.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Rolling-origin backtest of every model on real failures, logged to MLflow."""
+    from riskwatch import tracking
+    from riskwatch.backtest import BacktestSpec
+    from riskwatch.data.store import panel_fingerprint, write_atomic
+    from riskwatch.pipeline import run_backtest
+    from riskwatch.report.backtest import backtest_html
+    from riskwatch.settings import load_run_config
+
+    config = load_run_config()["backtest"]
+    spec = BacktestSpec(
+        models=tuple(_split(models)) if models else tuple(config["models"]),
+        horizons=tuple(int(h) for h in _split(horizons)) if horizons else tuple(config["horizons"]),
+        tasks=tuple(config["tasks"]),
+        top_k=tuple(config["top_k"]),
+        bootstrap=bootstrap if bootstrap is not None else config["bootstrap"],
+        seed=config["seed"],
+    )
+    for name in spec.models:
+        _check_choice("models", name, ("index", "logit", "boosting"))
+    tables, frames, features = _load_frames(data_dir)
+    result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
+    html_text = backtest_html(
+        result.metrics, result.scored, result.failure_ranks, "riskwatch backtest"
+    )
+    if report:
+        write_atomic(report, lambda tmp: tmp.write_text(html_text))
+    metrics = {
+        f"{r.model}.{r.task}.h{r.horizon}.{m}": getattr(r, m)
+        for r in result.metrics.itertuples()
+        for m in ("roc_auc", "pr_auc", "recall_at_30", "brier")
+    }
+    tracking.log_run(
+        params={**spec.__dict__, "features": len(features.names)},
+        metrics=metrics,
+        tags={
+            "kind": "backtest",
+            "feature_catalogue_version": features.catalogue_version,
+            "panel_fingerprint": panel_fingerprint(tables["panel"]),
+        },
+        texts={
+            "backtest.html": html_text,
+            "metrics.csv": result.metrics.to_csv(index=False),
+            "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
+        },
+        run_name="backtest",
+    )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "metrics": result.metrics.to_dict(orient="records"),
+                    "failure_ranks": result.failure_ranks.to_dict(orient="records"),
+                },
+                indent=2,
+                default=_json_default,
+            )
+        )
+        return
+    typer.echo(_format_backtest(result))
+
+
+def _champion(tables, frames, features, reference: str):
+    """The registered model to score with; trains and registers a champion on first use."""
+    from riskwatch.scoring import load_registered
+    from riskwatch.settings import load_run_config
+    from riskwatch.training import train
+
+    config = load_run_config()["train"]
+    loaded = load_registered(config["registered_name"], reference)
+    if loaded is not None:
+        return loaded
+    if reference != "champion":
+        raise RiskwatchError(f"no registered model version or alias '{reference}'", field="--model")
+    typer.echo(
+        f"no champion registered yet: training the default model ({config['model']}, "
+        f"{config['horizon']}-year horizon, {config['task']} failures) on the embedded data",
+        err=True,
+    )
+    trained = train(
+        tables,
+        frames,
+        features,
+        config["model"],
+        config["horizon"],
+        config["task"],
+        config["past_failure_feature"],
+    )
+    version = _record_model(trained, tables, features, config, True, "champion")
+    typer.echo(f"registered it as version {version} with alias 'champion'", err=True)
+    return load_registered(config["registered_name"], "champion")
+
+
+def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
+    """Tables, frames, catalogue, the model to use and the as-of year (latest by default)."""
+    from riskwatch.features import catalogue_table
+    from riskwatch.pipeline import score_years
+
+    tables, frames, features = _load_frames(data_dir)
+    years = score_years(tables)
+    as_of = as_of or years[-1]
+    if as_of not in frames:
+        raise RiskwatchError(
+            f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
+            field="--as-of",
+        )
+    model = _champion(tables, frames, features, model_ref)
+    catalogue = catalogue_table(tables["panel"], tables["authority_years"])
+    return tables, frames, features, catalogue, model, as_of
+
+
+@app.command("watchlist")
+def watchlist_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
+    ] = None,
+    top: Annotated[int | None, typer.Option(help="How many councils to list.")] = None,
+    model: Annotated[
+        str, typer.Option(help="'champion', another alias, or a version.")
+    ] = "champion",
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, csv, json, parquet or xlsx.")
+    ] = "table",
+    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
+    from riskwatch.report.pack import to_json, write_table
+    from riskwatch.review import make_watchlist
+    from riskwatch.settings import load_run_config
+
+    _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
+    tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    result = make_watchlist(
+        tables, frames, loaded, as_of, catalogue, load_run_config()["watchlist"], top
+    )
+    if out is not None:
+        target = out if output_format == "table" else out.with_suffix(f".{output_format}")
+        write_table(result.table, target)
+        typer.echo(f"wrote {len(result.table)} councils to {target}")
+        return
+    if output_format == "json":
+        typer.echo(to_json(result.table), nl=False)
+    elif output_format == "csv":
+        typer.echo(result.table.to_csv(index=False, float_format="%.6g"), nl=False)
+    elif output_format in ("parquet", "xlsx"):
+        raise RiskwatchError(f"--format {output_format} needs --out FILE", field="--out")
+    else:
+        typer.echo(_format_watchlist(result))
+
+
+def _format_watchlist(result) -> str:
+    lines = [
+        f"riskwatch watchlist as of {result.as_of} (model version {result.model_version}); "
+        f"probability of a first failure becoming known within the model's horizon",
+        "",
+    ]
+    for r in result.table.to_dict(orient="records"):
+        change = "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
+        record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
+        lines.append(
+            f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+            f"{r['probability']:.1%} {r['band']} ({change}){record}"
+        )
+        for k in range(1, 5):
+            reason = r.get(f"reason_{k}")
+            if isinstance(reason, str):
+                lines.append(f"       - {reason}")
+    return "\n".join(lines)
+
+
+def resolve_authority(query: str, authorities) -> str:
+    """A GSS code from a code or a name (case-insensitive, unambiguous prefix)."""
+    import difflib
+
+    codes = set(authorities["gss_code"])
+    if query.upper() in codes:
+        return query.upper()
+    names = dict(zip(authorities["name"].str.lower(), authorities["gss_code"], strict=True))
+    wanted = query.strip().lower()
+    if wanted in names:
+        return names[wanted]
+    matches = sorted(n for n in names if n.startswith(wanted))
+    if len(matches) == 1:
+        return names[matches[0]]
+    if matches:
+        raise RiskwatchError(f"'{query}' is ambiguous: {', '.join(matches[:8])}", field="AUTHORITY")
+    close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise RiskwatchError(f"no council named '{query}'{hint}", field="AUTHORITY")
+
+
+@app.command("explain")
+def explain_command(
+    authority: Annotated[str, typer.Argument(help="GSS code or name (unambiguous prefix).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="'champion', another alias, or a version.")
+    ] = "champion",
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Why a council scores as it does: contributions, indicators against peers, events, and
+    what would move it off the watchlist."""
+    from riskwatch.data.store import load_table
+    from riskwatch.review import explain
+    from riskwatch.settings import load_run_config
+
+    gss = resolve_authority(authority, load_table("authorities"))
+    tables, frames, features, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    if gss not in set(frames[as_of]["gss_code"]):
+        raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
+    result = explain(
+        tables,
+        frames,
+        loaded,
+        gss,
+        as_of,
+        catalogue,
+        load_run_config()["watchlist"],
+        {**features.directions, "past_failure": 1},
+    )
+    typer.echo(_format_explanation(result))
+
+
+def _format_explanation(e) -> str:
+    lines = [
+        f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
+        "",
+        "Contributions (log-odds; positive raises the risk):",
+    ]
+    for r in e.contributions.itertuples():
+        value = "missing" if r.value != r.value else f"{r.value:.4g}"
+        lines.append(f"  {r.contribution:+.3f}  {r.feature} = {value}")
+    lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
+    for feature, rows in e.history.groupby("feature", sort=False):
+        lines.append(f"  {feature}:")
+        for r in rows.itertuples():
+            lines.append(
+                f"    {r.year}: {_num(r.value)} / {_num(r.class_median)} / {_num(r.neighbour_median)}"
+            )
+    lines += ["", "Events on record:"]
+    if e.events.empty:
+        lines.append("  none")
+    for r in e.events.itertuples():
+        counted = "counts" if r.counts_as_failure else "does not count"
+        lines.append(
+            f"  {r.event.upper()} {r.date or r.financial_year} (decided {r.decided_year}, {counted})"
+        )
+    lines += ["", "What would move it off the watchlist (one indicator at a time, others fixed):"]
+    for r in e.moves.itertuples():
+        if r.note:
+            lines.append(f"  {r.feature}: now {_num(r.value)}; {r.note}")
+        else:
+            lines.append(
+                f"  {r.feature}: now {_num(r.value)}; {_num(r.value_below_threshold)} would bring "
+                f"the probability below {r.threshold:.0%}"
+            )
+    return "\n".join(lines)
+
+
+def _num(value) -> str:
+    if value is None or value != value:
+        return "–"
+    return f"{value:.4g}"
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _json_default(value):
+    import math
+
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _format_backtest(result) -> str:
+    lines = [
+        "model     task  h  failures  ROC-AUC [95%]        PR-AUC [95%]         "
+        "recall@30 [95%]      Brier"
+    ]
+    for r in result.metrics.sort_values(["task", "horizon", "model"]).itertuples():
+        lines.append(
+            f"{r.model:<9} {r.task:<5} {r.horizon}  {int(r.positives):>8}  "
+            f"{r.roc_auc:.3f} [{r.roc_auc_low:.2f},{r.roc_auc_high:.2f}]  "
+            f"{r.pr_auc:.3f} [{r.pr_auc_low:.2f},{r.pr_auc_high:.2f}]  "
+            f"{r.recall_at_30:.3f} [{r.recall_at_30_low:.2f},{r.recall_at_30_high:.2f}]  "
+            f"{r.brier:.4f}"
+        )
+    ranks = result.failure_ranks
+    lines += [
+        "",
+        "Every real failure (new-failure task): rank 1, 2, 3 years before it became known",
+    ]
+    for (_, name, event, known), rows in ranks.groupby(["gss_code", "name", "event", "known_year"]):
+        cells = "  ".join(
+            f"{r.model}: " + "/".join(_rank(getattr(r, f"rank_{h}y_before")) for h in (1, 2, 3))
+            for r in rows.itertuples()
+        )
+        lines.append(f"  {known} {event:<4} {name[:28]:<28} {cells}")
+    return "\n".join(lines)
+
+
+def _rank(value) -> str:
+    return "-" if value is None or value != value else str(int(value))
 
 
 def _format_summary(summary: dict) -> str:

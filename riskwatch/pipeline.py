@@ -1,0 +1,163 @@
+"""As-of assembly: the tables, the feature frame of every year, and the training sets.
+
+Pure functions of the tables; the CLI loads the tables and writes the outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.backtest import BacktestSpec, design, origins_for, run_origin
+from riskwatch.labels import failure_events, last_label_year, shift_year
+
+Progress = Callable[[Iterable], Iterable]
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """The model inputs: feature names and their directions (+1 riskier, -1 safer)."""
+
+    names: list[str]
+    directions: dict[str, int]
+    catalogue_version: str
+
+    def for_model(self, family: str) -> FeatureSet:
+        """The inputs configs/models.toml gives a model family ("all" or a list of names)."""
+        from riskwatch.errors import RiskwatchError
+        from riskwatch.models import load_model_specs
+
+        chosen = load_model_specs().get("features", {}).get(family, "all")
+        if chosen == "all":
+            return self
+        unknown = [name for name in chosen if name not in self.directions]
+        if unknown:
+            raise RiskwatchError(
+                f"unknown feature(s) for {family}: {', '.join(unknown)}",
+                file="configs/models.toml",
+                field="features",
+            )
+        return FeatureSet(
+            list(chosen), {n: self.directions[n] for n in chosen}, self.catalogue_version
+        )
+
+
+def feature_set() -> FeatureSet:
+    """Every catalogued feature a model may use, with the catalogue's directions."""
+    from riskwatch.features import model_features
+
+    names, directions, version = model_features()
+    return FeatureSet(list(names), dict(directions), version)
+
+
+def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Years with an outturn (RS) return: the years a council can be scored as of."""
+    years = tables["authority_years"]
+    return sorted(years.loc[years["source"] == "RS", "financial_year"].unique())
+
+
+def feature_frames(
+    tables: dict[str, pd.DataFrame], years: list[str], progress: Progress = iter
+) -> dict[str, pd.DataFrame]:
+    """The feature frame as of each year (only data published by then)."""
+    from riskwatch.features import build_features
+
+    return {
+        year: build_features(
+            tables["panel"],
+            tables["authority_years"],
+            as_of=year,
+            neighbours=tables.get("neighbours"),
+        )
+        for year in progress(years)
+    }
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    scored: pd.DataFrame
+    metrics: pd.DataFrame
+    failure_ranks: pd.DataFrame
+
+
+def run_backtest(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    features: FeatureSet,
+    spec: BacktestSpec,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+) -> BacktestResult:
+    """Every model, task, horizon and origin; metrics pooled over origins with intervals."""
+    from riskwatch.backtest import failure_ranks, metrics_table, rank_within_origin
+
+    failures = failure_events(tables["events"])
+    covered = last_label_year()
+    jobs = [
+        (origin, horizon, task, model)
+        for horizon in spec.horizons
+        for origin in origins_for(sorted(frames), failures, horizon, covered)
+        for task in spec.tasks
+        for model in spec.models
+    ]
+    results = _map_jobs(jobs, frames, features, failures, spec, n_jobs, scheduler)
+    scored = pd.concat(results, ignore_index=True)
+    scored["rank"] = rank_within_origin(scored)
+    names = tables["authorities"].set_index("gss_code")["name"]
+    return BacktestResult(
+        scored=scored,
+        metrics=metrics_table(scored, spec),
+        failure_ranks=failure_ranks(scored, failures, names),
+    )
+
+
+def _map_jobs(
+    jobs, frames, features: FeatureSet, failures, spec, n_jobs: int, scheduler: str | None
+) -> list[pd.DataFrame]:
+    """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask."""
+    from joblib import Parallel, delayed, parallel_backend
+
+    inputs = {model: features.for_model(model) for model in spec.models}
+    calls = [
+        delayed(_run_job)(
+            frames, inputs[job[3]].names, inputs[job[3]].directions, failures, *job, spec
+        )
+        for job in jobs
+    ]
+    if scheduler:
+        from dask.distributed import Client
+
+        with Client(scheduler), parallel_backend("dask"):
+            return Parallel()(calls)
+    return Parallel(n_jobs=n_jobs)(calls)
+
+
+def _run_job(frames, names, directions, failures, origin, horizon, task, model, spec):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # one BLAS thread per worker: no oversubscription
+        return run_origin(frames, names, directions, failures, origin, horizon, task, model, spec)
+
+
+def training_set(
+    frames: dict[str, pd.DataFrame],
+    features: FeatureSet,
+    failures: pd.DataFrame,
+    horizon: int,
+    task: str,
+    past_failure_feature: bool,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Every row whose outcome window the labels cover: what a production model learns from."""
+    covered = last_label_year()
+    parts = [
+        design(frames[s], features.names, s, horizon, task, failures, past_failure_feature)
+        for s in sorted(frames)
+        if shift_year(s, horizon) <= covered
+    ]
+    X = pd.concat([p[0] for p in parts], ignore_index=True)
+    y = np.concatenate([p[1] for p in parts])
+    ids = pd.concat([p[2] for p in parts], ignore_index=True)
+    return X, y, ids

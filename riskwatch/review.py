@@ -1,0 +1,293 @@
+"""The quarterly review: watchlist, explanations, diff against the last review, drift.
+
+Pure functions: given the tables, feature frames and a loaded model, they
+return DataFrames and dicts; `riskwatch.report.pack` writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.labels import failure_events, shift_year
+from riskwatch.scoring import LoadedModel, model_inputs, score, threshold_crossing
+from riskwatch.watchlist import (
+    CONTRIB,
+    bands_from_config,
+    build_watchlist,
+    reasons,
+)
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    as_of: str
+    model_version: int
+    table: pd.DataFrame  # the listed councils, ranked, with reasons as text
+    scored: pd.DataFrame  # every council: probability and contributions
+    reasons: pd.DataFrame  # every listed council's reasons, one row each
+    threshold: float
+
+
+def make_watchlist(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    model: LoadedModel,
+    as_of: str,
+    catalogue: pd.DataFrame,
+    config: dict,
+    top: int | None = None,
+) -> Watchlist:
+    """Score every council as of `as_of`, rank, band and give each listed council its reasons."""
+    top = top or config["top"]
+    bands = bands_from_config(config)
+    scored = score(model, frames[as_of], tables["events"])
+    previous_year = shift_year(as_of, -1)
+    previous = (
+        score(model, frames[previous_year], tables["events"]) if previous_year in frames else None
+    )
+    names = tables["authorities"].set_index("gss_code")["name"]
+    ranked_codes = scored.sort_values(["probability", "gss_code"], ascending=[False, True])[
+        "gss_code"
+    ].head(top)
+    listed_scores = scored[scored["gss_code"].isin(ranked_codes)]
+    reason_rows = reasons(
+        listed_scores,
+        frames[as_of],
+        frames,
+        as_of,
+        catalogue,
+        tables.get("neighbours"),
+        config["reasons"],
+    )
+    table = build_watchlist(scored, previous, reason_rows, names, bands, top)
+    table = _with_events(table, tables["events"], as_of)
+    return Watchlist(
+        as_of=as_of,
+        model_version=model.version,
+        table=table,
+        scored=scored,
+        reasons=reason_rows,
+        threshold=min(b.min_probability for b in bands),
+    )
+
+
+def _with_events(table: pd.DataFrame, events: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Say where a council's own failure is already on record by the as-of year."""
+    known = failure_events(events)
+    known = known[known["known_year"] <= as_of]
+    on_record = known.groupby("gss_code").apply(
+        lambda rows: "; ".join(
+            f"{r.event.upper()} known {r.known_year}" for r in rows.itertuples()
+        ),
+        include_groups=False,
+    )
+    return table.assign(failures_on_record=table["gss_code"].map(on_record).fillna(""))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    gss_code: str
+    name: str
+    as_of: str
+    probability: float
+    rank: int
+    contributions: pd.DataFrame  # feature, plain indicator, value, contribution (all, sorted)
+    history: pd.DataFrame  # year x (value, class median, neighbour median) for top features
+    events: pd.DataFrame
+    moves: pd.DataFrame  # top reasons: value now, value that would bring it below threshold
+
+
+def explain(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    model: LoadedModel,
+    gss_code: str,
+    as_of: str,
+    catalogue: pd.DataFrame,
+    config: dict,
+    directions: dict[str, int],
+) -> Explanation:
+    """Every contribution, indicators over time against peers, events, and what would move it."""
+    frame = frames[as_of]
+    scored = score(model, frame, tables["events"])
+    ranked = scored.sort_values(["probability", "gss_code"], ascending=[False, True]).reset_index()
+    position = int(ranked.index[ranked["gss_code"] == gss_code][0]) + 1
+    row = scored[scored["gss_code"] == gss_code].iloc[0]
+    described = catalogue.set_index("name")
+    features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
+    features = [f for f in features if f != "baseline"]
+    values = frame.set_index("gss_code").loc[gss_code]
+    contributions = pd.DataFrame(
+        {
+            "feature": features,
+            "indicator": [described["definition"].get(f, f.replace("_", " ")) for f in features],
+            "value": [values.get(f, np.nan) for f in features],
+            "contribution": [row[CONTRIB + f] for f in features],
+        }
+    ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
+    top_features = [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
+    threshold = min(b.min_probability for b in bands_from_config(config))
+    return Explanation(
+        gss_code=gss_code,
+        name=str(tables["authorities"].set_index("gss_code")["name"].get(gss_code, gss_code)),
+        as_of=as_of,
+        probability=float(row["probability"]),
+        rank=position,
+        contributions=contributions.reset_index(drop=True),
+        history=indicator_history(frames, gss_code, top_features, tables.get("neighbours"), as_of),
+        events=tables["events"][tables["events"]["gss_code"] == gss_code].reset_index(drop=True),
+        moves=what_would_move(
+            model, frame, tables["events"], gss_code, top_features, directions, threshold
+        ),
+    )
+
+
+def indicator_history(
+    frames: dict[str, pd.DataFrame],
+    gss_code: str,
+    features: list[str],
+    neighbours: pd.DataFrame | None,
+    as_of: str,
+) -> pd.DataFrame:
+    """Each feature over the years up to `as_of`: the council, its class median, its neighbours."""
+    peers = (
+        set(neighbours.loc[neighbours["gss_code"] == gss_code, "neighbour_gss"])
+        if neighbours is not None
+        else set()
+    )
+    records = []
+    for year in sorted(y for y in frames if y <= as_of):
+        frame = frames[year]
+        own = frame[frame["gss_code"] == gss_code]
+        if own.empty:
+            continue
+        same_class = frame[frame["class"] == own["class"].iloc[0]]
+        near = frame[frame["gss_code"].isin(peers)]
+        for feature in features:
+            records.append(
+                {
+                    "year": year,
+                    "feature": feature,
+                    "value": own[feature].iloc[0],
+                    "class_median": same_class[feature].median(),
+                    "neighbour_median": near[feature].median() if len(near) else np.nan,
+                }
+            )
+    return pd.DataFrame(
+        records, columns=["year", "feature", "value", "class_median", "neighbour_median"]
+    )
+
+
+def what_would_move(
+    model: LoadedModel,
+    frame: pd.DataFrame,
+    events: pd.DataFrame,
+    gss_code: str,
+    features: list[str],
+    directions: dict[str, int],
+    threshold: float,
+) -> pd.DataFrame:
+    """For each top reason: the value that alone would bring the score below the threshold."""
+    inputs = model_inputs(frame, events, model.input_columns)
+    row = inputs[frame["gss_code"].to_numpy() == gss_code]
+
+    def probability(candidate: pd.DataFrame) -> np.ndarray:
+        return model.predict(candidate)["probability"].to_numpy()
+
+    records = []
+    for feature in features:
+        direction = directions.get(feature, 0)
+        if direction == 0 or feature not in inputs.columns:
+            continue
+        column = inputs[feature]
+        bound = column.min() if direction > 0 else column.max()
+        target = threshold_crossing(probability, row, feature, direction, threshold, float(bound))
+        records.append(
+            {
+                "feature": feature,
+                "value": float(row[feature].iloc[0]),
+                "value_below_threshold": target,
+                "threshold": threshold,
+                "note": (
+                    "already below the threshold"
+                    if target is not None and target == float(row[feature].iloc[0])
+                    else "no value within the range councils report brings it below on its own"
+                    if target is None
+                    else ""
+                ),
+            }
+        )
+    return pd.DataFrame(
+        records, columns=["feature", "value", "value_below_threshold", "threshold", "note"]
+    )
+
+
+def population_stability(previous: pd.Series, current: pd.Series, bins: int = 10) -> float:
+    """Population stability index of one indicator between two reviews (deciles of `previous`)."""
+    previous, current = previous.dropna(), current.dropna()
+    if len(previous) < bins or len(current) < bins:
+        return float("nan")
+    edges = np.unique(np.quantile(previous, np.linspace(0, 1, bins + 1)))
+    if len(edges) < 3:
+        return 0.0
+    edges[0], edges[-1] = -np.inf, np.inf
+    expected = np.histogram(previous, edges)[0] / len(previous)
+    actual = np.histogram(current, edges)[0] / len(current)
+    expected, actual = np.clip(expected, 1e-4, None), np.clip(actual, 1e-4, None)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def drift(previous: pd.DataFrame, current: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """PSI per indicator against the previous review, flagged at 0.10 and 0.25."""
+    records = []
+    for feature in features:
+        if feature not in previous.columns or feature not in current.columns:
+            continue
+        psi = population_stability(previous[feature], current[feature])
+        flag = "" if np.isnan(psi) or psi < 0.10 else "moderate" if psi < 0.25 else "major"
+        records.append({"feature": feature, "psi": psi, "flag": flag})
+    return pd.DataFrame(records, columns=["feature", "psi", "flag"])
+
+
+def review_diff(previous: pd.DataFrame, current: pd.DataFrame, movers: int = 10) -> dict:
+    """New entrants, leavers and biggest movers, each with the reason that moved most."""
+    before = previous.set_index("gss_code")
+    now = current.set_index("gss_code")
+    entrants = sorted(set(now.index) - set(before.index))
+    leavers = sorted(set(before.index) - set(now.index))
+    both = sorted(set(now.index) & set(before.index))
+    moved = pd.DataFrame(
+        {
+            "gss_code": both,
+            "name": [now.at[g, "name"] for g in both],
+            "rank_before": [int(before.at[g, "rank"]) for g in both],
+            "rank_now": [int(now.at[g, "rank"]) for g in both],
+        }
+    )
+    moved["places"] = moved["rank_before"] - moved["rank_now"]
+    moved = moved.reindex(
+        moved["places"].abs().sort_values(ascending=False, kind="mergesort").index
+    )
+    return {
+        "entrants": [
+            {
+                "gss_code": g,
+                "name": now.at[g, "name"],
+                "rank": int(now.at[g, "rank"]),
+                "reason": now.at[g, "reason_1"] if "reason_1" in now.columns else "",
+            }
+            for g in entrants
+        ],
+        "leavers": [
+            {"gss_code": g, "name": before.at[g, "name"], "rank_before": int(before.at[g, "rank"])}
+            for g in leavers
+        ],
+        "movers": [
+            {**r, "reason": now.at[r["gss_code"], "reason_1"] if "reason_1" in now.columns else ""}
+            for r in moved.head(movers).to_dict(orient="records")
+            if r["places"] != 0
+        ],
+    }

@@ -1,0 +1,107 @@
+"""Score councils with a registered model: inputs built as the model was trained.
+
+The registered pyfunc returns probability plus one `contrib__<feature>` column per
+input; `model_inputs` builds exactly the columns its signature names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.backtest import PAST_FAILURE
+from riskwatch.labels import failed_by, failure_events
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model version ready to score: the pyfunc and its input columns."""
+
+    version: int
+    description: dict
+    predict: Callable[[pd.DataFrame], pd.DataFrame]
+    input_columns: list[str]
+
+
+def model_inputs(frame: pd.DataFrame, events: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The model's input columns for every council of a feature frame (no one is dropped)."""
+    as_of = str(frame["as_of"].iloc[0])
+    inputs = pd.DataFrame(index=frame.index)
+    for column in columns:
+        if column == PAST_FAILURE:
+            already = failed_by(frame["gss_code"], as_of, failure_events(events))
+            inputs[column] = already.astype(float)
+        elif column == "class":
+            inputs[column] = frame["class"]
+        else:
+            inputs[column] = frame[column].astype(float)
+    return inputs
+
+
+def score(model: LoadedModel, frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Probability and contributions for every council of the frame, with its identifiers."""
+    inputs = model_inputs(frame, events, model.input_columns)
+    scored = model.predict(inputs)
+    scored.index = frame.index
+    return pd.concat([frame[["gss_code", "class", "as_of"]], scored], axis=1)
+
+
+def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
+    """A registered version (number) or alias; None when the alias is not set."""
+    from riskwatch import tracking
+
+    reference = str(version_or_alias)
+    if reference.isdigit():
+        found = [v for v in tracking.list_versions(name) if v["version"] == int(reference)]
+        description = found[0] if found else None
+    else:
+        description = tracking.get_version_by_alias(name, reference)
+    if description is None:
+        return None
+    pyfunc = tracking.load_model(name, description["version"])
+    columns = pyfunc.metadata.get_input_schema().input_names()
+    return LoadedModel(
+        version=int(description["version"]),
+        description=description,
+        predict=lambda inputs: pyfunc.predict(inputs),
+        input_columns=list(columns),
+    )
+
+
+def threshold_crossing(
+    predict_probability: Callable[[pd.DataFrame], np.ndarray],
+    row: pd.DataFrame,
+    feature: str,
+    direction: int,
+    threshold: float,
+    bound: float,
+    steps: int = 40,
+) -> float | None:
+    """The value of `feature` that brings the probability just below `threshold`.
+
+    Holds every other input fixed and searches between the council's value and
+    `bound` (the safe end of what councils report), by bisection: the models are
+    monotone in each feature. None when even `bound` does not bring it below.
+    """
+    current = float(row[feature].iloc[0])
+    if np.isnan(current) or np.isnan(bound):
+        return None
+
+    def probability(value: float) -> float:
+        return float(predict_probability(row.assign(**{feature: value}))[0])
+
+    if probability(current) < threshold:
+        return current
+    if probability(bound) >= threshold:
+        return None
+    risky, safe = current, bound
+    for _ in range(steps):
+        middle = (risky + safe) / 2
+        if probability(middle) >= threshold:
+            risky = middle
+        else:
+            safe = middle
+    return safe
