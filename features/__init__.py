@@ -1,1 +1,24 @@
-"""Feature builders: documented indicators computed point-in-time from the panel."""
+"""Feature builders: documented indicators computed point-in-time from the panel.
+
+Importing the package registers every feature (one module per family); the registry
+is `FEATURES`, the frame builder `build_features`, the printed catalogue
+`catalogue_table`.
+"""
+
+from . import debt, finance, peers, reserves, services, trends  # noqa: F401  (registration)
+from .catalogue import catalogue_table, coverage_by_year, model_features
+from .frame import as_of_date, build_features, build_history, visible
+from .registry import FEATURES, Feature, catalogue_version
+
+__all__ = [
+    "FEATURES",
+    "Feature",
+    "as_of_date",
+    "build_features",
+    "build_history",
+    "catalogue_table",
+    "catalogue_version",
+    "coverage_by_year",
+    "model_features",
+    "visible",
+]

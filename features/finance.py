@@ -1,0 +1,157 @@
+"""Budget structure: where the money goes and where it comes from.
+
+Social care shares of service spend (upper-tier councils only), council tax against
+net revenue expenditure and core spending power, Band D and its growth, spending
+power change, and the dedicated schools grant deficit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .frame import View
+from .inputs import NRE, RS, RSX, nre, outturn, upper_tier
+from .ops import growth, latest, ratio
+from .registry import CONTEXT, RISKIER, SAFER, feature
+
+CTR, CSP, DSG = "CTR", "CSP", "DSG"
+TSE = "total_service_expenditure"
+SHARE_YEARS = "2011-12 to 2024-25 (RS; RSX for 2024-25); adult and children's lines from 2011-12"
+UPPER = " Upper-tier councils (SC, UA, MD, L) only."
+
+
+def _service_inputs(*lines: str) -> tuple[tuple[str, str], ...]:
+    return tuple((source, line) for line in (*lines, TSE) for source in (RS, RSX))
+
+
+@feature(
+    "adult_social_care_share",
+    "budget",
+    "Adult social care net current expenditure as % of total service expenditure." + UPPER,
+    "percent",
+    RISKIER,
+    _service_inputs("adult_social_care_nce"),
+    SHARE_YEARS,
+)
+def adult_social_care_share(view: View) -> pd.Series:
+    return upper_tier(view, ratio(outturn(view, "adult_social_care_nce"), outturn(view, TSE)))
+
+
+@feature(
+    "children_social_care_share",
+    "budget",
+    "Children's social care net current expenditure as % of total service expenditure." + UPPER,
+    "percent",
+    RISKIER,
+    _service_inputs("children_social_care_nce"),
+    SHARE_YEARS,
+)
+def children_social_care_share(view: View) -> pd.Series:
+    return upper_tier(view, ratio(outturn(view, "children_social_care_nce"), outturn(view, TSE)))
+
+
+@feature(
+    "social_care_share",
+    "budget",
+    "Social care (adults and children) net current expenditure as % of total service "
+    "expenditure: the one social care line until 2010-11, the sum of the two after." + UPPER,
+    "percent",
+    RISKIER,
+    (
+        (RS, "social_care_nce"),
+        *_service_inputs("adult_social_care_nce", "children_social_care_nce"),
+    ),
+    "2007-08 to 2024-25 (RS; RSX for 2024-25)",
+)
+def social_care_share(view: View) -> pd.Series:
+    split = outturn(view, "adult_social_care_nce") + outturn(view, "children_social_care_nce")
+    spend = view.get(RS, "social_care_nce") if view.year <= "2010-11" else split
+    return upper_tier(view, ratio(spend, outturn(view, TSE)))
+
+
+@feature(
+    "council_tax_pct_nre",
+    "budget",
+    "Council tax requirement as % of net revenue expenditure (both RS outturn): the share "
+    "of spending the council funds itself rather than from grants and business rates.",
+    "percent",
+    SAFER,
+    ((RS, "council_tax_requirement"), NRE),
+    "2007-08 to 2023-24 (RS outturn)",
+)
+def council_tax_pct_nre(view: View) -> pd.Series:
+    return ratio(view.get(RS, "council_tax_requirement"), nre(view))
+
+
+@feature(
+    "grant_dependency_pct",
+    "budget",
+    "Core spending power not raised as council tax, as % of core spending power: (core "
+    "spending power − council tax requirement set for the year (CTR)) / core spending power.",
+    "percent",
+    RISKIER,
+    ((CSP, "core_spending_power"), (CTR, "ct_requirement_ctr")),
+    "2016-17 to 2020-21 (core spending power held; CTR from 2015-16)",
+)
+def grant_dependency_pct(view: View) -> pd.Series:
+    power = view.get(CSP, "core_spending_power")
+    return ratio(power - view.get(CTR, "ct_requirement_ctr"), power)
+
+
+@feature(
+    "band_d",
+    "budget",
+    "Average Band D council tax of the council itself (adult social care precept included, "
+    "parish precepts excluded), £ per Band D dwelling; context, no direction.",
+    "GBP",
+    CONTEXT,
+    ((CTR, "band_d"),),
+    "2015-16 to 2023-24 (CTR tables held)",
+    model_input=False,
+)
+def band_d(view: View) -> pd.Series:
+    return view.get(CTR, "band_d")
+
+
+@feature(
+    "band_d_growth_1y_pct",
+    "budget",
+    "Change in the council's Band D council tax from the previous year, %: rises at the "
+    "referendum limit signal budget pressure.",
+    "percent",
+    RISKIER,
+    ((CTR, "band_d"),),
+    "2016-17 to 2023-24 (two CTR years)",
+)
+def band_d_growth_1y_pct(view: View) -> pd.Series:
+    return growth(view.get(CTR, "band_d"), view.get(CTR, "band_d", lag=1))
+
+
+@feature(
+    "spending_power_change_pct",
+    "budget",
+    "Change in (core) spending power from the previous year as the settlement gives it, %: "
+    "each settlement compares like with like, so years before and after the 2016-17 switch "
+    "to core spending power are comparable as changes, not as levels.",
+    "percent",
+    SAFER,
+    ((CSP, "spending_power_change"),),
+    "2011-12 to 2018-19 (the change table's years)",
+)
+def spending_power_change_pct(view: View) -> pd.Series:
+    return view.get(CSP, "spending_power_change") * 100.0
+
+
+@feature(
+    "dsg_deficit_pct",
+    "budget",
+    "Dedicated schools grant balance carried forward as % of the year's allocation, "
+    "positive = deficit (DfE analysts' derivation); the latest of the as-of year and the "
+    "one before published by the as-of date." + UPPER,
+    "percent",
+    RISKIER,
+    ((DSG, "dsg_deficit_pct"),),
+    "2020-21 to 2022-23: values for 2019-20 to 2021-22, each published about two years on",
+)
+def dsg_deficit_pct(view: View) -> pd.Series:
+    return upper_tier(view, latest(view.history(DSG, "dsg_deficit_pct"), window=2)[0])

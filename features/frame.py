@@ -1,0 +1,257 @@
+"""Point-in-time views of the panel, and the feature frame built from them.
+
+As of year t, an analyst has seen the values for years up to t that were published by
+the day year t's outturn (RS) is published; where several releases of one value are
+visible, the latest of them. Currency values are held in pounds whatever unit the source
+printed (a multiplication, exact for whole numbers), so every ratio is the same whichever
+unit a release used.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.data.vintages import rule_publication_date
+from riskwatch.errors import RiskwatchError
+
+from .registry import FEATURES, ordered
+
+TO_POUNDS = {"GBP": 1.0, "GBP_thousand": 1e3, "GBP_million": 1e6}
+STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
+KEY = ["gss_code", "source", "indicator", "financial_year"]
+YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
+
+
+def check_year(year: str) -> str:
+    """A financial year written '2016-17', or a one-line error."""
+    match = YEAR.match(str(year))
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise RiskwatchError(f"financial year '{year}' should look like 2016-17", field="as_of")
+    return str(year)
+
+
+def year_range(first: str, last: str) -> tuple[str, ...]:
+    """Consecutive financial years from `first` to `last`, both included."""
+    start, end = int(first[:4]), int(last[:4])
+    return tuple(f"{y}-{(y + 1) % 100:02d}" for y in range(start, end + 1))
+
+
+def as_of_date(as_of: str) -> str:
+    """The day year `as_of` is taken as seen: when its revenue outturn (RS) is published."""
+    return rule_publication_date("RS", check_year(as_of))
+
+
+def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np.ndarray:
+    """A categorical column mapped to floats through its categories (missing -> default)."""
+    table = [mapping.get(category, default) for category in column.cat.categories]
+    return np.asarray([*table, default], dtype=float)[column.cat.codes.to_numpy()]
+
+
+def prepare(panel: pd.DataFrame) -> pd.DataFrame:
+    """The panel columns the builders read, encoded once: keys and dates as categories
+    (their categories sort as the ISO text does), `value` in pounds for currency units and
+    NaN unless reported, `state` 1 reported, 0 missing return, 0.5 other status.
+
+    `build_features` prepares a raw panel itself; prepare once to build many years.
+    """
+    if "state" in panel.columns:
+        return panel
+    encoded = {c: panel[c].astype("category") for c in (*KEY, "period_end", "published")}
+    status = panel["status"].astype("category")
+    pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
+    value = panel["value"].to_numpy(dtype=float) * pounds
+    return pd.DataFrame(
+        {
+            **encoded,
+            "value": np.where(_per_row(status, {"reported": 1.0}, 0.0) == 1.0, value, np.nan),
+            "state": _per_row(status, STATE, 0.5),
+        }
+    )
+
+
+def _up_to(column: pd.Series, last: str) -> np.ndarray:
+    """Rows whose (categorical, ISO text) value is at most `last`; missing values never."""
+    allowed = np.append(column.cat.categories.to_numpy(dtype=object) <= last, False)
+    return allowed[column.cat.codes.to_numpy()]
+
+
+def visible(panel: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """One row per council, source, indicator and year as known on the as-of date.
+
+    Only years up to `as_of` and rows published by the as-of date (rows without a
+    publication date are never taken as seen); of several visible releases of one value,
+    the latest period end, then the latest publication. Columns as `prepare` gives them.
+    """
+    panel = prepare(panel)
+    seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], as_of_date(as_of))
+    rows = panel[seen]
+    repeated = rows.duplicated(KEY, keep=False).to_numpy()
+    if repeated.any():
+        latest = (
+            rows[repeated]
+            .sort_values(["period_end", "published"], kind="stable")
+            .drop_duplicates(KEY, keep="last")
+        )
+        rows = pd.concat([rows[~repeated], latest])
+    keys = {c: rows[c].cat.remove_unused_categories() for c in KEY}
+    return pd.DataFrame({**keys, "value": rows["value"], "state": rows["state"]}).reset_index(
+        drop=True
+    )
+
+
+def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pairs:
+    """(council, neighbour) position pairs within `index`: both must be councils of the year."""
+    if neighbours is None:
+        return np.empty(0, dtype=int), np.empty(0, dtype=int)
+    own = index.get_indexer(neighbours["gss_code"])
+    peer = index.get_indexer(neighbours["neighbour_gss"])
+    kept = (own >= 0) & (peer >= 0)
+    return own[kept], peer[kept]
+
+
+class View:
+    """What was known as of a date, seen from one year of the history (`year`).
+
+    `get(source, indicator, lag)` is that input for year `year - lag` for every council of
+    the as-of year (NaN where absent); `shift(k)` is the same knowledge seen from k years
+    earlier (the values for earlier years as revised by the as-of date); `feature(name)`
+    builds a registered feature once per view.
+    """
+
+    def __init__(
+        self,
+        wide: pd.DataFrame,
+        years: tuple[str, ...],
+        at: int,
+        classes: pd.Series,
+        neighbours: pd.DataFrame | None,
+        cache: dict,
+    ) -> None:
+        self._wide = wide
+        if "inputs" not in cache:
+            cache["inputs"] = frozenset(wide.columns.droplevel(3))
+        self._inputs = cache["inputs"]
+        self.years = years
+        self.at = at
+        self.classes = classes
+        self.neighbours = neighbours
+        self._cache = cache
+
+    @classmethod
+    def as_of(
+        cls,
+        panel: pd.DataFrame,
+        classes: pd.Series,
+        as_of: str,
+        neighbours: pd.DataFrame | None = None,
+    ) -> View:
+        """The view of year `as_of` as known on its as-of date, for the councils in `classes`."""
+        rows = visible(panel, as_of)
+        held = rows["financial_year"].cat.categories
+        years = year_range(min(held.min(), as_of) if len(held) else as_of, as_of)
+        wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
+        return cls(wide, years, len(years) - 1, classes, neighbours, {})
+
+    @property
+    def index(self) -> pd.Index:
+        return self.classes.index
+
+    @property
+    def year(self) -> str | None:
+        return self.years[self.at] if self.at >= 0 else None
+
+    def year_at(self, lag: int = 0) -> str | None:
+        """The financial year `lag` years before this view's year; None before the history."""
+        position = self.at - lag
+        return self.years[position] if 0 <= position < len(self.years) else None
+
+    def _column(self, field: str, source: str, indicator: str, lag: int) -> pd.Series:
+        year = self.year_at(lag)
+        column = (field, source, indicator, year)
+        if year is None or column not in self._wide.columns:
+            return pd.Series(np.nan, index=self.index)
+        return self._wide[column]
+
+    def get(self, source: str, indicator: str, lag: int = 0) -> pd.Series:
+        """Reported value of year `year - lag` (currency in £), NaN where absent."""
+        return self._column("value", source, indicator, lag)
+
+    def state(self, source: str, indicator: str, lag: int = 0) -> pd.Series:
+        """1 reported, 0 missing return, 0.5 other status, NaN where the source has no row."""
+        return self._column("state", source, indicator, lag)
+
+    def history(self, source: str, indicator: str) -> pd.DataFrame:
+        """Values of every year up to this view's year: councils × years, oldest first."""
+        years = list(self.years[: max(self.at + 1, 0)])
+        if ("value", source, indicator) not in self._inputs:
+            return pd.DataFrame(np.nan, index=self.index, columns=years)
+        return self._wide["value"][source][indicator].reindex(columns=years)
+
+    def shift(self, lag: int) -> View:
+        """The same knowledge seen from `lag` years before this view's year."""
+        return View(
+            self._wide, self.years, self.at - lag, self.classes, self.neighbours, self._cache
+        )
+
+    def neighbour_pairs(self) -> Pairs:
+        """Positions of (council, nearest neighbour) pairs among this year's councils."""
+        if "neighbours" not in self._cache:
+            self._cache["neighbours"] = neighbour_positions(self.index, self.neighbours)
+        return self._cache["neighbours"]
+
+    def feature(self, name: str) -> pd.Series:
+        """A registered feature for this view's year, built once."""
+        key = (self.at, name)
+        if key not in self._cache:
+            if self.at < 0:
+                built = pd.Series(np.nan, index=self.index)
+            else:
+                built = FEATURES[name].build(self).reindex(self.index).astype(float)
+            self._cache[key] = built.rename(name)
+        return self._cache[key]
+
+
+def councils_of(authority_years: pd.DataFrame, as_of: str) -> pd.Series:
+    """Class of each council that filed an outturn return for the year, by GSS code."""
+    rows = authority_years[authority_years["financial_year"] == as_of]
+    classes = rows.drop_duplicates("gss_code").set_index("gss_code")["class"]
+    return classes.sort_index().rename("class")
+
+
+def build_features(
+    panel: pd.DataFrame,
+    authority_years: pd.DataFrame,
+    as_of: str,
+    neighbours: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per council that filed an outturn return for `as_of`, one column per feature.
+
+    Columns: gss_code, as_of, class, then every registered feature. Only what was known
+    on `as_of_date(as_of)` is used; `neighbours` (gss_code, neighbour_gss) adds the
+    nearest-neighbour peer values, which are NaN without it.
+    """
+    classes = councils_of(authority_years, check_year(as_of))
+    view = View.as_of(panel, classes, as_of, neighbours)
+    columns = {f.name: view.feature(f.name) for f in ordered()}
+    frame = pd.DataFrame(
+        {"gss_code": classes.index, "as_of": as_of, "class": classes.to_numpy()}
+    ).set_index("gss_code", drop=False)
+    frame = pd.concat([frame, pd.DataFrame(columns, index=classes.index)], axis=1)
+    return frame.reset_index(drop=True)
+
+
+def build_history(
+    panel: pd.DataFrame,
+    authority_years: pd.DataFrame,
+    years: list[str] | None = None,
+    neighbours: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The feature frames of several as-of years stacked (default: every year filed)."""
+    years = years or sorted(authority_years["financial_year"].unique())
+    prepared = prepare(panel)
+    frames = [build_features(prepared, authority_years, year, neighbours) for year in years]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,136 @@
+"""Peer-relative values: where a council's ratio sits among its class and its nearest neighbours.
+
+For each key ratio, a percentile (0 lowest .. 100 highest, against the peers' values,
+ties counted half) and a robust z-score ((value − median) / (1.4826 × MAD), the median
+and median absolute deviation of the council and its peers; the Office for Local
+Government's Data Explorer flags outliers by MADs from the median, and the 1.4826
+factor puts them on the scale of a standard deviation). Peers are the councils of the
+same class in the as-of year, or the council's nearest neighbours (Oflog's sets) that
+filed for the year. NaN with fewer than `MIN_PEERS` peer values or a MAD of zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import debt, finance, reserves  # noqa: F401  (registers the ratios compared here)
+from .frame import Pairs, View
+from .registry import FEATURES, Feature, register
+
+MIN_PEERS = 5
+MAD_SCALE = 1.4826
+PEER_RATIOS = (
+    "usable_reserves_pct_nre",
+    "unallocated_reserves_pct_nre",
+    "earmarked_reserves_pct_nre",
+    "usable_reserves_change_3y_pct",
+    "reserves_draw_pct",
+    "interest_payable_pct_nre",
+    "mrp_pct_nre",
+    "investment_income_pct_nre",
+    "cfr_pct_nre",
+    "borrowing_pct_nre",
+    "short_term_borrowing_share",
+    "la_borrowing_share",
+    "council_tax_pct_nre",
+    "grant_dependency_pct",
+    "adult_social_care_share",
+    "children_social_care_share",
+)
+
+
+def class_percentile(values: pd.Series, classes: pd.Series) -> pd.Series:
+    """Percentile of each value against the other values of its class."""
+    grouped = values.groupby(classes)
+    peers = grouped.transform("count") - 1
+    rank = grouped.rank(method="average")
+    return (100.0 * (rank - 1) / peers).where(peers >= MIN_PEERS)
+
+
+def class_robust_z(values: pd.Series, classes: pd.Series) -> pd.Series:
+    """Robust z-score of each value within its class (the council included)."""
+    grouped = values.groupby(classes)
+    median = grouped.transform("median")
+    mad = (values - median).abs().groupby(classes).transform("median")
+    peers = grouped.transform("count") - 1
+    return ((values - median) / (MAD_SCALE * mad.where(mad > 0))).where(peers >= MIN_PEERS)
+
+
+def _valued(values: pd.Series, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs where both values are known: council positions, own values, peer values."""
+    array = values.to_numpy(dtype=float)
+    own, peer = array[pairs[0]], array[pairs[1]]
+    known = ~np.isnan(own) & ~np.isnan(peer)
+    return pairs[0][known], own[known], peer[known]
+
+
+def neighbour_percentile(values: pd.Series, pairs: Pairs) -> pd.Series:
+    """Percentile of each value against its nearest neighbours' values."""
+    position, own, peer = _valued(values, pairs)
+    score = (peer < own) + 0.5 * (peer == own)
+    count = np.bincount(position, minlength=len(values))
+    total = np.bincount(position, weights=score, minlength=len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        percentile = np.where(count >= MIN_PEERS, 100.0 * total / count, np.nan)
+    return pd.Series(percentile, index=values.index)
+
+
+def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
+    """Robust z-score of each value within the set of itself and its nearest neighbours."""
+    position, _, peer = _valued(values, pairs)
+    council = np.unique(position)
+    members = pd.Series(
+        np.concatenate([peer, values.to_numpy(dtype=float)[council]]),
+        index=np.concatenate([position, council]),
+    )
+    by_council = members.groupby(level=0)
+    median = by_council.median()
+    mad = (members - by_council.transform("median")).abs().groupby(level=0).median()
+    count = np.bincount(position, minlength=len(values))[median.index]
+    own = values.to_numpy(dtype=float)[median.index]
+    z = ((own - median) / (MAD_SCALE * mad.where(mad > 0))).where(count >= MIN_PEERS)
+    return pd.Series(z.reindex(range(len(values))).to_numpy(), index=values.index)
+
+
+def _builder(name: str, peers: str, kind: str):
+    def build(view: View) -> pd.Series:
+        values = view.feature(name)
+        if peers == "class":
+            compare = class_percentile if kind == "pctile" else class_robust_z
+            return compare(values, view.classes)
+        compare = neighbour_percentile if kind == "pctile" else neighbour_robust_z
+        return compare(values, view.neighbour_pairs())
+
+    return build
+
+
+PEER_SETS = {"class": "the councils of its class", "nn": "its nearest neighbours (Oflog's sets)"}
+KINDS = {
+    "pctile": ("percentile", "Percentile (0 lowest .. 100 highest) of {name} against {peers}"),
+    "z": ("robust_z", "Robust z-score, (value − median) / (1.4826 × MAD), of {name} among {peers}"),
+}
+
+
+def _register_peers() -> None:
+    for name in PEER_RATIOS:
+        base = FEATURES[name]
+        for peers, described in PEER_SETS.items():
+            for kind, (unit, text) in KINDS.items():
+                needs = "; needs the neighbour table" if peers == "nn" else ""
+                register(
+                    Feature(
+                        f"{name}_{kind}_{peers}",
+                        "peers",
+                        text.format(name=name, peers=described)
+                        + f" (NaN with fewer than {MIN_PEERS} peer values). {base.definition}",
+                        unit,
+                        base.direction,
+                        base.inputs,
+                        base.years + needs,
+                        _builder(name, peers, kind),
+                    )
+                )
+
+
+_register_peers()

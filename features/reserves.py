@@ -1,0 +1,266 @@
+"""Reserves: levels, cover, change, runway, and budgeted against outturn drawdown.
+
+The CIPFA Financial Resilience Index family. Levels are the 31 March (closing) level of
+the year from the revenue outturn (RS); a missing return gives NaN, never the next
+year's opening level. From 2021-22 earmarked reserves are the adjusted line (COVID
+business-rate relief grants held for timing removed), on both dates of the return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .frame import View
+from .inputs import NRE, RA, RS, earmarked, nre, reserve_inputs, unallocated, usable
+from .ops import growth, ratio
+from .registry import CONTEXT, RISKIER, SAFER, feature
+
+RUNWAY_CAP_YEARS = 100.0  # CIPFA's reserves sustainability measure caps at 100 years
+CLOSE = reserve_inputs("close")
+BOTH = reserve_inputs("open") + CLOSE
+RS_YEARS = "2007-08 to 2023-24 (RS outturn); none for 2024-25, which has no RS release"
+EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
+
+
+@feature(
+    "usable_reserves",
+    "reserves",
+    "Usable reserves at 31 March: other earmarked plus unallocated (schools and public "
+    "health reserves apart)." + EARMARKED_NOTE,
+    "GBP_thousand",
+    SAFER,
+    CLOSE,
+    RS_YEARS,
+    model_input=False,
+)
+def usable_reserves(view: View) -> pd.Series:
+    return usable(view) / 1e3
+
+
+@feature(
+    "usable_reserves_pct_nre",
+    "reserves",
+    "Usable reserves at 31 March as % of the year's net revenue expenditure (RS)." + EARMARKED_NOTE,
+    "percent",
+    SAFER,
+    (*CLOSE, NRE),
+    RS_YEARS,
+)
+def usable_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(usable(view), nre(view))
+
+
+@feature(
+    "unallocated_reserves_pct_nre",
+    "reserves",
+    "Unallocated (general fund) reserves at 31 March as % of net revenue expenditure.",
+    "percent",
+    SAFER,
+    ((RS, "reserves_unallocated_close"), NRE),
+    RS_YEARS,
+)
+def unallocated_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(unallocated(view), nre(view))
+
+
+@feature(
+    "earmarked_reserves_pct_nre",
+    "reserves",
+    "Other earmarked reserves at 31 March as % of net revenue expenditure." + EARMARKED_NOTE,
+    "percent",
+    SAFER,
+    (*CLOSE[:2], NRE),
+    RS_YEARS,
+)
+def earmarked_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(earmarked(view), nre(view))
+
+
+@feature(
+    "schools_reserves_pct_nre",
+    "reserves",
+    "Schools reserves at 31 March as % of net revenue expenditure (ring-fenced to schools; "
+    "negative where the dedicated schools grant is in deficit).",
+    "percent",
+    SAFER,
+    ((RS, "reserves_schools_close"), NRE),
+    RS_YEARS,
+)
+def schools_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(view.get(RS, "reserves_schools_close"), nre(view))
+
+
+@feature(
+    "public_health_reserves_pct_nre",
+    "reserves",
+    "Public health reserves at 31 March as % of net revenue expenditure (ring-fenced grant; "
+    "context, no direction).",
+    "percent",
+    CONTEXT,
+    ((RS, "reserves_public_health_close"), NRE),
+    "2013-14 to 2023-24: public health became a council duty in 2013-14",
+)
+def public_health_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(view.get(RS, "reserves_public_health_close"), nre(view))
+
+
+@feature(
+    "usable_reserves_change_1y_pct",
+    "reserves",
+    "Change in usable reserves over the year, %: 31 March against 1 April of the same "
+    "return (one basis, so a restated opening level is not counted as a movement)."
+    + EARMARKED_NOTE,
+    "percent",
+    SAFER,
+    BOTH,
+    RS_YEARS + "; NaN where the opening level is not positive",
+)
+def usable_reserves_change_1y_pct(view: View) -> pd.Series:
+    return growth(usable(view), usable(view, "open"))
+
+
+def three_year_draw(view: View) -> pd.Series:
+    """Average yearly fall in usable reserves over years t-2..t (negative when they grew).
+
+    1 April of year t-2 (as that year's return gives it) to 31 March of year t.
+    """
+    return (usable(view, "open", lag=2) - usable(view)) / 3.0
+
+
+@feature(
+    "usable_reserves_change_3y_pct",
+    "reserves",
+    "Change in usable reserves over three years, %: 31 March of year t against 1 April of "
+    "year t-2 (from that year's return)." + EARMARKED_NOTE,
+    "percent",
+    SAFER,
+    BOTH,
+    "2009-10 to 2023-24 (needs the return two years before)",
+)
+def usable_reserves_change_3y_pct(view: View) -> pd.Series:
+    return growth(usable(view), usable(view, "open", lag=2))
+
+
+def runway(view: View) -> pd.Series:
+    """Years until usable reserves run out at the three-year average draw; inf if not falling."""
+    draw, level = three_year_draw(view), usable(view)
+    years = pd.Series(np.where(draw > 0, level.clip(lower=0) / draw, np.inf), index=view.index)
+    return years.where(draw.notna() & level.notna())
+
+
+@feature(
+    "reserves_runway_years",
+    "reserves",
+    "Reserves runway: usable reserves at 31 March divided by the average yearly draw over "
+    "years t-2..t; +inf where reserves did not fall, 0 where none are left. Infinite "
+    "values: use the capped version or the draw rate in models.",
+    "years",
+    SAFER,
+    BOTH,
+    "2009-10 to 2023-24 (three returns)",
+    model_input=False,
+)
+def reserves_runway_years(view: View) -> pd.Series:
+    return runway(view)
+
+
+@feature(
+    "reserves_runway_years_capped",
+    "reserves",
+    f"Reserves runway capped at {RUNWAY_CAP_YEARS:.0f} years (CIPFA's cap for its reserves "
+    "sustainability measure): finite for models, equal to the runway below the cap.",
+    "years",
+    SAFER,
+    BOTH,
+    "2009-10 to 2023-24 (three returns)",
+)
+def reserves_runway_years_capped(view: View) -> pd.Series:
+    return runway(view).clip(upper=RUNWAY_CAP_YEARS)
+
+
+@feature(
+    "reserves_draw_pct",
+    "reserves",
+    "Average yearly draw on usable reserves over years t-2..t as % of usable reserves at "
+    "31 March (the runway's reciprocal ×100, finite; negative when reserves grew).",
+    "percent",
+    RISKIER,
+    BOTH,
+    "2009-10 to 2023-24 (three returns); NaN where no usable reserves are left",
+)
+def reserves_draw_pct(view: View) -> pd.Series:
+    return ratio(three_year_draw(view), usable(view))
+
+
+APPROPRIATIONS = ("appropriation_earmarked_reserves", "appropriation_unallocated_reserves")
+RA_YEARS = "2013-14 to 2021-22 (RA budgets held)"
+
+
+def planned_draw(view: View, source: str) -> pd.Series:
+    """Net appropriations from earmarked and unallocated reserves (positive = a draw)."""
+    return -(view.get(source, APPROPRIATIONS[0]) + view.get(source, APPROPRIATIONS[1]))
+
+
+@feature(
+    "budgeted_reserve_draw_pct_nre",
+    "reserves",
+    "Draw on earmarked and unallocated reserves the budget (RA) planned for the year, as % "
+    "of outturn net revenue expenditure (RA stops printing its own NRE from 2018-19).",
+    "percent",
+    RISKIER,
+    ((RA, APPROPRIATIONS[0]), (RA, APPROPRIATIONS[1]), NRE),
+    RA_YEARS,
+)
+def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
+    return ratio(planned_draw(view, RA), nre(view))
+
+
+@feature(
+    "reserve_draw_over_budget_pct_nre",
+    "reserves",
+    "Outturn (RS) draw on earmarked and unallocated reserves less the draw budgeted (RA), "
+    "as % of net revenue expenditure: positive when the year used more reserves than planned.",
+    "percent",
+    RISKIER,
+    (
+        (RS, APPROPRIATIONS[0]),
+        (RS, APPROPRIATIONS[1]),
+        (RA, APPROPRIATIONS[0]),
+        (RA, APPROPRIATIONS[1]),
+        NRE,
+    ),
+    RA_YEARS,
+)
+def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
+    return ratio(planned_draw(view, RS) - planned_draw(view, RA), nre(view))
+
+
+@feature(
+    "missing_return_latest",
+    "returns",
+    "1 if the council's revenue outturn (RS) for the year is marked missing ([x]), 0 if "
+    "filed: a missing return falls on councils in trouble.",
+    "flag",
+    RISKIER,
+    (NRE,),
+    RS_YEARS,
+)
+def missing_return_latest(view: View) -> pd.Series:
+    state = view.state(*NRE)
+    return (state == 0).astype(float).where(state.notna())
+
+
+@feature(
+    "missing_return_count",
+    "returns",
+    "Number of years up to the as-of year whose revenue outturn (RS) the council did not "
+    "file (marked [x]), over the years it was on the RS roster.",
+    "count",
+    RISKIER,
+    (NRE,),
+    "2007-08 on; 2024-25 counts the RS years to 2023-24",
+)
+def missing_return_count(view: View) -> pd.Series:
+    states = pd.concat([view.state(*NRE, lag) for lag in range(view.at + 1)], axis=1)
+    return (states == 0).sum(axis=1).where(states.notna().any(axis=1))

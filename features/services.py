@@ -1,0 +1,264 @@
+"""Services: children's services judgements and indicators, adult social care, recycling.
+
+Service statistics are published months after the year they describe (DfE children in
+need in November, looked-after children and adult social care in December, Defra waste
+in March a year on), so each measure is the latest value of the as-of year or the one
+before (the last three years for the biennial carers' survey) that was published by the
+as-of date; its change is from the year before the one used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .frame import View
+from .ops import latest, value_at_lag
+from .registry import RISKIER, SAFER, Feature, feature, register
+
+OFSTED, CSC, ASC, DEFRA = "OFSTED", "DFE_CSC", "OFLOG_ASC", "DEFRA"
+OVERALL, SAFEGUARDING = (OFSTED, "ofsted_overall"), (OFSTED, "ofsted_safeguarding")
+INADEQUATE = 4.0
+RECENT_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A published service measure: unit, direction, and how far back a value may come from."""
+
+    source: str
+    indicator: str
+    unit: str
+    direction: int
+    definition: str
+    years: str
+    window: int = 2  # the as-of year and the one before
+    change: bool = True  # annual, so a one-year change exists
+
+
+MEASURES = (
+    Measure(
+        CSC,
+        "cin_rereferral_rate",
+        "percent",
+        RISKIER,
+        "Referrals to children's social care within 12 months of a previous one, % (DfE).",
+        "2012-13 to 2024-25",
+    ),
+    Measure(
+        CSC,
+        "cpp_repeat_rate",
+        "percent",
+        RISKIER,
+        "Child protection plans that are a second or later plan, % (DfE).",
+        "2012-13 to 2024-25",
+    ),
+    Measure(
+        CSC,
+        "sw_turnover_rate",
+        "percent",
+        RISKIER,
+        "Children's social worker turnover, % FTE, year to 30 September (DfE workforce).",
+        "2017-18 to 2024-25",
+    ),
+    Measure(
+        CSC,
+        "sw_agency_rate",
+        "percent",
+        RISKIER,
+        "Children's social workers employed through agencies, % FTE at 30 September.",
+        "2017-18 to 2024-25",
+    ),
+    Measure(
+        CSC,
+        "sw_vacancy_rate",
+        "percent",
+        RISKIER,
+        "Children's social worker vacancies, % FTE at 30 September.",
+        "2017-18 to 2024-25",
+    ),
+    Measure(
+        CSC,
+        "cla_rate_per_10k",
+        "rate_per_10k",
+        RISKIER,
+        "Children looked after at 31 March per 10,000 children: demand and cost pressure.",
+        "2020-21 to 2024-25 (values 2019-20 to 2023-24, published in December)",
+    ),
+    Measure(
+        ASC,
+        "asc1_carer_quality_of_life",
+        "score_0_12",
+        SAFER,
+        "Carer-reported quality of life, score 0-12 (Oflog, ASCOF 1D).",
+        "2017-18 to 2023-24 but 2021-22: biennial carers' survey, published in December",
+        window=3,
+        change=False,
+    ),
+    Measure(
+        ASC,
+        "asc2_quality_of_life_impact",
+        "score_0_1",
+        SAFER,
+        "Impact of adult social care on quality of life, 0-1 (Oflog, ASCOF 1J).",
+        "2017-18 to 2023-24 but 2021-22: no 2020-21 user survey; published in December",
+    ),
+    Measure(
+        ASC,
+        "asc3_information_ease_users",
+        "percent",
+        SAFER,
+        "Service users who find it easy to find information about services, % (ASCOF 3D).",
+        "2016-17 to 2023-24 but 2021-22: no 2020-21 user survey; published in December",
+    ),
+    Measure(
+        ASC,
+        "asc4_information_ease_carers",
+        "percent",
+        SAFER,
+        "Carers who find it easy to find information about support, % (ASCOF 3D).",
+        "2017-18 to 2023-24 but 2021-22: biennial carers' survey, published in December",
+        window=3,
+        change=False,
+    ),
+    Measure(
+        ASC,
+        "asc5_short_term_no_further_support",
+        "percent",
+        SAFER,
+        "Short-term support that ended with no further or lower-level support, % (ASCOF 2D).",
+        "2016-17 to 2023-24 (published in December)",
+    ),
+    Measure(
+        ASC,
+        "asc7_workforce_turnover_rate",
+        "percent",
+        RISKIER,
+        "Adult social care workforce turnover, % (Oflog, Skills for Care).",
+        "2017-18 to 2023-24 (published in December)",
+    ),
+    Measure(
+        DEFRA,
+        "recycling_rate",
+        "percent",
+        SAFER,
+        "Household waste sent for reuse, recycling or composting, % (Defra ENV18).",
+        "2011-12 to 2024-25 (values published in March a year after the year ends)",
+    ),
+)
+
+
+def _level(measure: Measure):
+    def build(view: View) -> pd.Series:
+        return latest(view.history(measure.source, measure.indicator), measure.window)[0]
+
+    return build
+
+
+def _change(measure: Measure):
+    def build(view: View) -> pd.Series:
+        history = view.history(measure.source, measure.indicator)
+        value, lag = latest(history, measure.window)
+        return value - value_at_lag(history, lag + 1)
+
+    return build
+
+
+def _register_measures() -> None:
+    for m in MEASURES:
+        back = (
+            "the as-of year and the one before" if m.window == 2 else f"the last {m.window} years"
+        )
+        inputs = ((m.source, m.indicator),)
+        register(
+            Feature(
+                m.indicator,
+                "services",
+                f"{m.definition} The latest value of {back} published by the as-of date.",
+                m.unit,
+                m.direction,
+                inputs,
+                m.years,
+                _level(m),
+            )
+        )
+        if m.change:
+            register(
+                Feature(
+                    f"{m.indicator}_change_1y",
+                    "services",
+                    f"Change in {m.indicator} from the year before the one used, in points. "
+                    + m.definition,
+                    "points",
+                    m.direction,
+                    inputs,
+                    m.years + "; needs the year before too",
+                    _change(m),
+                )
+            )
+
+
+_register_measures()
+
+
+def judgements(view: View) -> pd.DataFrame:
+    """Children's services judgement by year (1 outstanding .. 4 inadequate): the overall
+    effectiveness (SIF, ILACS; 2013 on) or, before it, the safeguarding judgement (2009-13)."""
+    return view.history(*OVERALL).combine_first(view.history(*SAFEGUARDING))
+
+
+@feature(
+    "ofsted_grade",
+    "services",
+    "Latest children's services judgement published by the as-of date: 1 outstanding, "
+    "2 good, 3 requires improvement (adequate before 2013), 4 inadequate. Overall "
+    "effectiveness (SIF/ILACS) or, before one exists, the 2009-13 safeguarding judgement.",
+    "grade_1_4",
+    RISKIER,
+    (OVERALL, SAFEGUARDING),
+    "2009-10 on, upper-tier councils with a judgement on record",
+)
+def ofsted_grade(view: View) -> pd.Series:
+    return judgements(view).ffill(axis=1).iloc[:, -1]
+
+
+def _inadequate(view: View) -> tuple[np.ndarray, pd.Series]:
+    """Per council and year (newest first) whether judged inadequate; whether ever judged."""
+    graded = judgements(view)
+    return graded.eq(INADEQUATE).to_numpy()[:, ::-1], graded.notna().any(axis=1)
+
+
+@feature(
+    "years_since_inadequate",
+    "services",
+    "Years from the latest inadequate children's services judgement (by the financial "
+    "year of its publication) to the as-of year; 0 if judged inadequate in the year. NaN "
+    "where no inadequate judgement is on record (since 2009).",
+    "years",
+    SAFER,
+    (OVERALL, SAFEGUARDING),
+    "2009-10 on, councils judged inadequate at least once",
+)
+def years_since_inadequate(view: View) -> pd.Series:
+    flags, _ = _inadequate(view)
+    ever = flags.any(axis=1)
+    return pd.Series(np.where(ever, flags.argmax(axis=1), np.nan), index=view.index)
+
+
+@feature(
+    "inadequate_last_3y",
+    "services",
+    f"1 if a children's services judgement published in the last {RECENT_YEARS} years "
+    "(as-of year included) was inadequate, 0 otherwise, for councils with any judgement "
+    "on record.",
+    "flag",
+    RISKIER,
+    (OVERALL, SAFEGUARDING),
+    "2009-10 on, upper-tier councils with a judgement on record",
+)
+def inadequate_last_3y(view: View) -> pd.Series:
+    flags, judged = _inadequate(view)
+    recent = pd.Series(flags[:, :RECENT_YEARS].any(axis=1), index=view.index)
+    return recent.astype(float).where(judged)

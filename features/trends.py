@@ -1,0 +1,104 @@
+"""Trend and volatility: three-year change and slope of the key ratios, drawdown streaks.
+
+Each trend reads the ratio's own values for earlier years as known on the as-of date
+(revisions published by then included), so it inherits the ratio's definition.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import debt, finance, reserves  # noqa: F401  (registers the ratios trended here)
+from .frame import View
+from .inputs import reserve_inputs, usable
+from .ops import slope
+from .registry import FEATURES, RISKIER, Feature, feature, register
+
+TREND_RATIOS = (
+    "usable_reserves_pct_nre",
+    "unallocated_reserves_pct_nre",
+    "earmarked_reserves_pct_nre",
+    "interest_payable_pct_nre",
+    "mrp_pct_nre",
+    "investment_income_pct_nre",
+    "cfr_pct_nre",
+    "borrowing_pct_nre",
+    "council_tax_pct_nre",
+    "adult_social_care_share",
+    "children_social_care_share",
+)
+WINDOW = 3
+
+
+def _change(name: str):
+    def build(view: View) -> pd.Series:
+        return view.feature(name) - view.shift(WINDOW).feature(name)
+
+    return build
+
+
+def _slope(name: str):
+    def build(view: View) -> pd.Series:
+        history = pd.concat(
+            [view.shift(lag).feature(name) for lag in range(WINDOW, -1, -1)], axis=1
+        )
+        return slope(history).where(history.iloc[:, -1].notna())
+
+    return build
+
+
+def _register_trends() -> None:
+    for name in TREND_RATIOS:
+        base = FEATURES[name]
+        later = f"{base.years}; needs year t-{WINDOW} too"
+        register(
+            Feature(
+                f"{name}_change_3y",
+                "trend",
+                f"Change over three years, in points: {name} of year t less that of year "
+                f"t-{WINDOW}. {name}: {base.definition}",
+                "points",
+                base.direction,
+                base.inputs,
+                later,
+                _change(name),
+            )
+        )
+        register(
+            Feature(
+                f"{name}_slope_3y",
+                "trend",
+                f"Least-squares slope of {name} over years t-{WINDOW}..t, points per year "
+                f"(the as-of year and at least 2 of the 3 before). {name}: {base.definition}",
+                "points_per_year",
+                base.direction,
+                base.inputs,
+                f"{base.years}; needs the as-of year and 2 of the 3 before",
+                _slope(name),
+            )
+        )
+
+
+_register_trends()
+
+
+@feature(
+    "consecutive_drawdown_years",
+    "trend",
+    "Consecutive years, ending with the as-of year, in which usable reserves fell (31 March "
+    "below 1 April of the same return); 0 if they did not fall in the as-of year. A year "
+    "without both levels ends the run.",
+    "years",
+    RISKIER,
+    reserve_inputs("open") + reserve_inputs("close"),
+    "2007-08 to 2023-24 (RS outturn)",
+)
+def consecutive_drawdown_years(view: View) -> pd.Series:
+    fell = pd.concat(
+        [usable(view, lag=lag) - usable(view, "open", lag=lag) for lag in range(view.at + 1)],
+        axis=1,
+    )
+    drawn = (fell < 0).to_numpy()
+    run = (~drawn).argmax(axis=1)
+    run[drawn.all(axis=1)] = drawn.shape[1]
+    return pd.Series(run, index=view.index, dtype=float).where(fell.iloc[:, 0].notna())

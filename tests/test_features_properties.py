@@ -1,0 +1,213 @@
+"""Property tests of the feature builders on small SYNTHETIC panels (no real figures).
+
+Hypothesis draws the values; the panel has the real schema, sources and publication
+rules, so the properties exercise the same code paths as the embedded data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from riskwatch.features import FEATURES, build_features
+
+from riskwatch.data.schema import PANEL_COLUMNS
+
+YEARS = ("2007-08", "2008-09", "2009-10", "2010-11", "2011-12")
+CURRENCY_UNITS = {"GBP", "GBP_thousand", "GBP_million"}
+# (source, indicator, unit, month-day of publication in the calendar year after the year starts)
+LINES = (
+    ("RS", "net_revenue_expenditure", "GBP_thousand", "11-30"),
+    ("RS", "reserves_earmarked_open", "GBP_thousand", "11-30"),
+    ("RS", "reserves_earmarked_close", "GBP_thousand", "11-30"),
+    ("RS", "reserves_unallocated_open", "GBP_thousand", "11-30"),
+    ("RS", "reserves_unallocated_close", "GBP_thousand", "11-30"),
+    ("RS", "reserves_schools_close", "GBP_thousand", "11-30"),
+    ("RS", "interest_payable", "GBP_thousand", "11-30"),
+    ("RS", "mrp", "GBP_thousand", "11-30"),
+    ("RS", "investment_income", "GBP_thousand", "11-30"),
+    ("RS", "council_tax_requirement", "GBP_thousand", "11-30"),
+    ("RS", "total_service_expenditure", "GBP_thousand", "11-30"),
+    ("RS", "social_care_nce", "GBP_thousand", "11-30"),
+    ("RS", "appropriation_earmarked_reserves", "GBP_thousand", "11-30"),
+    ("RS", "appropriation_unallocated_reserves", "GBP_thousand", "11-30"),
+    ("BI", "borrowing_total", "GBP_thousand", "06-30"),
+    ("BI", "borrowing_short_term", "GBP_thousand", "06-30"),
+    ("DFE_CSC", "cin_rereferral_rate", "percent", "11-30"),
+)
+COUNCILS = tuple(f"E0600{i:04d}" for i in range(7))
+CLASSES = ("UA",) * 6 + ("SD",)  # six of a class: the fewest with peer values (5 peers)
+FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def synthetic_panel(values: np.ndarray, gaps: np.ndarray) -> pd.DataFrame:
+    """A SYNTHETIC panel: values[council, year, line], gaps mark absent values."""
+    rows = []
+    for c, gss in enumerate(COUNCILS):
+        for y, year in enumerate(YEARS):
+            after = int(year[:4]) + 1
+            for k, (source, indicator, unit, month_day) in enumerate(LINES):
+                if gaps[c, y, k]:
+                    continue
+                rows.append(
+                    {
+                        "ecode": None,
+                        "gss_code": gss,
+                        "financial_year": year,
+                        "indicator": indicator,
+                        "value": float(values[c, y, k]),
+                        "status": "reported",
+                        "unit": unit,
+                        "source": source,
+                        "source_file": "synthetic",
+                        "vintage": f"synthetic {year}",
+                        "period_end": f"{after}-03-31",
+                        "published": f"{after}-{month_day}",
+                        "published_basis": "rule",
+                    }
+                )
+    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+
+
+def synthetic_years(years: tuple[str, ...] = YEARS) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "gss_code": g,
+                "ecode": None,
+                "financial_year": y,
+                "name": g,
+                "class": c,
+                "source": "RS",
+            }
+            for g, c in zip(COUNCILS, CLASSES, strict=True)
+            for y in years
+        ]
+    )
+
+
+NEIGHBOURS = pd.DataFrame(
+    [(g, n) for g in COUNCILS for n in COUNCILS if n != g], columns=["gss_code", "neighbour_gss"]
+)
+SHAPE = (len(COUNCILS), len(YEARS), len(LINES))
+panels = st.tuples(
+    arrays(np.int64, SHAPE, elements=st.integers(-2_000, 400_000)),
+    arrays(np.bool_, SHAPE, elements=st.sampled_from([False] * 9 + [True])),  # ~10% absent
+).map(lambda drawn: synthetic_panel(*drawn))
+
+
+def build(panel: pd.DataFrame, as_of: str, years: pd.DataFrame | None = None) -> pd.DataFrame:
+    return build_features(panel, synthetic_years() if years is None else years, as_of, NEIGHBOURS)
+
+
+def currency_features() -> list[str]:
+    return [name for name, f in FEATURES.items() if f.unit in CURRENCY_UNITS]
+
+
+@FAST
+@given(panel=panels, power=st.integers(-12, 12), as_of=st.sampled_from(YEARS[2:]))
+def test_ratios_are_invariant_to_the_currency_unit(panel, power, as_of):
+    scaled = panel.copy()
+    money = scaled["unit"].isin(CURRENCY_UNITS)
+    scaled.loc[money, "value"] *= 2.0**power  # exact in binary floating point
+    before, after = build(panel, as_of), build(scaled, as_of)
+    levels = currency_features()
+    pd.testing.assert_frame_equal(before.drop(columns=levels), after.drop(columns=levels))
+    pd.testing.assert_frame_equal(before[levels] * 2.0**power, after[levels])
+
+
+@FAST
+@given(panel=panels, as_of=st.sampled_from(YEARS))
+def test_the_same_money_in_pounds_gives_the_same_frame(panel, as_of):
+    pounds = panel.copy()
+    money = pounds["unit"] == "GBP_thousand"
+    pounds.loc[money, "value"] *= 1000.0
+    pounds.loc[money, "unit"] = "GBP"
+    pd.testing.assert_frame_equal(build(panel, as_of), build(pounds, as_of))
+
+
+@FAST
+@given(panel=panels, as_of=st.sampled_from(YEARS))
+def test_percentiles_are_between_0_and_100(panel, as_of):
+    frame = build(panel, as_of)
+    percentiles = frame[[c for c in frame.columns if c.endswith(("_pctile_class", "_pctile_nn"))]]
+    assert percentiles.shape[1] > 0
+    values = percentiles.to_numpy(dtype=float)
+    assert np.all(np.isnan(values) | ((values >= 0) & (values <= 100)))
+
+
+@FAST
+@given(panel=panels, cut=st.integers(2, len(YEARS) - 1))
+def test_adding_a_later_year_never_changes_earlier_rows(panel, cut):
+    earlier_years = YEARS[:cut]
+    earlier = panel[panel["financial_year"].isin(earlier_years)]
+    for as_of in earlier_years[-2:]:
+        pd.testing.assert_frame_equal(
+            build(earlier, as_of, synthetic_years(earlier_years)), build(panel, as_of)
+        )
+
+
+@FAST
+@given(panel=panels, as_of=st.sampled_from(YEARS[1:]), shift=st.floats(1, 1e6))
+def test_a_revision_published_after_the_as_of_date_never_changes_the_frame(panel, as_of, shift):
+    seen = panel[panel["financial_year"] <= as_of]
+    revision = seen.assign(
+        value=seen["value"] + shift,
+        vintage="synthetic revision",
+        published=f"{int(as_of[:4]) + 1}-12-01",  # a day after the as-of date
+    )
+    with_revision = pd.concat([panel, revision], ignore_index=True)
+    pd.testing.assert_frame_equal(build(panel, as_of), build(with_revision, as_of))
+
+
+def test_a_revision_published_by_the_as_of_date_is_used():
+    panel = synthetic_panel(np.full(SHAPE, 1000), np.zeros(SHAPE, dtype=bool))
+    first = panel[panel["financial_year"] == "2008-09"]
+    # published after 2008-09's as-of date (2009-11-30), before 2009-10's (2010-11-30)
+    revision = first.assign(value=first["value"] * 3, published="2010-11-01", vintage="rev")
+    panel = pd.concat([panel, revision], ignore_index=True)
+    as_2008 = build(panel, "2008-09").set_index("gss_code")
+    as_2009 = build(panel, "2009-10").set_index("gss_code")
+    assert (as_2008["usable_reserves"] == 2000.0).all()  # 1,000 earmarked + 1,000 unallocated
+    assert (as_2008["borrowing_growth_1y_pct"] == 0.0).all()
+    # a year on, 2008-09 borrowing is the revised 3,000: 2009-10's 1,000 is a fall of 2/3
+    assert np.allclose(as_2009["borrowing_growth_1y_pct"], 100 * (1000 / 3000 - 1))
+
+
+def test_missing_returns_give_nan_never_zero():
+    panel = synthetic_panel(np.full(SHAPE, 1000), np.zeros(SHAPE, dtype=bool))
+    missing = (panel["gss_code"] == COUNCILS[0]) & (panel["financial_year"] == "2009-10")
+    panel.loc[missing & (panel["source"] == "RS"), ["value", "status"]] = [np.nan, "missing_return"]
+    frame = build(panel, "2009-10").set_index("gss_code")
+    council = frame.loc[COUNCILS[0]]
+    assert np.isnan(council["usable_reserves"]) and np.isnan(council["usable_reserves_pct_nre"])
+    assert np.isnan(council["consecutive_drawdown_years"])
+    assert council["missing_return_latest"] == 1 and council["missing_return_count"] == 1
+    assert (frame.drop(index=COUNCILS[0])["missing_return_latest"] == 0).all()
+
+
+def test_councils_that_did_not_file_have_no_row_and_inherit_nothing():
+    panel = synthetic_panel(np.full(SHAPE, 1000), np.zeros(SHAPE, dtype=bool))
+    years = synthetic_years()
+    abolished = (years["gss_code"] == COUNCILS[1]) & (years["financial_year"] >= "2010-11")
+    successor = years[years["gss_code"] == COUNCILS[1]].assign(gss_code="E06099999")
+    successor = successor[successor["financial_year"] >= "2010-11"]
+    years = pd.concat([years[~abolished], successor], ignore_index=True)
+    panel = panel[~((panel["gss_code"] == COUNCILS[1]) & (panel["financial_year"] >= "2010-11"))]
+    new = panel[(panel["gss_code"] == COUNCILS[2]) & (panel["financial_year"] >= "2010-11")]
+    panel = pd.concat([panel, new.assign(gss_code="E06099999")], ignore_index=True)
+    frame = build(panel, "2011-12", years).set_index("gss_code")
+    assert COUNCILS[1] not in frame.index
+    assert np.isnan(frame.loc["E06099999", "usable_reserves_change_3y_pct"])
+    assert frame.loc["E06099999", "usable_reserves_pct_nre"] == 200.0
+
+
+@pytest.mark.parametrize("as_of", ["2007-8", "07-08", "2007-09"])
+def test_a_badly_written_year_is_one_clear_error(as_of):
+    from riskwatch.errors import RiskwatchError
+
+    with pytest.raises(RiskwatchError, match="should look like 2016-17"):
+        build(synthetic_panel(np.ones(SHAPE), np.zeros(SHAPE, dtype=bool)), as_of)
