@@ -355,7 +355,12 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
             field="--as-of",
         )
     model = _champion(tables, frames, features, model_ref)
-    catalogue = catalogue_table(tables["panel"], tables["authority_years"])
+    import pandas as pd
+
+    history = pd.concat(list(frames.values()), ignore_index=True)
+    catalogue = catalogue_table(
+        tables["panel"], tables["authority_years"], tables.get("neighbours"), history=history
+    )
     return tables, frames, features, catalogue, model, as_of
 
 
@@ -496,7 +501,8 @@ def _format_explanation(e) -> str:
     for r in e.events.itertuples():
         counted = "counts" if r.counts_as_failure else "does not count"
         lines.append(
-            f"  {r.event.upper()} {r.date or r.financial_year} (decided {r.decided_year}, {counted})"
+            f"  {r.event.upper()} {r.date if isinstance(r.date, str) else 'for ' + r.financial_year} "
+            f"(decided {r.decided_year}, {counted})"
         )
     lines += ["", "What would move it off the watchlist (one indicator at a time, others fixed):"]
     for r in e.moves.itertuples():
@@ -514,6 +520,35 @@ def _num(value) -> str:
     if value is None or value != value:
         return "–"
     return f"{value:.4g}"
+
+
+@app.command("review")
+def review_command(
+    quarter: Annotated[str, typer.Argument(help="The review's quarter, e.g. 2026Q3.")],
+    out: Annotated[Path, typer.Option(help="Reviews directory (one folder per quarter).")] = Path(
+        "reviews"
+    ),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Financial year scored.")] = None,
+    model: Annotated[
+        str, typer.Option(help="'champion', another alias, or a version.")
+    ] = "champion",
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
+    import re
+
+    from riskwatch.report.review_pack import write_review
+
+    if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
+        raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
+    tables, frames, features, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    summary = write_review(
+        out, quarter, tables, frames, features, catalogue, loaded, as_of, progress=_progress
+    )
+    typer.echo(
+        f"review {quarter}: {summary['listed']} councils listed as of {as_of} with model version "
+        f"{loaded.version}; {summary['diff']}; pack in {summary['folder']}"
+    )
 
 
 def _split(text: str) -> list[str]:

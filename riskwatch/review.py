@@ -204,7 +204,7 @@ def what_would_move(
             continue
         column = inputs[feature]
         bound = column.min() if direction > 0 else column.max()
-        target = threshold_crossing(probability, row, feature, direction, threshold, float(bound))
+        target = threshold_crossing(probability, row, feature, threshold, float(bound))
         records.append(
             {
                 "feature": feature,

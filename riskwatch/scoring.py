@@ -75,33 +75,30 @@ def threshold_crossing(
     predict_probability: Callable[[pd.DataFrame], np.ndarray],
     row: pd.DataFrame,
     feature: str,
-    direction: int,
     threshold: float,
     bound: float,
-    steps: int = 40,
+    rounds: int = 4,
+    points: int = 33,
 ) -> float | None:
     """The value of `feature` that brings the probability just below `threshold`.
 
     Holds every other input fixed and searches between the council's value and
-    `bound` (the safe end of what councils report), by bisection: the models are
-    monotone in each feature. None when even `bound` does not bring it below.
+    `bound` (the safe end of what councils report) on a grid refined each round,
+    scoring a whole grid in one call; the models are monotone in each feature.
+    None when even `bound` does not bring it below.
     """
     current = float(row[feature].iloc[0])
     if np.isnan(current) or np.isnan(bound):
         return None
-
-    def probability(value: float) -> float:
-        return float(predict_probability(row.assign(**{feature: value}))[0])
-
-    if probability(current) < threshold:
-        return current
-    if probability(bound) >= threshold:
-        return None
     risky, safe = current, bound
-    for _ in range(steps):
-        middle = (risky + safe) / 2
-        if probability(middle) >= threshold:
-            risky = middle
-        else:
-            safe = middle
-    return safe
+    for _ in range(rounds):
+        grid = np.linspace(risky, safe, points)
+        candidates = pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
+        below = predict_probability(candidates) < threshold
+        if below[0]:
+            return float(grid[0])
+        if not below.any():
+            return None
+        first = int(np.argmax(below))
+        risky, safe = grid[first - 1], grid[first]
+    return float(safe)

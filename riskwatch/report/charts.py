@@ -14,15 +14,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 plt.rcParams.update({"figure.dpi": 100, "font.size": 9, "svg.hashsalt": "riskwatch"})
 
 
-def figure(width: float = 6.0, height: float = 3.6):
-    """A new figure and axes of the report's standard size."""
-    return plt.subplots(figsize=(width, height))
+def figure(width: float = 6.0, height: float = 3.6, columns: int = 1):
+    """A new figure and axes (one row of `columns`) of the given size, laid out as drawn."""
+    return plt.subplots(1, columns, figsize=(width, height), layout="constrained")
 
 
 def png_bytes(fig) -> bytes:
     """The figure as PNG, with no timestamp metadata (identical inputs give identical bytes)."""
     buffer = io.BytesIO()
-    fig.tight_layout()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()

@@ -48,16 +48,22 @@ def _plain(value):
     return str(value)
 
 
-def history_png(history: pd.DataFrame, feature: str, title: str) -> bytes:
-    rows = history[history["feature"] == feature]
-    fig, ax = figure(4.2, 2.4)
-    ax.plot(rows["year"], rows["value"], marker="o", label="council")
-    ax.plot(rows["year"], rows["class_median"], linestyle="--", label="class median")
-    if rows["neighbour_median"].notna().any():
-        ax.plot(rows["year"], rows["neighbour_median"], linestyle=":", label="neighbours median")
-    ax.set_title(title, fontsize=8)
-    ax.tick_params(axis="x", labelrotation=60, labelsize=6)
-    ax.legend(fontsize=6)
+def history_png(history: pd.DataFrame, title: str) -> bytes:
+    """Small multiples: each key indicator over the years against class and neighbour medians."""
+    features = list(dict.fromkeys(history["feature"]))
+    fig, axes = figure(3.0 * max(1, len(features)), 2.6, columns=max(1, len(features)))
+    for ax, feature in zip(np.atleast_1d(axes), features, strict=False):
+        rows = history[history["feature"] == feature]
+        years = [y[2:4] + "/" + y[5:] for y in rows["year"]]
+        ax.plot(years, rows["value"], marker="o", markersize=3, label="council")
+        ax.plot(years, rows["class_median"], linestyle="--", label="class median")
+        if rows["neighbour_median"].notna().any():
+            ax.plot(years, rows["neighbour_median"], linestyle=":", label="neighbours")
+        ax.set_title(_short(feature), fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.tick_params(axis="x", labelrotation=90)
+    np.atleast_1d(axes)[0].legend(fontsize=6)
+    fig.suptitle(title, fontsize=8)
     return png_bytes(fig)
 
 
@@ -86,12 +92,9 @@ def review_html(
         )
     sections = []
     for gss, explanation in explanations.items():
-        charts = "".join(
-            img_tag(
-                history_png(explanation.history, feature, _short(feature)),
-                f"{explanation.name}: {feature}",
-            )
-            for feature in explanation.history["feature"].unique()
+        charts = img_tag(
+            history_png(explanation.history, f"{explanation.name}: key indicators against peers"),
+            f"{explanation.name}: key indicators over time",
         )
         sections.append(
             f'<section class="council" id="{gss}"><h3>{explanation.rank}. '

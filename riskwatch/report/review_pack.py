@@ -1,0 +1,132 @@
+"""Write one quarter's review pack into <reviews>/<quarter>/ and compare with the last one.
+
+The folder is assembled in a temporary sibling and renamed into place, so a
+failed run leaves no half-written pack; a previous pack for the same quarter is
+replaced only once the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from riskwatch.data.store import panel_fingerprint
+from riskwatch.report.pack import review_html, to_json, write_table
+from riskwatch.review import drift, explain, make_watchlist, review_diff
+from riskwatch.settings import load_run_config
+
+
+def previous_pack(reviews: Path, quarter: str) -> Path | None:
+    """The latest earlier quarter's folder in the reviews directory, if any."""
+    if not reviews.exists():
+        return None
+    earlier = sorted(
+        p
+        for p in reviews.iterdir()
+        if p.is_dir() and p.name < quarter and (p / "manifest.json").exists()
+    )
+    return earlier[-1] if earlier else None
+
+
+def write_review(
+    reviews: Path, quarter: str, tables, frames, features, catalogue, model, as_of: str, progress
+) -> dict:
+    """Build every file of the pack, then move the folder into place; returns a summary."""
+    config = load_run_config()["watchlist"]
+    watchlist = make_watchlist(tables, frames, model, as_of, catalogue, config)
+    directions = {**features.directions, "past_failure": 1}
+    explanations = {
+        gss: explain(tables, frames, model, gss, as_of, catalogue, config, directions)
+        for gss in progress("explaining listed councils")(list(watchlist.table["gss_code"]))
+    }
+    before = previous_pack(Path(reviews), quarter)
+    diff = review_diff(pd.read_csv(before / "watchlist.csv"), watchlist.table) if before else None
+    feature_columns = [c for c in features.names if c in frames[as_of].columns]
+    drift_table = (
+        drift(pd.read_parquet(before / "features.parquet"), frames[as_of], feature_columns)
+        if before
+        else pd.DataFrame(columns=["feature", "psi", "flag"])
+    )
+    vintage = f"embedded panel {panel_fingerprint(tables['panel'])}"
+    model_info = {
+        **{
+            k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
+        },
+        "name": load_run_config()["train"]["registered_name"],
+        "as_of": as_of,
+        "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
+    }
+    html_text = review_html(
+        quarter, watchlist.table, explanations, diff, drift_table, model_info, vintage
+    )
+    reviews = Path(reviews)
+    reviews.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
+    try:
+        write_table(watchlist.table, staging / "watchlist.csv")
+        write_table(watchlist.table, staging / "watchlist.parquet")
+        write_table(watchlist.table, staging / "watchlist.json")
+        write_table(watchlist.reasons, staging / "reasons.csv")
+        (staging / "explanations.json").write_text(_explanations_json(explanations))
+        (staging / "diff.json").write_text(json.dumps(diff, indent=2, default=str) + "\n")
+        write_table(drift_table, staging / "drift.csv")
+        frames[as_of].to_parquet(staging / "features.parquet", index=False)
+        (staging / "review.html").write_text(html_text)
+        manifest = {
+            "quarter": quarter,
+            "model": model_info,
+            "data": vintage,
+            "previous": before.name if before else None,
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        target = reviews / quarter
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables)
+    return {
+        "listed": len(watchlist.table),
+        "folder": str(target),
+        "diff": (
+            f"{len(diff['entrants'])} new, {len(diff['leavers'])} left since {before.name}"
+            if diff
+            else "no previous review to compare with"
+        ),
+    }
+
+
+def _explanations_json(explanations: dict) -> str:
+    out = {}
+    for gss, e in explanations.items():
+        out[gss] = {
+            "name": e.name,
+            "probability": e.probability,
+            "rank": e.rank,
+            "contributions": json.loads(to_json(e.contributions)),
+            "what_would_move_it": json.loads(to_json(e.moves)),
+            "events": json.loads(to_json(e.events)),
+        }
+    return json.dumps(out, indent=2, default=str) + "\n"
+
+
+def _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables) -> None:
+    from riskwatch import tracking
+
+    tracking.log_run(
+        params={"quarter": quarter, **model_info},
+        metrics={
+            "listed": float(len(watchlist.table)),
+            "drift_flagged": float((drift_table["flag"] != "").sum()),
+            "new_entrants": float(len(diff["entrants"])) if diff else float("nan"),
+        },
+        tags={"kind": "review", "panel_fingerprint": panel_fingerprint(tables["panel"])},
+        texts={"review.html": html_text, "watchlist.csv": watchlist.table.to_csv(index=False)},
+        run_name=f"review-{quarter}",
+    )
