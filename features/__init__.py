@@ -7,7 +7,7 @@ is `FEATURES`, the frame builder `build_features`, the printed catalogue
 
 from . import debt, finance, peers, reserves, services, trends  # noqa: F401  (registration)
 from .catalogue import catalogue_table, coverage_by_year, model_features
-from .frame import as_of_date, build_features, build_history, visible
+from .frame import as_of_date, build_features, build_history, prepare, visible
 from .registry import FEATURES, Feature, catalogue_version
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "catalogue_version",
     "coverage_by_year",
     "model_features",
+    "prepare",
     "visible",
 ]

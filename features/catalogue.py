@@ -32,12 +32,15 @@ def catalogue_table(
     panel: pd.DataFrame,
     authority_years: pd.DataFrame,
     neighbours: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per feature: name, family, definition, unit, direction, inputs, years
     (which years it can be built for, and why), coverage (first and last as-of year with
     values on this panel and the share of councils covered, or why there are none),
-    model_input."""
-    history = build_history(panel, authority_years, neighbours=neighbours)
+    model_input. Coverage comes from `history` (stacked feature frames) when given, else
+    from building every year filed."""
+    if history is None:
+        history = build_history(panel, authority_years, neighbours=neighbours)
     shares = coverage_by_year(history)
     held = set(zip(panel["source"], panel["indicator"], strict=True))
     rows = []

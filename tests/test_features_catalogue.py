@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from riskwatch.features import FEATURES, build_features, catalogue_table, model_features
+from riskwatch.features import (
+    FEATURES,
+    build_features,
+    build_history,
+    catalogue_table,
+    model_features,
+)
 from riskwatch.features.ops import latest, slope, value_at_lag
 from riskwatch.features.peers import (
     MAD_SCALE,
@@ -57,6 +63,9 @@ def test_features_without_inputs_say_which_are_absent(embedded):
     years = embedded["authority_years"]
     two_years = years[years["financial_year"].isin(["2015-16", "2016-17"])]
     table = catalogue_table(rs_only, two_years).set_index("name")
+    history = build_history(rs_only, two_years)
+    from_history = catalogue_table(rs_only, two_years, history=history).set_index("name")
+    pd.testing.assert_frame_equal(table, from_history)
     assert table.loc["cfr_pct_nre", "coverage"] == (
         "no values: inputs absent from the panel: COR cfr_close"
     )
