@@ -1,0 +1,236 @@
+"""Regenerate the bad-input corpus in this folder from a slice of a real release.
+
+Every file here is cut from the Revenue Outturn Summary (RS) 2023-24 workbook
+(`../shared/data/revenue-outturn/rs2023_24.xlsx`, Open Government Licence v3.0):
+its title block and the first six councils, then damaged in one way each. The
+outputs are committed, so the tests never need the shared data; rerun this
+script only to change the corpus:
+
+    /tmp/venv/bin/python tests/data/bad/make_corpus.py [--source ../shared/data]
+
+`CASES` below (file name -> what is wrong and what the error line must say) is
+read by `tests/test_bad_inputs.py`, so a new case is one entry here plus one
+`make_*` function. `good.xlsx` is the untouched slice: the control that must be
+accepted, so a rejection is never an accident of the slice itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SOURCE = HERE.parents[3] / "shared" / "data"
+SHEET = "RS_LA_Data_2023-24"
+COUNCILS = 6
+
+# name -> (what is wrong, fragments the one error line must contain, fix needed if not
+# rejected today (None = rejected today)). The file name itself must appear in the line too.
+CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "empty.xlsx": ("a zero-byte workbook", ("file is empty",), None),
+    "empty.csv": ("a zero-byte CSV", ("file is empty",), None),
+    "header_only.xlsx": (
+        "the title block and header row, no council rows",
+        ("no authority rows",),
+        None,
+    ),
+    "header_only.csv": (
+        "the header row alone, as CSV",
+        ("cannot tell which revenue return",),
+        None,
+    ),
+    "wrong_header.xlsx": (
+        "the 'E-code' column header renamed 'Authority code'",
+        ("no sheet with an 'E-code' header row",),
+        None,
+    ),
+    "wrong_header.csv": (
+        "a CSV of another shape (council, year, spend)",
+        ("no sheet with an 'E-code' header row",),
+        None,
+    ),
+    "units_million.xlsx": (
+        "values rescaled to £ million and the title saying so ('Data are reported in £ million')",
+        ("£ million",),
+        "riskwatch/data/revenue.py read_revenue_file: parse the unit the title block states "
+        "('Data are reported in £ thousand|£ million|£') and refuse any unit but £ thousand "
+        "(or rescale), naming the file and the title row",
+    ),
+    "units_pounds.xlsx": (
+        "values in £ (x1000) and the title saying 'Data are reported in £.'",
+        ("£",),
+        "same fix as units_million.xlsx: a stated unit other than £ thousand must be refused",
+    ),
+    "duplicate_rows.xlsx": ("the last council's row repeated", ("appears 2 times",), None),
+    "unknown_code.xlsx": ("an E-code no council has ever had (E9999)", ("E9999",), None),
+    "retired_code.xlsx": (
+        "Northamptonshire (E2820, abolished 2021) filing for 2023-24",
+        ("retired E-code E2820",),
+        None,
+    ),
+    "inf_value.xlsx": ("'inf' as a net revenue expenditure", ("infinite",), None),
+    "nan_value.xlsx": (
+        "'NaN' as a net revenue expenditure",
+        ("undefined",),
+        "riskwatch/data/workbook.py read_grids: pass keep_default_na=False to pd.read_excel "
+        "(empty cells then arrive as '' which cell_text already treats as empty), so a literal "
+        "'NaN'/'NULL'/'#N/A' reaches revenue.parse_value and is refused instead of being "
+        "silently dropped as a blank cell",
+    ),
+    "negative_council_tax.xlsx": (
+        "a negative council tax requirement (never negative: 0 of 9,414 reported values)",
+        ("council", "negative"),
+        "riskwatch/data/revenue_lines.py: mark council_tax_requirement (RS 890 / RA 990) as "
+        "non-negative, and in revenue._values refuse a negative value of a non-negative line "
+        "with file, row and field",
+    ),
+    "malformed_year.xlsx": (
+        "the title's year written '2023-25'",
+        ("financial year",),
+        None,
+    ),
+    "future_year.xlsx": ("the title's year moved to 2041-42", ("out of range",), None),
+    "truncated.xlsx": ("the good workbook cut in half", ("truncated or corrupt",), None),
+    "wrong_sheet.xlsx": (
+        "only the release's Front_Page and Notes sheets, no data sheet",
+        ("sheets: Front_Page, Notes",),
+        None,
+    ),
+    "latin1.csv": (
+        "the slice saved as Windows-1252 CSV (the '£' in its title is byte 0xa3)",
+        ("not UTF-8",),
+        None,
+    ),
+}
+
+
+def slice_of_release(source: Path):
+    from riskwatch.data.workbook import find_header_row, read_grids
+
+    grids = read_grids(source / "revenue-outturn" / "rs2023_24.xlsx")
+    grid = grids[SHEET]
+    header = find_header_row(grid)
+    return grids, grid.iloc[: header + 1 + COUNCILS].reset_index(drop=True), header
+
+
+def column_of(grid, header: int, code: str) -> int:
+    for col in range(grid.shape[1]):
+        if code in grid.iloc[:header, col].astype(str).tolist():
+            return col
+    raise KeyError(code)
+
+
+def write_xlsx(sheets: dict, path: Path) -> None:
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, grid in sheets.items():
+            grid.to_excel(writer, sheet_name=name, header=False, index=False)
+
+
+def retitle(grid, header: int, old: str, new: str):
+    grid = grid.copy()
+    grid.iloc[:header, :] = grid.iloc[:header, :].map(
+        lambda v: v.replace(old, new) if isinstance(v, str) else v
+    )
+    return grid
+
+
+def rescale(grid, header: int, factor: float):
+    """Every numeric value cell below the header multiplied by `factor`."""
+    grid = grid.copy()
+    body = grid.iloc[header + 1 :, 7:]
+    grid.iloc[header + 1 :, 7:] = body.map(
+        lambda v: v * factor if isinstance(v, int | float) and not isinstance(v, bool) else v
+    )
+    return grid
+
+
+def make(source: Path, out: Path) -> list[Path]:
+    import pandas as pd
+
+    grids, good, h = slice_of_release(source)
+    nre = column_of(good, h, "C1R805")
+    ctr = column_of(good, h, "C1R890")
+    written: list[Path] = []
+
+    def xlsx(name: str, grid, sheet: str = SHEET) -> None:
+        write_xlsx({sheet: grid}, out / name)
+        written.append(out / name)
+
+    def raw(name: str, data: bytes) -> None:
+        (out / name).write_bytes(data)
+        written.append(out / name)
+
+    xlsx("good.xlsx", good)
+    raw("empty.xlsx", b"")
+    raw("empty.csv", b"")
+    xlsx("header_only.xlsx", good.iloc[: h + 1])
+    raw(
+        "header_only.csv",
+        good.iloc[[h]].to_csv(header=False, index=False).encode("utf-8"),
+    )
+    renamed = good.copy()
+    renamed.iat[h, 0] = "Authority code"
+    xlsx("wrong_header.xlsx", renamed)
+    names = good.iloc[h + 1 :, 2].tolist()
+    spend = good.iloc[h + 1 :, nre].tolist()
+    other = pd.DataFrame({"council": names, "year": "2023-24", "spend": spend})
+    raw("wrong_header.csv", other.to_csv(index=False).encode("utf-8"))
+
+    million = retitle(rescale(good, h, 1 / 1000), h, "£ thousand", "£ million")
+    xlsx("units_million.xlsx", million)
+    pounds = retitle(rescale(good, h, 1000), h, "£ thousand", "£")
+    xlsx("units_pounds.xlsx", pounds)
+
+    xlsx("duplicate_rows.xlsx", pd.concat([good, good.iloc[[-1]]], ignore_index=True))
+    unknown = good.copy()
+    unknown.iat[h + 2, 0] = "E9999"
+    xlsx("unknown_code.xlsx", unknown)
+    retired = good.copy()
+    retired.iat[h + 2, 0], retired.iat[h + 2, 1] = "E2820", "E10000021"
+    retired.iat[h + 2, 2], retired.iat[h + 2, 4], retired.iat[h + 2, 5] = (
+        "Northamptonshire",
+        "SC",
+        "SC",
+    )
+    xlsx("retired_code.xlsx", retired)
+    for name, text in (("inf_value.xlsx", "inf"), ("nan_value.xlsx", "NaN")):
+        bad = good.copy()
+        bad.iat[h + 3, nre] = text
+        xlsx(name, bad)
+    negative = good.copy()
+    negative.iat[h + 3, ctr] = -abs(float(negative.iat[h + 3, ctr]))
+    xlsx("negative_council_tax.xlsx", negative)
+    xlsx("malformed_year.xlsx", retitle(good, h, "2023-24", "2023-25"))
+    xlsx("future_year.xlsx", retitle(good, h, "2023-24", "2041-42"))
+
+    whole = (out / "good.xlsx").read_bytes()
+    raw("truncated.xlsx", whole[: len(whole) // 2])
+    write_xlsx(
+        {"Front_Page": grids["Front_Page"].iloc[:30], "Notes": grids["Notes"].iloc[:30]},
+        out / "wrong_sheet.xlsx",
+    )
+    written.append(out / "wrong_sheet.xlsx")
+    raw(
+        "latin1.csv",
+        good.to_csv(header=False, index=False).encode("cp1252", errors="replace"),
+    )
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--out", type=Path, default=HERE)
+    args = parser.parse_args()
+    missing = set(CASES) - {p.name for p in make(args.source, args.out)}
+    if missing:
+        raise SystemExit(f"cases without a generated file: {', '.join(sorted(missing))}")
+    for path in sorted(args.out.glob("*.*")):
+        if path.suffix != ".py":
+            print(f"{path.stat().st_size:>8,}  {path.name}")
+
+
+if __name__ == "__main__":
+    main()
