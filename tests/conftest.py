@@ -21,3 +21,18 @@ def tables() -> dict:
     from riskwatch.data.store import TABLES, load_table
 
     return {name: load_table(name) for name in TABLES}
+
+
+@pytest.fixture(scope="session")
+def frames(tables) -> dict:
+    """The feature frame of every outturn year, built once per test session."""
+    from riskwatch.pipeline import feature_frames, score_years
+
+    return feature_frames(tables, score_years(tables))
+
+
+@pytest.fixture(scope="session")
+def feature_inputs():
+    from riskwatch.pipeline import feature_set
+
+    return feature_set()
