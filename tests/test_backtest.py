@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from riskwatch.backtest import BacktestSpec, rank_within_origin, run_origin, summary_metrics
-from riskwatch.labels import failure_events, shift_year
+from riskwatch.labels import failure_events
 from riskwatch.pipeline import feature_frames, run_backtest
 
 ORIGIN = "2019-20"
