@@ -166,7 +166,9 @@ def reason_text(reason: pd.Series) -> str:
 
 def _ordinal(value: float) -> str:
     number = int(round(value))
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 
