@@ -44,8 +44,9 @@ def stages(home: Path) -> list[tuple[str, float]]:
         marks.append((label, now - t))
         t = now
 
-    from riskwatch.data.store import load_tables
     from riskwatch.features import catalogue_table
+
+    from riskwatch.data.store import load_tables
     from riskwatch.pipeline import feature_frames, feature_set, score_years
     from riskwatch.review import make_watchlist
     from riskwatch.scoring import load_registered
