@@ -64,6 +64,8 @@ def make_watchlist(
     )
     table = build_watchlist(scored, previous, reason_rows, names, bands, top)
     table = _with_events(table, tables["events"], as_of)
+    leading = ["rank", "name", "gss_code", "class", "as_of", "probability", "band", "rank_change"]
+    table = table[leading + [c for c in table.columns if c not in leading]]
     return Watchlist(
         as_of=as_of,
         model_version=model.version,

@@ -1,0 +1,108 @@
+"""End to end, as an analyst runs it: first watchlist trains a champion; the review pack is
+reproducible byte for byte, and its HTML report opens in a headless browser."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def riskwatch(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    return subprocess.run(
+        [sys.executable, "-m", "riskwatch.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """A working directory where `riskwatch watchlist` ran once on a fresh store."""
+    root = tmp_path_factory.mktemp("analyst")
+    result = riskwatch(["watchlist", "--top", "15"], root)
+    assert result.returncode == 0, result.stderr
+    assert "no champion registered yet" in result.stderr
+    assert "registered it as version 1" in result.stderr
+    return root
+
+
+def test_first_watchlist_trains_a_champion_and_lists_real_councils(workspace):
+    result = riskwatch(["watchlist", "--top", "15", "--format", "csv"], workspace)
+    assert result.returncode == 0, result.stderr
+    assert "no champion" not in result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 16 and lines[0].startswith("rank,name,gss_code")
+    assert all(re.search(r",E0[6-9]\d{6}|,E10\d{6}", line) for line in lines[1:])
+    assert "reason_1" in lines[0]
+
+
+def test_review_packs_are_byte_identical_for_identical_inputs(workspace):
+    for folder in ("a", "b"):
+        result = riskwatch(["review", "2026Q3", "--out", folder], workspace)
+        assert result.returncode == 0, result.stderr
+    first, second = workspace / "a" / "2026Q3", workspace / "b" / "2026Q3"
+    names = sorted(p.name for p in first.iterdir())
+    assert {"watchlist.csv", "watchlist.parquet", "watchlist.json", "review.html"} <= set(names)
+    match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_second_review_diffs_against_the_first(workspace):
+    assert (
+        riskwatch(["review", "2026Q2", "--as-of", "2022-23", "--out", "c"], workspace).returncode
+        == 0
+    )
+    result = riskwatch(["review", "2026Q3", "--out", "c"], workspace)
+    assert result.returncode == 0, result.stderr
+    assert "since 2026Q2" in result.stdout
+    diff = (workspace / "c" / "2026Q3" / "diff.json").read_text()
+    assert '"entrants"' in diff and '"movers"' in diff
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
+    browser = chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed here (.ci/run installs Debian's chromium)")
+    report = workspace / "a" / "2026Q3" / "review.html"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert dom.count('class="watch-row"') == 30
+    assert dom.count("data:image/png;base64,") == 30
+    assert "Thurrock" in dom or "Croydon" in dom or "Birmingham" in dom
+    shot = tmp_path / "review.png"
+    subprocess.run(
+        [browser, *flags, "--window-size=1300,2000", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    assert shot.exists() and shot.stat().st_size > 50_000
