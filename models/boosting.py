@@ -13,6 +13,8 @@ log-odds. No class weights: re-weighting would break the calibration.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping
 
 import lightgbm as lgb
@@ -90,7 +92,11 @@ class BoostedTrees(RiskModel):
         n_groups = int(codes.max()) + 1
         n_splits = max(2, min(self.calibration_folds, int(target.sum()), n_groups))
         splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
-        return list(splitter.split(np.zeros(len(target)), target, codes))
+        with warnings.catch_warnings():  # "least populated class" is expected with rare events
+            warnings.filterwarnings(
+                "ignore", message="The least populated class", category=UserWarning
+            )
+            return list(splitter.split(np.zeros(len(target)), target, codes))
 
     def _train(self, values: np.ndarray, target: np.ndarray) -> lgb.Booster:
         params = {
