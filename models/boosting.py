@@ -14,7 +14,6 @@ log-odds. No class weights: re-weighting would break the calibration.
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Mapping
 
 import lightgbm as lgb
