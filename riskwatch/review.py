@@ -82,7 +82,7 @@ def _with_events(table: pd.DataFrame, events: pd.DataFrame, as_of: str) -> pd.Da
     known = known[known["known_year"] <= as_of]
     on_record = known.groupby("gss_code").apply(
         lambda rows: "; ".join(
-            f"{r.event.upper()} known {r.known_year}" for r in rows.itertuples()
+            dict.fromkeys(f"{r.event.upper()} known {r.known_year}" for r in rows.itertuples())
         ),
         include_groups=False,
     )
