@@ -94,10 +94,15 @@ def reasons(
         k: v.set_index("gss_code")[features] if v is not None else None for k, v in past.items()
     }
     described = catalogue.set_index("name")
+    # An input no council has this year (a source that stops, e.g. capital outturn after
+    # 2018-19) moves every score alike: it says nothing about one council, so it is no reason.
+    unpublished = {f for f in features if values[f].notna().mean() < 0.1}
     records = []
     for row in scored.itertuples(index=False):
         gss = row.gss_code
-        contributions = pd.Series({f: getattr(row, CONTRIB + f) for f in features})
+        contributions = pd.Series(
+            {f: getattr(row, CONTRIB + f) for f in features if f not in unpublished}
+        )
         top = (
             contributions[contributions > 0]
             .sort_index()
