@@ -40,6 +40,9 @@ MEMO_CAPTION = re.compile(
     re.I,
 )
 MISSING_RETURN_MARKS = {"[x]"}
+# Council classes as printed (London boroughs are L until 2020-21, LB after): only councils'
+# values are held to the impossible-value rules; other bodies (class O) keep what they report.
+COUNCILS = {"SC", "SD", "UA", "MD", "L", "LB"}
 NOT_AVAILABLE_MARKS = {"…", "...", "..", "-", "–", "x", "[z]", "[c]", "[u]", "[low]", "n/a"}
 
 
@@ -88,6 +91,7 @@ def read_revenue_file(path: Path) -> RevenueRelease:
         )
     form, year = identify_release(path, sheets)
     primary = _primary_sheet(path, sheets)
+    check_stated_unit(path, primary)
     columns = {
         line.indicator: _locate(path, form, year, line, primary, sheets) for line in lines_for(form)
     }
@@ -102,6 +106,24 @@ def read_revenue_file(path: Path) -> RevenueRelease:
         values=values,
         roster=_roster(primary, year),
     )
+
+
+_STATED_UNIT = re.compile(r"£\s*('?000|thousands?|millions?|m\b|bn|billions?)?", re.I)
+
+
+def check_stated_unit(path: Path, sheet: DataSheet) -> None:
+    """Refuse a release whose title states a unit other than £ thousand (values would be 1000x off)."""
+    for match in _STATED_UNIT.finditer(sheet.title):
+        unit = (match.group(1) or "").lower()
+        if unit in ("000", "'000", "thousand", "thousands"):
+            continue
+        stated = match.group(0).strip()
+        raise RiskwatchError(
+            f"the release states its values in '{stated}', not £ thousand: convert it to "
+            "£ thousand before ingesting",
+            file=path,
+            field=f"{sheet.name} title",
+        )
 
 
 def _primary_sheet(path: Path, sheets: list[DataSheet]) -> DataSheet:
@@ -226,6 +248,7 @@ def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float,
 
 
 def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
+    line_of = {line.indicator: line for line in lines_for(form)}
     records = []
     for indicator, located in columns.items():
         if located is None:
@@ -233,6 +256,11 @@ def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
         sheet, column = located
         rows = sheet.authority_rows()
         ecodes = rows.iloc[:, sheet.id_columns["ecode"]].map(cell_text)
+        classes = (
+            rows.iloc[:, sheet.id_columns["class"]].map(cell_text).str.upper()
+            if "class" in sheet.id_columns
+            else pd.Series("", index=rows.index)
+        )
         for (row_index, raw), ecode in zip(rows.iloc[:, column.index].items(), ecodes, strict=True):
             parsed = parse_value(
                 raw, file=path.name, row=int(row_index) + 1, field=column.label or indicator
@@ -240,6 +268,13 @@ def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
             if parsed is None:
                 continue
             value, status = parsed
+            if line_of[indicator].non_negative and value < 0 and classes[row_index] in COUNCILS:
+                raise RiskwatchError(
+                    f"negative value {value:g} for {indicator}, which cannot be negative",
+                    file=path.name,
+                    row=int(row_index) + 1,
+                    field=column.label or indicator,
+                )
             records.append((ecode, indicator, value, status, column.date_context))
     frame = pd.DataFrame(records, columns=["ecode", "indicator", "value", "status", "date"])
     end_year = int(year[:4]) + 1
