@@ -676,7 +676,7 @@ def _format_summary(summary: dict) -> str:
         lines.append(
             f"  {source}: {info['years'][0]} to {info['years'][-1]}, "
             f"{info['authorities']} councils, {len(info['indicators'])} measures, "
-            f"{info['vintages']} vintages"
+            f"{info['vintages']} vintages, {info['unmatched_rows']} unmatched rows"
         )
     lines += ["", "Measures (share of councils with a reported value, first and last year):"]
     for measure, info in summary["measures"].items():

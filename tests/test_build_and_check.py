@@ -60,5 +60,11 @@ def test_data_check_json_reports_years_councils_measures_and_events():
     assert min(coverage.values()) > 0.9
     assert summary["events"]["rows"] == 106
     assert any("missing return: Birmingham" in w for w in summary["warnings"])
+    sources = summary["sources"]
+    for source in ("COR", "BI", "CTR", "CSP", "DSG", "OFSTED", "DFE_CSC", "OFLOG_ASC", "DEFRA"):
+        assert sources[source]["authorities"] > 100, source
+        assert sources[source]["years"], source
+    assert sources["COR"]["years"][-1] == "2018-19"
+    assert sources["DFE_CSC"]["unmatched_rows"] > 0  # joint and re-coded returns, reported
     per_class = summary["councils_per_year_and_class"]["2022-23"]
     assert per_class["L"] == 33

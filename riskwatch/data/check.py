@@ -24,7 +24,7 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
         "councils_per_year_and_class": {
             year: {k: int(v) for k, v in row.items()} for year, row in councils_per_year.iterrows()
         },
-        "sources": _sources(panel),
+        "sources": _sources(panel, tables.get("unmatched")),
         "measures": _measures(panel, years_table),
         "events": _events(events),
         "reorganisations": _reorganisations(authorities),
@@ -32,7 +32,12 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def _sources(panel: pd.DataFrame) -> dict:
+def _sources(panel: pd.DataFrame, unmatched: pd.DataFrame | None) -> dict:
+    missed = (
+        unmatched.groupby("source").size()
+        if unmatched is not None and len(unmatched)
+        else pd.Series(dtype=int)
+    )
     out = {}
     for source, rows in panel.groupby("source"):
         out[source] = {
@@ -41,6 +46,8 @@ def _sources(panel: pd.DataFrame) -> dict:
             "indicators": sorted(rows["indicator"].unique().tolist()),
             "rows": int(len(rows)),
             "vintages": int(rows["vintage"].nunique()),
+            "unmatched_rows": int(missed.get(source, 0)),
+            "authorities_per_year": rows.groupby("financial_year")["gss_code"].nunique().to_dict(),
         }
     return out
 
