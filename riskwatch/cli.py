@@ -309,6 +309,13 @@ def backtest_command(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address: run the fits on that cluster.")
     ] = None,
+    past_failure: Annotated[
+        bool,
+        typer.Option(
+            "--past-failure/--no-past-failure",
+            help="All-failures task: use a council's own past failure as an input.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     data_dir: DataDir = Path("riskwatch-data"),
@@ -329,6 +336,7 @@ def backtest_command(
         top_k=tuple(config["top_k"]),
         bootstrap=bootstrap if bootstrap is not None else config["bootstrap"],
         seed=config["seed"],
+        past_failure_feature=past_failure,
     )
     for name in spec.models:
         _check_choice("models", name, ("index", "logit", "boosting"))
