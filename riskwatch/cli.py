@@ -16,21 +16,28 @@ import typer
 from riskwatch.errors import RiskwatchError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="riskwatch: ranked, explained early-warning scores for English councils.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 data_app = typer.Typer(
-    help="Build, check and extend the authority-year panel.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Build, check and extend the authority-year panel.",
+    no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
 models_app = typer.Typer(
-    help="The model registry: versions, champion and challenger.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="The model registry: versions, champion and challenger.",
+    no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
 features_app = typer.Typer(
-    help="The feature catalogue and point-in-time feature frames.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="The feature catalogue and point-in-time feature frames.",
+    no_args_is_help=True,
 )
 app.add_typer(features_app, name="features")
 
@@ -415,17 +422,18 @@ def _champion(tables, frames, features, reference: str):
 
 def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
     """Tables, frames, catalogue, the model to use and the as-of year (latest by default)."""
+    from riskwatch.data.store import load_tables
     from riskwatch.features import catalogue_table
     from riskwatch.pipeline import score_years
 
-    tables, frames, features = _load_frames(data_dir)
-    years = score_years(tables)
+    years = score_years(load_tables(data_dir))
     as_of = as_of or years[-1]
-    if as_of not in frames:
+    if as_of not in years:
         raise RiskwatchError(
             f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
             field="--as-of",
         )
+    tables, frames, features = _load_frames(data_dir)
     model = _champion(tables, frames, features, model_ref)
     import pandas as pd
 

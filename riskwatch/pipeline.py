@@ -128,9 +128,21 @@ def _map_jobs(
         for job in jobs
     ]
     if scheduler:
-        from dask.distributed import Client
+        from riskwatch.errors import RiskwatchError
 
-        with Client(scheduler), parallel_backend("dask"):
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise RiskwatchError(
+                "--scheduler needs Dask: pip install 'riskwatch[distributed]'", field="--scheduler"
+            ) from None
+        try:
+            client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise RiskwatchError(
+                f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
+            ) from None
+        with client, parallel_backend("dask"):
             return Parallel()(calls)
     return Parallel(n_jobs=n_jobs)(calls)
 

@@ -218,7 +218,32 @@ def _client() -> MlflowClient:
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    if not uri.startswith("sqlite:///"):
+        return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with _sqlite_store_lock(Path(uri.removeprefix("sqlite:///"))):
+        client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+    return client
+
+
+@contextlib.contextmanager
+def _sqlite_store_lock(database: Path) -> Iterator[None]:
+    """Hold a file lock while the local store's schema is created or checked: two first
+    runs at once would otherwise both migrate it and one would fail."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
+    # The lock lives in the temporary folder, not beside the user's database.
+    with open(Path(tempfile.gettempdir()) / f"riskwatch-mlflow-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _experiment_id(client: MlflowClient) -> str:

@@ -285,17 +285,6 @@ def test_two_trainings_at_once_on_an_existing_local_store(tmp_path):
     assert "version   1" in listed and "version   2" in listed
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "two first-ever runs race on creating the SQLite store: MLflow's schema migration "
-        "(alembic) runs in both and one fails ('Online migration expected to match one row'). "
-        "Fix in riskwatch/tracking.py _client(): for a sqlite:// URI, hold an exclusive "
-        "fcntl.flock on '<db>.lock' while the first MlflowClient call initialises the store "
-        "(e.g. client.search_experiments(max_results=1)), so the second process waits and "
-        "then finds the schema in place"
-    ),
-)
 def test_two_trainings_at_once_on_a_fresh_local_store(tmp_path):
     done = _train_twice_at_once(tmp_path)
     outputs = [ok(d) for d in done]

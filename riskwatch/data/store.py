@@ -50,7 +50,22 @@ def ingested_panel(data_dir: Path) -> pd.DataFrame:
     files = sorted(folder.glob("*.parquet")) if folder.exists() else []
     if not files:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    return pd.concat([_read_release(f) for f in files], ignore_index=True)
+
+
+def _read_release(path: Path) -> pd.DataFrame:
+    import pyarrow
+
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException):
+        from riskwatch.errors import RiskwatchError
+
+        raise RiskwatchError(
+            "cannot read this ingested release (damaged?); delete it and ingest its source "
+            "file again",
+            file=path,
+        ) from None
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
