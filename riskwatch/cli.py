@@ -190,12 +190,17 @@ def features_build(
 
 def _load_frames(data_dir: Path):
     """Tables, every year's feature frame and the feature set (with a progress bar)."""
-    from riskwatch.data.store import load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, score_years
+    from riskwatch.data.store import cached_frames, load_tables
+    from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
 
     tables = load_tables(data_dir)
-    frames = feature_frames(tables, score_years(tables), progress=_progress("building features"))
-    return tables, frames, feature_set()
+    features = feature_set()
+    years = score_years(tables)
+    key = frames_key(tables, features.catalogue_version, years)
+    frames = cached_frames(
+        key, lambda: feature_frames(tables, years, progress=_progress("building features"))
+    )
+    return tables, frames, features
 
 
 @app.command("train")

@@ -76,6 +76,23 @@ def feature_frames(
     }
 
 
+def frames_key(tables: dict[str, pd.DataFrame], catalogue_version: str, years: list[str]) -> str:
+    """What the feature frames depend on: panel, peer sets, catalogue, code version, years."""
+    import hashlib
+
+    from riskwatch import __version__
+    from riskwatch.data.store import panel_fingerprint
+
+    parts = [
+        panel_fingerprint(tables["panel"]),
+        panel_fingerprint(tables["neighbours"]),
+        catalogue_version,
+        __version__,
+        ",".join(years),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class BacktestResult:
     scored: pd.DataFrame

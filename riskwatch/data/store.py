@@ -7,6 +7,7 @@ and are read on top of the embedded panel.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -100,3 +101,29 @@ def panel_fingerprint(panel: pd.DataFrame) -> str:
 def load_tables(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table, the panel with the user's ingested releases on top."""
     return {name: load_table(name, data_dir) for name in TABLES}
+
+
+def cache_dir() -> Path:
+    """Where derived tables are cached: RISKWATCH_CACHE_DIR, else ~/.cache/riskwatch."""
+    configured = os.environ.get("RISKWATCH_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "riskwatch"
+
+
+def cached_frames(
+    key: str, build: Callable[[], dict[str, pd.DataFrame]]
+) -> dict[str, pd.DataFrame]:
+    """Feature frames by as-of year, built once per key (panel, catalogue and code version).
+
+    The key changes whenever the data, the feature catalogue or riskwatch changes, so a
+    cached copy is never stale; a damaged or unwritable cache just means building again.
+    """
+    path = cache_dir() / f"features-{key}.parquet"
+    try:
+        history = pd.read_parquet(path)
+        return {year: rows.reset_index(drop=True) for year, rows in history.groupby("as_of")}
+    except (OSError, ValueError):
+        pass
+    frames = build()
+    with contextlib.suppress(OSError):  # a read-only home: build again next time
+        write_parquet(pd.concat(list(frames.values()), ignore_index=True), path)
+    return frames
