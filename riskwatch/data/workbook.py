@@ -45,7 +45,9 @@ def read_grids(path: Path) -> dict[str, pd.DataFrame]:
     try:
         with pd.ExcelFile(path, engine=_ENGINES[suffix]) as book:
             return {
-                name: pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+                name: pd.read_excel(
+                    book, sheet_name=name, header=None, dtype=object, keep_default_na=False
+                )
                 for name in book.sheet_names
             }
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
