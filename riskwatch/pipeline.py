@@ -87,10 +87,25 @@ def frames_key(tables: dict[str, pd.DataFrame], catalogue_version: str, years: l
         panel_fingerprint(tables["panel"]),
         panel_fingerprint(tables["neighbours"]),
         catalogue_version,
+        _features_source_hash(),
         __version__,
         ",".join(years),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def _features_source_hash() -> str:
+    """A hash of the feature builders' code: editing a builder invalidates cached frames."""
+    import hashlib
+    from importlib import resources
+
+    package = resources.files("riskwatch.features")
+    sources = sorted(
+        (entry.name, entry.read_bytes())
+        for entry in package.iterdir()
+        if entry.name.endswith(".py")
+    )
+    return hashlib.sha256(b"".join(name.encode() + code for name, code in sources)).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
