@@ -117,7 +117,10 @@ def cached_frames(
     The key changes whenever the data, the feature catalogue or riskwatch changes, so a
     cached copy is never stale; a damaged or unwritable cache just means building again.
     """
-    path = cache_dir() / f"features-{key}.parquet"
+    try:
+        path = cache_dir() / f"features-{key}.parquet"
+    except RuntimeError:  # no home directory to cache in
+        return build()
     try:
         history = pd.read_parquet(path)
         return {year: rows.reset_index(drop=True) for year, rows in history.groupby("as_of")}
