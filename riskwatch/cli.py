@@ -188,12 +188,12 @@ def features_build(
     )
 
 
-def _load_frames(data_dir: Path):
+def _load_frames(data_dir: Path, tables: dict | None = None):
     """Tables, every year's feature frame and the feature set (with a progress bar)."""
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
 
-    tables = load_tables(data_dir)
+    tables = tables if tables is not None else load_tables(data_dir)
     features = feature_set()
     years = score_years(tables)
     key = frames_key(tables, features.catalogue_version, years)
@@ -427,21 +427,22 @@ def _champion(tables, frames, features, reference: str):
 
 def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
     """Tables, frames, catalogue, the model to use and the as-of year (latest by default)."""
+    import pandas as pd
+
     from riskwatch.data.store import load_tables
     from riskwatch.features import catalogue_table
     from riskwatch.pipeline import score_years
 
-    years = score_years(load_tables(data_dir))
+    tables = load_tables(data_dir)
+    years = score_years(tables)
     as_of = as_of or years[-1]
     if as_of not in years:
         raise RiskwatchError(
             f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
             field="--as-of",
         )
-    tables, frames, features = _load_frames(data_dir)
+    tables, frames, features = _load_frames(data_dir, tables)
     model = _champion(tables, frames, features, model_ref)
-    import pandas as pd
-
     history = pd.concat(list(frames.values()), ignore_index=True)
     catalogue = catalogue_table(
         tables["panel"], tables["authority_years"], tables.get("neighbours"), history=history

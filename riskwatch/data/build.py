@@ -56,7 +56,7 @@ def revenue_panel(releases: list[RevenueRelease], authorities: pd.DataFrame) -> 
         kept: list[pd.DataFrame] = []
         for release in group:
             values = release.values
-            if any(_same_values(values, earlier) for earlier in kept):
+            if any(same_values(values, earlier) for earlier in kept):
                 continue
             number = len(kept)
             stated = f", updated {release.stated_update}" if release.stated_update else ""
@@ -71,7 +71,8 @@ def revenue_panel(releases: list[RevenueRelease], authorities: pd.DataFrame) -> 
     return attach_gss(panel, authorities)
 
 
-def _same_values(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+def same_values(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two releases hold the same values: then they are one vintage, stored once."""
     key = ["ecode", "indicator", "period_end"]
     left = a.set_index(key)[["value", "status"]].sort_index()
     right = b.set_index(key)[["value", "status"]].sort_index()

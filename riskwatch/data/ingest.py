@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.authorities import apply_ecode_aliases
-from riskwatch.data.build import _same_values, attach_gss
+from riskwatch.data.build import attach_gss, same_values
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
@@ -104,7 +104,7 @@ def _store(
     held = _held_vintages(release, data_dir)
     values = attach_gss(apply_ecode_aliases(release.values), authorities)
     for vintage, rows in held:
-        if _same_values(values, rows):
+        if same_values(values, rows):
             return IngestResult(**base, status=f"same values as {vintage}", vintage=vintage, rows=0)
     number = len(held)
     stated = f", updated {release.stated_update}" if release.stated_update else ""

@@ -22,6 +22,7 @@ from riskwatch.data.workbook import (
     DataSheet,
     cell_text,
     describe_sheet,
+    label_key,
     read_grids,
     stated_update_date,
 )
@@ -141,7 +142,7 @@ def _primary_sheet(path: Path, sheets: list[DataSheet]) -> DataSheet:
 
 
 def _matches(column: Column, line: Line, form: str) -> bool:
-    if column.key not in {_key(label) for label in line.labels}:
+    if column.key not in {label_key(label) for label in line.labels}:
         return False
     if line.date != column.date_context and line.date is not None:
         return False
@@ -150,12 +151,6 @@ def _matches(column: Column, line: Line, form: str) -> bool:
             return False
         return line.form_column is None or column.form_column in (None, line.form_column)
     return line.date is not None or not MEMO_CAPTION.search(column.group)
-
-
-def _key(label: str) -> str:
-    from riskwatch.data.workbook import label_key
-
-    return label_key(label)
 
 
 def _locate(
