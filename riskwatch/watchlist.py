@@ -8,6 +8,7 @@ council's value, its percentile among class peers and nearest neighbours, its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,7 +142,7 @@ def _plain(described: pd.DataFrame, feature: str) -> str:
     if feature not in described.index:
         return feature.replace("_", " ")
     definition = str(described.at[feature, "definition"])
-    first = definition.split(". ")[0].rstrip(".")
+    first = re.split(r"\.\s+(?=[A-Z])", definition)[0].rstrip(".")
     return first if len(first) <= 110 else first[:107].rstrip() + "..."
 
 
