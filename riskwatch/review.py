@@ -111,10 +111,15 @@ def explain(
     catalogue: pd.DataFrame,
     config: dict,
     directions: dict[str, int],
+    scored: pd.DataFrame | None = None,
 ) -> Explanation:
-    """Every contribution, indicators over time against peers, events, and what would move it."""
+    """Every contribution, indicators over time against peers, events, and what would move it.
+
+    `scored` is every council scored as of `as_of` by `model`, when the caller has it already.
+    """
     frame = frames[as_of]
-    scored = score(model, frame, tables["events"])
+    if scored is None:
+        scored = score(model, frame, tables["events"])
     ranked = scored.sort_values(["probability", "gss_code"], ascending=[False, True]).reset_index()
     position = int(ranked.index[ranked["gss_code"] == gss_code][0]) + 1
     row = scored[scored["gss_code"] == gss_code].iloc[0]

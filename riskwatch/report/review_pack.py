@@ -40,7 +40,9 @@ def write_review(
     watchlist = make_watchlist(tables, frames, model, as_of, catalogue, config)
     directions = {**features.directions, "past_failure": 1}
     explanations = {
-        gss: explain(tables, frames, model, gss, as_of, catalogue, config, directions)
+        gss: explain(
+            tables, frames, model, gss, as_of, catalogue, config, directions, watchlist.scored
+        )
         for gss in progress("explaining listed councils")(list(watchlist.table["gss_code"]))
     }
     before = previous_pack(Path(reviews), quarter)
