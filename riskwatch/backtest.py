@@ -73,6 +73,25 @@ def design(
     return X, y, ids
 
 
+def stacked_design(
+    frames: dict[str, pd.DataFrame],
+    years: list[str],
+    features: list[str],
+    horizon: int,
+    task: str,
+    failures: pd.DataFrame,
+    past_failure_feature: bool,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """`design` for several as-of years, stacked: the rows a model is trained on."""
+    parts = [
+        design(frames[s], features, s, horizon, task, failures, past_failure_feature) for s in years
+    ]
+    X = pd.concat([p[0] for p in parts], ignore_index=True)
+    y = np.concatenate([p[1] for p in parts])
+    ids = pd.concat([p[2] for p in parts], ignore_index=True)
+    return X, y, ids
+
+
 def run_origin(
     frames: dict[str, pd.DataFrame],
     features: list[str],
@@ -88,13 +107,9 @@ def run_origin(
     from riskwatch.models import make_model
 
     train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
-    parts = [
-        design(frames[s], features, s, horizon, task, failures, spec.past_failure_feature)
-        for s in train_years
-    ]
-    X_train = pd.concat([p[0] for p in parts], ignore_index=True)
-    y_train = np.concatenate([p[1] for p in parts])
-    groups = pd.concat([p[2] for p in parts], ignore_index=True)
+    X_train, y_train, groups = stacked_design(
+        frames, train_years, features, horizon, task, failures, spec.past_failure_feature
+    )
     X_test, y_test, ids = design(
         frames[origin], features, origin, horizon, task, failures, spec.past_failure_feature
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.backtest import BacktestSpec, design, origins_for, run_origin
+from riskwatch.backtest import BacktestSpec, origins_for, run_origin, stacked_design
 from riskwatch.labels import failure_events, last_label_year, shift_year
 
 Progress = Callable[[Iterable], Iterable]
@@ -196,12 +196,7 @@ def training_set(
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Every row whose outcome window the labels cover: what a production model learns from."""
     covered = last_label_year()
-    parts = [
-        design(frames[s], features.names, s, horizon, task, failures, past_failure_feature)
-        for s in sorted(frames)
-        if shift_year(s, horizon) <= covered
-    ]
-    X = pd.concat([p[0] for p in parts], ignore_index=True)
-    y = np.concatenate([p[1] for p in parts])
-    ids = pd.concat([p[2] for p in parts], ignore_index=True)
-    return X, y, ids
+    years = [s for s in sorted(frames) if shift_year(s, horizon) <= covered]
+    return stacked_design(
+        frames, years, features.names, horizon, task, failures, past_failure_feature
+    )
