@@ -34,7 +34,7 @@ def catalogue_table(
     neighbours: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per feature: name, family, definition, unit, direction, inputs, years
+    """One row per feature: name, label (plain words), family, definition, unit, direction, inputs, years
     (which years it can be built for, and why), coverage (first and last as-of year with
     values on this panel and the share of councils covered, or why there are none),
     model_input. Coverage comes from `history` (stacked feature frames) when given, else
@@ -49,6 +49,7 @@ def catalogue_table(
         rows.append(
             {
                 "name": feature.name,
+                "label": feature.label,
                 "family": feature.family,
                 "definition": feature.definition,
                 "unit": feature.unit,

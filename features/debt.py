@@ -45,6 +45,7 @@ CSP_YEARS = "2016-17 to 2020-21 (core spending power held); with COR/BI only whe
 
 @feature(
     "cfr",
+    "Capital financing requirement",
     "debt",
     "Capital financing requirement at 31 March (COR): capital spending not yet financed, "
     "the underlying need to borrow.",
@@ -60,6 +61,7 @@ def cfr(view: View) -> pd.Series:
 
 @feature(
     "cfr_pct_nre",
+    "Capital financing requirement, % of net revenue spending",
     "debt",
     "Capital financing requirement at 31 March as % of net revenue expenditure (RS).",
     "percent",
@@ -73,6 +75,7 @@ def cfr_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "cfr_growth_1y_pct",
+    "Growth in the capital financing requirement over the year",
     "debt",
     "Change in the capital financing requirement over the year, %: 31 March against "
     "1 April of the same COR return.",
@@ -87,6 +90,7 @@ def cfr_growth_1y_pct(view: View) -> pd.Series:
 
 @feature(
     "cfr_growth_3y_pct",
+    "Growth in the capital financing requirement over three years",
     "debt",
     "Change in the capital financing requirement over three years, %: 31 March of year t "
     "against 1 April of year t-2 (from that year's COR return).",
@@ -101,6 +105,7 @@ def cfr_growth_3y_pct(view: View) -> pd.Series:
 
 @feature(
     "cfr_per_core_spending_power",
+    "Capital financing requirement per £ of core spending power",
     "debt",
     "Capital financing requirement at 31 March per £ of the year's core spending power.",
     "ratio",
@@ -114,6 +119,7 @@ def cfr_per_core_spending_power(view: View) -> pd.Series:
 
 @feature(
     "gross_external_debt",
+    "Gross external debt",
     "debt",
     "Gross external debt at 31 March (COR): borrowing plus other long-term liabilities "
     "(PFI, finance leases).",
@@ -129,6 +135,7 @@ def gross_external_debt(view: View) -> pd.Series:
 
 @feature(
     "gross_external_debt_pct_nre",
+    "Gross external debt, % of net revenue spending",
     "debt",
     "Gross external debt at 31 March (COR) as % of net revenue expenditure (RS).",
     "percent",
@@ -142,6 +149,7 @@ def gross_external_debt_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "gross_external_debt_growth_1y_pct",
+    "Growth in gross external debt over the year",
     "debt",
     "Change in gross external debt over the year, %: 31 March against 1 April of the same "
     "COR return.",
@@ -156,6 +164,7 @@ def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
 
 @feature(
     "borrowing_pct_nre",
+    "Outstanding borrowing, % of net revenue spending",
     "debt",
     "Outstanding borrowing from every lender (BI, latest date of the as-of year or the one "
     "before) as % of the as-of year's net revenue expenditure (RS).",
@@ -170,6 +179,7 @@ def borrowing_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "borrowing_growth_1y_pct",
+    "Growth in outstanding borrowing over the year",
     "debt",
     "Change in outstanding borrowing (BI) over the year to the latest date used, %: the "
     "financial year's last date against the previous year's.",
@@ -186,6 +196,7 @@ def borrowing_growth_1y_pct(view: View) -> pd.Series:
 
 @feature(
     "borrowing_per_core_spending_power",
+    "Outstanding borrowing per £ of core spending power",
     "debt",
     "Outstanding borrowing (BI, latest date of the as-of year or the one before) per £ of "
     "the as-of year's core spending power.",
@@ -200,6 +211,7 @@ def borrowing_per_core_spending_power(view: View) -> pd.Series:
 
 @feature(
     "short_term_borrowing_share",
+    "Short-term loans, share of all borrowing",
     "debt",
     "Short-term loans (every lender, local authorities included) as % of outstanding "
     "borrowing (BI, latest date of the as-of year or the one before): refinancing risk.",
@@ -214,6 +226,7 @@ def short_term_borrowing_share(view: View) -> pd.Series:
 
 @feature(
     "la_borrowing_share",
+    "Loans from other councils, share of all borrowing",
     "debt",
     "Loans from other local authorities (short and longer term) as % of outstanding "
     "borrowing (BI, latest date of the as-of year or the one before): the market Woking, "
@@ -230,6 +243,7 @@ def la_borrowing_share(view: View) -> pd.Series:
 
 @feature(
     "interest_payable_pct_nre",
+    "Interest payable, % of net revenue spending",
     "debt",
     "External interest payable (RS line 781) as % of net revenue expenditure.",
     "percent",
@@ -243,6 +257,7 @@ def interest_payable_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "mrp_pct_nre",
+    "Debt repayment provision (MRP), % of net revenue spending",
     "debt",
     "Minimum revenue provision (RS line 773, repayment of principal) as % of net revenue "
     "expenditure: the revenue burden of past borrowing.",
@@ -257,6 +272,7 @@ def mrp_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "mrp_pct_cfr",
+    "Debt repayment provision (MRP), % of the capital financing requirement",
     "debt",
     "Minimum revenue provision (RS) as % of the capital financing requirement at 1 April "
     "(COR): low values mean debt is being repaid slowly (under-provision).",
@@ -271,6 +287,7 @@ def mrp_pct_cfr(view: View) -> pd.Series:
 
 @feature(
     "investment_income_pct_nre",
+    "Investment income, % of net revenue spending",
     "debt",
     "Interest and investment income received (RS line 786, sign turned to positive) as % "
     "of net revenue expenditure: dependence on returns from investments.",
@@ -285,6 +302,7 @@ def investment_income_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "trading_surplus_pct_nre",
+    "Trading-account surplus, % of net revenue spending",
     "debt",
     "Net surplus on trading accounts (commercial activity; CAC tables) as % of net revenue "
     "expenditure: dependence on commercial income.",

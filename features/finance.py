@@ -26,6 +26,7 @@ def _service_inputs(*lines: str) -> tuple[tuple[str, str], ...]:
 
 @feature(
     "adult_social_care_share",
+    "Adult social care, share of service spending",
     "budget",
     "Adult social care net current expenditure as % of total service expenditure." + UPPER,
     "percent",
@@ -39,6 +40,7 @@ def adult_social_care_share(view: View) -> pd.Series:
 
 @feature(
     "children_social_care_share",
+    "Children's social care, share of service spending",
     "budget",
     "Children's social care net current expenditure as % of total service expenditure." + UPPER,
     "percent",
@@ -52,6 +54,7 @@ def children_social_care_share(view: View) -> pd.Series:
 
 @feature(
     "social_care_share",
+    "Social care (adults and children), share of service spending",
     "budget",
     "Social care (adults and children) net current expenditure as % of total service "
     "expenditure: the one social care line until 2010-11, the sum of the two after." + UPPER,
@@ -71,6 +74,7 @@ def social_care_share(view: View) -> pd.Series:
 
 @feature(
     "council_tax_pct_nre",
+    "Council tax, % of net revenue spending",
     "budget",
     "Council tax requirement as % of net revenue expenditure (both RS outturn): the share "
     "of spending the council funds itself rather than from grants and business rates.",
@@ -85,6 +89,7 @@ def council_tax_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "grant_dependency_pct",
+    "Grant dependency, % of core spending power",
     "budget",
     "Core spending power not raised as council tax, as % of core spending power: (core "
     "spending power − council tax requirement set for the year (CTR)) / core spending power.",
@@ -100,6 +105,7 @@ def grant_dependency_pct(view: View) -> pd.Series:
 
 @feature(
     "band_d",
+    "Band D council tax",
     "budget",
     "Average Band D council tax of the council itself (adult social care precept included, "
     "parish precepts excluded), £ per Band D dwelling; context, no direction.",
@@ -115,6 +121,7 @@ def band_d(view: View) -> pd.Series:
 
 @feature(
     "band_d_growth_1y_pct",
+    "Band D council tax rise on the year",
     "budget",
     "Change in the council's Band D council tax from the previous year, %: rises at the "
     "referendum limit signal budget pressure.",
@@ -129,6 +136,7 @@ def band_d_growth_1y_pct(view: View) -> pd.Series:
 
 @feature(
     "spending_power_change_pct",
+    "Change in core spending power in the settlement",
     "budget",
     "Change in (core) spending power from the previous year as the settlement gives it, %: "
     "each settlement compares like with like, so years before and after the 2016-17 switch "
@@ -144,6 +152,7 @@ def spending_power_change_pct(view: View) -> pd.Series:
 
 @feature(
     "dsg_deficit_pct",
+    "Schools grant (DSG) deficit, % of the allocation",
     "budget",
     "Dedicated schools grant balance carried forward as % of the year's allocation, "
     "positive = deficit (DfE analysts' derivation); the latest of the as-of year and the "

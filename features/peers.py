@@ -106,10 +106,12 @@ def _builder(name: str, peers: str, kind: str):
 
 
 PEER_SETS = {"class": "the councils of its class", "nn": "its nearest neighbours (Oflog's sets)"}
+PEER_WORDS = {"class": "in its class", "nn": "among its nearest neighbours"}
 KINDS = {
     "pctile": ("percentile", "Percentile (0 lowest .. 100 highest) of {name} against {peers}"),
     "z": ("robust_z", "Robust z-score, (value − median) / (1.4826 × MAD), of {name} among {peers}"),
 }
+KIND_WORDS = {"pctile": "percentile", "z": "robust z-score"}
 
 
 def _register_peers() -> None:
@@ -121,6 +123,7 @@ def _register_peers() -> None:
                 register(
                     Feature(
                         f"{name}_{kind}_{peers}",
+                        f"{base.label}: {KIND_WORDS[kind]} {PEER_WORDS[peers]}",
                         "peers",
                         text.format(name=name, peers=described)
                         + f" (NaN with fewer than {MIN_PEERS} peer values). {base.definition}",

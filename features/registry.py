@@ -28,6 +28,7 @@ class Feature:
     """A documented indicator: what it measures, from which inputs, and which way is riskier."""
 
     name: str
+    label: str  # a short name in plain words, as reasons and reports print it
     family: str
     definition: str
     unit: str
@@ -53,6 +54,7 @@ def register(feature: Feature) -> Feature:
 
 def feature(
     name: str,
+    label: str,
     family: str,
     definition: str,
     unit: str,
@@ -65,7 +67,9 @@ def feature(
 
     def wrap(build: Builder) -> Builder:
         register(
-            Feature(name, family, definition, unit, direction, inputs, years, build, model_input)
+            Feature(
+                name, label, family, definition, unit, direction, inputs, years, build, model_input
+            )
         )
         return build
 
@@ -80,7 +84,7 @@ def ordered() -> list[Feature]:
 def catalogue_version() -> str:
     """A short hash of every feature's metadata: models record which catalogue they used."""
     text = "\n".join(
-        f"{f.name}|{f.definition}|{f.unit}|{f.direction}|{f.inputs}|{f.model_input}"
+        f"{f.name}|{f.label}|{f.definition}|{f.unit}|{f.direction}|{f.inputs}|{f.model_input}"
         for f in ordered()
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -25,6 +25,7 @@ EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
 
 @feature(
     "usable_reserves",
+    "Usable reserves",
     "reserves",
     "Usable reserves at 31 March: other earmarked plus unallocated (schools and public "
     "health reserves apart)." + EARMARKED_NOTE,
@@ -40,6 +41,7 @@ def usable_reserves(view: View) -> pd.Series:
 
 @feature(
     "usable_reserves_pct_nre",
+    "Usable reserves, % of net revenue spending",
     "reserves",
     "Usable reserves at 31 March as % of the year's net revenue expenditure (RS)." + EARMARKED_NOTE,
     "percent",
@@ -53,6 +55,7 @@ def usable_reserves_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "unallocated_reserves_pct_nre",
+    "General fund (unallocated) reserves, % of net revenue spending",
     "reserves",
     "Unallocated (general fund) reserves at 31 March as % of net revenue expenditure.",
     "percent",
@@ -66,6 +69,7 @@ def unallocated_reserves_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "earmarked_reserves_pct_nre",
+    "Earmarked reserves, % of net revenue spending",
     "reserves",
     "Other earmarked reserves at 31 March as % of net revenue expenditure." + EARMARKED_NOTE,
     "percent",
@@ -79,6 +83,7 @@ def earmarked_reserves_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "schools_reserves_pct_nre",
+    "Schools reserves, % of net revenue spending",
     "reserves",
     "Schools reserves at 31 March as % of net revenue expenditure (ring-fenced to schools; "
     "negative where the dedicated schools grant is in deficit).",
@@ -93,6 +98,7 @@ def schools_reserves_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "public_health_reserves_pct_nre",
+    "Public health reserves, % of net revenue spending",
     "reserves",
     "Public health reserves at 31 March as % of net revenue expenditure (ring-fenced grant; "
     "context, no direction).",
@@ -107,6 +113,7 @@ def public_health_reserves_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "usable_reserves_change_1y_pct",
+    "Change in usable reserves over the year",
     "reserves",
     "Change in usable reserves over the year, %: 31 March against 1 April of the same "
     "return (one basis, so a restated opening level is not counted as a movement)."
@@ -130,6 +137,7 @@ def three_year_draw(view: View) -> pd.Series:
 
 @feature(
     "usable_reserves_change_3y_pct",
+    "Change in usable reserves over three years",
     "reserves",
     "Change in usable reserves over three years, %: 31 March of year t against 1 April of "
     "year t-2 (from that year's return)." + EARMARKED_NOTE,
@@ -151,6 +159,7 @@ def runway(view: View) -> pd.Series:
 
 @feature(
     "reserves_runway_years",
+    "Reserves runway: years left at the recent rate of draw",
     "reserves",
     "Reserves runway: usable reserves at 31 March divided by the average yearly draw over "
     "years t-2..t; +inf where reserves did not fall, 0 where none are left. Infinite "
@@ -167,6 +176,7 @@ def reserves_runway_years(view: View) -> pd.Series:
 
 @feature(
     "reserves_runway_years_capped",
+    "Reserves runway (capped at 100 years)",
     "reserves",
     f"Reserves runway capped at {RUNWAY_CAP_YEARS:.0f} years (CIPFA's cap for its reserves "
     "sustainability measure): finite for models, equal to the runway below the cap.",
@@ -181,6 +191,7 @@ def reserves_runway_years_capped(view: View) -> pd.Series:
 
 @feature(
     "reserves_draw_pct",
+    "Yearly draw on usable reserves, % of what is left",
     "reserves",
     "Average yearly draw on usable reserves over years t-2..t as % of usable reserves at "
     "31 March (the runway's reciprocal ×100, finite; negative when reserves grew).",
@@ -204,6 +215,7 @@ def planned_draw(view: View, source: str) -> pd.Series:
 
 @feature(
     "budgeted_reserve_draw_pct_nre",
+    "Budgeted draw on reserves, % of net revenue spending",
     "reserves",
     "Draw on earmarked and unallocated reserves the budget (RA) planned for the year, as % "
     "of outturn net revenue expenditure (RA stops printing its own NRE from 2018-19).",
@@ -218,6 +230,7 @@ def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "reserve_draw_over_budget_pct_nre",
+    "Draw on reserves beyond the budget, % of net revenue spending",
     "reserves",
     "Outturn (RS) draw on earmarked and unallocated reserves less the draw budgeted (RA), "
     "as % of net revenue expenditure: positive when the year used more reserves than planned.",
@@ -238,6 +251,7 @@ def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
 
 @feature(
     "missing_return_latest",
+    "Revenue outturn return not filed for the year",
     "returns",
     "1 if the council's revenue outturn (RS) for the year is marked missing ([x]), 0 if "
     "filed: a missing return falls on councils in trouble.",
@@ -253,6 +267,7 @@ def missing_return_latest(view: View) -> pd.Series:
 
 @feature(
     "missing_return_count",
+    "Years with no revenue outturn return filed",
     "returns",
     "Number of years up to the as-of year whose revenue outturn (RS) the council did not "
     "file (marked [x]), over the years it was on the RS roster.",

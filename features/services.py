@@ -30,6 +30,7 @@ class Measure:
 
     source: str
     indicator: str
+    label: str
     unit: str
     direction: int
     definition: str
@@ -42,6 +43,7 @@ MEASURES = (
     Measure(
         CSC,
         "cin_rereferral_rate",
+        "Children's social care re-referrals within 12 months",
         "percent",
         RISKIER,
         "Referrals to children's social care within 12 months of a previous one, % (DfE).",
@@ -50,6 +52,7 @@ MEASURES = (
     Measure(
         CSC,
         "cpp_repeat_rate",
+        "Repeat child protection plans",
         "percent",
         RISKIER,
         "Child protection plans that are a second or later plan, % (DfE).",
@@ -58,6 +61,7 @@ MEASURES = (
     Measure(
         CSC,
         "sw_turnover_rate",
+        "Children's social worker turnover",
         "percent",
         RISKIER,
         "Children's social worker turnover, % FTE, year to 30 September (DfE workforce).",
@@ -66,6 +70,7 @@ MEASURES = (
     Measure(
         CSC,
         "sw_agency_rate",
+        "Agency children's social workers",
         "percent",
         RISKIER,
         "Children's social workers employed through agencies, % FTE at 30 September.",
@@ -74,6 +79,7 @@ MEASURES = (
     Measure(
         CSC,
         "sw_vacancy_rate",
+        "Children's social worker vacancies",
         "percent",
         RISKIER,
         "Children's social worker vacancies, % FTE at 30 September.",
@@ -82,6 +88,7 @@ MEASURES = (
     Measure(
         CSC,
         "cla_rate_per_10k",
+        "Children looked after per 10,000 children",
         "rate_per_10k",
         RISKIER,
         "Children looked after at 31 March per 10,000 children: demand and cost pressure.",
@@ -90,6 +97,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc1_carer_quality_of_life",
+        "Carer-reported quality of life",
         "score_0_12",
         SAFER,
         "Carer-reported quality of life, score 0-12 (Oflog, ASCOF 1D).",
@@ -100,6 +108,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc2_quality_of_life_impact",
+        "Adult social care's impact on quality of life",
         "score_0_1",
         SAFER,
         "Impact of adult social care on quality of life, 0-1 (Oflog, ASCOF 1J).",
@@ -108,6 +117,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc3_information_ease_users",
+        "Service users who find information easily",
         "percent",
         SAFER,
         "Service users who find it easy to find information about services, % (ASCOF 3D).",
@@ -116,6 +126,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc4_information_ease_carers",
+        "Carers who find information easily",
         "percent",
         SAFER,
         "Carers who find it easy to find information about support, % (ASCOF 3D).",
@@ -126,6 +137,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc5_short_term_no_further_support",
+        "Short-term support ending with no further support",
         "percent",
         SAFER,
         "Short-term support that ended with no further or lower-level support, % (ASCOF 2D).",
@@ -134,6 +146,7 @@ MEASURES = (
     Measure(
         ASC,
         "asc7_workforce_turnover_rate",
+        "Adult social care workforce turnover",
         "percent",
         RISKIER,
         "Adult social care workforce turnover, % (Oflog, Skills for Care).",
@@ -142,6 +155,7 @@ MEASURES = (
     Measure(
         DEFRA,
         "recycling_rate",
+        "Household waste recycled or composted",
         "percent",
         SAFER,
         "Household waste sent for reuse, recycling or composting, % (Defra ENV18).",
@@ -175,6 +189,7 @@ def _register_measures() -> None:
         register(
             Feature(
                 m.indicator,
+                m.label,
                 "services",
                 f"{m.definition} The latest value of {back} published by the as-of date.",
                 m.unit,
@@ -188,6 +203,7 @@ def _register_measures() -> None:
             register(
                 Feature(
                     f"{m.indicator}_change_1y",
+                    f"{m.label}: change on the year before",
                     "services",
                     f"Change in {m.indicator} from the year before the one used, in points. "
                     + m.definition,
@@ -211,6 +227,7 @@ def judgements(view: View) -> pd.DataFrame:
 
 @feature(
     "ofsted_grade",
+    "Ofsted children's services grade (1 outstanding .. 4 inadequate)",
     "services",
     "Latest children's services judgement published by the as-of date: 1 outstanding, "
     "2 good, 3 requires improvement (adequate before 2013), 4 inadequate. Overall "
@@ -232,6 +249,7 @@ def _inadequate(view: View) -> tuple[np.ndarray, pd.Series]:
 
 @feature(
     "years_since_inadequate",
+    "Years since an inadequate Ofsted children's services judgement",
     "services",
     "Years from the latest inadequate children's services judgement (by the financial "
     "year of its publication) to the as-of year; 0 if judged inadequate in the year. NaN "
@@ -249,6 +267,7 @@ def years_since_inadequate(view: View) -> pd.Series:
 
 @feature(
     "inadequate_last_3y",
+    "Inadequate Ofsted children's services judgement in the last 3 years",
     "services",
     f"1 if a children's services judgement published in the last {RECENT_YEARS} years "
     "(as-of year included) was inadequate, 0 otherwise, for councils with any judgement "

@@ -54,6 +54,7 @@ def _register_trends() -> None:
         register(
             Feature(
                 f"{name}_change_3y",
+                f"{base.label}: change over three years",
                 "trend",
                 f"Change over three years, in points: {name} of year t less that of year "
                 f"t-{WINDOW}. {name}: {base.definition}",
@@ -67,6 +68,7 @@ def _register_trends() -> None:
         register(
             Feature(
                 f"{name}_slope_3y",
+                f"{base.label}: trend per year over three years",
                 "trend",
                 f"Least-squares slope of {name} over years t-{WINDOW}..t, points per year "
                 f"(the as-of year and at least 2 of the 3 before). {name}: {base.definition}",
@@ -84,6 +86,7 @@ _register_trends()
 
 @feature(
     "consecutive_drawdown_years",
+    "Consecutive years of drawing down reserves",
     "trend",
     "Consecutive years, ending with the as-of year, in which usable reserves fell (31 March "
     "below 1 April of the same return); 0 if they did not fall in the as-of year. A year "

@@ -145,6 +145,7 @@ def features_list(
         return
     for row in table.itertuples(index=False):
         typer.echo(f"{row.name}  [{row.unit}; {row.direction_meaning}; {row.family}]")
+        typer.echo(f"    {row.label}")
         typer.echo(f"    {row.definition}")
         typer.echo(f"    inputs: {row.inputs}")
         typer.echo(f"    years: {row.years}")
@@ -566,21 +567,24 @@ def explain_command(
 
 
 def _format_explanation(e) -> str:
+    from riskwatch.watchlist import format_value
+
+    described = e.contributions.set_index("feature")
     lines = [
         f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
         "",
         "Contributions (log-odds; positive raises the risk):",
     ]
     for r in e.contributions.itertuples():
-        value = "missing" if r.value != r.value else f"{r.value:.4g}"
-        lines.append(f"  {r.contribution:+.3f}  {r.feature} = {value}")
+        value = format_value(r.value, r.unit)
+        lines.append(f"  {r.contribution:+.3f}  {r.indicator} = {value}  [{r.feature}]")
     lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
     for feature, rows in e.history.groupby("feature", sort=False):
-        lines.append(f"  {feature}:")
+        unit = described["unit"].get(feature, "")
+        lines.append(f"  {described['indicator'].get(feature, feature)} [{feature}]:")
         for r in rows.itertuples():
-            lines.append(
-                f"    {r.year}: {_num(r.value)} / {_num(r.class_median)} / {_num(r.neighbour_median)}"
-            )
+            values = (r.value, r.class_median, r.neighbour_median)
+            lines.append(f"    {r.year}: " + " / ".join(format_value(v, unit) for v in values))
     lines += ["", "Events on record:"]
     if e.events.empty:
         lines.append("  none")
@@ -592,20 +596,17 @@ def _format_explanation(e) -> str:
         )
     lines += ["", "What would move it off the watchlist (one indicator at a time, others fixed):"]
     for r in e.moves.itertuples():
+        unit = described["unit"].get(r.feature, "")
+        label = f"{described['indicator'].get(r.feature, r.feature)} [{r.feature}]"
         if r.note:
-            lines.append(f"  {r.feature}: now {_num(r.value)}; {r.note}")
+            lines.append(f"  {label}: now {format_value(r.value, unit)}; {r.note}")
         else:
             lines.append(
-                f"  {r.feature}: now {_num(r.value)}; {_num(r.value_below_threshold)} would bring "
+                f"  {label}: now {format_value(r.value, unit)}; "
+                f"{format_value(r.value_below_threshold, unit)} would bring "
                 f"the probability below {r.threshold:.0%}"
             )
     return "\n".join(lines)
-
-
-def _num(value) -> str:
-    if value is None or value != value:
-        return "–"
-    return f"{value:.4g}"
 
 
 @app.command("review")

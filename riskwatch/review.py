@@ -96,7 +96,7 @@ class Explanation:
     as_of: str
     probability: float
     rank: int
-    contributions: pd.DataFrame  # feature, plain indicator, value, contribution (all, sorted)
+    contributions: pd.DataFrame  # feature, plain indicator, unit, value, contribution (sorted)
     history: pd.DataFrame  # year x (value, class median, neighbour median) for top features
     events: pd.DataFrame
     moves: pd.DataFrame  # top reasons: value now, value that would bring it below threshold
@@ -130,7 +130,8 @@ def explain(
     contributions = pd.DataFrame(
         {
             "feature": features,
-            "indicator": [described["definition"].get(f, f.replace("_", " ")) for f in features],
+            "indicator": [described["label"].get(f, f.replace("_", " ")) for f in features],
+            "unit": [described["unit"].get(f, "") for f in features],
             "value": [values.get(f, np.nan) for f in features],
             "contribution": [row[CONTRIB + f] for f in features],
         }

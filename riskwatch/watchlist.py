@@ -8,13 +8,13 @@ council's value, its percentile among class peers and nearest neighbours, its
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 CONTRIB = "contrib__"
+PEER_UNITS = ("percentile", "robust_z")
 
 
 @dataclass(frozen=True)
@@ -136,14 +136,12 @@ def reasons(
 
 
 def _plain(described: pd.DataFrame, feature: str) -> str:
-    """The indicator in plain words: the first sentence of its catalogue definition."""
+    """The indicator in plain words: its catalogue label."""
     if feature == "past_failure":
         return "A failure of its own is already on record"
     if feature not in described.index:
         return feature.replace("_", " ")
-    definition = str(described.at[feature, "definition"])
-    first = re.split(r"\.\s+(?=[A-Z])", definition)[0].rstrip(".")
-    return first if len(first) <= 110 else first[:107].rstrip() + "..."
+    return str(described.at[feature, "label"])
 
 
 def _change(value: float, past: pd.DataFrame | None, gss: str, feature: str) -> float:
@@ -154,13 +152,16 @@ def _change(value: float, past: pd.DataFrame | None, gss: str, feature: str) -> 
 
 def reason_text(reason: pd.Series) -> str:
     """One reason as a sentence a reviewer can read."""
-    parts = [f"{reason['indicator']}: {_fmt(reason['value'])}"]
-    if not pd.isna(reason["class_percentile"]):
+    unit = reason.get("unit", "")
+    parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
+    # A peer-relative feature already says where the council stands among its peers.
+    standing = unit not in PEER_UNITS
+    if standing and not pd.isna(reason["class_percentile"]):
         parts.append(f"{_ordinal(reason['class_percentile'])} percentile of its class")
-    if not pd.isna(reason["neighbour_percentile"]):
+    if standing and not pd.isna(reason["neighbour_percentile"]):
         parts.append(f"{_ordinal(reason['neighbour_percentile'])} among nearest neighbours")
     changes = [
-        f"{label} {_fmt(reason[key], signed=True)}"
+        f"{label} {format_change(reason[key], unit)}"
         for key, label in (("change_1y", "1y"), ("change_3y", "3y"))
         if not pd.isna(reason[key])
     ]
@@ -178,13 +179,42 @@ def _ordinal(value: float) -> str:
     return f"{number}{suffix}"
 
 
-def _fmt(value: float, signed: bool = False) -> str:
+def format_value(value: float, unit: str = "") -> str:
+    """A feature value in its catalogue unit, as a reviewer reads it (47.7%, £12.3m, 2.5 years)."""
     if value is None or pd.isna(value):
         return "missing"
     if np.isinf(value):
         return "unbounded"
-    text = f"{value:+.3g}" if signed else f"{value:.3g}"
-    return text
+    if unit == "percent":
+        return f"{value:,.1f}%"
+    if unit == "GBP_thousand":
+        return f"£{value / 1e3:,.1f}m"
+    if unit == "GBP":
+        return f"£{value:,.0f}"
+    if unit in ("years", "count"):
+        return f"{value:.1f} years" if unit == "years" else f"{value:.0f}"
+    if unit == "flag":
+        return "yes" if value >= 0.5 else "no"
+    if unit in ("points", "points_per_year"):
+        return f"{value:+.1f} pts" + (" a year" if unit == "points_per_year" else "")
+    if unit == "percentile":
+        return f"{value:.0f} of 100"
+    return f"{value:.3g}"
+
+
+def format_change(change: float, unit: str = "") -> str:
+    """A change in a feature's value: points for percentages, else in the feature's unit."""
+    if change is None or pd.isna(change):
+        return "missing"
+    if np.isinf(change):
+        return "unbounded"
+    if unit in ("percent", "points", "percentile"):
+        return f"{change:+.1f} pts"
+    if unit == "GBP_thousand":
+        return f"{'+' if change >= 0 else '-'}£{abs(change) / 1e3:,.1f}m"
+    if unit == "GBP":
+        return f"{'+' if change >= 0 else '-'}£{abs(change):,.0f}"
+    return f"{change:+.3g}"
 
 
 def build_watchlist(

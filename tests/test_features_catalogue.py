@@ -44,6 +44,16 @@ def test_every_feature_is_documented():
         assert feature.direction in (-1, 0, 1)
 
 
+def test_every_feature_has_a_plain_label_of_its_own():
+    """Reasons and reports print the label: plain words, no column names, one per feature."""
+    labels = [feature.label for feature in FEATURES.values()]
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        assert label and "_" not in label and len(label) <= 110, label
+    peer = FEATURES["usable_reserves_pct_nre_pctile_class"].label
+    assert peer == "Usable reserves, % of net revenue spending: percentile in its class"
+
+
 def test_the_catalogue_lists_every_feature_with_its_coverage(catalogue, embedded):
     assert (
         list(catalogue["name"])
@@ -51,9 +61,16 @@ def test_the_catalogue_lists_every_feature_with_its_coverage(catalogue, embedded
             3:
         ]
     )
-    assert {"name", "definition", "unit", "direction", "inputs", "years", "coverage"} <= set(
-        catalogue.columns
-    )
+    assert {
+        "name",
+        "label",
+        "definition",
+        "unit",
+        "direction",
+        "inputs",
+        "years",
+        "coverage",
+    } <= set(catalogue.columns)
     row = catalogue.set_index("name").loc["usable_reserves_pct_nre"]
     assert row["coverage"].startswith("2007-08 to 2023-24: ")
 

@@ -7,7 +7,15 @@ import pytest
 from riskwatch.errors import RiskwatchError
 from riskwatch.review import review_diff, what_would_move
 from riskwatch.scoring import LoadedModel
-from riskwatch.watchlist import assign_band, bands_from_config, rank_councils, reasons
+from riskwatch.watchlist import (
+    assign_band,
+    bands_from_config,
+    format_change,
+    format_value,
+    rank_councils,
+    reason_text,
+    reasons,
+)
 
 AS_OF = "2022-23"
 
@@ -71,6 +79,35 @@ def test_reasons_come_from_contributions_in_order(tables, frames, fitted, featur
         for r in rows.itertuples():
             assert r.contribution == pytest.approx(row[f"contrib__{r.feature}"])
     assert table["class_percentile"].dropna().between(0, 100).all()
+    described = catalogue.set_index("name")
+    assert (table["indicator"] == table["feature"].map(described["label"])).all()
+
+
+def test_reason_text_reads_in_the_indicator_units():
+    reason = pd.Series(
+        {
+            "indicator": "Usable reserves, % of net revenue spending",
+            "unit": "percent",
+            "value": 11.84,
+            "class_percentile": 6.2,
+            "neighbour_percentile": 12.0,
+            "change_1y": -4.52,
+            "change_3y": np.nan,
+            "contribution": 0.183,
+        }
+    )
+    assert reason_text(reason) == (
+        "Usable reserves, % of net revenue spending: 11.8%; 6th percentile of its class; "
+        "12th among nearest neighbours; change 1y -4.5 pts; +0.18 log-odds"
+    )
+    peer = reason.copy()
+    peer["unit"], peer["indicator"], peer["value"] = "percentile", "Usable: percentile", 4.9
+    assert "percentile of its class" not in reason_text(peer)
+    assert format_value(64632.0, "GBP_thousand") == "£64.6m"
+    assert format_value(1.0, "flag") == "yes"
+    assert format_value(np.inf, "years") == "unbounded"
+    assert format_value(np.nan, "percent") == "missing"
+    assert format_change(-2500.0, "GBP_thousand") == "-£2.5m"
 
 
 def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, feature_inputs):
