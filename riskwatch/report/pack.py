@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +50,13 @@ def _plain(value):
     return str(value)
 
 
-def history_png(history: pd.DataFrame, title: str) -> bytes:
-    """Small multiples: each key indicator over the years against class and neighbour medians."""
+def history_png(
+    history: pd.DataFrame, title: str, labels: Mapping[str, str] | None = None
+) -> bytes:
+    """Small multiples: each key indicator over the years against class and neighbour medians.
+
+    `labels` names each feature in plain words (the catalogue label) above its panel."""
+    labels = labels or {}
     features = list(dict.fromkeys(history["feature"]))
     fig, axes = figure(3.0 * max(1, len(features)), 2.6, columns=max(1, len(features)))
     for ax, feature in zip(np.atleast_1d(axes), features, strict=False):
@@ -59,7 +66,8 @@ def history_png(history: pd.DataFrame, title: str) -> bytes:
         ax.plot(years, rows["class_median"], linestyle="--", label="class median")
         if rows["neighbour_median"].notna().any():
             ax.plot(years, rows["neighbour_median"], linestyle=":", label="neighbours")
-        ax.set_title(_short(feature), fontsize=7)
+        title_text = labels.get(feature, feature.replace("_", " "))
+        ax.set_title(textwrap.fill(title_text, 40), fontsize=7)
         ax.tick_params(labelsize=6)
         ax.tick_params(axis="x", labelrotation=90)
     np.atleast_1d(axes)[0].legend(fontsize=6)
@@ -93,7 +101,11 @@ def review_html(
     sections = []
     for gss, explanation in explanations.items():
         charts = img_tag(
-            history_png(explanation.history, f"{explanation.name}: key indicators against peers"),
+            history_png(
+                explanation.history,
+                f"{explanation.name}: key indicators against peers",
+                labels=explanation.contributions.set_index("feature")["indicator"].to_dict(),
+            ),
             f"{explanation.name}: key indicators over time",
         )
         sections.append(
@@ -124,10 +136,6 @@ Exceptional Financial Support) becoming known within {model.get("horizon", "?")}
 <p><small>Contains public sector information licensed under the Open Government Licence v3.0.</small></p>
 </body></html>
 """
-
-
-def _short(feature: str) -> str:
-    return feature.replace("_", " ")
 
 
 def _diff_html(diff: dict | None) -> str:
