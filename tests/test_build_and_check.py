@@ -60,6 +60,11 @@ def test_data_check_json_reports_years_councils_measures_and_events():
     assert min(coverage.values()) > 0.9
     assert summary["events"]["rows"] == 106
     assert any("missing return: Birmingham" in w for w in summary["warnings"])
+    # As published: Plymouth's 2023-24 return states a general fund of -£64.6m on both dates.
+    assert (
+        "negative general fund balance: Plymouth UA (E06000026) RS 2023-24: "
+        "-£64.6m at 1 April, -£64.6m at 31 March" in summary["warnings"]
+    )
     sources = summary["sources"]
     for source in ("COR", "BI", "CTR", "CSP", "DSG", "OFSTED", "DFE_CSC", "OFLOG_ASC", "DEFRA"):
         assert sources[source]["authorities"] > 100, source

@@ -95,6 +95,42 @@ def _reorganisations(authorities: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _negative_general_fund(panel: pd.DataFrame, authorities: pd.DataFrame) -> list[str]:
+    """Returns that state a negative general fund (unallocated) balance.
+
+    A council cannot lawfully plan for one, so it is either a council in deficit
+    (Northamptonshire at 1 April 2018) or a figure to query with the publisher; either
+    way a reviewer should know the reserves features for that year rest on it.
+    """
+    dates = {"reserves_unallocated_open": "1 April", "reserves_unallocated_close": "31 March"}
+    negative = panel[
+        panel["indicator"].isin(list(dates))
+        & (panel["status"] == "reported")
+        & (panel["value"] < 0)
+    ]
+    names = authorities.set_index("gss_code")["name"]
+    warnings = []
+    for (gss, source, year), rows in negative.groupby(["gss_code", "source", "financial_year"]):
+        levels = ", ".join(
+            f"{_thousands(value)} at {dates[indicator]}"
+            for indicator, value in rows.drop_duplicates("indicator")[["indicator", "value"]]
+            .sort_values("indicator", ascending=False)
+            .itertuples(index=False)
+        )
+        warnings.append(
+            f"negative general fund balance: {names.get(gss, gss)} ({gss}) {source} {year}: {levels}"
+        )
+    return warnings
+
+
+def _thousands(value: float) -> str:
+    """A £ thousand figure as a reader says it: -£64.6m, -£9k."""
+    sign = "-" if value < 0 else ""
+    if abs(value) < 100:
+        return f"{sign}£{abs(value):,.0f}k"
+    return f"{sign}£{abs(value) / 1e3:,.1f}m"
+
+
 def _warnings(
     panel: pd.DataFrame,
     years_table: pd.DataFrame,
@@ -108,6 +144,7 @@ def _warnings(
         warnings.append(
             f"missing return: {name} ({gss}) {source} {year}: {len(rows)} measure(s) marked [x]"
         )
+    warnings += _negative_general_fund(panel, authorities)
     filed = years_table[years_table["source"] == "RS"]
     latest = filed["financial_year"].max()
     for row in authorities.itertuples():
