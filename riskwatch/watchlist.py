@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 CONTRIB = "contrib__"
-PEER_UNITS = ("percentile", "robust_z")
+# Units where a percentile among peers says nothing more: peer-relative values and 0/1 flags.
+NO_STANDING_UNITS = ("percentile", "robust_z", "flag")
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,7 @@ def reason_text(reason: pd.Series) -> str:
     """One reason as a sentence a reviewer can read."""
     unit = reason.get("unit", "")
     parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
-    # A peer-relative feature already says where the council stands among its peers.
-    standing = unit not in PEER_UNITS
+    standing = unit not in NO_STANDING_UNITS
     if standing and not pd.isna(reason["class_percentile"]):
         parts.append(f"{_ordinal(reason['class_percentile'])} percentile of its class")
     if standing and not pd.isna(reason["neighbour_percentile"]):

@@ -56,6 +56,10 @@ def test_review_packs_are_byte_identical_for_identical_inputs(workspace):
     assert {"watchlist.csv", "watchlist.parquet", "watchlist.json", "review.html"} <= set(names)
     match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
     assert mismatch == [] and errors == []
+    # A pack is for circulating: its folder is not left private as a temporary one is.
+    mask = os.umask(0)
+    os.umask(mask)
+    assert first.stat().st_mode & 0o777 == 0o777 & ~mask
 
 
 def test_second_review_diffs_against_the_first(workspace):

@@ -62,10 +62,13 @@ def history_png(
     for ax, feature in zip(np.atleast_1d(axes), features, strict=False):
         rows = history[history["feature"] == feature]
         years = [y[2:4] + "/" + y[5:] for y in rows["year"]]
+        # Markers on every line: a council with one year on record still shows its point.
         ax.plot(years, rows["value"], marker="o", markersize=3, label="council")
-        ax.plot(years, rows["class_median"], linestyle="--", label="class median")
+        ax.plot(years, rows["class_median"], linestyle="--", marker=".", label="class median")
         if rows["neighbour_median"].notna().any():
-            ax.plot(years, rows["neighbour_median"], linestyle=":", label="neighbours")
+            ax.plot(years, rows["neighbour_median"], linestyle=":", marker=".", label="neighbours")
+        if rows["value"].isna().all():
+            ax.text(0.5, 0.5, "no value on record", transform=ax.transAxes, ha="center", fontsize=7)
         title_text = labels.get(feature, feature.replace("_", " "))
         ax.set_title(textwrap.fill(title_text, 40), fontsize=7)
         ax.tick_params(labelsize=6)

@@ -8,6 +8,7 @@ replaced only once the new one is complete.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,6 +31,12 @@ def previous_pack(reviews: Path, quarter: str) -> Path | None:
         if p.is_dir() and p.name < quarter and (p / "manifest.json").exists()
     )
     return earlier[-1] if earlier else None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_review(
@@ -68,6 +75,9 @@ def write_review(
     reviews = Path(reviews)
     reviews.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
+    # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
+    # permissions any folder the user makes would get.
+    staging.chmod(0o777 & ~_umask())
     try:
         write_table(watchlist.table, staging / "watchlist.csv")
         write_table(watchlist.table, staging / "watchlist.parquet")
