@@ -6,7 +6,7 @@ is `FEATURES`, the frame builder `build_features`, the printed catalogue
 """
 
 from . import debt, finance, peers, reserves, services, trends  # noqa: F401  (registration)
-from .catalogue import catalogue_table, coverage_by_year, model_features
+from .catalogue import catalogue_table, coverage_by_year, feature_descriptions, model_features
 from .frame import as_of_date, build_features, build_history, prepare, visible
 from .registry import FEATURES, Feature, catalogue_version
 
@@ -19,6 +19,7 @@ __all__ = [
     "catalogue_table",
     "catalogue_version",
     "coverage_by_year",
+    "feature_descriptions",
     "model_features",
     "prepare",
     "visible",

@@ -43,10 +43,24 @@ def catalogue_table(
         history = build_history(panel, authority_years, neighbours=neighbours)
     shares = coverage_by_year(history)
     held = set(zip(panel["source"], panel["indicator"], strict=True))
-    rows = []
-    for feature in ordered():
-        absent = [f"{s} {i}" for s, i in feature.inputs if (s, i) not in held]
-        rows.append(
+    coverage = [
+        _coverage_text(
+            shares.loc[feature.name],
+            [f"{s} {i}" for s, i in feature.inputs if (s, i) not in held],
+        )
+        for feature in ordered()
+    ]
+    table = feature_descriptions()
+    table.insert(table.columns.get_loc("model_input"), "coverage", coverage)
+    return table
+
+
+def feature_descriptions() -> pd.DataFrame:
+    """What each feature is, from the registry alone (no data needed): name, label, family,
+    definition, unit, direction, inputs, years, model_input. Enough to explain a score;
+    `catalogue_table` adds each feature's coverage on a panel."""
+    return pd.DataFrame(
+        [
             {
                 "name": feature.name,
                 "label": feature.label,
@@ -57,11 +71,11 @@ def catalogue_table(
                 "direction_meaning": DIRECTION_WORDS[feature.direction],
                 "inputs": ", ".join(f"{s} {i}" for s, i in feature.inputs),
                 "years": feature.years,
-                "coverage": _coverage_text(shares.loc[feature.name], absent),
                 "model_input": feature.model_input,
             }
-        )
-    return pd.DataFrame(rows)
+            for feature in ordered()
+        ]
+    )
 
 
 def model_features() -> tuple[list[str], dict[str, int], str]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
@@ -165,6 +164,8 @@ def fit_logistic_1d(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     score's order, never reverse it, and carries a tiny ridge so it stays
     finite when the score separates the outcomes.
     """
+    from scipy.optimize import minimize  # fitting only: scoring stays free of its import
+
     rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:

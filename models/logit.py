@@ -33,27 +33,16 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy.special import expit
-from scipy.stats import norm
-from statsmodels.tools.sm_exceptions import (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationError,
-    PerfectSeparationWarning,
-)
+from scipy.special import expit, ndtr, ndtri
 
 from .base import MedianImputer, RiskModel, check_directions, group_codes
 
+# statsmodels is imported where a model is fitted: scoring a registered model (the
+# watchlist) needs only numpy, and importing statsmodels.api costs about 0.4 s.
+
 INTERCEPT = "intercept"
 _SEPARATION_COEF = 10.0
-_SEPARATION_WARNINGS = (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationWarning,
-    RuntimeWarning,
-)
-_Z95 = float(norm.ppf(0.975))
+_Z95 = float(ndtri(0.975))
 
 
 class HazardLogit(RiskModel):
@@ -77,6 +66,8 @@ class HazardLogit(RiskModel):
 
     def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> HazardLogit:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""
+        import statsmodels.api as sm
+
         if self.l2 < 0:
             raise ValueError("l2 must be non-negative")
         values, target = self._start_fit(X, y)
@@ -156,7 +147,7 @@ class HazardLogit(RiskModel):
             "std_error": errors,
             "ci_low": estimates - _Z95 * errors,
             "ci_high": estimates + _Z95 * errors,
-            "p_value": 2 * norm.sf(np.abs(estimates / errors)),
+            "p_value": 2 * ndtr(-np.abs(estimates / errors)),
             "method": np.where(estimable, method, "not estimable"),
             "feature_sd": feature_sd,
             "direction": direction,
@@ -168,6 +159,20 @@ def _mle_cluster(
     design: np.ndarray, target: np.ndarray, codes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Unpenalised logit with cluster-robust covariance, or None where separation shows."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationError,
+        PerfectSeparationWarning,
+    )
+
+    separation_warnings = (
+        ConvergenceWarning,
+        HessianInversionWarning,
+        PerfectSeparationWarning,
+        RuntimeWarning,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -182,7 +187,7 @@ def _mle_cluster(
             return None
     params = np.asarray(result.params)
     cov = np.asarray(result.cov_params())
-    trouble = any(issubclass(w.category, _SEPARATION_WARNINGS) for w in caught)
+    trouble = any(issubclass(w.category, separation_warnings) for w in caught)
     if (
         trouble
         or not result.mle_retvals.get("converged", False)

@@ -427,11 +427,10 @@ def _champion(tables, frames, features, reference: str):
 
 
 def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
-    """Tables, frames, catalogue, the model to use and the as-of year (latest by default)."""
-    import pandas as pd
-
+    """Tables, frames, feature descriptions, the model to use and the as-of year (latest by
+    default)."""
     from riskwatch.data.store import load_tables
-    from riskwatch.features import catalogue_table
+    from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import score_years
 
     tables = load_tables(data_dir)
@@ -444,11 +443,7 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
         )
     tables, frames, features = _load_frames(data_dir, tables)
     model = _champion(tables, frames, features, model_ref)
-    history = pd.concat(list(frames.values()), ignore_index=True)
-    catalogue = catalogue_table(
-        tables["panel"], tables["authority_years"], tables.get("neighbours"), history=history
-    )
-    return tables, frames, features, catalogue, model, as_of
+    return tables, frames, features, feature_descriptions(), model, as_of
 
 
 @app.command("watchlist")

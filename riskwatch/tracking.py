@@ -189,7 +189,9 @@ def load_model(name: str, version_or_alias: int | str) -> PyFuncModel:
         import mlflow.pyfunc
 
         _client()
-        return mlflow.pyfunc.load_model(uri)
+        # The requirement check only warns, and _quiet hides MLflow's warnings anyway: skip
+        # it, it scans every installed distribution (over a second per load).
+        return mlflow.pyfunc.load_model(uri, suppress_warnings=True)
 
 
 @functools.cache

@@ -61,14 +61,26 @@ def peer_percentiles(frame: pd.DataFrame, features: list[str], neighbours: pd.Da
     if neighbours is None or neighbours.empty:
         return by_class, None
     values = frame.set_index("gss_code")[features]
-    rows = {}
+    matrix = values.to_numpy(dtype=float)
+    position = {gss: i for i, gss in enumerate(values.index)}
+    percentiles = np.full(matrix.shape, np.nan)
     for gss, peers in neighbours.groupby("gss_code")["neighbour_gss"]:
-        if gss not in values.index:
+        if gss not in position:
             continue
-        group = values.reindex([gss, *peers]).dropna(how="all")
-        rows[gss] = (group.rank(pct=True) * 100).loc[gss]
-    by_neighbours = pd.DataFrame(rows).T.reindex(values.index)
+        group = matrix[[position[gss], *(position[p] for p in peers if p in position)]]
+        percentiles[position[gss]] = _percentile_of_first(group)
+    by_neighbours = pd.DataFrame(percentiles, index=values.index, columns=features)
     return by_class, by_neighbours
+
+
+def _percentile_of_first(group: np.ndarray) -> np.ndarray:
+    """Per column, the first row's percentile rank among the group's values (NaN ignored,
+    ties averaged): pandas' ``rank(pct=True) * 100`` of that row, without building frames."""
+    own = group[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rank = (group < own).sum(axis=0) + ((group == own).sum(axis=0) + 1) / 2
+        percentile = rank / (~np.isnan(group)).sum(axis=0) * 100
+    return np.where(np.isnan(own), np.nan, percentile)
 
 
 def reasons(

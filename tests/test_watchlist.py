@@ -12,6 +12,7 @@ from riskwatch.watchlist import (
     bands_from_config,
     format_change,
     format_value,
+    peer_percentiles,
     rank_councils,
     reason_text,
     reasons,
@@ -81,6 +82,24 @@ def test_reasons_come_from_contributions_in_order(tables, frames, fitted, featur
     assert table["class_percentile"].dropna().between(0, 100).all()
     described = catalogue.set_index("name")
     assert (table["indicator"] == table["feature"].map(described["label"])).all()
+
+
+def test_neighbour_percentiles_equal_pandas_rank_with_ties_and_gaps():
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 4, size=(9, 3)).astype(float)  # small integers: many ties
+    values[rng.random(values.shape) < 0.25] = np.nan
+    codes = [f"E{i}" for i in range(9)]
+    frame = pd.DataFrame(values, columns=["a", "b", "c"]).assign(gss_code=codes, **{"class": "UA"})
+    neighbours = pd.DataFrame(
+        [(g, p) for i, g in enumerate(codes) for p in codes[i + 1 : i + 5] + ["E_gone"]],
+        columns=["gss_code", "neighbour_gss"],
+    )
+    _, by_neighbours = peer_percentiles(frame, ["a", "b", "c"], neighbours)
+    indexed = frame.set_index("gss_code")[["a", "b", "c"]]
+    for gss, peers in neighbours.groupby("gss_code")["neighbour_gss"]:
+        group = indexed.reindex([gss, *[p for p in peers if p in indexed.index]])
+        expected = group.rank(pct=True).loc[gss] * 100
+        pd.testing.assert_series_equal(by_neighbours.loc[gss], expected, check_names=False)
 
 
 def test_reason_text_reads_in_the_indicator_units():

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.store import write_atomic
-from riskwatch.report.charts import figure, img_tag, png_bytes
 
 WATCHLIST_COLUMNS = ["rank", "name", "gss_code", "class", "probability", "band", "rank_change"]
 
@@ -56,6 +55,8 @@ def history_png(
     """Small multiples: each key indicator over the years against class and neighbour medians.
 
     `labels` names each feature in plain words (the catalogue label) above its panel."""
+    from riskwatch.report.charts import figure, png_bytes  # matplotlib: only when charting
+
     labels = labels or {}
     features = list(dict.fromkeys(history["feature"]))
     fig, axes = figure(3.0 * max(1, len(features)), 2.6, columns=max(1, len(features)))
@@ -88,6 +89,8 @@ def review_html(
     data_vintage: str,
 ) -> str:
     """The self-contained review report: table, a chart per listed council, model and data."""
+    from riskwatch.report.charts import img_tag
+
     rows = []
     for r in watchlist.itertuples(index=False):
         change = "new" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
