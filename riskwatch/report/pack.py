@@ -63,11 +63,12 @@ def history_png(
     for ax, feature in zip(np.atleast_1d(axes), features, strict=False):
         rows = history[history["feature"] == feature]
         years = [y[2:4] + "/" + y[5:] for y in rows["year"]]
-        # Markers on every line: a council with one year on record still shows its point.
         ax.plot(years, rows["value"], marker="o", markersize=3, label="council")
-        ax.plot(years, rows["class_median"], linestyle="--", marker=".", label="class median")
+        medians = rows["class_median"]
+        ax.plot(years, medians, linestyle="--", marker=_lone(medians), label="class median")
         if rows["neighbour_median"].notna().any():
-            ax.plot(years, rows["neighbour_median"], linestyle=":", marker=".", label="neighbours")
+            neighbours = rows["neighbour_median"]
+            ax.plot(years, neighbours, linestyle=":", marker=_lone(neighbours), label="neighbours")
         if rows["value"].isna().all():
             ax.text(0.5, 0.5, "no value on record", transform=ax.transAxes, ha="center", fontsize=7)
         title_text = labels.get(feature, feature.replace("_", " "))
@@ -77,6 +78,11 @@ def history_png(
     np.atleast_1d(axes)[0].legend(fontsize=6)
     fig.suptitle(title, fontsize=8)
     return png_bytes(fig)
+
+
+def _lone(values: pd.Series) -> str | None:
+    """A marker where a line has a single point, which a line alone would not draw."""
+    return "." if values.notna().sum() == 1 else None
 
 
 def review_html(
