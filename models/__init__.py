@@ -7,6 +7,7 @@ from importlib.resources import files
 from typing import Any
 
 from .base import BASELINE, RiskModel
+from .blend import LogitIndexBlend
 from .boosting import BoostedTrees
 from .index import ResilienceIndex
 from .logit import HazardLogit
@@ -15,6 +16,7 @@ FAMILIES: dict[str, type[RiskModel]] = {
     "index": ResilienceIndex,
     "logit": HazardLogit,
     "boosting": BoostedTrees,
+    "blend": LogitIndexBlend,
 }
 
 
@@ -28,7 +30,11 @@ def make_model(name: str, **params: Any) -> RiskModel:
     """A model of family ``name`` with the shipped defaults, overridden by ``params``."""
     if name not in FAMILIES:
         raise ValueError(f"unknown model family {name!r}; choose from {sorted(FAMILIES)}")
-    return FAMILIES[name](**{**load_model_specs().get(name, {}), **params})
+    specs = load_model_specs()
+    defaults = dict(specs.get(name, {}))
+    if name == "blend":  # its logit takes the logit family's inputs, listed once in the specs
+        defaults.setdefault("logit_features", specs.get("features", {}).get("logit", ()))
+    return FAMILIES[name](**{**defaults, **params})
 
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "FAMILIES",
     "BoostedTrees",
     "HazardLogit",
+    "LogitIndexBlend",
     "ResilienceIndex",
     "RiskModel",
     "load_model_specs",

@@ -46,6 +46,10 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-feature log-odds contributions plus ``baseline``; rows sum to the log-odds."""
 
+    def coefficient_table(self) -> pd.DataFrame | None:
+        """Estimated coefficients with confidence intervals, for families that have them."""
+        return None
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities of class 0 and class 1, shape (n, 2)."""
         p = expit(self.decision_function(X))

@@ -93,6 +93,10 @@ class HazardLogit(RiskModel):
         self.coef_table_ = self._coefficient_table(design, target, group_codes(groups, len(X)))
         return self
 
+    def coefficient_table(self) -> pd.DataFrame:
+        """``coef_table_``: scoring coefficients beside the cluster-robust refit's intervals."""
+        return self.coef_table_
+
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         design = self._design(self._matrix(X))
         return self.intercept_ + design @ np.concatenate([self.coef_, self.indicator_coef_])

@@ -25,7 +25,7 @@ PAST_FAILURE = "past_failure"
 class BacktestSpec:
     """What a backtest runs: models, horizons, tasks, and how metrics are summarised."""
 
-    models: tuple[str, ...] = ("index", "logit", "boosting")
+    models: tuple[str, ...] = ("index", "logit", "boosting", "blend")
     horizons: tuple[int, ...] = (1, 2, 3)
     tasks: tuple[str, ...] = TASKS
     top_k: tuple[int, ...] = (10, 20, 30)

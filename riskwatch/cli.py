@@ -206,7 +206,9 @@ def _load_frames(data_dir: Path, tables: dict | None = None):
 
 @app.command("train")
 def train_command(
-    model: Annotated[str | None, typer.Option(help="Model family: index, logit, boosting.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model family: index, logit, boosting, blend.")
+    ] = None,
     horizon: Annotated[int | None, typer.Option(help="Years ahead the score warns about.")] = None,
     task: Annotated[str | None, typer.Option(help="'new' failures only, or 'all'.")] = None,
     register: Annotated[bool, typer.Option("--register", help="Register a model version.")] = False,
@@ -221,7 +223,7 @@ def train_command(
 
     config = load_run_config()["train"]
     model = model or config["model"]
-    _check_choice("model", model, ("index", "logit", "boosting"))
+    _check_choice("model", model, ("index", "logit", "boosting", "blend"))
     task = task or config["task"]
     _check_choice("task", task, ("new", "all"))
     horizon = horizon or config["horizon"]
@@ -352,7 +354,7 @@ def backtest_command(
         past_failure_feature=past_failure,
     )
     for name in spec.models:
-        _check_choice("models", name, ("index", "logit", "boosting"))
+        _check_choice("models", name, ("index", "logit", "boosting", "blend"))
     tables, frames, features = _load_frames(data_dir)
     result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
     html_text = backtest_html(

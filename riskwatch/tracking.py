@@ -96,6 +96,9 @@ def log_training_run(
             mlflow.log_text(
                 json.dumps(config, indent=2, sort_keys=True, default=str), "config.json"
             )
+            coefficients = model.coefficient_table()
+            if coefficients is not None:
+                mlflow.log_text(coefficients.to_csv(float_format="%.6g"), "coefficients.csv")
             info = mlflow.pyfunc.log_model(
                 name=MODEL_ARTIFACT,
                 python_model=_pyfunc_class()(model),

@@ -24,7 +24,7 @@ def corrupted_after(tables: dict, as_of: str) -> dict:
     return {**tables, "panel": panel, "events": events[known <= as_of]}
 
 
-@pytest.mark.parametrize("model", ["index", "logit"])
+@pytest.mark.parametrize("model", ["index", "logit", "blend"])
 def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
     tables, frames, feature_inputs, model
 ):

@@ -10,6 +10,7 @@ from riskwatch.models import (
     FAMILIES,
     BoostedTrees,
     HazardLogit,
+    LogitIndexBlend,
     ResilienceIndex,
     load_model_specs,
     make_model,
@@ -46,12 +47,15 @@ def fitted(panel: tuple[pd.DataFrame, np.ndarray, np.ndarray]) -> dict[str, obje
         "index": ResilienceIndex(directions=DIRECTIONS, peer_column="class"),
         "logit": HazardLogit(directions=DIRECTIONS),
         "boosting": BoostedTrees(directions=DIRECTIONS),
+        "blend": LogitIndexBlend(
+            directions=DIRECTIONS, logit_features=["debt_ratio", "reserves_ratio"]
+        ),
     }
-    inputs = {"index": X, "logit": X[FEATURES], "boosting": X[FEATURES]}
+    inputs = {"index": X, "logit": X[FEATURES], "boosting": X[FEATURES], "blend": X}
     return {name: m.fit(inputs[name], y, groups=authorities) for name, m in models.items()}
 
 
-@pytest.mark.parametrize("name", ["index", "logit", "boosting"])
+@pytest.mark.parametrize("name", ["index", "logit", "boosting", "blend"])
 def test_contributions_sum_to_log_odds(name: str, fitted: dict, panel: tuple) -> None:
     X, _, _ = panel
     model = fitted[name]
@@ -63,7 +67,7 @@ def test_contributions_sum_to_log_odds(name: str, fitted: dict, panel: tuple) ->
     np.testing.assert_allclose(contrib.sum(axis=1), np.log(p / (1 - p)), rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["index", "logit", "boosting"])
+@pytest.mark.parametrize("name", ["index", "logit", "boosting", "blend"])
 def test_all_missing_row_is_scored(name: str, fitted: dict, panel: tuple) -> None:
     X, _, _ = panel
     row = X.head(1).copy()
@@ -72,6 +76,26 @@ def test_all_missing_row_is_scored(name: str, fitted: dict, panel: tuple) -> Non
     contrib = fitted[name].contributions(row)
     assert 0 < p[0] < 1
     np.testing.assert_allclose(contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-6)
+
+
+def test_blend_is_the_recalibrated_average_of_its_members(fitted: dict, panel: tuple) -> None:
+    X, y, authorities = panel
+    blend = fitted["blend"]
+    members = 0.5 * (
+        blend.logit_.decision_function(X[["debt_ratio", "reserves_ratio"]])
+        + blend.index_.decision_function(X)
+    )
+    np.testing.assert_allclose(
+        blend.decision_function(X), blend.intercept_ + blend.slope_ * members, atol=1e-12
+    )
+    assert blend.slope_ > 0
+    assert abs(blend.predict_proba(X)[:, 1].mean() - y.mean()) < 0.01
+    # Features outside the logit still move the score, through the index only.
+    contrib = blend.contributions(X)
+    index_part = blend.index_.contributions(X)["noise"]
+    np.testing.assert_allclose(contrib["noise"], 0.5 * blend.slope_ * index_part, atol=1e-12)
+    assert blend.coefficient_table() is blend.logit_.coef_table_
+    assert list(blend.logit_.feature_names_in_) == ["debt_ratio", "reserves_ratio"]
 
 
 def test_boosting_respects_monotone_constraints(fitted: dict, panel: tuple) -> None:

@@ -1,0 +1,109 @@
+"""Blend: the hazard logit and the resilience index, averaged in log-odds and recalibrated.
+
+The two families see a council differently: the logit weighs a few ratios by what
+past failures taught it; the index places every indicator against the council's
+class without learning anything. Averaged with equal weights (no weight is fitted,
+so nothing is tuned on the backtest), they rank new failures better than either
+alone at every horizon of the backtest on the real data (ROC-AUC, recall at 30).
+
+The average is then mapped to a probability by the same monotone one-dimensional
+logistic the index uses, ``logit P = a + b * (logit_log_odds + index_log_odds) / 2``,
+so probabilities stay calibrated. Contributions are additive because both members'
+are: a feature's contribution is ``b / 2`` times the sum of what each member gives
+it, and the baseline carries ``a`` and the members' baselines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .base import BASELINE, RiskModel, fit_logistic_1d
+from .index import ResilienceIndex
+from .logit import HazardLogit
+
+
+class LogitIndexBlend(RiskModel):
+    """Equal-weight log-odds average of a hazard logit and a resilience index, recalibrated.
+
+    Parameters
+    ----------
+    directions:
+        Feature name to +1/-1, passed to both members.
+    logit_features:
+        The logit's inputs (a small set: it learns one coefficient each from a few
+        dozen failures). The index takes every feature column of X.
+    shared_features:
+        Columns both members take when X has them (the past-failure flag of the
+        all-failures task).
+    l2:
+        The logit's ridge penalty.
+    weights, peer_column:
+        The index's feature weights and peer-group column (see ``ResilienceIndex``).
+    """
+
+    def __init__(
+        self,
+        directions: Mapping[str, int] | None = None,
+        logit_features: Sequence[str] = (),
+        shared_features: Sequence[str] = ("past_failure",),
+        l2: float = 1.0,
+        weights: Mapping[str, float] | None = None,
+        peer_column: str | None = "class",
+    ) -> None:
+        self.directions = directions
+        self.logit_features = logit_features
+        self.shared_features = shared_features
+        self.l2 = l2
+        self.weights = weights
+        self.peer_column = peer_column
+
+    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> LogitIndexBlend:
+        """Fit both members on the same rows, then the calibration of their average."""
+        exclude = (self.peer_column,) if self.peer_column is not None else ()
+        _, target = self._start_fit(X, y, exclude=exclude)
+        names = list(self.feature_names_in_)
+        wanted = set(self.logit_features) | set(self.shared_features)
+        self.logit_inputs_ = [n for n in names if n in wanted]
+        if not self.logit_inputs_:
+            raise ValueError("none of the blend's logit_features is a column of X")
+        self.logit_ = HazardLogit(directions=self.directions, l2=self.l2).fit(
+            X[self.logit_inputs_], target, groups=groups
+        )
+        self.index_ = ResilienceIndex(
+            directions=self.directions, weights=self.weights, peer_column=self.peer_column
+        ).fit(self._index_inputs(X), target)
+        self.intercept_, self.slope_ = fit_logistic_1d(self._average(X), target)
+        return self
+
+    def coefficient_table(self) -> pd.DataFrame:
+        """The logit member's coefficients and intervals (the index has no coefficients)."""
+        return self.logit_.coefficient_table()
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        return self.intercept_ + self.slope_ * self._average(X)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        self._matrix(X)  # the same input checks as every family
+        from_logit = self.logit_.contributions(X[self.logit_inputs_])
+        from_index = self.index_.contributions(self._index_inputs(X))
+        names = list(self.feature_names_in_)
+        summed = from_index[names].add(from_logit.reindex(columns=names, fill_value=0.0))
+        parts = 0.5 * self.slope_ * summed.to_numpy()
+        baseline = self.intercept_ + 0.5 * self.slope_ * (
+            from_logit[BASELINE].to_numpy() + from_index[BASELINE].to_numpy()
+        )
+        return self._frame(X, parts, baseline)
+
+    def _average(self, X: pd.DataFrame) -> np.ndarray:
+        """The members' log-odds, averaged with equal weights."""
+        self._matrix(X)
+        logit = self.logit_.decision_function(X[self.logit_inputs_])
+        index = self.index_.decision_function(self._index_inputs(X))
+        return 0.5 * (logit + index)
+
+    def _index_inputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        peer = [self.peer_column] if self.peer_column is not None else []
+        return X[list(self.feature_names_in_) + peer]
