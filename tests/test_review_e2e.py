@@ -41,6 +41,7 @@ def test_first_watchlist_trains_a_champion_and_lists_real_councils(workspace):
     result = riskwatch(["watchlist", "--top", "15", "--format", "csv"], workspace)
     assert result.returncode == 0, result.stderr
     assert "no champion" not in result.stderr
+    assert "Warning" not in result.stderr  # a user sees the list, not library chatter
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 16 and lines[0].startswith("rank,name,gss_code")
     assert all(re.search(r",E0[6-9]\d{6}|,E10\d{6}", line) for line in lines[1:])
