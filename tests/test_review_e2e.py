@@ -4,6 +4,7 @@ reproducible byte for byte, and its HTML report opens in a headless browser."""
 from __future__ import annotations
 
 import filecmp
+import html
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 
@@ -103,7 +105,11 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
     ).stdout
     assert dom.count('class="watch-row"') == 30
     assert dom.count("data:image/png;base64,") == 30
-    assert "Thurrock" in dom or "Croydon" in dom or "Birmingham" in dom
+    # Every council of the pack's watchlist is on the page, by name: real councils.
+    listed = pd.read_csv(report.parent / "watchlist.csv")
+    assert listed["gss_code"].str.match(r"E(0[6-9]|10)\d{6}$").all()
+    for name in listed["name"]:
+        assert html.escape(name, quote=False) in dom, name
     shot = tmp_path / "review.png"
     subprocess.run(
         [browser, *flags, "--window-size=1300,2000", f"--screenshot={shot}", report.as_uri()],
