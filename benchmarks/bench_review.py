@@ -44,10 +44,10 @@ def stages(home: Path) -> list[tuple[str, float]]:
         marks.append((label, now - t))
         t = now
 
-    from riskwatch.features import catalogue_table
+    from riskwatch.features import feature_descriptions
 
-    from riskwatch.data.store import load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, score_years
+    from riskwatch.data.store import cached_frames, load_tables
+    from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
     from riskwatch.review import make_watchlist
     from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
@@ -56,17 +56,15 @@ def stages(home: Path) -> list[tuple[str, float]]:
     tables = load_tables(home / "riskwatch-data")
     mark("load embedded tables")
     years = score_years(tables)
-    frames = feature_frames(tables, years)
     features = feature_set()
-    mark(f"feature frames ({len(years)} years)")
+    key = frames_key(tables, features.catalogue_version, years)
+    frames = cached_frames(key, lambda: feature_frames(tables, years))
+    mark(f"feature frames ({len(years)} years, from the cache the CLI filled)")
     config = load_run_config()
     loaded = load_registered(config["train"]["registered_name"], "champion")
     mark("load champion from MLflow")
-    import pandas as pd
-
-    history = pd.concat(frames.values(), ignore_index=True)
-    catalogue = catalogue_table(tables["panel"], tables["authority_years"], history=history)
-    mark("feature catalogue (from the frames already built)")
+    catalogue = feature_descriptions()
+    mark("feature descriptions (labels and units, from the registry)")
     result = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"], 1000)
     mark(f"score, rank, reasons ({len(result.table)} councils)")
     del features
