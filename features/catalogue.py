@@ -34,11 +34,11 @@ def catalogue_table(
     neighbours: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per feature: name, label (plain words), family, definition, unit, direction, inputs, years
-    (which years it can be built for, and why), coverage (first and last as-of year with
-    values on this panel and the share of councils covered, or why there are none),
-    model_input. Coverage comes from `history` (stacked feature frames) when given, else
-    from building every year filed."""
+    """One row per feature: name, label (plain words), family, definition, unit, direction,
+    inputs, years (which years it can be built for, and why), coverage (first and last
+    as-of year with values on this panel and the share of councils covered, or why there
+    are none), model_input. Coverage comes from `history` (stacked feature frames) when
+    given, else from building every year filed."""
     if history is None:
         history = build_history(panel, authority_years, neighbours=neighbours)
     shares = coverage_by_year(history)

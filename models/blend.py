@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
 from .base import BASELINE, RiskModel, fit_logistic_1d
 from .index import ResilienceIndex
@@ -74,7 +75,7 @@ class LogitIndexBlend(RiskModel):
         )
         self.index_ = ResilienceIndex(
             directions=self.directions, weights=self.weights, peer_column=self.peer_column
-        ).fit(self._index_inputs(X), target)
+        ).fit(X, target)
         self.intercept_, self.slope_ = fit_logistic_1d(self._average(X), target)
         return self
 
@@ -86,9 +87,10 @@ class LogitIndexBlend(RiskModel):
         return self.intercept_ + self.slope_ * self._average(X)
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
-        self._matrix(X)  # the same input checks as every family
-        from_logit = self.logit_.contributions(X[self.logit_inputs_])
-        from_index = self.index_.contributions(self._index_inputs(X))
+        # Each member selects and checks its own columns of X (the index reads them all).
+        check_is_fitted(self, "index_")
+        from_logit = self.logit_.contributions(X)
+        from_index = self.index_.contributions(X)
         names = list(self.feature_names_in_)
         summed = from_index[names].add(from_logit.reindex(columns=names, fill_value=0.0))
         parts = 0.5 * self.slope_ * summed.to_numpy()
@@ -99,11 +101,5 @@ class LogitIndexBlend(RiskModel):
 
     def _average(self, X: pd.DataFrame) -> np.ndarray:
         """The members' log-odds, averaged with equal weights."""
-        self._matrix(X)
-        logit = self.logit_.decision_function(X[self.logit_inputs_])
-        index = self.index_.decision_function(self._index_inputs(X))
-        return 0.5 * (logit + index)
-
-    def _index_inputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        peer = [self.peer_column] if self.peer_column is not None else []
-        return X[list(self.feature_names_in_) + peer]
+        check_is_fitted(self, "index_")
+        return 0.5 * (self.logit_.decision_function(X) + self.index_.decision_function(X))

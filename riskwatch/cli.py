@@ -43,6 +43,9 @@ app.add_typer(features_app, name="features")
 
 _state = {"debug": False}
 
+# The model families (riskwatch.models.FAMILIES, named here so --help imports no model code).
+MODEL_FAMILIES = ("index", "logit", "boosting", "blend")
+
 DataDir = Annotated[
     Path,
     typer.Option(
@@ -207,7 +210,7 @@ def _load_frames(data_dir: Path, tables: dict | None = None):
 @app.command("train")
 def train_command(
     model: Annotated[
-        str | None, typer.Option(help="Model family: index, logit, boosting, blend.")
+        str | None, typer.Option(help=f"Model family: {', '.join(MODEL_FAMILIES)}.")
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Years ahead the score warns about.")] = None,
     task: Annotated[str | None, typer.Option(help="'new' failures only, or 'all'.")] = None,
@@ -223,7 +226,7 @@ def train_command(
 
     config = load_run_config()["train"]
     model = model or config["model"]
-    _check_choice("model", model, ("index", "logit", "boosting", "blend"))
+    _check_choice("model", model, MODEL_FAMILIES)
     task = task or config["task"]
     _check_choice("task", task, ("new", "all"))
     horizon = horizon or config["horizon"]
@@ -354,7 +357,7 @@ def backtest_command(
         past_failure_feature=past_failure,
     )
     for name in spec.models:
-        _check_choice("models", name, ("index", "logit", "boosting", "blend"))
+        _check_choice("models", name, MODEL_FAMILIES)
     tables, frames, features = _load_frames(data_dir)
     result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
     html_text = backtest_html(
@@ -564,9 +567,16 @@ def explain_command(
 
 
 def _format_explanation(e) -> str:
-    from riskwatch.watchlist import format_value
+    from riskwatch.units import format_value
 
     described = e.contributions.set_index("feature")
+
+    def named(feature: str) -> str:
+        return f"{described['indicator'].get(feature, feature)} [{feature}]"
+
+    def shown(value: float, feature: str) -> str:
+        return format_value(value, described["unit"].get(feature, ""))
+
     lines = [
         f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
         "",
@@ -577,11 +587,10 @@ def _format_explanation(e) -> str:
         lines.append(f"  {r.contribution:+.3f}  {r.indicator} = {value}  [{r.feature}]")
     lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
     for feature, rows in e.history.groupby("feature", sort=False):
-        unit = described["unit"].get(feature, "")
-        lines.append(f"  {described['indicator'].get(feature, feature)} [{feature}]:")
+        lines.append(f"  {named(feature)}:")
         for r in rows.itertuples():
             values = (r.value, r.class_median, r.neighbour_median)
-            lines.append(f"    {r.year}: " + " / ".join(format_value(v, unit) for v in values))
+            lines.append(f"    {r.year}: " + " / ".join(shown(v, feature) for v in values))
     lines += ["", "Events on record:"]
     if e.events.empty:
         lines.append("  none")
@@ -593,14 +602,12 @@ def _format_explanation(e) -> str:
         )
     lines += ["", "What would move it off the watchlist (one indicator at a time, others fixed):"]
     for r in e.moves.itertuples():
-        unit = described["unit"].get(r.feature, "")
-        label = f"{described['indicator'].get(r.feature, r.feature)} [{r.feature}]"
+        now = f"  {named(r.feature)}: now {shown(r.value, r.feature)}; "
         if r.note:
-            lines.append(f"  {label}: now {format_value(r.value, unit)}; {r.note}")
+            lines.append(now + r.note)
         else:
             lines.append(
-                f"  {label}: now {format_value(r.value, unit)}; "
-                f"{format_value(r.value_below_threshold, unit)} would bring "
+                now + f"{shown(r.value_below_threshold, r.feature)} would bring "
                 f"the probability below {r.threshold:.0%}"
             )
     return "\n".join(lines)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskwatch.units import format_change, format_value
+
 CONTRIB = "contrib__"
 # Units where a percentile among peers says nothing more: peer-relative values and 0/1 flags.
 NO_STANDING_UNITS = ("percentile", "robust_z", "flag")
@@ -189,44 +191,6 @@ def _ordinal(value: float) -> str:
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
     return f"{number}{suffix}"
-
-
-def format_value(value: float, unit: str = "") -> str:
-    """A feature value in its catalogue unit, as a reviewer reads it (47.7%, £12.3m, 2.5 years)."""
-    if value is None or pd.isna(value):
-        return "missing"
-    if np.isinf(value):
-        return "unbounded"
-    if unit == "percent":
-        return f"{value:,.1f}%"
-    if unit == "GBP_thousand":
-        return f"£{value / 1e3:,.1f}m"
-    if unit == "GBP":
-        return f"£{value:,.0f}"
-    if unit in ("years", "count"):
-        return f"{value:.1f} years" if unit == "years" else f"{value:.0f}"
-    if unit == "flag":
-        return "yes" if value >= 0.5 else "no"
-    if unit in ("points", "points_per_year"):
-        return f"{value:+.1f} pts" + (" a year" if unit == "points_per_year" else "")
-    if unit == "percentile":
-        return f"{value:.0f} of 100"
-    return f"{value:.3g}"
-
-
-def format_change(change: float, unit: str = "") -> str:
-    """A change in a feature's value: points for percentages, else in the feature's unit."""
-    if change is None or pd.isna(change):
-        return "missing"
-    if np.isinf(change):
-        return "unbounded"
-    if unit in ("percent", "points", "percentile"):
-        return f"{change:+.1f} pts"
-    if unit == "GBP_thousand":
-        return f"{'+' if change >= 0 else '-'}£{abs(change) / 1e3:,.1f}m"
-    if unit == "GBP":
-        return f"{'+' if change >= 0 else '-'}£{abs(change):,.0f}"
-    return f"{change:+.3g}"
 
 
 def build_watchlist(

@@ -245,6 +245,12 @@ def test_make_model_uses_shipped_specs(name: str) -> None:
     assert clone(model).get_params() == params
 
 
+def test_the_cli_offers_every_model_family() -> None:
+    from riskwatch.cli import MODEL_FAMILIES
+
+    assert sorted(MODEL_FAMILIES) == sorted(FAMILIES)
+
+
 def test_rejects_infinite_and_unknown_inputs(fitted: dict, panel: tuple) -> None:
     X, _, _ = panel
     bad = X[FEATURES].head(3).copy()

@@ -7,11 +7,10 @@ import pytest
 from riskwatch.errors import RiskwatchError
 from riskwatch.review import review_diff, what_would_move
 from riskwatch.scoring import LoadedModel
+from riskwatch.units import format_change, format_value
 from riskwatch.watchlist import (
     assign_band,
     bands_from_config,
-    format_change,
-    format_value,
     peer_percentiles,
     rank_councils,
     reason_text,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from riskwatch.units import pounds_from_thousands
+
 OUTTURN_SOURCES = ("RS", "RSX")
 
 
@@ -112,7 +114,7 @@ def _negative_general_fund(panel: pd.DataFrame, authorities: pd.DataFrame) -> li
     warnings = []
     for (gss, source, year), rows in negative.groupby(["gss_code", "source", "financial_year"]):
         levels = ", ".join(
-            f"{_thousands(value)} at {dates[indicator]}"
+            f"{pounds_from_thousands(value)} at {dates[indicator]}"
             for indicator, value in rows.drop_duplicates("indicator")[["indicator", "value"]]
             .sort_values("indicator", ascending=False)
             .itertuples(index=False)
@@ -121,14 +123,6 @@ def _negative_general_fund(panel: pd.DataFrame, authorities: pd.DataFrame) -> li
             f"negative general fund balance: {names.get(gss, gss)} ({gss}) {source} {year}: {levels}"
         )
     return warnings
-
-
-def _thousands(value: float) -> str:
-    """A £ thousand figure as a reader says it: -£64.6m, -£9k."""
-    sign = "-" if value < 0 else ""
-    if abs(value) < 100:
-        return f"{sign}£{abs(value):,.0f}k"
-    return f"{sign}£{abs(value) / 1e3:,.1f}m"
 
 
 def _warnings(
