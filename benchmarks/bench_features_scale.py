@@ -53,7 +53,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SYNTHETIC_PREFIX = "SYNTHETIC-"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import SYNTHETIC_PREFIX  # noqa: E402  (the one marker of synthetic codes)
+
 CODED_UNITS = ("grade_1_4", "flag")  # values are codes (Ofsted grade 1..4, 0/1): not jittered
 TARGET = 1_800_000  # authority-years: ~90,000 bodies over 20 years (see bench_scale.py)
 
