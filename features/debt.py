@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .frame import View
-from .inputs import NRE, RS, nre
+from .inputs import NRE, RS, mrp, nre
 from .ops import growth, latest, ratio, value_at_lag
 from .registry import RISKIER, SAFER, feature
 
@@ -23,16 +23,32 @@ GED = ((COR, "gross_external_debt_open"), (COR, "gross_external_debt_close"))
 BORROWING = (BI, "borrowing_total")
 CORE_SP = (CSP, "core_spending_power")
 COR_YEARS = (
-    "2010-11 to 2018-19 but 2013-14: each COR year seen once published (2008-09 in "
+    "2010-11 to 2024-25 but 2013-14: each COR year seen once published (2008-09 in "
     "September 2010, 2009-10 in January 2011, 2013-14 in March 2015: after those years' "
-    "as-of dates); COR held to 2018-19"
+    "as-of dates); MHCLG's COR workbooks to 2018-19, the compiled COR C figures 2019-20 to "
+    "2024-25"
 )
-DEBT_YEARS = "2017-18 to 2018-19: COR prints gross external debt from 2017-18"
+DEBT_YEARS = (
+    "2017-18 to 2024-25: COR prints gross external debt from 2017-18 (compiled from 2019-20)"
+)
 BI_YEARS = (
-    "2016-17 to 2020-21: the BI workbooks held (31 March 2009 to 31 March 2020) were first "
-    "published in 2017, so earlier as-of years cannot have seen them"
+    "2016-17 to 2024-25: the BI workbooks held (31 March 2009 to 31 March 2020) were first "
+    "published in 2017, so earlier as-of years cannot have seen them; 31 March 2020 to 2025 "
+    "from the compiled returns"
+)
+LENDER_YEARS = (
+    "2016-17 to 2020-21: the BI workbooks break borrowing down by lender to 31 March 2020; "
+    "the compiled returns give only the total and short-term loans for 31 March 2021 to "
+    "2025, so later years have no value"
 )
 BI_WINDOW = 2
+
+
+def opening(view: View, stock: tuple[tuple[str, str], tuple[str, str]], lag: int = 0) -> pd.Series:
+    """A stock at 1 April of year t - lag: the return's own opening figure, or the previous
+    31 March where the return gives only closing figures (the compiled years)."""
+    stated = view.get(*stock[0], lag)
+    return stated.where(stated.notna(), view.get(*stock[1], lag + 1))
 
 
 def bi_stock(view: View, indicator: str) -> pd.Series:
@@ -78,14 +94,14 @@ def cfr_pct_nre(view: View) -> pd.Series:
     "Growth in the capital financing requirement over the year",
     "debt",
     "Change in the capital financing requirement over the year, %: 31 March against "
-    "1 April of the same COR return.",
+    "1 April of the same COR return (the previous 31 March where a return gives no 1 April).",
     "percent",
     RISKIER,
     CFR,
     COR_YEARS,
 )
 def cfr_growth_1y_pct(view: View) -> pd.Series:
-    return growth(view.get(*CFR[1]), view.get(*CFR[0]))
+    return growth(view.get(*CFR[1]), opening(view, CFR))
 
 
 @feature(
@@ -97,10 +113,10 @@ def cfr_growth_1y_pct(view: View) -> pd.Series:
     "percent",
     RISKIER,
     CFR,
-    "2010-11 to 2018-19 but 2013-14 (needs the COR return two years before too)",
+    "2010-11 to 2024-25 but 2013-14 (needs the COR return two years before too)",
 )
 def cfr_growth_3y_pct(view: View) -> pd.Series:
-    return growth(view.get(*CFR[1]), view.get(*CFR[0], lag=2))
+    return growth(view.get(*CFR[1]), opening(view, CFR, lag=2))
 
 
 @feature(
@@ -152,14 +168,44 @@ def gross_external_debt_pct_nre(view: View) -> pd.Series:
     "Growth in gross external debt over the year",
     "debt",
     "Change in gross external debt over the year, %: 31 March against 1 April of the same "
-    "COR return.",
+    "COR return (the previous 31 March where a return gives no 1 April).",
     "percent",
     RISKIER,
     GED,
     DEBT_YEARS,
 )
 def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
-    return growth(view.get(*GED[1]), view.get(*GED[0]))
+    return growth(view.get(*GED[1]), opening(view, GED))
+
+
+@feature(
+    "gross_external_debt_growth_3y_pct",
+    "Growth in gross external debt over three years",
+    "debt",
+    "Change in gross external debt over three years, %: 31 March of year t against 1 April "
+    "of year t-2 (or 31 March of t-3 where a return gives no 1 April).",
+    "percent",
+    RISKIER,
+    GED,
+    "2019-20 to 2024-25 (gross external debt from COR 2017-18)",
+)
+def gross_external_debt_growth_3y_pct(view: View) -> pd.Series:
+    return growth(view.get(*GED[1]), opening(view, GED, lag=2))
+
+
+@feature(
+    "net_debt_pct_nre",
+    "Net debt (debt less investments), % of net revenue spending",
+    "debt",
+    "Gross external debt less investments at 31 March (COR) as % of net revenue expenditure: "
+    "what borrowing is not matched by money held.",
+    "percent",
+    RISKIER,
+    (GED[1], (COR, "investments_close"), NRE),
+    DEBT_YEARS,
+)
+def net_debt_pct_nre(view: View) -> pd.Series:
+    return ratio(view.get(*GED[1]) - view.get(COR, "investments_close"), nre(view))
 
 
 @feature(
@@ -234,7 +280,7 @@ def short_term_borrowing_share(view: View) -> pd.Series:
     "percent",
     RISKIER,
     ((BI, "borrowing_other_local_authorities"), BORROWING),
-    BI_YEARS,
+    LENDER_YEARS,
 )
 def la_borrowing_share(view: View) -> pd.Series:
     share = bi_stock(view, "borrowing_other_local_authorities")
@@ -249,7 +295,7 @@ def la_borrowing_share(view: View) -> pd.Series:
     "percent",
     RISKIER,
     ((RS, "interest_payable"), NRE),
-    "2007-08 to 2023-24 (RS outturn)",
+    "2007-08 to 2024-25 (RS outturn; the compiled RS interest for 2024-25)",
 )
 def interest_payable_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "interest_payable"), nre(view))
@@ -259,15 +305,31 @@ def interest_payable_pct_nre(view: View) -> pd.Series:
     "mrp_pct_nre",
     "Debt repayment provision (MRP), % of net revenue spending",
     "debt",
-    "Minimum revenue provision (RS line 773, repayment of principal) as % of net revenue "
-    "expenditure: the revenue burden of past borrowing.",
+    "Minimum revenue provision (RS line 773, repayment of principal; COR's MRP where the "
+    "year has no RS return) as % of net revenue expenditure: the revenue burden of past "
+    "borrowing.",
     "percent",
     RISKIER,
-    ((RS, "mrp"), NRE),
-    "2007-08 to 2023-24 (RS outturn)",
+    ((RS, "mrp"), (COR, "mrp"), NRE),
+    "2007-08 to 2024-25 (RS line 773; COR's MRP for 2024-25, which has no RS return)",
 )
 def mrp_pct_nre(view: View) -> pd.Series:
-    return ratio(view.get(RS, "mrp"), nre(view))
+    return ratio(mrp(view), nre(view))
+
+
+@feature(
+    "financing_cost_pct_nre",
+    "Financing costs (interest + MRP), % of net revenue spending",
+    "debt",
+    "External interest payable (RS line 781) plus minimum revenue provision (RS line 773; "
+    "COR's MRP for 2024-25) as % of net revenue expenditure: the revenue cost of debt.",
+    "percent",
+    RISKIER,
+    ((RS, "interest_payable"), (RS, "mrp"), (COR, "mrp"), NRE),
+    "2007-08 to 2024-25 (RS outturn; compiled RS interest and COR MRP for 2024-25)",
+)
+def financing_cost_pct_nre(view: View) -> pd.Series:
+    return ratio(view.get(RS, "interest_payable") + mrp(view), nre(view))
 
 
 @feature(
@@ -278,11 +340,11 @@ def mrp_pct_nre(view: View) -> pd.Series:
     "(COR): low values mean debt is being repaid slowly (under-provision).",
     "percent",
     SAFER,
-    ((RS, "mrp"), CFR[0]),
+    ((RS, "mrp"), (COR, "mrp"), *CFR),
     COR_YEARS,
 )
 def mrp_pct_cfr(view: View) -> pd.Series:
-    return ratio(view.get(RS, "mrp"), view.get(*CFR[0]))
+    return ratio(mrp(view), opening(view, CFR))
 
 
 @feature(

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .frame import View
 
-RS, RA, RSX = "RS", "RA", "RSX"
+RS, RA, RSX, COR = "RS", "RA", "RSX", "COR"
 NRE = (RS, "net_revenue_expenditure")
 ADJUSTED_FROM = "2021-22"  # first RS year printing earmarked reserves net of COVID rate relief
 UPPER_TIER = ("SC", "UA", "MD", "L")
@@ -43,6 +43,52 @@ def reserve_inputs(date: str) -> tuple[tuple[str, str], ...]:
         (RS, f"reserves_earmarked_adjusted_{date}"),
         (RS, f"reserves_unallocated_{date}"),
     )
+
+
+# Reserve levels at 31 March summed into the total (RS lines 911 to 916): the lines
+# besides earmarked (915, as reported) and unallocated (916) count as 0 in a year whose
+# form does not carry them (public health from 2013-14, DSG from 2018-19, the DSG
+# adjustment account from 2022-23).
+TOTAL_RESERVES_STATED = (RS, "reserves_total_close")
+OTHER_RESERVE_LINES = ("schools", "dsg_adjustment", "dsg", "public_health")
+TOTAL_RESERVE_INPUTS = (
+    TOTAL_RESERVES_STATED,
+    *(
+        (RS, f"reserves_{kind}_close")
+        for kind in (*OTHER_RESERVE_LINES, "earmarked", "unallocated")
+    ),
+)
+
+
+def total_reserves(view: View, lag: int = 0) -> pd.Series:
+    """All revenue reserve levels at 31 March (RS lines 911 to 916 summed, £): schools, DSG
+    (negative where a schools deficit is held), public health, earmarked and unallocated.
+
+    It nets the schools (DSG) deficit. The compiled 2024-25 total is this same sum as
+    MHCLG's return gives it; for earlier years the sum is taken from the lines.
+    """
+    stated = view.get(*TOTAL_RESERVES_STATED, lag)
+    main = view.get(RS, "reserves_earmarked_close", lag) + unallocated(view, "close", lag)
+    others = sum(
+        view.get(RS, f"reserves_{kind}_close", lag).fillna(0.0) for kind in OTHER_RESERVE_LINES
+    )
+    return stated.where(stated.notna(), main + others)
+
+
+def schools_deficit(view: View, lag: int = 0) -> pd.Series:
+    """The schools (DSG) deficit at 31 March, £ (0 where none): minus the DSG adjustment
+    account (line 912, from 2022-23) and DSG reserves (line 913) where they are negative."""
+    adjustment = view.get(RS, "reserves_dsg_adjustment_close", lag)
+    reserves = view.get(RS, "reserves_dsg_close", lag)
+    balance = adjustment.fillna(0.0) + reserves
+    return (-balance).clip(lower=0.0).where(reserves.notna())
+
+
+def mrp(view: View, lag: int = 0) -> pd.Series:
+    """Minimum revenue provision, £: RS line 773, or COR's MRP for a year without an RS
+    return (2024-25, compiled). The two agree in median (ratio 1.0 over 2019-20..2023-24)."""
+    from_rs = view.state(RS, "mrp", lag).notna()
+    return view.get(RS, "mrp", lag).where(from_rs, view.get(COR, "mrp", lag))
 
 
 def outturn(view: View, indicator: str) -> pd.Series:

@@ -12,14 +12,29 @@ import numpy as np
 import pandas as pd
 
 from .frame import View
-from .inputs import NRE, RA, RS, earmarked, nre, reserve_inputs, unallocated, usable
+from .inputs import (
+    NRE,
+    RA,
+    RS,
+    TOTAL_RESERVE_INPUTS,
+    earmarked,
+    nre,
+    reserve_inputs,
+    schools_deficit,
+    total_reserves,
+    unallocated,
+    usable,
+)
 from .ops import growth, ratio
 from .registry import CONTEXT, RISKIER, SAFER, feature
 
 RUNWAY_CAP_YEARS = 100.0  # CIPFA's reserves sustainability measure caps at 100 years
 CLOSE = reserve_inputs("close")
 BOTH = reserve_inputs("open") + CLOSE
-RS_YEARS = "2007-08 to 2023-24 (RS outturn); none for 2024-25, which has no RS release"
+RS_YEARS = (
+    "2007-08 to 2023-24 (RS outturn); none for 2024-25, whose compiled RS measures give the "
+    "total of reserve levels only, not the earmarked and unallocated lines"
+)
 EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
 
 
@@ -79,6 +94,82 @@ def unallocated_reserves_pct_nre(view: View) -> pd.Series:
 )
 def earmarked_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(earmarked(view), nre(view))
+
+
+TOTAL_YEARS = (
+    "2007-08 to 2024-25: RS lines to 2023-24, the compiled RS total for 2024-25 (public "
+    "health from 2013-14, DSG lines from 2018-19)"
+)
+DSG_LINES = ((RS, "reserves_dsg_adjustment_close"), (RS, "reserves_dsg_close"))
+DSG_YEARS = (
+    "2018-19 to 2023-24: RS prints DSG reserves (line 913) from 2018-19 and the adjustment "
+    "account (912) from 2022-23; the 2024-25 compiled total does not split them out"
+)
+
+
+@feature(
+    "total_reserves_pct_nre",
+    "Reserves net of the schools deficit, % of net revenue spending",
+    "reserves",
+    "Every revenue reserve level at 31 March (RS lines 911 to 916 summed: schools, DSG, "
+    "public health, earmarked as reported, unallocated) as % of net revenue expenditure. "
+    "It nets the schools (DSG) deficit, so it is what is left if the statutory override "
+    "ends; the one reserves measure 2024-25 has.",
+    "percent",
+    SAFER,
+    (*TOTAL_RESERVE_INPUTS, NRE),
+    TOTAL_YEARS,
+)
+def total_reserves_pct_nre(view: View) -> pd.Series:
+    return ratio(total_reserves(view), nre(view))
+
+
+@feature(
+    "total_reserves_change_1y_pct",
+    "Change in reserves net of the schools deficit over the year",
+    "reserves",
+    "Change in the total of reserve levels at 31 March (RS lines 911 to 916) against the "
+    "previous 31 March, %: a fall is reserves spent (NaN where the earlier total is not "
+    "positive).",
+    "percent",
+    SAFER,
+    TOTAL_RESERVE_INPUTS,
+    TOTAL_YEARS,
+)
+def total_reserves_change_1y_pct(view: View) -> pd.Series:
+    return growth(total_reserves(view), total_reserves(view, lag=1))
+
+
+@feature(
+    "schools_deficit_pct_nre",
+    "Schools (DSG) deficit, % of net revenue spending",
+    "reserves",
+    "The dedicated schools grant deficit at 31 March (minus the DSG adjustment account and "
+    "DSG reserves where negative; 0 where none) as % of net revenue expenditure: the SEND "
+    "deficit the statutory override keeps off the general fund until April 2028.",
+    "percent",
+    RISKIER,
+    (*DSG_LINES, NRE),
+    DSG_YEARS,
+)
+def schools_deficit_pct_nre(view: View) -> pd.Series:
+    return ratio(schools_deficit(view), nre(view))
+
+
+@feature(
+    "usable_reserves_net_of_schools_deficit_pct_nre",
+    "Usable reserves less the schools deficit, % of net revenue spending",
+    "reserves",
+    "Usable reserves (earmarked plus unallocated) at 31 March less the schools (DSG) "
+    "deficit, as % of net revenue expenditure: what the general fund would hold if the "
+    "override ended." + EARMARKED_NOTE,
+    "percent",
+    SAFER,
+    (*CLOSE, *DSG_LINES, NRE),
+    DSG_YEARS,
+)
+def usable_reserves_net_of_schools_deficit_pct_nre(view: View) -> pd.Series:
+    return ratio(usable(view) - schools_deficit(view), nre(view))
 
 
 @feature(
@@ -257,12 +348,11 @@ def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
     "filed: a missing return falls on councils in trouble.",
     "flag",
     RISKIER,
-    (NRE,),
-    RS_YEARS,
+    (NRE, (RS, "interest_payable")),
+    "2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_latest(view: View) -> pd.Series:
-    state = view.state(*NRE)
-    return (state == 0).astype(float).where(state.notna())
+    return return_missing(view)
 
 
 @feature(
@@ -273,9 +363,17 @@ def missing_return_latest(view: View) -> pd.Series:
     "file (marked [x]), over the years it was on the RS roster.",
     "count",
     RISKIER,
-    (NRE,),
-    "2007-08 on; 2024-25 counts the RS years to 2023-24",
+    (NRE, (RS, "interest_payable")),
+    "2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_count(view: View) -> pd.Series:
-    states = pd.concat([view.state(*NRE, lag) for lag in range(view.at + 1)], axis=1)
-    return (states == 0).sum(axis=1).where(states.notna().any(axis=1))
+    missing = pd.concat([return_missing(view, lag) for lag in range(view.at + 1)], axis=1)
+    return missing.sum(axis=1).where(missing.notna().any(axis=1))
+
+
+def return_missing(view: View, lag: int = 0) -> pd.Series:
+    """1 where the year's RS return is marked missing ([x] under net revenue expenditure or
+    external interest: the compiled 2024-25 table marks it under interest and prints
+    #VALUE! under NRE), 0 where filed, NaN where the council is not on the RS roster."""
+    states = pd.concat([view.state(*NRE, lag), view.state(RS, "interest_payable", lag)], axis=1)
+    return (states == 0).any(axis=1).astype(float).where(states.notna().any(axis=1))

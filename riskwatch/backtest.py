@@ -52,6 +52,27 @@ def origins_for(
     ]
 
 
+MIN_COVERAGE_SHARE = 0.5
+
+
+def available_inputs(
+    frames: dict[str, pd.DataFrame], names: list[str], year: str
+) -> tuple[list[str], list[str]]:
+    """The inputs a model scoring `year` may read, and those the year lacks.
+
+    An input is available when the year's frame holds it for at least half the share of
+    councils it ever reached in a year up to `year` (so an upper-tier-only ratio counts as
+    available at its usual 45%). A model scoring `year` is trained on the available inputs
+    only: a score never leans on a value imputed from other years for an input the year
+    does not have (2024-25 has no earmarked/unallocated split, for example).
+    """
+    coverage = pd.DataFrame({s: frames[s][names].notna().mean() for s in frames if s <= year})
+    usual = coverage.max(axis=1)
+    current = frames[year][names].notna().mean()
+    kept = (usual > 0) & (current >= MIN_COVERAGE_SHARE * usual)
+    return [n for n in names if kept[n]], [n for n in names if not kept[n]]
+
+
 def design(
     frame: pd.DataFrame,
     features: list[str],
@@ -106,6 +127,8 @@ def run_origin(
     """Train on windows closed by the origin, score every council at the origin."""
     from riskwatch.models import make_model
 
+    features, _ = available_inputs(frames, features, origin)
+    directions = {name: directions[name] for name in features}
     train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
     X_train, y_train, groups = stacked_design(
         frames, train_years, features, horizon, task, failures, spec.past_failure_feature

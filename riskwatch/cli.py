@@ -40,6 +40,12 @@ features_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(features_app, name="features")
+flags_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Review flags: plain configured rules beside the model (configs/flags.toml).",
+    no_args_is_help=True,
+)
+app.add_typer(flags_app, name="flags")
 
 _state = {"debug": False}
 
@@ -207,6 +213,32 @@ def _load_frames(data_dir: Path, tables: dict | None = None):
     return tables, frames, features
 
 
+@flags_app.command("backtest")
+def flags_backtest(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Each flag on its own: council-years flagged, failures within 1 and 2 years, precision."""
+    from riskwatch.flags import flag_backtest, load_flags
+    from riskwatch.labels import failure_events, last_label_year
+
+    tables, frames, _ = _load_frames(data_dir)
+    flags = load_flags(set(frames[max(frames)].columns))
+    table = flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
+    if as_json:
+        typer.echo(table.to_json(orient="records", indent=2))
+        return
+    typer.echo(
+        f"Review flags on new failures, as-of years {table['years'].iloc[0]} "
+        "(flagged council-years; first failures known within 1 and 2 years; precision)"
+    )
+    for r in table.itertuples(index=False):
+        typer.echo(
+            f"  {r.flag}: {r.council_years_flagged} flagged; 1y {r.failed_within_1y} "
+            f"({r.precision_1y:.1%}); 2y {r.failed_within_2y} ({r.precision_2y:.1%})  {r.label}"
+        )
+
+
 @app.command("train")
 def train_command(
     model: Annotated[
@@ -217,6 +249,14 @@ def train_command(
     register: Annotated[bool, typer.Option("--register", help="Register a model version.")] = False,
     alias: Annotated[
         str | None, typer.Option(help="Point this alias (champion, challenger) at the version.")
+    ] = None,
+    for_year: Annotated[
+        str | None,
+        typer.Option(
+            "--for-year",
+            help="The year the model will score (default: the latest); it reads only the "
+            "inputs that year has.",
+        ),
     ] = None,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
@@ -231,7 +271,21 @@ def train_command(
     _check_choice("task", task, ("new", "all"))
     horizon = horizon or config["horizon"]
     tables, frames, features = _load_frames(data_dir)
-    trained = train(tables, frames, features, model, horizon, task, config["past_failure_feature"])
+    if for_year is not None and for_year not in frames:
+        raise RiskwatchError(
+            f"no feature frame as of {for_year} (years held: {min(frames)} to {max(frames)})",
+            field="--for-year",
+        )
+    trained = train(
+        tables,
+        frames,
+        features,
+        model,
+        horizon,
+        task,
+        config["past_failure_feature"],
+        scoring_year=for_year,
+    )
     version = _record_model(trained, tables, features, config, register or alias is not None, alias)
     typer.echo(
         f"trained {model} (h={horizon}, {task} failures) on "
@@ -437,6 +491,7 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import score_years
+    from riskwatch.scoring import check_inputs_present
 
     tables = load_tables(data_dir)
     years = score_years(tables)
@@ -448,6 +503,7 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
         )
     tables, frames, features = _load_frames(data_dir, tables)
     model = _champion(tables, frames, features, model_ref)
+    check_inputs_present(model, frames, as_of)
     return tables, frames, features, feature_descriptions(), model, as_of
 
 
@@ -495,8 +551,16 @@ def _format_watchlist(result) -> str:
     lines = [
         f"riskwatch watchlist as of {result.as_of} (model version {result.model_version}); "
         f"probability of a first failure becoming known within the model's horizon",
-        "",
     ]
+    if result.absent_inputs:
+        base = [label for label in result.absent_inputs if ": " not in label]
+        derived = len(result.absent_inputs) - len(base)
+        lines.append(
+            f"{result.as_of} lacks {len(result.absent_inputs)} inputs earlier years have, so "
+            f"the model does not read them: {'; '.join(base)}"
+            + (f"; and {derived} peer and trend forms of these" if derived else "")
+        )
+    lines.append("")
     for r in result.table.to_dict(orient="records"):
         change = "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
         record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
@@ -504,10 +568,18 @@ def _format_watchlist(result) -> str:
             f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
             f"{r['probability']:.1%} {r['band']} ({change}){record}"
         )
+        if r.get("flags"):
+            lines.append(f"       ! flagged: {r['flags']}")
         for k in range(1, 5):
             reason = r.get(f"reason_{k}")
             if isinstance(reason, str):
                 lines.append(f"       - {reason}")
+    if len(result.flagged):
+        lines += ["", "Flagged for review outside the list (review flags, whatever the score):"]
+        lines += [
+            f"{r.rank:>3}. {r.name} ({r.gss_code}, {r._4}) {r.probability:.1%}: {r.flags}"
+            for r in result.flagged.itertuples(index=False)
+        ]
     return "\n".join(lines)
 
 
@@ -721,9 +793,35 @@ def _format_summary(summary: dict) -> str:
     ]
     for key, n in events["by_type_and_decided_year"].items():
         lines.append(f"  {key}: {n}")
+    lines += _format_compiled(summary["compiled"])
     lines += ["", f"Warnings ({len(summary['warnings'])}):"]
     lines += [f"  ! {w}" for w in summary["warnings"]]
     return "\n".join(lines)
+
+
+def _format_compiled(compiled: dict) -> list[str]:
+    """Debt coverage per year and the checks on the compiled debt and outturn figures."""
+    lines = ["", "Debt coverage (share of councils with a value at 31 March):"]
+    for measure, years in compiled["debt_coverage"].items():
+        shown = ", ".join(f"{year[2:4]} {share:.0%}" for year, share in years.items())
+        lines.append(f"  {measure}: {shown}")
+    overlap = compiled["overlap_with_mhclg_files"]
+    lines += [
+        "",
+        f"Compiled figures against MHCLG's own files: {overlap['values_compared']} values held "
+        f"by both, {overlap['agree']} agree, {overlap['disagree']} disagree",
+    ]
+    lines += [
+        f"  {d['gss_code']} {d['source']}:{d['indicator']} at {d['period_end']}: compiled "
+        f"{d['value_compiled']:,.0f}, MHCLG {d['value_mhclg']:,.0f} ({d['source_file_mhclg']})"
+        for d in overlap["disagreements"]
+    ]
+    lines += ["", "Compiled 2024-25 against 2023-24 (median % change by class):"]
+    for measure, info in compiled["year_on_year_2024_25_by_class"].items():
+        medians = ", ".join(f"{k} {v:+.1f}%" for k, v in info["median_change_pct"].items())
+        lines.append(f"  {measure}: {medians} ({info['councils']} councils)")
+    lines.append(f"  note: {compiled['reserves_note']}")
+    return lines
 
 
 def main() -> None:

@@ -53,10 +53,23 @@ def feature_set() -> FeatureSet:
     return FeatureSet(list(names), dict(directions), version)
 
 
+ESSENTIAL_COVERAGE = 0.9  # share of a year's councils with a reported net revenue spending
+
+
 def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Years with an outturn (RS) return: the years a council can be scored as of."""
-    years = tables["authority_years"]
-    return sorted(years.loc[years["source"] == "RS", "financial_year"].unique())
+    """Years a council can be scored as of: those whose essential indicator, outturn net
+    revenue expenditure (RS, or its compiled figures for 2024-25), is reported for at least
+    90% of the year's councils (every ratio is taken to it)."""
+    councils = tables["authority_years"].groupby("financial_year")["gss_code"].nunique()
+    panel = tables["panel"]
+    reported = panel[
+        (panel["source"] == "RS")
+        & (panel["indicator"] == "net_revenue_expenditure")
+        & (panel["status"] == "reported")
+    ]
+    with_nre = reported.groupby("financial_year")["gss_code"].nunique()
+    share = (with_nre / councils).dropna()
+    return sorted(str(year) for year in share[share >= ESSENTIAL_COVERAGE].index)
 
 
 def feature_frames(

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskwatch.backtest import available_inputs
+from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
 from riskwatch.scoring import LoadedModel, model_inputs, score, threshold_crossing
 from riskwatch.watchlist import (
     CONTRIB,
     bands_from_config,
     build_watchlist,
+    rank_councils,
     reasons,
 )
 
@@ -29,6 +32,8 @@ class Watchlist:
     scored: pd.DataFrame  # every council: probability and contributions
     reasons: pd.DataFrame  # every listed council's reasons, one row each
     threshold: float
+    absent_inputs: list[str]  # catalogued model inputs the as-of year does not have (labels)
+    flagged: pd.DataFrame  # councils outside the list that a review flag marks, ranked
 
 
 def make_watchlist(
@@ -63,6 +68,8 @@ def make_watchlist(
         config["reasons"],
     )
     table = build_watchlist(scored, previous, reason_rows, names, bands, top)
+    flags_of = council_flags(frames[as_of])
+    table = table.assign(flags=table["gss_code"].map(flags_of).fillna(""))
     table = _with_events(table, tables["events"], as_of)
     leading = ["rank", "name", "gss_code", "class", "as_of", "probability", "band", "rank_change"]
     table = table[leading + [c for c in table.columns if c not in leading]]
@@ -73,7 +80,41 @@ def make_watchlist(
         scored=scored,
         reasons=reason_rows,
         threshold=min(b.min_probability for b in bands),
+        absent_inputs=absent_input_labels(frames, catalogue, as_of),
+        flagged=flagged_outside(scored, table, flags_of, names),
     )
+
+
+def council_flags(frame: pd.DataFrame) -> pd.Series:
+    """The review flags each council of the frame raises, '; '-joined, by GSS code."""
+    flags = load_flags(set(frame.columns))
+    return pd.Series(flag_labels(frame, flags).to_numpy(), index=frame["gss_code"].to_numpy())
+
+
+def flagged_outside(
+    scored: pd.DataFrame, listed: pd.DataFrame, flags_of: pd.Series, names: pd.Series
+) -> pd.DataFrame:
+    """Councils a review flag marks that the ranked list leaves out, with their rank."""
+    ranked = rank_councils(scored[["gss_code", "class", "probability"]])
+    ranked = ranked.assign(
+        name=ranked["gss_code"].map(names), flags=ranked["gss_code"].map(flags_of)
+    )
+    outside = ranked[
+        (ranked["flags"].fillna("") != "") & ~ranked["gss_code"].isin(listed["gss_code"])
+    ]
+    return outside[["rank", "name", "gss_code", "class", "probability", "flags"]].reset_index(
+        drop=True
+    )
+
+
+def absent_input_labels(
+    frames: dict[str, pd.DataFrame], catalogue: pd.DataFrame, as_of: str
+) -> list[str]:
+    """Plain labels of the catalogued model inputs that the as-of year does not have."""
+    inputs = catalogue[catalogue["model_input"] & (catalogue["direction"] != 0)]
+    _, absent = available_inputs(frames, list(inputs["name"]), as_of)
+    labels = inputs.set_index("name")["label"]
+    return [labels[name] for name in absent]
 
 
 def _with_events(table: pd.DataFrame, events: pd.DataFrame, as_of: str) -> pd.DataFrame:

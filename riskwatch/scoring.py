@@ -41,6 +41,25 @@ def model_inputs(frame: pd.DataFrame, events: pd.DataFrame, columns: list[str]) 
     return pd.DataFrame(inputs, index=frame.index)  # built at once: a model may read 150 columns
 
 
+def check_inputs_present(model: LoadedModel, frames: dict[str, pd.DataFrame], as_of: str) -> None:
+    """Refuse to score a year that lacks inputs the model reads: the model would lean on
+    values imputed from other years. One line says which, and how to train a model that
+    reads only what the year has."""
+    from riskwatch.backtest import available_inputs
+    from riskwatch.errors import RiskwatchError
+
+    catalogued = [c for c in model.input_columns if c in frames[as_of].columns and c != "class"]
+    _, absent = available_inputs(frames, catalogued, as_of)
+    if absent:
+        shown = ", ".join(absent[:4]) + (f" and {len(absent) - 4} more" if len(absent) > 4 else "")
+        raise RiskwatchError(
+            f"model version {model.version} reads inputs that {as_of} does not have ({shown}); "
+            f"train one for that year: riskwatch train --for-year {as_of} --register "
+            "--alias NAME, then --model NAME",
+            field="--as-of",
+        )
+
+
 def score(model: LoadedModel, frame: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Probability and contributions for every council of the frame, with its identifiers."""
     inputs = model_inputs(frame, events, model.input_columns)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from riskwatch.backtest import PAST_FAILURE
+from riskwatch.backtest import PAST_FAILURE, available_inputs
 from riskwatch.labels import failure_events, last_label_year
 from riskwatch.pipeline import FeatureSet, training_set
 
@@ -30,12 +30,19 @@ def train(
     task: str,
     past_failure_feature: bool,
     model_params: dict | None = None,
+    scoring_year: str | None = None,
 ) -> TrainedModel:
-    """Fit one model family on every authority-year whose outcome window the labels cover."""
+    """Fit one model family on every authority-year whose outcome window the labels cover,
+    reading only the inputs the year it will score (default: the latest) has."""
     from riskwatch.models import make_model
 
     failures = failure_events(tables["events"])
     features = features.for_model(model_name)
+    scoring_year = scoring_year or max(frames)
+    available, absent = available_inputs(frames, features.names, scoring_year)
+    features = FeatureSet(
+        available, {n: features.directions[n] for n in available}, features.catalogue_version
+    )
     X, y, ids = training_set(frames, features, failures, horizon, task, past_failure_feature)
     directions = {**features.directions, PAST_FAILURE: 1}
     model = make_model(model_name, directions=directions, **(model_params or {}))
@@ -51,6 +58,8 @@ def train(
         "past_failure_feature": past_failure_feature,
         "labels_cover_until": last_label_year(),
         "training_years": f"{ids['as_of'].min()}..{ids['as_of'].max()}",
+        "scoring_year": scoring_year,
+        "inputs_absent_in_scoring_year": ",".join(absent),
         "features": len(X.columns),
         **{f"param_{k}": v for k, v in model.get_params().items() if k != "directions"},
     }

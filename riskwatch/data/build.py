@@ -104,7 +104,15 @@ def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFr
 
 def _source_readers() -> list[Callable]:
     """Readers of the other sources: each (root, authorities) -> (values, unmatched)."""
-    from riskwatch.data import borrowing, capital, council_tax, schools, services, spending_power
+    from riskwatch.data import (
+        borrowing,
+        capital,
+        compiled,
+        council_tax,
+        schools,
+        services,
+        spending_power,
+    )
 
     def without_unmatched(reader):
         return lambda root, authorities: (reader(root), None)
@@ -112,6 +120,7 @@ def _source_readers() -> list[Callable]:
     return [
         without_unmatched(capital.read_capital),
         without_unmatched(borrowing.read_borrowing),
+        without_unmatched(compiled.read_compiled),
         council_tax.read_council_tax,
         spending_power.read_spending_power,
         spending_power.read_casino_tables,

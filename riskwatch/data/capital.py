@@ -29,16 +29,13 @@ import pandas as pd
 
 from riskwatch.data.revenue import parse_value
 from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.vintages import rule_publication_date
 from riskwatch.data.workbook import SUPPORTED_SUFFIXES, cell_text, label_key, read_grids
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "COR"
 FOLDER = "capital-outturn"
 UNIT = "GBP_thousand"
-# COR figures for year t were published in September or October after t ended
-# (the releases state 29 Oct 2009 ... 26 Sep 2019); where a workbook states no
-# usable date, take the latest of these: 31 October after the year's end.
-COR_RULE_MONTH_DAY = "10-31"
 
 AUTHORITY_CODE = re.compile(r"[EWSN]\d{4}")  # MHCLG-style codes of UK authorities
 ECODE = re.compile(r"E\d{4}")  # English authorities: the rows the panel keeps
@@ -339,7 +336,7 @@ def read_capital_file(path: Path) -> pd.DataFrame:
     frame["source"] = SOURCE
     frame["source_file"] = path.name
     frame["vintage"] = path.name
-    frame["published"] = published or f"{int(year[:4]) + 1}-{COR_RULE_MONTH_DAY}"
+    frame["published"] = published or rule_publication_date(SOURCE, year)
     frame["published_basis"] = "file" if published else "rule"
     return frame[PANEL_COLUMNS]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from riskwatch.data.check_compiled import compiled_summary
 from riskwatch.units import pounds_from_thousands
 
 OUTTURN_SOURCES = ("RS", "RSX")
@@ -16,6 +17,7 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
     authorities = tables["authorities"]
     events = tables["events"]
     outturn = panel[panel["source"] == "RS"]
+    compiled = compiled_summary(tables)
     councils_per_year = (
         years_table.groupby(["financial_year", "class"]).size().unstack(fill_value=0)
     )
@@ -30,7 +32,9 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
         "measures": _measures(panel, years_table),
         "events": _events(events),
         "reorganisations": _reorganisations(authorities),
-        "warnings": _warnings(panel, years_table, authorities, tables.get("unmatched")),
+        "compiled": compiled,
+        "warnings": _warnings(panel, years_table, authorities, tables.get("unmatched"))
+        + compiled["implausible"],
     }
 
 

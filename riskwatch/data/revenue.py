@@ -45,6 +45,9 @@ MISSING_RETURN_MARKS = {"[x]"}
 # values are held to the impossible-value rules; other bodies (class O) keep what they report.
 COUNCILS = {"SC", "SD", "UA", "MD", "L", "LB"}
 NOT_AVAILABLE_MARKS = {"…", "...", "..", "-", "–", "x", "[z]", "[c]", "[u]", "[low]", "n/a"}
+# Spreadsheet error values a publisher (or a compilation of its figures) left in a cell:
+# the figure is unknown, never zero.
+SOURCE_ERROR_MARKS = {"#value!", "#n/a", "#ref!", "#div/0!", "#num!", "#name?"}
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,8 @@ def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float,
             return float("nan"), "missing_return"
         if lowered in NOT_AVAILABLE_MARKS:
             return float("nan"), "not_available"
+        if lowered in SOURCE_ERROR_MARKS:
+            return float("nan"), "source_error"
         try:
             value = float(text.replace(",", ""))
         except ValueError:

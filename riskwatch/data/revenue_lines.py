@@ -253,6 +253,24 @@ RESERVE_LINES: tuple[Line, ...] = (
         {"RS": ("911",), "RA": ("1011",)},
     ),
     *_reserve(
+        "dsg_adjustment",
+        "Dedicated schools grant adjustment account level (negative: the schools deficit "
+        "the statutory override keeps off the general fund, from 2022-23)",
+        ("Estimated dedicated schools grant adjustment account level",),
+        {"RS": ("912",), "RA": ()},
+        since={"RS": "2022-23"},
+        until={"RA": "0000-01"},
+    ),
+    *_reserve(
+        "dsg",
+        "Dedicated schools grant reserves level (negative where a DSG deficit is held here, "
+        "as before the adjustment account)",
+        ("Estimated dedicated schools grant reserves level",),
+        {"RS": ("913",), "RA": ()},
+        since={"RS": "2018-19"},
+        until={"RA": "0000-01"},
+    ),
+    *_reserve(
         "public_health",
         "Public health reserves level",
         (

@@ -9,7 +9,8 @@ PANEL_COLUMNS: list[str] = [
     "financial_year",  # the year the value describes, "2016-17"
     "indicator",  # canonical measure name, e.g. "net_revenue_expenditure"
     "value",  # float; NaN where the source marks the value missing
-    "status",  # "reported", "missing_return" ([x]), "not_available" (…, blank)
+    "status",  # "reported", "missing_return" ([x]), "not_available" (…, blank),
+    # "source_error" (a spreadsheet error value such as #VALUE! where a figure should be)
     "unit",  # "GBP_thousand", "GBP", "percent", "fraction", "count", "rate_per_10k", ...
     "source",  # source family: "RS", "RA", "RSX", "COR", "BI", "CTR", ...
     "source_file",  # file name the value was read from

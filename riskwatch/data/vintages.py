@@ -23,8 +23,13 @@ def load_release_config() -> dict:
 
 
 def rule_publication_date(source: str, financial_year: str) -> str:
-    """The assumed first-publication date of a source's figures for a financial year."""
-    rule = load_release_config()["publication_rule"][source]
+    """The first-publication date of a source's figures for a financial year: the date
+    stated for that release where configs/releases.toml records one, else the rule."""
+    config = load_release_config()
+    stated = config.get("publication_stated", {}).get(f"{source} {financial_year}")
+    if stated:
+        return stated
+    rule = config["publication_rule"][source]
     start = int(financial_year[:4])
     year = start + int(rule["calendar_year_offset"])
     return f"{year}-{rule['month_day']}"

@@ -1,0 +1,226 @@
+"""Reader for `debt-and-outturn-compiled/`: MHCLG figures transcribed from a compilation.
+
+Three CSV layouts, each known by its header row (columns found by name, never by
+position; an unknown layout or a missing column fails naming the file):
+
+- outturn and capital for one year (2024-25): RS net revenue expenditure (line 805),
+  external interest (line 781) and the total of the reserve levels at 31 March (RS
+  lines 911 to 916 summed: it nets the DSG deficit and does not split earmarked from
+  unallocated), then COR C's capital financing requirement, MRP, debt and prudential
+  limits, and the outstanding borrowing of the quarterly returns;
+- capital for 2019-20 to 2023-24 (the same COR C and borrowing columns);
+- borrowing by lender at 31 December 2025, in £ million.
+
+Values are kept under the source family they were first published in (RS, COR, BI),
+with the compiled file as their vintage, so every feature reads them as it reads
+MHCLG's own workbooks; where MHCLG's files already hold the same figure, both are
+kept and `data check` reports how often they agree. The compilation's error tokens
+(`[x]`, `#VALUE!`, `#N/A`) stay missing with a status, never zero. Two values
+PROVENANCE.md names as unusable (`grants`, which matches no RS line, and Oxford's
+2024-25 `reserves` of 0) are not read as figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from riskwatch.data.revenue import parse_value
+from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.vintages import load_release_config, rule_publication_date
+from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.errors import RiskwatchError
+
+FOLDER = "debt-and-outturn-compiled"
+PERIOD = re.compile(r"^(\d{4})03$")  # 202503 = the year to 31 March 2025
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A compiled column and the panel measure it is."""
+
+    column: str
+    source: str  # RS, COR or BI: the MHCLG return the figure was first published in
+    indicator: str
+
+
+OUTTURN = (
+    Measure("nre", "RS", "net_revenue_expenditure"),
+    Measure("interest", "RS", "interest_payable"),
+    Measure("reserves", "RS", "reserves_total_close"),
+)
+CAPITAL = (
+    Measure("mrp", "COR", "mrp"),
+    Measure("cfr", "COR", "cfr_close"),
+    Measure("gross_borrowing", "COR", "gross_borrowing_close"),
+    Measure("oltl", "COR", "other_long_term_liabilities_close"),
+    Measure("external_debt", "COR", "gross_external_debt_close"),
+    Measure("investments", "COR", "investments_close"),
+    Measure("short_term_loans", "BI", "borrowing_short_term"),
+    Measure("loans", "BI", "borrowing_total"),
+)
+CAPITAL_2024_25 = (
+    Measure("net_external_debt", "COR", "net_external_debt_close"),
+    Measure("operational_boundary", "COR", "operational_boundary_close"),
+    Measure("authorised_limit", "COR", "authorised_limit_close"),
+)
+BY_LENDER = (
+    Measure("bor_pwlb", "BI", "borrowing_pwlb"),
+    Measure("bor_la", "BI", "borrowing_other_local_authorities"),
+    Measure("bor_market", "BI", "borrowing_market"),
+    Measure("bor_short", "BI", "borrowing_short_term"),
+    Measure("bor_gov", "BI", "borrowing_central_government"),
+    Measure("bor_total", "BI", "borrowing_total"),
+    Measure("inv_total", "BI", "investments_total"),
+)
+NOT_READ = {"grants": "matches no RS line (PROVENANCE.md): not used"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One known file layout: the identifying columns and the measures it carries."""
+
+    name: str
+    id_columns: tuple[str, ...]
+    measures: tuple[Measure, ...]
+    unit: str
+
+
+LAYOUTS = (
+    Layout(
+        "outturn and capital",
+        ("year", "ons", "la_code", "name", "class"),
+        OUTTURN + CAPITAL + CAPITAL_2024_25,
+        "GBP_thousand",
+    ),
+    Layout("capital", ("year", "ons"), CAPITAL, "GBP_thousand"),
+    Layout("borrowing by lender", ("ons", "mhclg_code", "name"), BY_LENDER, "GBP_million"),
+)
+
+
+def layout_of(path: Path, header: list[str]) -> Layout:
+    """The layout whose columns the header holds exactly (one-line error otherwise)."""
+    for layout in LAYOUTS:
+        expected = {*layout.id_columns, *(m.column for m in layout.measures)}
+        ignored = set(NOT_READ) if layout.name == "outturn and capital" else set()
+        if set(header) - ignored == expected:
+            return layout
+    known = "; ".join(layout.name for layout in LAYOUTS)
+    raise RiskwatchError(
+        f"unknown compiled layout (columns: {', '.join(header)}); known layouts: {known}",
+        file=path,
+        row=1,
+    )
+
+
+def financial_year_of_period(code: str, *, file: str, row: int) -> str:
+    """'202503' -> '2024-25' (the year ending that March)."""
+    match = PERIOD.match(code)
+    if not match:
+        raise RiskwatchError(
+            f"period '{code}' should look like 202503", file=file, row=row, field="year"
+        )
+    end = int(match[1])
+    return f"{end - 1}-{end % 100:02d}"
+
+
+def position_date(path: Path) -> str:
+    """The date a by-lender file states in its name ('..._2025-12-31_...')."""
+    found = re.search(r"(\d{4}-\d{2}-\d{2})", path.name)
+    if not found:
+        raise RiskwatchError("borrowing-by-lender file name states no date", file=path)
+    return found[1]
+
+
+def financial_year_containing(date: str) -> str:
+    """The financial year (April to March) a date falls in."""
+    stamp = pd.Timestamp(date)
+    start = stamp.year if stamp.month >= 4 else stamp.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def published_date(source: str, year: str, period_end: str) -> str:
+    """When a compiled figure was public: its return's rule (configs/releases.toml),
+    or, for the by-lender positions, the date the configuration states."""
+    positions = load_release_config()["compiled"]["positions_published"]
+    if period_end in positions:
+        return positions[period_end]
+    return rule_publication_date(source, year)
+
+
+def read_compiled_file(path: Path) -> pd.DataFrame:
+    """Panel rows of one compiled CSV (every council row; codes matched by the build)."""
+    path = Path(path)
+    grid = read_grids(path)["csv"]
+    header = [cell_text(v) for v in grid.iloc[0].tolist()]
+    layout = layout_of(path, header)
+    column = {name: index for index, name in enumerate(header)}
+    records = []
+    for index in range(1, len(grid)):
+        cells = grid.iloc[index].tolist()
+        row = index + 1
+        gss = cell_text(cells[column["ons"]])
+        if not re.fullmatch(r"E\d{8}", gss):
+            raise RiskwatchError(
+                f"'{gss}' is not an ONS code", file=path.name, row=row, field="ons"
+            )
+        if "year" in column:
+            year = financial_year_of_period(
+                cell_text(cells[column["year"]]), file=path.name, row=row
+            )
+            period_end = f"{int(year[:4]) + 1}-03-31"
+        else:
+            period_end = position_date(path)
+            year = financial_year_containing(period_end)
+        for measure in layout.measures:
+            parsed = parse_value(
+                cells[column[measure.column]], file=path.name, row=row, field=measure.column
+            )
+            if parsed is None:
+                parsed = (float("nan"), "not_available")
+            value, status = parsed
+            if (measure.column, gss, year) in UNUSABLE:
+                value, status = float("nan"), "not_available"
+            records.append((gss, year, measure, value, status, period_end))
+    return _panel_rows(path, records, layout.unit)
+
+
+# Figures PROVENANCE.md says to treat as unknown: (column, ONS code, year).
+UNUSABLE = {("reserves", "E07000178", "2024-25")}  # Oxford: 0 in the source, tens of £m before
+
+
+def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:
+    dates = {
+        key: published_date(*key) for key in {(m.source, y, end) for _, y, m, _, _, end in records}
+    }
+    rows = [
+        {
+            "ecode": None,
+            "gss_code": gss,
+            "financial_year": year,
+            "indicator": measure.indicator,
+            "value": value,
+            "status": status,
+            "unit": unit,
+            "source": measure.source,
+            "source_file": path.name,
+            "vintage": f"{measure.source} {year} compiled ({path.name})",
+            "period_end": period_end,
+            "published": dates[(measure.source, year, period_end)],
+            "published_basis": "rule",
+        }
+        for gss, year, measure, value, status, period_end in records
+    ]
+    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+
+
+def read_compiled(root: Path) -> pd.DataFrame:
+    """Every compiled file under `root/debt-and-outturn-compiled`."""
+    folder = Path(root) / FOLDER
+    files = sorted(folder.glob("*.csv"))
+    if not files:
+        raise RiskwatchError("no compiled CSV files found", file=folder)
+    return pd.concat([read_compiled_file(p) for p in files], ignore_index=True)

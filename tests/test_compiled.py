@@ -1,0 +1,136 @@
+"""The compiled debt and outturn reader: golden numbers cited to source rows, error tokens
+kept as missing, point in time, and layouts it does not know refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from riskwatch.features import build_features
+
+from riskwatch.data.compiled import read_compiled_file
+from riskwatch.errors import RiskwatchError
+
+FOLDER = "debt-and-outturn-compiled"
+OUTTURN = "outturn-and-capital_2024-25_councils.csv"
+CAPITAL = "capital_2019-20_to_2023-24_councils.csv"
+BY_LENDER = "borrowing-by-lender_2025-12-31_councils_GBP_million.csv"
+WOKING, THURROCK, OXFORD, BRENTWOOD, DERBYSHIRE = (
+    "E07000217",
+    "E06000034",
+    "E07000178",
+    "E07000068",
+    "E10000007",
+)
+
+
+@pytest.fixture(scope="module")
+def compiled(shared_data: Path) -> dict[str, pd.DataFrame]:
+    return {
+        name: read_compiled_file(shared_data / FOLDER / name)
+        for name in (OUTTURN, CAPITAL, BY_LENDER)
+    }
+
+
+def value(rows: pd.DataFrame, gss: str, source: str, indicator: str, year: str) -> pd.Series:
+    found = rows[
+        (rows["gss_code"] == gss)
+        & (rows["source"] == source)
+        & (rows["indicator"] == indicator)
+        & (rows["financial_year"] == year)
+    ]
+    assert len(found) == 1, (gss, indicator, year)
+    return found.iloc[0]
+
+
+def test_golden_2024_25_outturn_and_capital(compiled):
+    rows = compiled[OUTTURN]
+    # outturn-and-capital_2024-25_councils.csv row 309 (Woking): cfr 2274515, nre -14259,
+    # interest 64043, reserves 49452, external_debt 2176291
+    assert value(rows, WOKING, "COR", "cfr_close", "2024-25")["value"] == 2_274_515
+    assert value(rows, WOKING, "RS", "net_revenue_expenditure", "2024-25")["value"] == -14_259
+    assert value(rows, WOKING, "RS", "interest_payable", "2024-25")["value"] == 64_043
+    assert value(rows, WOKING, "RS", "reserves_total_close", "2024-25")["value"] == 49_452
+    assert value(rows, WOKING, "COR", "gross_external_debt_close", "2024-25")["value"] == 2_176_291
+    cfr = value(rows, WOKING, "COR", "cfr_close", "2024-25")
+    assert (cfr["unit"], cfr["period_end"], cfr["published"]) == (
+        "GBP_thousand",
+        "2025-03-31",
+        "2025-12-31",  # MHCLG published RS and COR 2024-25 in December 2025
+    )
+
+
+def test_golden_capital_series(compiled):
+    rows = compiled[CAPITAL]
+    # capital_2019-20_to_2023-24_councils.csv row 103 (Thurrock, 202003): short_term_loans
+    # 1061200, loans 1413489, equal to the BI Q4 2019-20 table
+    short = value(rows, THURROCK, "BI", "borrowing_short_term", "2019-20")
+    assert short["value"] == 1_061_200
+    assert short["period_end"] == "2020-03-31"
+    assert value(rows, THURROCK, "BI", "borrowing_total", "2019-20")["value"] == 1_413_489
+    # row 1584 (Woking, 202403): cfr 2214291
+    assert value(rows, WOKING, "COR", "cfr_close", "2023-24")["value"] == 2_214_291
+
+
+def test_golden_borrowing_by_lender_in_millions(compiled):
+    rows = compiled[BY_LENDER]
+    # borrowing-by-lender_2025-12-31_councils_GBP_million.csv row 274 (Thurrock): bor_total
+    # 831.318, bor_pwlb 812.318 (in £ million)
+    total = value(rows, THURROCK, "BI", "borrowing_total", "2025-26")
+    assert total["value"] == pytest.approx(831.318)
+    assert (total["unit"], total["period_end"]) == ("GBP_million", "2025-12-31")
+    assert total["published"] == "2026-06-30"
+    assert value(rows, THURROCK, "BI", "borrowing_pwlb", "2025-26")["value"] == pytest.approx(
+        812.318
+    )
+
+
+def test_error_tokens_are_missing_with_a_status_never_zero(compiled):
+    rows = compiled[OUTTURN]
+    # row 30 (Brentwood): nre '#VALUE!', interest '[x]'
+    nre = value(rows, BRENTWOOD, "RS", "net_revenue_expenditure", "2024-25")
+    interest = value(rows, BRENTWOOD, "RS", "interest_payable", "2024-25")
+    assert np.isnan(nre["value"]) and nre["status"] == "source_error"
+    assert np.isnan(interest["value"]) and interest["status"] == "missing_return"
+    # row 70 (Derbyshire): capital '[x]'
+    cfr = value(rows, DERBYSHIRE, "COR", "cfr_close", "2024-25")
+    assert np.isnan(cfr["value"]) and cfr["status"] == "missing_return"
+    # row 198 (Oxford): reserves 0 in the source, unknown per PROVENANCE.md
+    reserves = value(rows, OXFORD, "RS", "reserves_total_close", "2024-25")
+    assert np.isnan(reserves["value"]) and reserves["status"] == "not_available"
+    assert not ((rows["status"] != "reported") & (rows["value"] == 0)).any()
+
+
+def test_unknown_layout_and_missing_column_are_refused(tmp_path, shared_data):
+    source = (shared_data / FOLDER / CAPITAL).read_text().splitlines()
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text("\n".join([source[0].replace("cfr", "capital_req"), *source[1:3]]) + "\n")
+    with pytest.raises(RiskwatchError, match=r"renamed\.csv: row 1: unknown compiled layout"):
+        read_compiled_file(renamed)
+    bad_period = tmp_path / "period.csv"
+    bad_period.write_text("\n".join([source[0], source[1].replace("202003", "2020-03", 1)]) + "\n")
+    with pytest.raises(RiskwatchError, match=r"period\.csv: row 2: field 'year'"):
+        read_compiled_file(bad_period)
+    bad_value = tmp_path / "value.csv"
+    bad_value.write_text("\n".join([source[0], source[1].replace(",952,", ",n0ne,", 1)]) + "\n")
+    with pytest.raises(RiskwatchError, match=r"value\.csv: row 2: field 'mrp': non-numeric"):
+        read_compiled_file(bad_value)
+
+
+def test_compiled_year_is_seen_only_once_published(tables):
+    """2024-25 figures (published December 2025) are not seen as of 2023-24; the position
+    at 31 December 2025 is not seen as of 2024-25 (a 2025-26 value, public in 2026)."""
+    panel, years = tables["panel"], tables["authority_years"]
+    as_of_2023 = build_features(panel, years, "2023-24").set_index("gss_code")
+    as_of_2024 = build_features(panel, years, "2024-25").set_index("gss_code")
+    # Woking's CFR: £2,214,291k at 31 March 2024, £2,274,515k at 31 March 2025
+    assert as_of_2023.loc[WOKING, "cfr"] == pytest.approx(2_214_291)
+    assert as_of_2024.loc[WOKING, "cfr"] == pytest.approx(2_274_515)
+    assert as_of_2024.loc[WOKING, "cfr_growth_1y_pct"] == pytest.approx(
+        (2_274_515 / 2_214_291 - 1) * 100
+    )
+    # Thurrock: loans £1,236,889k at 31 March 2024 (row 1455) over 2023-24 NRE £123,802k
+    # (rs2023_24.xlsx), not the £831.3m of December 2025
+    assert as_of_2023.loc[THURROCK, "borrowing_pct_nre"] == pytest.approx(1_236_889 / 123_802 * 100)
