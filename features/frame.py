@@ -45,6 +45,45 @@ def as_of_date(as_of: str) -> str:
     return rule_publication_date("RS", check_year(as_of))
 
 
+def check_seen_by(as_of: str, seen_by: str | None) -> str:
+    """The date data are taken as seen: the as-of date, or a later review date given."""
+    first = as_of_date(as_of)
+    if seen_by is None:
+        return first
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(seen_by)) or seen_by < first:
+        raise RiskwatchError(
+            f"seen-by date '{seen_by}' should be an ISO date on or after {first}, when "
+            f"{as_of}'s outturn was published",
+            field="seen_by",
+        )
+    return seen_by
+
+
+def latest_positions(panel: pd.DataFrame, source: str, seen_by: str) -> pd.DataFrame:
+    """The latest stock of each council and indicator of a source of dated positions (BI)
+    published and dated by `seen_by`, whatever financial year it falls in: councils ×
+    (value, period_end) per indicator. A position can postdate the as-of year (borrowing at
+    31 December 2025 seen by a review in late 2026)."""
+    panel = prepare(panel)
+    rows = panel[
+        (panel["source"] == source).to_numpy()
+        & _up_to(panel["published"], seen_by)
+        & _up_to(panel["period_end"], seen_by)
+        & ~np.isnan(panel["value"].to_numpy())
+    ]
+    rows = pd.DataFrame(
+        {
+            "gss_code": rows["gss_code"].astype(str),
+            "indicator": rows["indicator"].astype(str),
+            "period_end": rows["period_end"].astype(str),
+            "published": rows["published"].astype(str),
+            "value": rows["value"].to_numpy(),
+        }
+    ).sort_values(["period_end", "published"], kind="stable")
+    latest = rows.drop_duplicates(["gss_code", "indicator"], keep="last")
+    return latest.set_index(["gss_code", "indicator"])[["value", "period_end"]].unstack("indicator")
+
+
 def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np.ndarray:
     """A categorical column mapped to floats through its categories (missing -> default)."""
     table = [mapping.get(category, default) for category in column.cat.categories]
@@ -79,15 +118,17 @@ def _up_to(column: pd.Series, last: str) -> np.ndarray:
     return allowed[column.cat.codes.to_numpy()]
 
 
-def visible(panel: pd.DataFrame, as_of: str) -> pd.DataFrame:
+def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
     """One row per council, source, indicator and year as known on the as-of date.
 
-    Only years up to `as_of` and rows published by the as-of date (rows without a
-    publication date are never taken as seen); of several visible releases of one value,
-    the latest period end, then the latest publication. Columns as `prepare` gives them.
+    Only years up to `as_of` and rows published by the as-of date, or by `seen_by` where a
+    later review date is given (rows without a publication date are never taken as seen); of
+    several visible releases of one value, the latest period end, then the latest
+    publication. Columns as `prepare` gives them.
     """
     panel = prepare(panel)
-    seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], as_of_date(as_of))
+    seen_by = check_seen_by(as_of, seen_by)
+    seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], seen_by)
     rows = panel[seen]
     repeated = rows.duplicated(KEY, keep=False).to_numpy()
     if repeated.any():
@@ -130,8 +171,10 @@ class View:
         classes: pd.Series,
         neighbours: pd.DataFrame | None,
         cache: dict,
+        positions: pd.DataFrame | None = None,
     ) -> None:
         self._wide = wide
+        self._positions = positions
         if "inputs" not in cache:
             cache["inputs"] = frozenset(wide.columns.droplevel(3))
         self._inputs = cache["inputs"]
@@ -148,13 +191,18 @@ class View:
         classes: pd.Series,
         as_of: str,
         neighbours: pd.DataFrame | None = None,
+        seen_by: str | None = None,
     ) -> View:
-        """The view of year `as_of` as known on its as-of date, for the councils in `classes`."""
-        rows = visible(panel, as_of)
+        """The view of year `as_of` as known on its as-of date (or a later `seen_by` date),
+        for the councils in `classes`."""
+        rows = visible(panel, as_of, seen_by)
         held = rows["financial_year"].cat.categories
         years = year_range(min(held.min(), as_of) if len(held) else as_of, as_of)
         wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
-        return cls(wide, years, len(years) - 1, classes, neighbours, {})
+        positions = latest_positions(panel, "BI", check_seen_by(as_of, seen_by))
+        return cls(
+            wide, years, len(years) - 1, classes, neighbours, {}, positions.reindex(classes.index)
+        )
 
     @property
     def index(self) -> pd.Index:
@@ -191,10 +239,25 @@ class View:
             return pd.DataFrame(np.nan, index=self.index, columns=years)
         return self._wide["value"][source][indicator].reindex(columns=years)
 
+    def position(self, indicator: str) -> tuple[pd.Series, pd.Series]:
+        """The latest dated position (BI stock, £) known on the view's date, and its date;
+        NaN where none. Only the as-of year's own view has positions (they are not yearly)."""
+        empty = pd.Series(np.nan, index=self.index)
+        frame = self._positions
+        if self.at != len(self.years) - 1 or frame is None or ("value", indicator) not in frame:
+            return empty, empty.astype(object)
+        return frame[("value", indicator)], frame[("period_end", indicator)]
+
     def shift(self, lag: int) -> View:
         """The same knowledge seen from `lag` years before this view's year."""
         return View(
-            self._wide, self.years, self.at - lag, self.classes, self.neighbours, self._cache
+            self._wide,
+            self.years,
+            self.at - lag,
+            self.classes,
+            self.neighbours,
+            self._cache,
+            self._positions,
         )
 
     def neighbour_pairs(self) -> Pairs:
@@ -227,15 +290,18 @@ def build_features(
     authority_years: pd.DataFrame,
     as_of: str,
     neighbours: pd.DataFrame | None = None,
+    seen_by: str | None = None,
 ) -> pd.DataFrame:
     """One row per council that filed an outturn return for `as_of`, one column per feature.
 
     Columns: gss_code, as_of, class, then every registered feature. Only what was known
-    on `as_of_date(as_of)` is used; `neighbours` (gss_code, neighbour_gss) adds the
-    nearest-neighbour peer values, which are NaN without it.
+    on `as_of_date(as_of)` is used, or on a later review date `seen_by` (then the latest
+    dated positions, such as borrowing at 31 December 2025, can postdate the year);
+    `neighbours` (gss_code, neighbour_gss) adds the nearest-neighbour peer values, which
+    are NaN without it.
     """
     classes = councils_of(authority_years, check_year(as_of))
-    view = View.as_of(panel, classes, as_of, neighbours)
+    view = View.as_of(panel, classes, as_of, neighbours, seen_by)
     columns = {f.name: view.feature(f.name) for f in ordered()}
     frame = pd.DataFrame(
         {"gss_code": classes.index, "as_of": as_of, "class": classes.to_numpy()}

@@ -28,9 +28,12 @@ class FeatureSet:
     def for_model(self, family: str) -> FeatureSet:
         """The inputs configs/models.toml gives a model family ("all" or a list of names)."""
         from riskwatch.errors import RiskwatchError
-        from riskwatch.models import load_model_specs
+        from riskwatch.models import family_of, load_model_specs
 
-        chosen = load_model_specs().get("features", {}).get(family, "all")
+        specs = load_model_specs()
+        chosen = specs.get("features", {}).get(family)
+        if chosen is None:  # a variant reads its family's inputs
+            chosen = specs["features"].get(family_of(family), "all")
         if chosen == "all":
             return self
         unknown = [name for name in chosen if name not in self.directions]
@@ -72,26 +75,54 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
     return sorted(str(year) for year in share[share >= ESSENTIAL_COVERAGE].index)
 
 
+def latest_seen_year(years: list[str], seen_by: str) -> str:
+    """The latest of `years` whose outturn was published by `seen_by` (the review date)."""
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.features.frame import as_of_date
+
+    published = [year for year in years if as_of_date(year) <= seen_by]
+    if not published:
+        raise RiskwatchError(
+            f"no outturn year was published by {seen_by} (the first, {years[0]}, was "
+            f"published on {as_of_date(years[0])})",
+            field="review date",
+        )
+    return published[-1]
+
+
 def feature_frames(
-    tables: dict[str, pd.DataFrame], years: list[str], progress: Progress = iter
+    tables: dict[str, pd.DataFrame],
+    years: list[str],
+    progress: Progress = iter,
+    latest_seen_by: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The feature frame as of each year (only data published by then)."""
+    """The feature frame as of each year (only data published by then). The latest year can
+    be seen by a later review date (`latest_seen_by`): it then carries the latest dated
+    positions published by that date. No earlier year, so no training row, is affected."""
     from riskwatch.features import build_features, prepare
 
     panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
+    last = max(years)
     return {
         year: build_features(
             panel,
             tables["authority_years"],
             as_of=year,
             neighbours=tables.get("neighbours"),
+            seen_by=latest_seen_by if year == last else None,
         )
         for year in progress(years)
     }
 
 
-def frames_key(tables: dict[str, pd.DataFrame], catalogue_version: str, years: list[str]) -> str:
-    """What the feature frames depend on: panel, peer sets, catalogue, code version, years."""
+def frames_key(
+    tables: dict[str, pd.DataFrame],
+    catalogue_version: str,
+    years: list[str],
+    latest_seen_by: str | None = None,
+) -> str:
+    """What the feature frames depend on: panel, peer sets, catalogue, code version, years,
+    and the date the latest year is seen by."""
     import hashlib
 
     from riskwatch import __version__
@@ -104,6 +135,7 @@ def frames_key(tables: dict[str, pd.DataFrame], catalogue_version: str, years: l
         _features_source_hash(),
         __version__,
         ",".join(years),
+        latest_seen_by or "",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
@@ -125,7 +157,9 @@ def _features_source_hash() -> str:
 @dataclass(frozen=True)
 class BacktestResult:
     scored: pd.DataFrame
-    metrics: pd.DataFrame
+    metrics: pd.DataFrame  # pooled over origins, with bootstrap intervals
+    per_origin: pd.DataFrame  # each origin on its own
+    paired: pd.DataFrame  # challenger minus incumbent, paired bootstrap intervals
     failure_ranks: pd.DataFrame
 
 
@@ -138,7 +172,13 @@ def run_backtest(
     scheduler: str | None = None,
 ) -> BacktestResult:
     """Every model, task, horizon and origin; metrics pooled over origins with intervals."""
-    from riskwatch.backtest import failure_ranks, metrics_table, rank_within_origin
+    from riskwatch.backtest import (
+        failure_ranks,
+        metrics_table,
+        paired_differences,
+        per_origin_metrics,
+        rank_within_origin,
+    )
 
     failures = failure_events(tables["events"])
     covered = last_label_year()
@@ -156,6 +196,12 @@ def run_backtest(
     return BacktestResult(
         scored=scored,
         metrics=metrics_table(scored, spec),
+        per_origin=per_origin_metrics(scored, spec),
+        paired=(
+            paired_differences(scored, *spec.compare, spec)
+            if spec.compare and set(spec.compare) <= set(spec.models)
+            else pd.DataFrame()
+        ),
         failure_ranks=failure_ranks(scored, failures, names),
     )
 

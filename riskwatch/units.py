@@ -24,6 +24,8 @@ def format_value(value: float, unit: str = "") -> str:
         return f"{value:.1f} years"
     if unit == "count":
         return f"{value:.0f}"
+    if unit == "months":
+        return f"{value:.0f} months"
     if unit == "flag":
         return "yes" if value >= 0.5 else "no"
     if unit in ("points", "points_per_year"):

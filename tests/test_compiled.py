@@ -97,9 +97,10 @@ def test_error_tokens_are_missing_with_a_status_never_zero(compiled):
     # row 70 (Derbyshire): capital '[x]'
     cfr = value(rows, DERBYSHIRE, "COR", "cfr_close", "2024-25")
     assert np.isnan(cfr["value"]) and cfr["status"] == "missing_return"
-    # row 198 (Oxford): reserves 0 in the source, unknown per PROVENANCE.md
-    reserves = value(rows, OXFORD, "RS", "reserves_total_close", "2024-25")
-    assert np.isnan(reserves["value"]) and reserves["status"] == "not_available"
+    # row 198 (Oxford) and row 296 (West Lancashire): reserves 0 in the source, unknown
+    for council in (OXFORD, "E07000127"):
+        reserves = value(rows, council, "RS", "reserves_total_close", "2024-25")
+        assert np.isnan(reserves["value"]) and reserves["status"] == "not_available"
     assert not ((rows["status"] != "reported") & (rows["value"] == 0)).any()
 
 
@@ -134,3 +135,34 @@ def test_compiled_year_is_seen_only_once_published(tables):
     # Thurrock: loans £1,236,889k at 31 March 2024 (row 1455) over 2023-24 NRE £123,802k
     # (rs2023_24.xlsx), not the £831.3m of December 2025
     assert as_of_2023.loc[THURROCK, "borrowing_pct_nre"] == pytest.approx(1_236_889 / 123_802 * 100)
+
+
+def test_latest_borrowing_position_is_a_dated_feature_of_the_review_date(tables, shared_data):
+    """Scored as of 2024-25 by a review in November 2026, the position at 31 December 2025
+    (public in 2026) is the latest known; seen on 2024-25's own as-of date it is 31 March 2025.
+    Nothing but the dated-position features changes."""
+    panel, years = tables["panel"], tables["authority_years"]
+    own_date = build_features(panel, years, "2024-25").set_index("gss_code")
+    review = build_features(panel, years, "2024-25", seen_by="2026-11-30").set_index("gss_code")
+    # Thurrock: £831.318m at 31 December 2025 (by-lender row 274) over 2024-25 NRE £147,298k
+    assert review.loc[THURROCK, "latest_borrowing_pct_nre"] == pytest.approx(
+        831.318e6 / 147_298e3 * 100
+    )
+    assert review.loc[THURROCK, "latest_borrowing_months_after_year"] == 9
+    assert review.loc[THURROCK, "latest_la_borrowing_share"] == pytest.approx(0.0)
+    # Woking: none of its £2,163.564m from other councils at 31 December 2025 (row 309)
+    assert review.loc[WOKING, "latest_la_borrowing_share"] == pytest.approx(0.0)
+    assert review.loc[WOKING, "latest_short_term_borrowing_share"] == pytest.approx(0.0)
+    assert own_date.loc[THURROCK, "latest_borrowing_months_after_year"] == 0
+    # outturn-and-capital row 274: loans at 31 March 2025
+    loans = float((shared_data / FOLDER / OUTTURN).read_text().splitlines()[273].split(",")[-1])
+    assert own_date.loc[THURROCK, "latest_borrowing_pct_nre"] == pytest.approx(
+        loans / 147_298 * 100
+    )
+    dated = [c for c in review.columns if c.startswith("latest_")]
+    pd.testing.assert_frame_equal(review.drop(columns=dated), own_date.drop(columns=dated))
+
+
+def test_a_review_date_before_the_year_was_published_is_refused(tables):
+    with pytest.raises(RiskwatchError, match=r"seen-by date '2025-06-30' should be an ISO date"):
+        build_features(tables["panel"], tables["authority_years"], "2024-25", seen_by="2025-06-30")

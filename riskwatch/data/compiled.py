@@ -16,8 +16,8 @@ with the compiled file as their vintage, so every feature reads them as it reads
 MHCLG's own workbooks; where MHCLG's files already hold the same figure, both are
 kept and `data check` reports how often they agree. The compilation's error tokens
 (`[x]`, `#VALUE!`, `#N/A`) stay missing with a status, never zero. Two values
-PROVENANCE.md names as unusable (`grants`, which matches no RS line, and Oxford's
-2024-25 `reserves` of 0) are not read as figures.
+PROVENANCE.md names as unusable are not read as figures: `grants`, which matches no RS
+line, and a total of reserves of exactly 0 (Oxford's 2024-25; West Lancashire's too).
 """
 
 from __future__ import annotations
@@ -182,14 +182,17 @@ def read_compiled_file(path: Path) -> pd.DataFrame:
             if parsed is None:
                 parsed = (float("nan"), "not_available")
             value, status = parsed
-            if (measure.column, gss, year) in UNUSABLE:
+            if measure.column in ZERO_IS_UNKNOWN and status == "reported" and value == 0:
                 value, status = float("nan"), "not_available"
             records.append((gss, year, measure, value, status, period_end))
     return _panel_rows(path, records, layout.unit)
 
 
-# Figures PROVENANCE.md says to treat as unknown: (column, ONS code, year).
-UNUSABLE = {("reserves", "E07000178", "2024-25")}  # Oxford: 0 in the source, tens of £m before
+# Measures no council can hold at exactly zero: a council without any reserve at all
+# (general fund balance included) is not a figure but a gap in the compilation. PROVENANCE.md
+# names Oxford's 2024-25 reserves of 0 (tens of millions in other years); West Lancashire's
+# are 0 too. Held as unknown, never as an empty reserve.
+ZERO_IS_UNKNOWN = {"reserves"}
 
 
 def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:
