@@ -27,6 +27,7 @@ PEER_RATIOS = (
     "usable_reserves_change_3y_pct",
     "reserves_draw_pct",
     "total_reserves_pct_nre",
+    "total_reserves_change_1y_pct",
     "schools_deficit_pct_nre",
     "interest_payable_pct_nre",
     "financing_cost_pct_nre",

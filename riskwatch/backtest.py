@@ -33,6 +33,7 @@ class BacktestSpec:
     seed: int = 0
     past_failure_feature: bool = True  # for the all-failures task: a past failure as a feature
     model_params: dict = field(default_factory=dict)
+    compare: tuple[str, ...] = ()  # (challenger, incumbent): paired bootstrap of differences
 
 
 def origins_for(
@@ -230,6 +231,60 @@ def metrics_table(scored: pd.DataFrame, spec: BacktestSpec) -> pd.DataFrame:
             if name in intervals:
                 record[f"{name}_low"], record[f"{name}_high"] = intervals[name]
         records.append(record)
+    return pd.DataFrame(records)
+
+
+def per_origin_metrics(scored: pd.DataFrame, spec: BacktestSpec) -> pd.DataFrame:
+    """The metrics of each origin on its own (no intervals): where the pooled figure comes from."""
+    records = [
+        {"model": model, "task": task, "horizon": horizon, "origin": origin}
+        | summary_metrics(rows, spec.top_k)
+        for (model, task, horizon, origin), rows in scored.groupby(
+            ["model", "task", "horizon", "origin"], sort=True
+        )
+    ]
+    return pd.DataFrame(records)
+
+
+PAIRED_METRICS = ("roc_auc", "pr_auc", "recall_at_30")
+
+
+def paired_differences(
+    scored: pd.DataFrame, challenger: str, incumbent: str, spec: BacktestSpec
+) -> pd.DataFrame:
+    """Challenger minus incumbent on each pooled metric, with a 95% interval from one paired
+    bootstrap: the same resampled councils (all their rows) score both models each time."""
+    rng = np.random.default_rng(spec.seed)
+    records = []
+    for (task, horizon), rows in scored.groupby(["task", "horizon"], sort=True):
+        a, b = rows[rows["model"] == challenger], rows[rows["model"] == incumbent]
+        if a.empty or b.empty:
+            continue
+        councils = rows["gss_code"].unique()
+        index_a, index_b = a.groupby("gss_code").indices, b.groupby("gss_code").indices
+        samples = []
+        for _ in range(spec.bootstrap):
+            chosen = rng.choice(councils, size=len(councils), replace=True)
+            pick_a = np.concatenate([index_a[c] for c in chosen if c in index_a])
+            pick_b = np.concatenate([index_b[c] for c in chosen if c in index_b])
+            first = summary_metrics(a.iloc[pick_a], spec.top_k)
+            second = summary_metrics(b.iloc[pick_b], spec.top_k)
+            samples.append({m: first[m] - second[m] for m in PAIRED_METRICS})
+        point_a, point_b = summary_metrics(a, spec.top_k), summary_metrics(b, spec.top_k)
+        draws = pd.DataFrame(samples)
+        for metric in PAIRED_METRICS:
+            records.append(
+                {
+                    "task": task,
+                    "horizon": horizon,
+                    "metric": metric,
+                    challenger: point_a[metric],
+                    incumbent: point_b[metric],
+                    "difference": point_a[metric] - point_b[metric],
+                    "low": float(draws[metric].quantile(0.025)) if len(draws) else np.nan,
+                    "high": float(draws[metric].quantile(0.975)) if len(draws) else np.nan,
+                }
+            )
     return pd.DataFrame(records)
 
 

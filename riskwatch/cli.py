@@ -198,17 +198,21 @@ def features_build(
     )
 
 
-def _load_frames(data_dir: Path, tables: dict | None = None):
-    """Tables, every year's feature frame and the feature set (with a progress bar)."""
+def _load_frames(data_dir: Path, tables: dict | None = None, seen_by: str | None = None):
+    """Tables, every year's feature frame and the feature set (with a progress bar); the
+    latest year seen by `seen_by` where given."""
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
 
     tables = tables if tables is not None else load_tables(data_dir)
     features = feature_set()
     years = score_years(tables)
-    key = frames_key(tables, features.catalogue_version, years)
+    key = frames_key(tables, features.catalogue_version, years, seen_by)
     frames = cached_frames(
-        key, lambda: feature_frames(tables, years, progress=_progress("building features"))
+        key,
+        lambda: feature_frames(
+            tables, years, progress=_progress("building features"), latest_seen_by=seen_by
+        ),
     )
     return tables, frames, features
 
@@ -409,9 +413,13 @@ def backtest_command(
         bootstrap=bootstrap if bootstrap is not None else config["bootstrap"],
         seed=config["seed"],
         past_failure_feature=past_failure,
+        compare=tuple(config.get("compare", ())),
     )
+    from riskwatch.models import load_model_specs
+
+    variants = tuple(load_model_specs().get("variants", {}))
     for name in spec.models:
-        _check_choice("models", name, MODEL_FAMILIES)
+        _check_choice("models", name, MODEL_FAMILIES + variants)
     tables, frames, features = _load_frames(data_dir)
     result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
     html_text = backtest_html(
@@ -435,6 +443,8 @@ def backtest_command(
         texts={
             "backtest.html": html_text,
             "metrics.csv": result.metrics.to_csv(index=False),
+            "metrics_per_origin.csv": result.per_origin.to_csv(index=False),
+            "paired_differences.csv": result.paired.to_csv(index=False),
             "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
         },
         run_name="backtest",
@@ -444,6 +454,8 @@ def backtest_command(
             json.dumps(
                 {
                     "metrics": result.metrics.to_dict(orient="records"),
+                    "per_origin": result.per_origin.to_dict(orient="records"),
+                    "paired": result.paired.to_dict(orient="records"),
                     "failure_ranks": result.failure_ranks.to_dict(orient="records"),
                 },
                 indent=2,
@@ -485,23 +497,25 @@ def _champion(tables, frames, features, reference: str):
     return load_registered(config["registered_name"], "champion")
 
 
-def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None):
-    """Tables, frames, feature descriptions, the model to use and the as-of year (latest by
-    default)."""
+def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by: str):
+    """Tables, frames, feature descriptions, the model to use and the as-of year: by default
+    the latest year published by `seen_by` (the review date), whose frame then carries the
+    latest dated positions published by that date."""
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
-    from riskwatch.pipeline import score_years
+    from riskwatch.pipeline import latest_seen_year, score_years
     from riskwatch.scoring import check_inputs_present
 
     tables = load_tables(data_dir)
     years = score_years(tables)
-    as_of = as_of or years[-1]
+    as_of = as_of or latest_seen_year(years, seen_by)
     if as_of not in years:
         raise RiskwatchError(
             f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
             field="--as-of",
         )
-    tables, frames, features = _load_frames(data_dir, tables)
+    latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
+    tables, frames, features = _load_frames(data_dir, tables, seen_by if latest else None)
     model = _champion(tables, frames, features, model_ref)
     check_inputs_present(model, frames, as_of)
     return tables, frames, features, feature_descriptions(), model, as_of
@@ -528,7 +542,8 @@ def watchlist_command(
     from riskwatch.settings import load_run_config
 
     _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
-    tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    seen_by = _today()
+    tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of, seen_by)
     result = make_watchlist(
         tables, frames, loaded, as_of, catalogue, load_run_config()["watchlist"], top
     )
@@ -544,13 +559,14 @@ def watchlist_command(
     elif output_format in ("parquet", "xlsx"):
         raise RiskwatchError(f"--format {output_format} needs --out FILE", field="--out")
     else:
-        typer.echo(_format_watchlist(result))
+        typer.echo(_format_watchlist(result, seen_by))
 
 
-def _format_watchlist(result) -> str:
+def _format_watchlist(result, seen_by: str) -> str:
     lines = [
-        f"riskwatch watchlist as of {result.as_of} (model version {result.model_version}); "
-        f"probability of a first failure becoming known within the model's horizon",
+        f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
+        f"(model version {result.model_version}); probability of a first failure becoming "
+        "known within the model's horizon",
     ]
     if result.absent_inputs:
         base = [label for label in result.absent_inputs if ": " not in label]
@@ -577,8 +593,9 @@ def _format_watchlist(result) -> str:
     if len(result.flagged):
         lines += ["", "Flagged for review outside the list (review flags, whatever the score):"]
         lines += [
-            f"{r.rank:>3}. {r.name} ({r.gss_code}, {r._4}) {r.probability:.1%}: {r.flags}"
-            for r in result.flagged.itertuples(index=False)
+            f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+            f"{r['probability']:.1%}: {r['flags']}"
+            for r in result.flagged.to_dict(orient="records")
         ]
     return "\n".join(lines)
 
@@ -622,7 +639,9 @@ def explain_command(
     from riskwatch.settings import load_run_config
 
     gss = resolve_authority(authority, load_table("authorities"))
-    tables, frames, features, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    tables, frames, features, catalogue, loaded, as_of = _scoring_context(
+        data_dir, model, as_of, _today()
+    )
     if gss not in set(frames[as_of]["gss_code"]):
         raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
     result = explain(
@@ -651,6 +670,7 @@ def _format_explanation(e) -> str:
 
     lines = [
         f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
+        f"Review flags: {e.flags or 'none raised'}",
         "",
         "Contributions (log-odds; positive raises the risk):",
     ]
@@ -704,7 +724,9 @@ def review_command(
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
         raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
-    tables, frames, features, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
+    tables, frames, features, catalogue, loaded, as_of = _scoring_context(
+        data_dir, model, as_of, _quarter_end(quarter)
+    )
     summary = write_review(
         out, quarter, tables, frames, features, catalogue, loaded, as_of, progress=_progress
     )
@@ -712,6 +734,20 @@ def review_command(
         f"review {quarter}: {summary['listed']} councils listed as of {as_of} with model version "
         f"{loaded.version}; {summary['diff']}; pack in {summary['folder']}"
     )
+
+
+def _today() -> str:
+    """The review date of a watchlist or an explanation: today."""
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def _quarter_end(quarter: str) -> str:
+    """'2026Q3' -> '2026-09-30': a review sees what was published by its quarter's end."""
+    year, number = int(quarter[:4]), int(quarter[-1])
+    month_end = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}[number]
+    return f"{year}-{month_end}"
 
 
 def _split(text: str) -> list[str]:
@@ -741,6 +777,23 @@ def _format_backtest(result) -> str:
             f"{r.recall_at_30:.3f} [{r.recall_at_30_low:.2f},{r.recall_at_30_high:.2f}]  "
             f"{r.brier:.4f}"
         )
+    lines += ["", "Per origin (ROC-AUC / recall at 30; failures in the window):"]
+    for (task, horizon), rows in result.per_origin.groupby(["task", "horizon"]):
+        lines.append(f"  {task} h={horizon}")
+        for model, by_model in rows.groupby("model"):
+            cells = "  ".join(
+                f"{r.origin[2:]} {r.roc_auc:.2f}/{r.recall_at_30:.2f} ({int(r.positives)})"
+                for r in by_model.itertuples()
+            )
+            lines.append(f"    {model:<15} {cells}")
+    if len(result.paired):
+        challenger, incumbent = result.paired.columns[3], result.paired.columns[4]
+        lines += ["", f"{challenger} against {incumbent} (difference, paired 95% interval):"]
+        lines += [
+            f"  {r.task:<4} h={r.horizon} {r.metric:<13} {r.difference:+.3f} "
+            f"[{r.low:+.3f}, {r.high:+.3f}]"
+            for r in result.paired.itertuples()
+        ]
     ranks = result.failure_ranks
     lines += [
         "",

@@ -141,6 +141,7 @@ class Explanation:
     history: pd.DataFrame  # year x (value, class median, neighbour median) for top features
     events: pd.DataFrame
     moves: pd.DataFrame  # top reasons: value now, value that would bring it below threshold
+    flags: str  # the review flags the council raises, '; '-joined ('' if none)
 
 
 def explain(
@@ -191,6 +192,7 @@ def explain(
         moves=what_would_move(
             model, frame, tables["events"], gss_code, top_features, directions, threshold
         ),
+        flags=str(council_flags(frame).get(gss_code, "")),
     )
 
 

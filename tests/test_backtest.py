@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskwatch.backtest import BacktestSpec, rank_within_origin, run_origin, summary_metrics
+from riskwatch.backtest import (
+    BacktestSpec,
+    paired_differences,
+    per_origin_metrics,
+    rank_within_origin,
+    run_origin,
+    summary_metrics,
+)
+from riskwatch.flags import load_flags
 from riskwatch.labels import failure_events
 from riskwatch.pipeline import feature_frames, run_backtest
 
@@ -24,31 +32,38 @@ def corrupted_after(tables: dict, as_of: str) -> dict:
     return {**tables, "panel": panel, "events": events[known <= as_of]}
 
 
-@pytest.mark.parametrize("model", ["index", "logit", "blend"])
+@pytest.mark.parametrize(
+    ("model", "origin"),
+    [("index", ORIGIN), ("logit", ORIGIN), ("blend", ORIGIN), ("blend", "2024-25")],
+)
 def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
-    tables, frames, feature_inputs, model
+    tables, frames, feature_inputs, model, origin
 ):
+    """With the compiled debt features, the dated borrowing positions and the review flags:
+    nothing published after the origin, and no later event, moves a score or a flag."""
     spec = BacktestSpec(models=(model,), horizons=(1,), bootstrap=0)
     inputs = feature_inputs.for_model(model)
     failures = failure_events(tables["events"])
     honest = run_origin(
-        frames, inputs.names, inputs.directions, failures, ORIGIN, 1, "new", model, spec
+        frames, inputs.names, inputs.directions, failures, origin, 1, "new", model, spec
     )
-    bad = corrupted_after(tables, ORIGIN)
-    years = [y for y in frames if y <= ORIGIN]
+    bad = corrupted_after(tables, origin)
+    years = [y for y in frames if y <= origin]
     bad_frames = feature_frames(bad, years)
     corrupted = run_origin(
         bad_frames,
         inputs.names,
         inputs.directions,
         failure_events(bad["events"]),
-        ORIGIN,
+        origin,
         1,
         "new",
         model,
         spec,
     )
     np.testing.assert_array_equal(honest["probability"], corrupted["probability"])
+    for flag in load_flags():
+        np.testing.assert_array_equal(flag.raised(frames[origin]), flag.raised(bad_frames[origin]))
 
 
 def test_boosted_backtest_is_deterministic(tables, frames, feature_inputs):
@@ -93,3 +108,36 @@ def test_backtest_reports_both_tasks_and_every_real_failure(tables, frames, feat
     assert set(result.failure_ranks.gss_code) == set(first.gss_code)
     croydon = result.failure_ranks.set_index("gss_code").loc["E09000008"]
     assert croydon["rank_2y_before"] >= 1
+
+
+def scored_rows(model: str, probabilities: list[float], outcomes: list[int]) -> pd.DataFrame:
+    rows = pd.DataFrame(
+        {
+            "gss_code": list("abcdef"),
+            "origin": ["2019-20"] * 3 + ["2020-21"] * 3,
+            "model": model,
+            "task": "new",
+            "horizon": 1,
+            "probability": probabilities,
+            "outcome": outcomes,
+        }
+    )
+    rows["rank"] = rank_within_origin(rows)
+    return rows
+
+
+def test_per_origin_metrics_and_paired_differences_on_a_hand_made_case():
+    outcomes = [1, 0, 0, 0, 1, 0]
+    perfect = scored_rows("perfect", [0.9, 0.2, 0.1, 0.3, 0.8, 0.1], outcomes)
+    reversed_ = scored_rows("reversed", [0.1, 0.5, 0.6, 0.7, 0.2, 0.9], outcomes)
+    scored = pd.concat([perfect, reversed_], ignore_index=True)
+    spec = BacktestSpec(top_k=(1, 30), bootstrap=50, seed=3)
+    per_origin = per_origin_metrics(scored, spec).set_index(["model", "origin"])
+    assert per_origin.loc[("perfect", "2019-20"), "roc_auc"] == 1.0
+    assert per_origin.loc[("reversed", "2020-21"), "roc_auc"] == 0.0
+    assert per_origin.loc[("perfect", "2020-21"), "positives"] == 1
+    paired = paired_differences(scored, "perfect", "reversed", spec).set_index("metric")
+    assert paired.loc["roc_auc", "difference"] == pytest.approx(1.0)
+    # every resample keeps the perfect ranking perfect and the reversed one reversed
+    assert paired.loc["roc_auc", "low"] == pytest.approx(1.0)
+    assert paired.loc["recall_at_30", "difference"] == 0.0  # both list every council

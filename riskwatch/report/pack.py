@@ -100,7 +100,8 @@ def review_html(
     rows = []
     for r in watchlist.itertuples(index=False):
         change = "new" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
-        reasons = "".join(
+        flags = getattr(r, "flags", "")
+        reasons = (f"<li><b>Flagged:</b> {html.escape(flags)}</li>" if flags else "") + "".join(
             f"<li>{html.escape(str(getattr(r, f'reason_{k}')))}</li>"
             for k in range(1, 5)
             if hasattr(r, f"reason_{k}") and isinstance(getattr(r, f"reason_{k}"), str)
