@@ -24,6 +24,7 @@ def corrupted_after(tables: dict, as_of: str) -> dict:
     return {**tables, "panel": panel, "events": events[known <= as_of]}
 
 
+@pytest.mark.slow  # rebuilds the feature frames per model
 @pytest.mark.parametrize("model", ["index", "logit", "blend"])
 def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
     tables, frames, feature_inputs, model
@@ -51,6 +52,7 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
     np.testing.assert_array_equal(honest["probability"], corrupted["probability"])
 
 
+@pytest.mark.slow  # two boosted fits on the real data
 def test_boosted_backtest_is_deterministic(tables, frames, feature_inputs):
     spec = BacktestSpec(models=("boosting",), horizons=(2,), bootstrap=0)
     inputs = feature_inputs.for_model("boosting")
