@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib.resources import files
+from functools import cache
 from typing import Any
+
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
+
+from riskwatch.errors import RiskwatchError
+from riskwatch.settings import config_file, plain
 
 from .base import BASELINE, RiskModel
 from .blend import LogitIndexBlend
@@ -19,11 +26,75 @@ FAMILIES: dict[str, type[RiskModel]] = {
     "blend": LogitIndexBlend,
 }
 
+_SPECS_FILE = "configs/models.toml"
+
 
 def load_model_specs() -> dict[str, dict[str, Any]]:
-    """Default parameters per family from the shipped ``configs/models.toml``."""
-    text = files("riskwatch.configs").joinpath("models.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """Default parameters per family from the shipped ``configs/models.toml`` (checked once)."""
+    return plain(_checked_specs())
+
+
+@cache
+def _checked_specs() -> Any:
+    """models.toml with every family section checked against that family's own constraints."""
+    specs = config_file("models.toml")
+    for name, section in specs.items():
+        if name == "features":
+            continue
+        if name == "variants":
+            for variant, params in section.items():
+                _check_variant(variant, plain(params))
+            continue
+        if name not in FAMILIES:
+            raise RiskwatchError(
+                f"unknown model family; choose from {sorted(FAMILIES)}",
+                file=_SPECS_FILE,
+                field=name,
+            )
+        _check_family_params(name, plain(section))
+    for name in specs.get("features", {}):
+        if name not in FAMILIES:
+            raise RiskwatchError(
+                f"unknown model family; choose from {sorted(FAMILIES)}",
+                file=_SPECS_FILE,
+                field=f"features.{name}",
+            )
+    return specs
+
+
+def _check_variant(name: str, params: dict[str, Any]) -> None:
+    """A variant names its family and sets only that family's parameters."""
+    family = params.pop("family", None)
+    if family not in FAMILIES:
+        raise RiskwatchError(
+            f"a variant needs family = one of {sorted(FAMILIES)}",
+            file=_SPECS_FILE,
+            field=f"variants.{name}.family",
+        )
+    if name in FAMILIES:
+        raise RiskwatchError(
+            "a variant cannot take a family's name", file=_SPECS_FILE, field=f"variants.{name}"
+        )
+    _check_family_params(family, params, prefix=f"variants.{name}")
+
+
+def _check_family_params(name: str, params: dict[str, Any], prefix: str | None = None) -> None:
+    """One-line RiskwatchError naming the key when ``params`` break the family's constraints."""
+    family = FAMILIES[name]
+    known = family._parameter_constraints
+    for key, value in params.items():
+        if key not in known or key == "directions":
+            raise RiskwatchError(
+                f"unknown parameter of {family.__name__}",
+                file=_SPECS_FILE,
+                field=f"{prefix or name}.{key}",
+            )
+        try:
+            validate_parameter_constraints({key: known[key]}, {key: value}, family.__name__)
+        except InvalidParameterError as error:
+            raise RiskwatchError(
+                str(error), file=_SPECS_FILE, field=f"{prefix or name}.{key}"
+            ) from None
 
 
 def family_of(name: str) -> str:
@@ -32,7 +103,7 @@ def family_of(name: str) -> str:
     family = variants[name]["family"] if name in variants else name
     if family not in FAMILIES:
         known = sorted([*FAMILIES, *variants])
-        raise ValueError(f"unknown model {name!r}; choose from {known}")
+        raise ValueError(f"unknown model family or variant {name!r}; choose from {known}")
     return family
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 BASELINE = "baseline"
@@ -29,26 +31,42 @@ _CALIBRATION_L2 = 1e-3
 class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     """Base of the model families: scikit-learn estimator with log-odds contributions.
 
-    Subclasses implement ``fit``, ``decision_function`` (the model's log-odds,
-    computed the model's own way) and ``contributions`` (the same log-odds split
-    into one column per feature plus ``baseline``).
+    The public methods are template methods: ``fit`` checks the declared
+    ``_parameter_constraints`` before any data is touched, and every post-fit
+    method checks the model is fitted (scikit-learn's ``NotFittedError``) before
+    reading a fitted attribute. Subclasses implement the hooks ``_fit``,
+    ``_decision_function`` (the model's log-odds, computed the model's own way)
+    and ``_contributions`` (the same log-odds split into one column per feature
+    plus ``baseline``), and list in ``_fitted_attributes`` what ``_fit`` sets.
     """
 
-    @abstractmethod
+    _parameter_constraints: ClassVar[dict[str, list]] = {}
+    _fitted_attributes: ClassVar[tuple[str, ...]] = ()
+
     def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> RiskModel:
         """Fit on a feature frame and binary outcomes; ``groups`` are authority ids."""
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        self._fit(X, y, groups)
+        return self
 
-    @abstractmethod
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds of the positive class for each row."""
+        self._check_fitted()
+        return self._decision_function(X)
 
-    @abstractmethod
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-feature log-odds contributions plus ``baseline``; rows sum to the log-odds."""
+        self._check_fitted()
+        return self._contributions(X)
 
     def coefficient_table(self) -> pd.DataFrame | None:
         """Estimated coefficients with confidence intervals, for families that have them."""
-        return None
+        self._check_fitted()
+        return self._coefficient_table()
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities of class 0 and class 1, shape (n, 2)."""
@@ -58,6 +76,32 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Class at a 0.5 threshold (rarely useful for rare events; rank by probability)."""
         return (self.decision_function(X) >= 0.0).astype(int)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once every attribute ``_fit`` sets exists (scikit-learn's protocol)."""
+        return bool(self._fitted_attributes) and all(
+            hasattr(self, name) for name in self._fitted_attributes
+        )
+
+    def _check_fitted(self) -> None:
+        """Raise scikit-learn's ``NotFittedError`` unless ``fit`` has completed."""
+        check_is_fitted(self)
+
+    @abstractmethod
+    def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
+        """Set the fitted attributes (parameters are already validated)."""
+
+    @abstractmethod
+    def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Log-odds of the positive class for each row (the model is fitted)."""
+
+    @abstractmethod
+    def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per-feature contributions plus ``baseline`` (the model is fitted)."""
+
+    def _coefficient_table(self) -> pd.DataFrame | None:
+        """Coefficients with intervals; None for families without coefficients."""
+        return None
 
     def _start_fit(
         self, X: pd.DataFrame, y: object, exclude: tuple[str, ...] = ()
@@ -75,7 +119,6 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Feature matrix in training column order (float, NaN for missing)."""
-        check_is_fitted(self, "feature_names_in_")
         return feature_matrix(X, list(self.feature_names_in_))
 
     def _frame(self, X: pd.DataFrame, parts: np.ndarray, baseline: np.ndarray) -> pd.DataFrame:

@@ -16,10 +16,12 @@ it, and the baseline carries ``a`` and the members' baselines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
 
 from .base import BASELINE, RiskModel, fit_logistic_1d
 from .index import ResilienceIndex
@@ -31,26 +33,73 @@ class LogitIndexBlend(RiskModel):
 
     Parameters
     ----------
-    directions:
+    directions : mapping of str to int, optional
         Feature name to +1/-1, passed to both members.
-    logit_features:
+    logit_features : sequence of str, default ()
         The logit's inputs (a small set: it learns one coefficient each from a few
         dozen failures). The index takes every feature column of X.
-    shared_features:
+    shared_features : sequence of str, default ("past_failure",)
         Columns both members take when X has them (the past-failure flag of the
         all-failures task).
-    l2:
-        The logit's ridge penalty.
-    weights, peer_column:
-        The index's feature weights and peer-group column (see ``ResilienceIndex``).
+    l2 : float, default 10.0
+        The logit's ridge penalty (see ``HazardLogit``).
+    weights : mapping of str to float, optional
+        The index's feature weights (see ``ResilienceIndex``).
+    peer_column : str or None, default "class"
+        The index's peer-group column (see ``ResilienceIndex``).
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Feature columns seen in ``fit`` (the peer column excluded).
+    n_features_in_ : int
+        Number of feature columns.
+    classes_ : ndarray
+        ``[0, 1]``.
+    logit_inputs_ : list of str
+        The columns of X the logit member takes.
+    logit_ : HazardLogit
+        The fitted logit member.
+    index_ : ResilienceIndex
+        The fitted index member.
+    intercept_, slope_ : float
+        The calibration ``logit P = intercept_ + slope_ * average member log-odds``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from riskwatch.models import LogitIndexBlend
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"debt": rng.normal(size=400), "reserves": rng.normal(size=400)})
+    >>> X["class"] = rng.choice(["SD", "UA"], size=400)
+    >>> y = (rng.random(400) < np.where(X["debt"] > 0.5, 0.25, 0.05)).astype(int)
+    >>> blend = LogitIndexBlend(directions={"debt": 1, "reserves": -1}, logit_features=["debt"])
+    >>> blend = blend.fit(X, y)
+    >>> blend.logit_inputs_
+    ['debt']
+    >>> parts = blend.contributions(X)
+    >>> list(parts.columns)
+    ['debt', 'reserves', 'baseline']
+    >>> bool(np.allclose(parts.sum(axis=1), blend.decision_function(X)))
+    True
     """
+
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "directions": [Mapping, None],
+        "logit_features": ["array-like"],
+        "shared_features": ["array-like"],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "weights": [Mapping, None],
+        "peer_column": [str, None],
+    }
+    _fitted_attributes: ClassVar[tuple[str, ...]] = ("logit_", "index_", "slope_")
 
     def __init__(
         self,
         directions: Mapping[str, int] | None = None,
         logit_features: Sequence[str] = (),
         shared_features: Sequence[str] = ("past_failure",),
-        l2: float = 1.0,
+        l2: float = 10.0,
         weights: Mapping[str, float] | None = None,
         peer_column: str | None = "class",
     ) -> None:
@@ -61,7 +110,7 @@ class LogitIndexBlend(RiskModel):
         self.weights = weights
         self.peer_column = peer_column
 
-    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> LogitIndexBlend:
+    def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit both members on the same rows, then the calibration of their average."""
         exclude = (self.peer_column,) if self.peer_column is not None else ()
         _, target = self._start_fit(X, y, exclude=exclude)
@@ -77,18 +126,16 @@ class LogitIndexBlend(RiskModel):
             directions=self.directions, weights=self.weights, peer_column=self.peer_column
         ).fit(X, target)
         self.intercept_, self.slope_ = fit_logistic_1d(self._average(X), target)
-        return self
 
-    def coefficient_table(self) -> pd.DataFrame:
+    def _coefficient_table(self) -> pd.DataFrame:
         """The logit member's coefficients and intervals (the index has no coefficients)."""
         return self.logit_.coefficient_table()
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
         return self.intercept_ + self.slope_ * self._average(X)
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         # Each member selects and checks its own columns of X (the index reads them all).
-        check_is_fitted(self, "index_")
         from_logit = self.logit_.contributions(X)
         from_index = self.index_.contributions(X)
         names = list(self.feature_names_in_)
@@ -100,6 +147,5 @@ class LogitIndexBlend(RiskModel):
         return self._frame(X, parts, baseline)
 
     def _average(self, X: pd.DataFrame) -> np.ndarray:
-        """The members' log-odds, averaged with equal weights."""
-        check_is_fitted(self, "index_")
+        """The members' log-odds, averaged with equal weights (each member checks it is fitted)."""
         return 0.5 * (self.logit_.decision_function(X) + self.index_.decision_function(X))

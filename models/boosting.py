@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from numbers import Integral, Real
+from typing import ClassVar
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.utils._param_validation import Interval
 
 from .base import RiskModel, check_directions, fit_logistic_1d, group_codes
 
@@ -27,12 +30,91 @@ from .base import RiskModel, check_directions, fit_logistic_1d, group_codes
 class BoostedTrees(RiskModel):
     """Monotone LightGBM classifier with TreeSHAP contributions and Platt calibration.
 
-    Defaults suit a few dozen events among a few thousand rows: shallow trees,
-    large leaves, a strong L2 leaf penalty, row and column subsampling and a
-    small learning rate. ``num_threads`` defaults to 1 so parallel backtest
-    origins do not oversubscribe the machine; with ``deterministic=True`` and a
-    fixed ``seed`` two fits give identical probabilities.
+    Defaults (those of ``configs/models.toml``) suit a few dozen events among a
+    few thousand rows: shallow trees, large leaves, a strong L2 leaf penalty, row
+    and column subsampling and a small learning rate. ``num_threads`` defaults
+    to 1 so parallel backtest origins do not oversubscribe the machine; with
+    ``deterministic=True`` and a fixed ``seed`` two fits give identical
+    probabilities.
+
+    Parameters
+    ----------
+    directions : mapping of str to int, optional
+        Feature name to +1/-1: the monotone constraint of each feature (0 or
+        absent leaves it free).
+    n_estimators : int, default 300
+        Boosting rounds.
+    learning_rate : float, default 0.03
+        Shrinkage per round.
+    num_leaves : int, default 7
+        Maximum leaves per tree.
+    max_depth : int, default 3
+        Maximum tree depth (0 or less: no limit).
+    min_child_samples : int, default 40
+        Minimum rows in a leaf.
+    reg_lambda : float, default 10.0
+        L2 penalty on leaf values.
+    feature_fraction, bagging_fraction : float, default 0.8
+        Share of columns per tree and of rows per round.
+    calibration_folds : int, default 5
+        Folds for the out-of-fold scores the Platt map is fitted on (capped by
+        the number of events and of authorities).
+    seed : int, default 0
+        Seed of LightGBM and of the calibration folds.
+    num_threads : int, default 1
+        LightGBM threads (0 or less: LightGBM's default).
+    deterministic : bool, default True
+        LightGBM's deterministic mode.
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Feature columns seen in ``fit``.
+    n_features_in_ : int
+        Number of feature columns.
+    classes_ : ndarray
+        ``[0, 1]``.
+    directions_ : ndarray of int
+        Monotone constraint per feature.
+    intercept_, slope_ : float
+        The Platt map ``logit P = intercept_ + slope_ * raw score``.
+    booster_ : lightgbm.Booster
+        The booster trained on every row.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from riskwatch.models import BoostedTrees
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"debt": rng.normal(size=600), "reserves": rng.normal(size=600)})
+    >>> y = (rng.random(600) < np.where(X["debt"] > 0.5, 0.25, 0.05)).astype(int)
+    >>> model = BoostedTrees(directions={"debt": 1, "reserves": -1}, n_estimators=30)
+    >>> model = model.fit(X, y, groups=np.arange(600) // 3)
+    >>> model.predict_proba(X).shape
+    (600, 2)
+    >>> parts = model.contributions(X)
+    >>> list(parts.columns)
+    ['debt', 'reserves', 'baseline']
+    >>> bool(np.allclose(parts.sum(axis=1), model.decision_function(X)))
+    True
     """
+
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "directions": [Mapping, None],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "num_leaves": [Interval(Integral, 2, None, closed="left")],
+        "max_depth": [Integral],
+        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "feature_fraction": [Interval(Real, 0, 1, closed="right")],
+        "bagging_fraction": [Interval(Real, 0, 1, closed="right")],
+        "calibration_folds": [Interval(Integral, 2, None, closed="left")],
+        "seed": [Interval(Integral, 0, 2**32 - 1, closed="both")],
+        "num_threads": [Integral],
+        "deterministic": ["boolean"],
+    }
+    _fitted_attributes: ClassVar[tuple[str, ...]] = ("slope_", "booster_")
 
     def __init__(
         self,
@@ -64,7 +146,7 @@ class BoostedTrees(RiskModel):
         self.num_threads = num_threads
         self.deterministic = deterministic
 
-    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> BoostedTrees:
+    def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the booster on all rows and the Platt calibration on out-of-fold scores."""
         values, target = self._start_fit(X, y)
         self.directions_ = check_directions(self.directions, list(self.feature_names_in_))
@@ -75,13 +157,12 @@ class BoostedTrees(RiskModel):
             out_of_fold[held_out] = booster.predict(values[held_out], raw_score=True)
         self.intercept_, self.slope_ = fit_logistic_1d(out_of_fold, target)
         self.booster_ = self._train(values, target)
-        return self
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
         raw = self.booster_.predict(self._matrix(X), raw_score=True)
         return self.intercept_ + self.slope_ * raw
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         shap = self.booster_.predict(self._matrix(X), pred_contrib=True)
         baseline = self.intercept_ + self.slope_ * shap[:, -1]
         return self._frame(X, self.slope_ * shap[:, :-1], baseline)

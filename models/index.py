@@ -11,6 +11,7 @@ compared with the trained models on the same scale.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -23,40 +24,80 @@ _NEUTRAL = 0.5
 class ResilienceIndex(RiskModel):
     """Weighted within-peer-group percentiles, calibrated to a probability.
 
+    A missing value scores the neutral percentile 0.5 and so contributes
+    nothing. Contributions are the calibration slope times each feature's
+    weighted distance from the neutral percentile; the baseline is the log-odds
+    of a council at the median of everything. ``groups`` is accepted for the
+    shared interface and unused: the index learns nothing per authority.
+
     Parameters
     ----------
-    directions:
+    directions : mapping of str to int, optional
         Feature name to +1 (higher is riskier) or -1 (higher is safer); every
         feature with a positive weight needs one.
-    weights:
+    weights : mapping of str to float, optional
         Feature name to a non-negative weight; ``None`` or an empty mapping weighs
-        all features equally, features left out of a given mapping weigh nothing. Weights are
-        normalised to sum to 1.
-    peer_column:
+        all features equally, features left out of a given mapping weigh nothing.
+        Weights are normalised to sum to 1.
+    peer_column : str or None, default "class"
         Column of X holding the peer group (the authority class: SC, SD, UA, MD,
         L). It is not a feature. Percentiles are positions in the *training*
         distribution of the same peer group (mid-rank empirical CDF), so a row's
         score depends on that row alone and never on who else is scored with it.
         ``None``, or a group unseen in training, compares with all councils.
 
-    A missing value scores the neutral percentile 0.5 and so contributes
-    nothing. Contributions are the calibration slope times each feature's
-    weighted distance from the neutral percentile; the baseline is the log-odds
-    of a council at the median of everything. ``groups`` is accepted for the
-    shared interface and unused: the index learns nothing per authority.
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Feature columns seen in ``fit`` (the peer column excluded).
+    n_features_in_ : int
+        Number of feature columns.
+    classes_ : ndarray
+        ``[0, 1]``.
+    weights_ : ndarray
+        Normalised weight per feature (sums to 1).
+    directions_ : ndarray of int
+        +1/-1 per feature (0 only for features weighing nothing).
+    pooled_reference_ : list of ndarray
+        Sorted observed training values of each feature, all councils together.
+    peer_reference_ : dict of str to list of ndarray
+        The same per peer group (empty when ``peer_column`` is None).
+    intercept_, slope_ : float
+        The monotone calibration ``logit P = intercept_ + slope_ * stress score``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from riskwatch.models import ResilienceIndex
+    >>> X = pd.DataFrame({"debt": [1.0, 2.0, 3.0, 10.0, 20.0, 30.0], "class": list("AAABBB")})
+    >>> index = ResilienceIndex(directions={"debt": 1}).fit(X, [0, 0, 1, 0, 0, 1])
+    >>> index.stress_score(X).round(3).tolist()
+    [0.167, 0.5, 0.833, 0.167, 0.5, 0.833]
+    >>> parts = index.contributions(X)
+    >>> list(parts.columns)
+    ['debt', 'baseline']
+    >>> bool(np.allclose(parts.sum(axis=1), index.decision_function(X)))
+    True
     """
+
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "directions": [Mapping, None],
+        "weights": [Mapping, None],
+        "peer_column": [str, None],
+    }
+    _fitted_attributes: ClassVar[tuple[str, ...]] = ("weights_", "intercept_", "slope_")
 
     def __init__(
         self,
         directions: Mapping[str, int] | None = None,
         weights: Mapping[str, float] | None = None,
-        peer_column: str | None = None,
+        peer_column: str | None = "class",
     ) -> None:
         self.directions = directions
         self.weights = weights
         self.peer_column = peer_column
 
-    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> ResilienceIndex:
+    def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Store the peer distributions and fit the score-to-probability calibration."""
         exclude = (self.peer_column,) if self.peer_column is not None else ()
         values, target = self._start_fit(X, y, exclude=exclude)
@@ -77,17 +118,20 @@ class ResilienceIndex(RiskModel):
             if self.peer_column is not None
             else {}
         )
-        self.intercept_, self.slope_ = fit_logistic_1d(self.stress_score(X), target)
-        return self
+        self.intercept_, self.slope_ = fit_logistic_1d(self._stress_score(X), target)
 
     def stress_score(self, X: pd.DataFrame) -> np.ndarray:
         """Weighted average oriented percentile: 0 safest, 1 most stressed."""
+        self._check_fitted()
+        return self._stress_score(X)
+
+    def _stress_score(self, X: pd.DataFrame) -> np.ndarray:
         return self._oriented(X) @ self.weights_
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        return self.intercept_ + self.slope_ * self.stress_score(X)
+    def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        return self.intercept_ + self.slope_ * self._stress_score(X)
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         parts = self.slope_ * self.weights_ * (self._oriented(X) - _NEUTRAL)
         baseline = np.full(len(X), self.intercept_ + self.slope_ * _NEUTRAL)
         return self._frame(X, parts, baseline)

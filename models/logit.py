@@ -30,10 +30,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
+from sklearn.utils._param_validation import Interval
 
 from .base import MedianImputer, RiskModel, check_directions, group_codes
 
@@ -48,28 +51,79 @@ _Z95 = float(ndtri(0.975))
 class HazardLogit(RiskModel):
     """L2-penalised discrete-time hazard logit with a cluster-robust coefficient table.
 
-    Parameters
-    ----------
-    directions:
-        Feature name to +1/-1 (expected sign); reported beside each coefficient
-        in ``coef_table_`` so a sign against expectation stands out. Not imposed.
-    l2:
-        Ridge penalty on the total log-likelihood per standardised coefficient.
-
     ``groups`` passed to ``fit`` are authority ids: standard errors are clustered
     on them (each row is its own cluster when none are given).
+
+    Parameters
+    ----------
+    directions : mapping of str to int, optional
+        Feature name to +1/-1 (expected sign); reported beside each coefficient
+        in ``coef_table_`` so a sign against expectation stands out. Not imposed.
+    l2 : float, default 10.0
+        Ridge penalty on the total log-likelihood per standardised coefficient
+        (the tuned default of ``configs/models.toml``).
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Feature columns seen in ``fit``, in the order the model reads them.
+    n_features_in_ : int
+        Number of feature columns.
+    classes_ : ndarray
+        ``[0, 1]``.
+    directions_ : ndarray of int
+        Expected sign per feature (0 where none was given).
+    imputer_ : MedianImputer
+        Training medians and which features carry a missing indicator.
+    means_, scales_ : ndarray
+        Mean and standard deviation of each imputed feature (standardisation).
+    indicator_means_ : ndarray
+        Training share missing of each feature with an indicator.
+    intercept_ : float
+        Scoring intercept (log-odds of a council at the training mean, indicators at 0).
+    coef_ : ndarray
+        Scoring coefficient per standardised feature.
+    indicator_coef_ : ndarray
+        Scoring coefficient per missing indicator.
+    separation_ : bool
+        Whether the inference refit fell back to Firth's penalised likelihood.
+    coef_table_ : DataFrame
+        Scoring coefficients beside the inference refit's estimates, cluster-robust
+        standard errors, Wald 95% intervals, p-values and method, one row per term.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from riskwatch.models import HazardLogit
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"debt": rng.normal(size=400), "reserves": rng.normal(size=400)})
+    >>> y = (rng.random(400) < np.where(X["debt"] > 0.5, 0.25, 0.05)).astype(int)
+    >>> model = HazardLogit(directions={"debt": 1, "reserves": -1}).fit(X, y)
+    >>> model.predict_proba(X).shape
+    (400, 2)
+    >>> parts = model.contributions(X)
+    >>> list(parts.columns)
+    ['debt', 'reserves', 'baseline']
+    >>> bool(np.allclose(parts.sum(axis=1), model.decision_function(X)))
+    True
+    >>> bool(model.coef_table_.loc["debt", "ci_low"] > 0)
+    True
     """
 
-    def __init__(self, directions: Mapping[str, int] | None = None, l2: float = 1.0) -> None:
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "directions": [Mapping, None],
+        "l2": [Interval(Real, 0, None, closed="left")],
+    }
+    _fitted_attributes: ClassVar[tuple[str, ...]] = ("intercept_", "coef_table_")
+
+    def __init__(self, directions: Mapping[str, int] | None = None, l2: float = 10.0) -> None:
         self.directions = directions
         self.l2 = l2
 
-    def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> HazardLogit:
+    def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""
         import statsmodels.api as sm
 
-        if self.l2 < 0:
-            raise ValueError("l2 must be non-negative")
         values, target = self._start_fit(X, y)
         self.directions_ = check_directions(self.directions, list(self.feature_names_in_))
         self.imputer_ = MedianImputer.fit(values)
@@ -90,18 +144,17 @@ class HazardLogit(RiskModel):
         self.intercept_ = float(params[0])
         self.coef_ = params[1 : 1 + n_features]
         self.indicator_coef_ = params[1 + n_features :]
-        self.coef_table_ = self._coefficient_table(design, target, group_codes(groups, len(X)))
-        return self
+        self.coef_table_ = self._inference_table(design, target, group_codes(groups, len(X)))
 
-    def coefficient_table(self) -> pd.DataFrame:
+    def _coefficient_table(self) -> pd.DataFrame:
         """``coef_table_``: scoring coefficients beside the cluster-robust refit's intervals."""
         return self.coef_table_
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
         design = self._design(self._matrix(X))
         return self.intercept_ + design @ np.concatenate([self.coef_, self.indicator_coef_])
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         design = self._design(self._matrix(X))
         n_features = self.n_features_in_
         parts = design[:, :n_features] * self.coef_
@@ -120,7 +173,7 @@ class HazardLogit(RiskModel):
         flagged = [n for n, f in zip(names, self.imputer_.with_indicator, strict=True) if f]
         return [INTERCEPT, *names, *(f"{n}__missing" for n in flagged)]
 
-    def _coefficient_table(
+    def _inference_table(
         self, design: np.ndarray, target: np.ndarray, codes: np.ndarray
     ) -> pd.DataFrame:
         """Scoring coefficients beside the cluster-robust inference refit."""

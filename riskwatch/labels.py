@@ -9,16 +9,15 @@ support counts when it was agreed, not in the years it covers.
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
-
 import numpy as np
 import pandas as pd
 
+from riskwatch.settings import config_file, plain
+
 
 def load_label_config() -> dict:
-    text = resources.files("riskwatch.configs").joinpath("labels.toml").read_text()
-    return tomllib.loads(text)["label"]
+    """configs/labels.toml [label] (read and checked once; a copy the caller may keep)."""
+    return plain(config_file("labels.toml")["label"])
 
 
 def shift_year(year: str, years: int) -> str:

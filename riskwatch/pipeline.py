@@ -228,8 +228,8 @@ def _map_jobs(
             raise RiskwatchError(
                 "--scheduler needs Dask: pip install 'riskwatch[distributed]'", field="--scheduler"
             ) from None
-        try:
-            client = Client(scheduler, timeout=30)
+        try:  # connect timeout from Dask's config (distributed.comm.timeouts.connect, 30 s)
+            client = Client(scheduler)
         except (OSError, TimeoutError) as exc:
             raise RiskwatchError(
                 f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"

@@ -32,6 +32,7 @@ def corrupted_after(tables: dict, as_of: str) -> dict:
     return {**tables, "panel": panel, "events": events[known <= as_of]}
 
 
+@pytest.mark.slow  # rebuilds the feature frames per model
 @pytest.mark.parametrize(
     ("model", "origin"),
     [("index", ORIGIN), ("logit", ORIGIN), ("blend", ORIGIN), ("blend", "2024-25")],
@@ -66,6 +67,7 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
         np.testing.assert_array_equal(flag.raised(frames[origin]), flag.raised(bad_frames[origin]))
 
 
+@pytest.mark.slow  # two boosted fits on the real data
 def test_boosted_backtest_is_deterministic(tables, frames, feature_inputs):
     spec = BacktestSpec(models=("boosting",), horizons=(2,), bootstrap=0)
     inputs = feature_inputs.for_model("boosting")

@@ -128,6 +128,7 @@ def test_every_case_has_its_file():
     assert (BAD / "good.xlsx").exists()
 
 
+@pytest.mark.slow  # end-to-end CLI runs
 @pytest.mark.parametrize(
     "name",
     [
@@ -147,6 +148,7 @@ def test_bad_file_is_refused_in_one_line(name, ingested):
     assert after == before, "the data directory changed"
 
 
+@pytest.mark.slow  # end-to-end CLI runs
 def test_a_bad_file_among_good_ones_stores_nothing(tmp_path):
     """Validation runs over every file before any is stored: all or nothing."""
     data_dir = tmp_path / "user-data"
@@ -165,6 +167,7 @@ def test_a_bad_file_among_good_ones_stores_nothing(tmp_path):
     assert snapshot(data_dir) == {}
 
 
+@pytest.mark.slow  # end-to-end CLI runs
 @pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
 def test_bad_arguments_give_one_line(case, argued):
     done, home = argued[case]
@@ -173,6 +176,7 @@ def test_bad_arguments_give_one_line(case, argued):
     assert leftovers == [], f"partial output: {leftovers}"
 
 
+@pytest.mark.slow  # end-to-end CLI runs
 def test_features_build_with_a_bad_year_gives_one_line(tmp_path):
     done = riskwatch(["features", "build", "--as-of", "1999-00"], tmp_path)
     if "No such command 'features'" in done.stderr:
@@ -185,6 +189,7 @@ def test_features_build_with_a_bad_year_gives_one_line(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "mlflow.db") == []
 
 
+@pytest.mark.slow  # end-to-end CLI runs
 @pytest.mark.parametrize("command", [["data", "check"], ["watchlist", "--top", "5"]])
 def test_a_corrupt_release_in_the_data_dir_is_one_line(command, populated, tmp_path):
     """A damaged file in the user's data directory (a disk error, a killed copy)."""

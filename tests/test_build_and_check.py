@@ -16,6 +16,7 @@ def rebuilt(shared_data):
     return build_tables(shared_data)
 
 
+@pytest.mark.slow  # rebuilds every table from the public files
 def test_rebuild_equals_what_is_shipped(rebuilt, tables):
     assert set(rebuilt) == set(tables)
     for name, frame in rebuilt.items():
@@ -29,6 +30,7 @@ def test_rebuild_equals_what_is_shipped(rebuilt, tables):
         )
 
 
+@pytest.mark.slow  # end-to-end CLI run
 def test_data_check_json_reports_years_councils_measures_and_events():
     out = subprocess.run(
         [sys.executable, "-m", "riskwatch.cli", "data", "check", "--json"],

@@ -18,6 +18,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="needs the 'distributed' extra")
 
+pytestmark = pytest.mark.slow  # a LocalCluster and end-to-end CLI runs
+
 SPEC = dict(models=("index",), horizons=(1,), tasks=("new",), bootstrap=0, seed=0)
 
 

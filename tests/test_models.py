@@ -17,6 +17,8 @@ from riskwatch.models import (
 )
 from riskwatch.models.logit import _firth_cluster, _mle_cluster
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
 FEATURES = ["debt_ratio", "reserves_ratio", "deficit_ratio", "noise"]
 DIRECTIONS = {"debt_ratio": 1, "reserves_ratio": -1, "deficit_ratio": 1, "noise": 1}
@@ -148,14 +150,18 @@ def test_index_ranks_within_peer_group() -> None:
 def test_index_needs_direction_and_known_weights(panel: tuple) -> None:
     X, y, _ = panel
     with pytest.raises(ValueError, match="direction"):
-        ResilienceIndex(directions={"debt_ratio": 1}).fit(X[FEATURES], y)
+        ResilienceIndex(directions={"debt_ratio": 1}, peer_column=None).fit(X[FEATURES], y)
     with pytest.raises(ValueError, match="not in X"):
-        ResilienceIndex(directions=DIRECTIONS, weights={"typo": 1.0}).fit(X[FEATURES], y)
+        ResilienceIndex(directions=DIRECTIONS, weights={"typo": 1.0}, peer_column=None).fit(
+            X[FEATURES], y
+        )
 
 
 def test_index_weights_apply(panel: tuple) -> None:
     X, y, _ = panel
-    index = ResilienceIndex(directions=DIRECTIONS, weights={"debt_ratio": 3, "noise": 1})
+    index = ResilienceIndex(
+        directions=DIRECTIONS, weights={"debt_ratio": 3, "noise": 1}, peer_column=None
+    )
     contrib = index.fit(X[FEATURES], y).contributions(X[FEATURES])
     np.testing.assert_allclose(index.weights_, [0.75, 0.0, 0.0, 0.25])
     assert (contrib[["reserves_ratio", "deficit_ratio"]] == 0).all().all()
@@ -243,6 +249,60 @@ def test_make_model_uses_shipped_specs(name: str) -> None:
     for key, value in load_model_specs()[name].items():
         assert params[key] == value
     assert clone(model).get_params() == params
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_class_defaults_are_the_shipped_specs(name: str) -> None:
+    """configs/models.toml is the one source of tuned defaults: a bare class agrees with it."""
+    specs = load_model_specs()[name]
+    defaults = FAMILIES[name]().get_params()
+    assert specs, f"configs/models.toml has no [{name}] section"
+    assert {key: defaults[key] for key in specs} == specs
+
+
+POST_FIT_METHODS = ["decision_function", "predict_proba", "predict", "contributions"]
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_post_fit_methods_before_fit_raise_not_fitted(name: str, panel: tuple) -> None:
+    X, _, _ = panel
+    model = make_model(name, directions=DIRECTIONS)
+    for method in POST_FIT_METHODS:
+        with pytest.raises(NotFittedError):
+            getattr(model, method)(X)
+    with pytest.raises(NotFittedError):
+        model.coefficient_table()
+    if name == "index":
+        with pytest.raises(NotFittedError):
+            model.stress_score(X)
+
+
+BAD_PARAMS = {
+    "index": {"weights": ["debt_ratio"], "peer_column": 3},
+    "logit": {"l2": -1.0, "directions": [("debt_ratio", 1)]},
+    "boosting": {
+        "n_estimators": 0,
+        "learning_rate": 0.0,
+        "feature_fraction": 1.5,
+        "calibration_folds": 1,
+        "deterministic": "yes",
+        "seed": -1,
+    },
+    "blend": {"l2": -0.5, "logit_features": "debt_ratio", "peer_column": 1.0},
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "value"),
+    [(name, k, v) for name, bad in BAD_PARAMS.items() for k, v in bad.items()],
+)
+def test_fit_checks_parameters_before_the_data(name: str, param: str, value: object) -> None:
+    """Constraints are checked first: X=None shows no data was touched before the check."""
+    model = FAMILIES[name](**{param: value})
+    with pytest.raises(
+        InvalidParameterError, match=f"'{param}' parameter of {type(model).__name__}"
+    ):
+        model.fit(None, None)
 
 
 def test_the_cli_offers_every_model_family() -> None:

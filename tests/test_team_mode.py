@@ -34,6 +34,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts PostgreSQL and an mlflow server
+
 SERVER_START_TIMEOUT = 180  # mlflow server runs its schema migrations on first start
 COMMAND_TIMEOUT = 300
 

@@ -9,13 +9,11 @@ code have none in these sources: they are keyed by their E-code instead.
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
-
 import pandas as pd
 
 from riskwatch.data.schema import AUTHORITY_COLUMNS, COUNCIL_CLASSES
 from riskwatch.errors import RiskwatchError
+from riskwatch.settings import config_file, plain
 
 # The source writes London boroughs as L until 2020-21 and LB from 2021-22.
 CLASS_ALIASES = {"LB": "L"}
@@ -78,9 +76,8 @@ def _check_unique_codes(table: pd.DataFrame) -> None:
 
 
 def load_reorganisation_config() -> dict:
-    """configs/reorganisations.toml: reorganisations and E-code aliases."""
-    text = resources.files("riskwatch.configs").joinpath("reorganisations.toml").read_text()
-    return tomllib.loads(text)
+    """configs/reorganisations.toml: reorganisations and E-code aliases (checked once)."""
+    return plain(config_file("reorganisations.toml"))
 
 
 def apply_ecode_aliases(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,15 +11,14 @@ before it existed.
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
-
 import pandas as pd
+
+from riskwatch.settings import config_file, plain
 
 
 def load_release_config() -> dict:
-    text = resources.files("riskwatch.configs").joinpath("releases.toml").read_text()
-    return tomllib.loads(text)
+    """configs/releases.toml (read and checked once; a copy the caller may keep)."""
+    return plain(config_file("releases.toml"))
 
 
 def rule_publication_date(source: str, financial_year: str) -> str:
