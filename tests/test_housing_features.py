@@ -4,7 +4,7 @@ Inputs, cited to their cells: H-CLIC TA1, row 184 (E09000025 Newham) of
 Detailed_LA_202503.ods (31 March 2025: E 6980 households in TA, F 120.931 thousand
 households, K 394 in B&B, Q 3537 nightly paid), of Detailed_LA_202403.xlsx (31 March
 2024: E 6350, F 119.604) and of Detailed_LA_202412.ods (31 December 2024: E 6933,
-F 120.931); RO4 2024-25 (ro4_housing_expenditure_2024-25.csv line 164: nightly paid net
+F 119.604); RO4 2024-25 (ro4_housing_expenditure_2024-25.csv line 164: nightly paid net
 56134, hostels net 0, B&B net 5206, £ thousand); RSX 2024-25 total service expenditure
 760874 (£ thousand, the embedded panel's RSX_LA_Data_2024-25_data_by_LA.ods row).
 """
@@ -58,7 +58,7 @@ def test_a_quarter_published_after_the_as_of_date_is_not_used(small_panel, table
     late = small_panel.copy()
     late.loc[march, "published"] = "2025-12-01"
     newham = features_of(late, tables, "2024-25").loc[NEWHAM]
-    assert newham["ta_per_1000_households"] == pytest.approx(6933 / 120.931)
+    assert newham["ta_per_1000_households"] == pytest.approx(6933 / 119.604)
 
 
 def test_first_quarters_unseen_before_their_revision(small_panel, tables):
