@@ -5,7 +5,7 @@ is `FEATURES`, the frame builder `build_features`, the printed catalogue
 `catalogue_table`.
 """
 
-from . import debt, finance, peers, reserves, services, trends  # noqa: F401  (registration)
+from . import debt, finance, housing, peers, reserves, services, trends  # noqa: F401  (registration)
 from .catalogue import catalogue_table, coverage_by_year, feature_descriptions, model_features
 from .frame import as_of_date, build_features, build_history, prepare, visible
 from .registry import FEATURES, Feature, catalogue_version

@@ -20,7 +20,7 @@ Input = tuple[str, str]  # (source, indicator) of the panel
 Builder = Callable[["View"], pd.Series]
 
 RISKIER, SAFER, CONTEXT = 1, -1, 0
-FAMILIES = ("reserves", "returns", "debt", "budget", "trend", "services", "peers")
+FAMILIES = ("reserves", "returns", "debt", "budget", "housing", "trend", "services", "peers")
 
 
 @dataclass(frozen=True)

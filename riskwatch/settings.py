@@ -100,6 +100,7 @@ BOOLEAN = Value("true or false", lambda v: isinstance(v, bool))
 TEXT = Value("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip()))
 ANY = Value("a TOML value", lambda v: True)
 ECODE = pattern(r"E\d{4}", "an MHCLG E-code such as 'E0534'")
+GSS_CODE = pattern(r"E\d{8}", "an ONS GSS code such as 'E08000016'")
 FINANCIAL_YEAR = pattern(
     r"\d{4}-\d{2}",
     "a financial year such as '2019-20'",
@@ -179,14 +180,26 @@ SCHEMAS: dict[str, Table] = {
             ),
             "release_rank": MapOf(integer(0)),
             "publication_stated": MapOf(ISO_DATE),
+            "publication_lag_months": MapOf(integer(0)),
             "compiled": Table({"positions_published": MapOf(ISO_DATE, key=ISO_DATE)}),
-            "sources": Table({"revenue": ListOf(TEXT), "events": TEXT, "compiled": TEXT}),
+            "sources": Table(
+                {
+                    "revenue": ListOf(TEXT),
+                    "events": TEXT,
+                    "compiled": TEXT,
+                    "homelessness": TEXT,
+                    "housing_spending": TEXT,
+                }
+            ),
         },
-        optional=frozenset({"release_rank", "publication_stated", "compiled"}),
+        optional=frozenset(
+            {"release_rank", "publication_stated", "publication_lag_months", "compiled"}
+        ),
     ),
     "reorganisations.toml": Table(
         {
             "ecode_aliases": MapOf(ECODE, key=ECODE),
+            "gss_aliases": MapOf(GSS_CODE, key=GSS_CODE),
             "reorganisation": ListOf(
                 Table(
                     {
@@ -198,7 +211,7 @@ SCHEMAS: dict[str, Table] = {
                 )
             ),
         },
-        optional=frozenset({"ecode_aliases"}),
+        optional=frozenset({"ecode_aliases", "gss_aliases"}),
     ),
     # Each family's parameters are checked against the family's own declared
     # constraints by riskwatch.models.load_model_specs (the class is their one source).

@@ -12,7 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.authorities import apply_ecode_aliases, authority_years, build_authorities
+from riskwatch.data.authorities import (
+    apply_ecode_aliases,
+    authority_years,
+    build_authorities,
+    load_reorganisation_config,
+)
 from riskwatch.data.events import read_events
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES, PANEL_COLUMNS, UNMATCHED_COLUMNS
@@ -109,6 +114,8 @@ def _source_readers() -> list[Callable]:
         capital,
         compiled,
         council_tax,
+        homelessness,
+        housing_spending,
         schools,
         services,
         spending_power,
@@ -130,6 +137,8 @@ def _source_readers() -> list[Callable]:
         services.read_children_social_care,
         services.read_adult_social_care,
         services.read_recycling,
+        homelessness.read_homelessness,
+        housing_spending.read_housing_spending,
     ]
 
 
@@ -140,13 +149,18 @@ def attach_codes(
 
     Rows with an E-code that is not a council (fire, police, ... class O) leave the
     council panel by design; rows with a GSS code that matches no council are
-    returned as unmatched, never dropped silently.
+    returned as unmatched, never dropped silently (with the sheet row and name where
+    the values carry `row` and `name` columns). A code ONS issued after the returns'
+    latest year is read through `gss_aliases` in configs/reorganisations.toml.
     """
     by_ecode = authorities.set_index("ecode")["gss_code"]
     by_gss = {code: code for code in authorities["gss_code"]}
     for row in authorities.itertuples():
         for former in filter(None, row.former_gss_codes.split(";")):
             by_gss[former] = row.gss_code
+    for alias, code in load_reorganisation_config().get("gss_aliases", {}).items():
+        if code in by_gss:
+            by_gss.setdefault(alias, by_gss[code])
     values = apply_ecode_aliases(values) if values["ecode"].notna().any() else values
     from_ecode = values["ecode"].map(by_ecode)
     from_gss = values["gss_code"].map(by_gss)
@@ -157,9 +171,9 @@ def attach_codes(
         {
             "source": unmatched["source"],
             "source_file": unmatched["source_file"],
-            "row": None,
+            "row": unmatched.get("row"),
             "code": unmatched["gss_code"],
-            "name": None,
+            "name": unmatched.get("name"),
             "reason": "GSS code matches no council in the authority lookup",
         }
     )

@@ -57,17 +57,14 @@ waste statistics between December and March of the year after.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
 
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.workbook import cell_text, label_key, read_grids, read_ods_sheet
 from riskwatch.errors import RiskwatchError
 
 CSC_DIR = Path("services/childrens-social-care")
@@ -275,100 +272,6 @@ RECYCLING_COLUMNS = {
 
 
 # ================================================================ shared helpers
-def read_ods_sheet(path: Path, sheet: str) -> pd.DataFrame:
-    """One sheet of an ODS file as a raw grid, parsing only that sheet's XML.
-
-    odfpy (pandas' engine) builds the whole document: 23 s for the 40 MB Ofsted
-    workbook, against 0.1 s here. Cells read as float, Timestamp, bool or text.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
-    try:
-        with zipfile.ZipFile(path) as book:
-            xml = book.read("content.xml")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise RiskwatchError(f"cannot read as .ods workbook: {exc}", file=path) from None
-    opening = re.search(
-        rb"<table:table\s[^>]*table:name=" + re.escape(quoteattr(sheet).encode()), xml
-    )
-    if opening is None:
-        raise RiskwatchError(f"no sheet named '{sheet}'", file=path, field=sheet)
-    root = re.search(rb"<office:document-content[^>]*>", xml)
-    end = xml.find(b"</table:table>", opening.start())
-    if root is None or end < 0:
-        raise RiskwatchError("unknown ODS layout (no document or table end)", file=path)
-    document = (
-        root.group(0) + xml[opening.start() : end] + b"</table:table></office:document-content>"
-    )
-    try:
-        table = ElementTree.fromstring(document)[0]
-    except ElementTree.ParseError as exc:
-        raise RiskwatchError(f"malformed sheet XML: {exc}", file=path, field=sheet) from None
-    return _ods_grid(table)
-
-
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-
-
-def _ods_grid(table: ElementTree.Element) -> pd.DataFrame:
-    """Rows of an ODS table, expanding repeated rows and cells (trailing blanks dropped)."""
-    rows: list[list] = []
-    blank_rows = 0
-    for row in table.iter(f"{_TABLE}table-row"):
-        cells = _ods_cells(row)
-        repeat = int(row.get(f"{_TABLE}number-rows-repeated", "1"))
-        if not cells:
-            blank_rows += repeat
-            continue
-        rows.extend([[]] * blank_rows + [cells] * repeat)
-        blank_rows = 0
-    width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-
-
-def _ods_cells(row: ElementTree.Element) -> list:
-    cells: list = []
-    blanks = 0
-    for cell in row:
-        repeat = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
-        value = _ods_value(cell)
-        if value is None:
-            blanks += repeat
-            continue
-        cells.extend([None] * blanks + [value] * repeat)
-        blanks = 0
-    return cells
-
-
-def _ods_value(cell: ElementTree.Element) -> object:
-    kind = cell.get(f"{_OFFICE}value-type")
-    if kind in ("float", "percentage", "currency"):
-        return float(cell.get(f"{_OFFICE}value"))
-    if kind == "date":
-        return pd.Timestamp(cell.get(f"{_OFFICE}date-value"))
-    if kind == "boolean":
-        return cell.get(f"{_OFFICE}boolean-value") == "true"
-    text = "\n".join("".join(_ods_text(p)) for p in cell.iter(f"{_TEXT}p"))
-    return text or None
-
-
-def _ods_text(node: ElementTree.Element):
-    if node.text:
-        yield node.text
-    for child in node:
-        if child.tag == f"{_TEXT}s":
-            yield " " * int(child.get(f"{_TEXT}c", "1"))
-        elif child.tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
-            yield " "
-        else:
-            yield from _ods_text(child)
-        if child.tail:
-            yield child.tail
-
-
 def locate_columns(
     grid: pd.DataFrame,
     spec: dict[str, tuple[str, ...]],

@@ -34,6 +34,16 @@ def rule_publication_date(source: str, financial_year: str) -> str:
     return f"{year}-{rule['month_day']}"
 
 
+def lagged_publication_date(source: str, period_end: str) -> str:
+    """The assumed publication date of a quarterly source's figures for a period end.
+
+    The last day of the n-th month after the period ends (configs/releases.toml).
+    """
+    months = int(load_release_config()["publication_lag_months"][source])
+    date = pd.Timestamp(period_end) + pd.offsets.MonthEnd(months)
+    return date.date().isoformat()
+
+
 def order_releases(files: list[str], release_rank: dict[str, int]) -> list[str]:
     """Files of one form and year from earliest to latest release."""
     return sorted(files, key=lambda name: (release_rank.get(name, 1), name))

@@ -1,0 +1,111 @@
+"""Housing: temporary accommodation, the homelessness pressure behind the councils of 2024-26.
+
+From MHCLG's quarterly H-CLIC tables (TA1, households in temporary accommodation at
+each quarter's end, from June 2018) and the RO4 housing revenue outturn (2024-25 only).
+A quarter's figures count once published (about six months after the quarter, later
+where the release says so); of the quarters of the as-of year published by the as-of
+date, the latest is used (normally the March quarter). Only housing authorities
+(districts, unitaries, metropolitan and London boroughs) have the homelessness duty:
+county councils (class SC) hold no such figures and stay NaN, never 0.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .frame import View
+from .inputs import NRE, nre
+from .ops import growth, ratio
+from .registry import RISKIER, feature
+
+HCLIC, RO4 = "HCLIC", "RO4"
+TA_TOTAL = (HCLIC, "ta_households_total")
+HOUSEHOLDS = (HCLIC, "households_in_area")
+NIGHTLY_PAID = (HCLIC, "ta_nightly_paid")
+BED_AND_BREAKFAST = (HCLIC, "ta_bed_and_breakfast")
+RO4_TA_NET = tuple(
+    (RO4, line) for line in ("ta_nightly_paid_net", "ta_hostels_net", "ta_bed_and_breakfast_net")
+)
+NO_DUTY = "SC"
+COUNTIES = " County councils have no housing duty: NaN, not 0."
+TA_YEARS = (
+    "2019-20 on, housing authorities: the first H-CLIC quarters (June 2018 to March 2019) "
+    "were published in the December 2019 revision, after the 2018-19 as-of date." + COUNTIES
+)
+
+
+def housing_authorities(view: View, values: pd.Series) -> pd.Series:
+    """Values kept for housing authorities only (every class but the county councils)."""
+    return values.where(view.classes != NO_DUTY)
+
+
+def ta_per_1000(view: View, lag: int = 0) -> pd.Series:
+    """Households in temporary accommodation per 1,000 households in the area."""
+    return ratio(view.get(*TA_TOTAL, lag), view.get(*HOUSEHOLDS, lag), scale=1.0)
+
+
+@feature(
+    "ta_per_1000_households",
+    "Households in temporary accommodation per 1,000 households",
+    "housing",
+    "Households in temporary accommodation at the end of the latest quarter of the as-of "
+    "year published by the as-of date (H-CLIC TA1), per 1,000 households in the area (the "
+    "household projection TA1 prints)." + COUNTIES,
+    "per_1000_households",
+    RISKIER,
+    (TA_TOTAL, HOUSEHOLDS),
+    TA_YEARS,
+)
+def ta_per_1000_households(view: View) -> pd.Series:
+    return housing_authorities(view, ta_per_1000(view))
+
+
+@feature(
+    "ta_growth_1y_pct",
+    "Growth in households in temporary accommodation per 1,000 households over the year",
+    "housing",
+    "Change in households in temporary accommodation per 1,000 households, %: the latest "
+    "quarter of the as-of year published by the as-of date against the latest quarter of "
+    "the year before (normally March against March)." + COUNTIES,
+    "percent",
+    RISKIER,
+    (TA_TOTAL, HOUSEHOLDS),
+    "2019-20 on (needs the year before too; 2018-19 quarters exist as revised in "
+    "December 2019)." + COUNTIES,
+)
+def ta_growth_1y_pct(view: View) -> pd.Series:
+    return housing_authorities(view, growth(ta_per_1000(view), ta_per_1000(view, lag=1)))
+
+
+@feature(
+    "ta_nightly_paid_bb_share",
+    "Temporary accommodation in nightly-paid and B&B places, share",
+    "housing",
+    "Households in nightly paid, privately managed self-contained accommodation plus bed "
+    "and breakfast hotels as % of all households in temporary accommodation (H-CLIC TA1, "
+    "the quarter used for the rate): the placements councils pay for by the night." + COUNTIES,
+    "percent",
+    RISKIER,
+    (NIGHTLY_PAID, BED_AND_BREAKFAST, TA_TOTAL),
+    TA_YEARS,
+)
+def ta_nightly_paid_bb_share(view: View) -> pd.Series:
+    costly = view.get(*NIGHTLY_PAID) + view.get(*BED_AND_BREAKFAST)
+    return housing_authorities(view, ratio(costly, view.get(*TA_TOTAL)))
+
+
+@feature(
+    "ta_spending_pct_nre",
+    "Temporary accommodation spending, % of net revenue spending",
+    "housing",
+    "Net expenditure on nightly paid temporary accommodation, hostels and bed and "
+    "breakfast (RO4 housing services outturn) as % of net revenue expenditure (the compiled "
+    "RS figure for 2024-25)." + COUNTIES,
+    "percent",
+    RISKIER,
+    (*RO4_TA_NET, NRE),
+    "2024-25 only (the one RO4 year held, first published 18 September 2025)." + COUNTIES,
+)
+def ta_spending_pct_nre(view: View) -> pd.Series:
+    spend = sum(view.get(*line) for line in RO4_TA_NET)
+    return housing_authorities(view, ratio(spend, nre(view)))
