@@ -90,6 +90,7 @@ def child(n: int, workdir: Path, chunk: int, top: int, seed: int, repeat: int) -
     import numpy as np
     import pandas as pd
 
+    from riskwatch.backtest import class_column
     from riskwatch.scoring import model_inputs
     from riskwatch.settings import load_run_config
     from riskwatch.tracking import CONTRIB_PREFIX, score_frame
@@ -105,7 +106,7 @@ def child(n: int, workdir: Path, chunk: int, top: int, seed: int, repeat: int) -
     events = pd.read_parquet(workdir / "events.parquet")
     bands = bands_from_config(load_run_config()["watchlist"])
     columns = [str(c) for c in model.feature_names_in_]
-    peer = getattr(model, "peer_column", None)
+    peer = class_column(model)
     if peer and peer not in columns:
         columns.append(peer)
     baseline_mb = peak_rss_mb()

@@ -47,6 +47,9 @@ class LogitIndexBlend(RiskModel):
         The index's feature weights (see ``ResilienceIndex``).
     peer_column : str or None, default "class"
         The index's peer-group column (see ``ResilienceIndex``).
+    logit_class_baseline : bool, default True
+        Whether the logit member gives each class of ``peer_column`` its own baseline
+        (see ``HazardLogit``'s ``baseline_column``): class is then context, never a reason.
 
     Attributes
     ----------
@@ -91,6 +94,7 @@ class LogitIndexBlend(RiskModel):
         "l2": [Interval(Real, 0, None, closed="left")],
         "weights": [Mapping, None],
         "peer_column": [str, None],
+        "logit_class_baseline": ["boolean"],
     }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("logit_", "index_", "slope_")
 
@@ -102,6 +106,7 @@ class LogitIndexBlend(RiskModel):
         l2: float = 10.0,
         weights: Mapping[str, float] | None = None,
         peer_column: str | None = "class",
+        logit_class_baseline: bool = True,
     ) -> None:
         self.directions = directions
         self.logit_features = logit_features
@@ -109,6 +114,7 @@ class LogitIndexBlend(RiskModel):
         self.l2 = l2
         self.weights = weights
         self.peer_column = peer_column
+        self.logit_class_baseline = logit_class_baseline
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit both members on the same rows, then the calibration of their average."""
@@ -119,9 +125,11 @@ class LogitIndexBlend(RiskModel):
         self.logit_inputs_ = [n for n in names if n in wanted]
         if not self.logit_inputs_:
             raise ValueError("none of the blend's logit_features is a column of X")
-        self.logit_ = HazardLogit(directions=self.directions, l2=self.l2).fit(
-            X[self.logit_inputs_], target, groups=groups
-        )
+        baseline = self.peer_column if self.logit_class_baseline else None
+        columns = self.logit_inputs_ + ([baseline] if baseline else [])
+        self.logit_ = HazardLogit(
+            directions=self.directions, l2=self.l2, baseline_column=baseline
+        ).fit(X[columns], target, groups=groups)
         self.index_ = ResilienceIndex(
             directions=self.directions, weights=self.weights, peer_column=self.peer_column
         ).fit(X, target)

@@ -19,6 +19,11 @@ so a logit on these rows is a discrete-time hazard model. Two fits are made:
   sandwich covariance and small-sample correction. Confidence intervals are
   Wald 95% intervals from that covariance.
 
+Class as a baseline: with ``baseline_column`` (the authority class), each class but the
+first seen gets its own intercept shift, penalised like every other term. Its effect is
+part of the row's baseline, never a contribution, so "an upper-tier council" is context
+the score starts from and never a reason.
+
 Missing values: median imputation plus a missing indicator for every feature
 missing somewhere in training; the indicator's effect is added to the same
 feature's contribution. Contributions are ``coef * z`` (z is standardised with
@@ -62,6 +67,9 @@ class HazardLogit(RiskModel):
     l2 : float, default 10.0
         Ridge penalty on the total log-likelihood per standardised coefficient
         (the tuned default of ``configs/models.toml``).
+    baseline_column : str, optional
+        Column of X holding the authority class (not a feature): each class gets its own
+        baseline, which contributions leave out.
 
     Attributes
     ----------
@@ -85,6 +93,11 @@ class HazardLogit(RiskModel):
         Scoring coefficient per standardised feature.
     indicator_coef_ : ndarray
         Scoring coefficient per missing indicator.
+    baseline_levels_ : ndarray of str
+        Classes seen in ``fit`` (empty without ``baseline_column``); the first is the
+        reference, each other has a coefficient in ``level_coef_``.
+    level_coef_ : ndarray
+        Baseline shift per class after the first.
     separation_ : bool
         Whether the inference refit fell back to Firth's penalised likelihood.
     coef_table_ : DataFrame
@@ -113,18 +126,31 @@ class HazardLogit(RiskModel):
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "directions": [Mapping, None],
         "l2": [Interval(Real, 0, None, closed="left")],
+        "baseline_column": [str, None],
     }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("intercept_", "coef_table_")
 
-    def __init__(self, directions: Mapping[str, int] | None = None, l2: float = 10.0) -> None:
+    def __init__(
+        self,
+        directions: Mapping[str, int] | None = None,
+        l2: float = 10.0,
+        baseline_column: str | None = None,
+    ) -> None:
         self.directions = directions
         self.l2 = l2
+        self.baseline_column = baseline_column
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""
         import statsmodels.api as sm
 
-        values, target = self._start_fit(X, y)
+        column = self.baseline_column
+        if column is not None and column not in X.columns:
+            raise ValueError(f"X lacks the baseline column {column!r}")
+        values, target = self._start_fit(X, y, exclude=(column,) if column else ())
+        self.baseline_levels_ = (
+            np.array(sorted(X[column].astype(str).unique())) if column else np.array([], str)
+        )
         self.directions_ = check_directions(self.directions, list(self.feature_names_in_))
         self.imputer_ = MedianImputer.fit(values)
         filled, indicators = self.imputer_.transform(values)
@@ -132,7 +158,7 @@ class HazardLogit(RiskModel):
         spread = filled.std(axis=0)
         self.scales_ = np.where(spread > 0, spread, 1.0)
         self.indicator_means_ = indicators.mean(axis=0)
-        design = np.column_stack([np.ones(len(target)), self._design(values)])
+        design = np.column_stack([np.ones(len(target)), self._design(values), self._levels(X)])
 
         alpha = np.full(design.shape[1], self.l2 / len(target))
         alpha[0] = 0.0
@@ -140,10 +166,11 @@ class HazardLogit(RiskModel):
         params = np.asarray(
             glm.fit_regularized(alpha=alpha, L1_wt=0.0, opt_method="newton-cg").params
         )
-        n_features = self.n_features_in_
+        n_features, n_levels = self.n_features_in_, max(len(self.baseline_levels_) - 1, 0)
         self.intercept_ = float(params[0])
         self.coef_ = params[1 : 1 + n_features]
-        self.indicator_coef_ = params[1 + n_features :]
+        self.indicator_coef_ = params[1 + n_features : len(params) - n_levels]
+        self.level_coef_ = params[len(params) - n_levels :]
         self.coef_table_ = self._inference_table(design, target, group_codes(groups, len(X)))
 
     def _coefficient_table(self) -> pd.DataFrame:
@@ -152,7 +179,8 @@ class HazardLogit(RiskModel):
 
     def _decision_function(self, X: pd.DataFrame) -> np.ndarray:
         design = self._design(self._matrix(X))
-        return self.intercept_ + design @ np.concatenate([self.coef_, self.indicator_coef_])
+        coefficients = np.concatenate([self.coef_, self.indicator_coef_])
+        return self.intercept_ + design @ coefficients + self._levels(X) @ self.level_coef_
 
     def _contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         design = self._design(self._matrix(X))
@@ -161,17 +189,29 @@ class HazardLogit(RiskModel):
         shifts = (design[:, n_features:] - self.indicator_means_) * self.indicator_coef_
         parts[:, self.imputer_.with_indicator] += shifts
         baseline = self.intercept_ + self.indicator_means_ @ self.indicator_coef_
-        return self._frame(X, parts, np.full(len(X), baseline))
+        return self._frame(X, parts, baseline + self._levels(X) @ self.level_coef_)
 
     def _design(self, values: np.ndarray) -> np.ndarray:
         """Standardised imputed features, then the raw 0/1 missing indicators."""
         filled, indicators = self.imputer_.transform(values)
         return np.column_stack([(filled - self.means_) / self.scales_, indicators])
 
+    def _levels(self, X: pd.DataFrame) -> np.ndarray:
+        """0/1 columns for each class after the first (none without a baseline column); a
+        class unseen in training takes the reference class's baseline."""
+        others = self.baseline_levels_[1:]
+        if not len(others):
+            return np.zeros((len(X), 0))
+        if self.baseline_column not in X.columns:
+            raise ValueError(f"X lacks the baseline column {self.baseline_column!r}")
+        classes = X[self.baseline_column].astype(str).to_numpy()
+        return (classes[:, None] == others[None, :]).astype(float)
+
     def _terms(self) -> list[str]:
         names = list(self.feature_names_in_)
         flagged = [n for n, f in zip(names, self.imputer_.with_indicator, strict=True) if f]
-        return [INTERCEPT, *names, *(f"{n}__missing" for n in flagged)]
+        levels = [f"{self.baseline_column}={level}" for level in self.baseline_levels_[1:]]
+        return [INTERCEPT, *names, *(f"{n}__missing" for n in flagged), *levels]
 
     def _inference_table(
         self, design: np.ndarray, target: np.ndarray, codes: np.ndarray
@@ -199,7 +239,7 @@ class HazardLogit(RiskModel):
         direction = np.zeros(n_terms, dtype=int)
         direction[1 : 1 + n_features] = self.directions_
         table = {
-            "coef": np.r_[self.intercept_, self.coef_, self.indicator_coef_],
+            "coef": np.r_[self.intercept_, self.coef_, self.indicator_coef_, self.level_coef_],
             "estimate": estimates,
             "std_error": errors,
             "ci_low": estimates - _Z95 * errors,

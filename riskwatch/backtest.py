@@ -156,10 +156,16 @@ def run_origin(
     )
 
 
+def class_column(model) -> str | None:
+    """The column a model reads the authority class from: the index's peer groups, or the
+    logit's class baseline; None for a model that does not read it."""
+    return getattr(model, "peer_column", None) or getattr(model, "baseline_column", None)
+
+
 def _with_class(model, X: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
-    """The resilience index compares councils within their class: give it the class column."""
-    peer = getattr(model, "peer_column", None)
-    return X.assign(**{peer: ids["class"].to_numpy()}) if peer else X
+    """Give a model that reads the authority class (peer groups, class baseline) its column."""
+    column = class_column(model)
+    return X.assign(**{column: ids["class"].to_numpy()}) if column else X
 
 
 def rank_within_origin(scored: pd.DataFrame) -> pd.Series:

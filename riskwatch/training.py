@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from riskwatch.backtest import PAST_FAILURE, available_inputs
+from riskwatch.backtest import PAST_FAILURE, available_inputs, class_column
 from riskwatch.labels import failure_events, last_label_year
 from riskwatch.pipeline import FeatureSet, training_set
 
@@ -46,9 +46,9 @@ def train(
     X, y, ids = training_set(frames, features, failures, horizon, task, past_failure_feature)
     directions = {**features.directions, PAST_FAILURE: 1}
     model = make_model(model_name, directions=directions, **(model_params or {}))
-    peer = getattr(model, "peer_column", None)
-    if peer:
-        X = X.assign(**{peer: ids["class"].to_numpy()})
+    column = class_column(model)
+    if column:
+        X = X.assign(**{column: ids["class"].to_numpy()})
     model.fit(X, y, groups=ids["gss_code"].to_numpy())
     probability = model.predict_proba(X)[:, 1]
     params = {

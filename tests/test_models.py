@@ -84,7 +84,7 @@ def test_blend_is_the_recalibrated_average_of_its_members(fitted: dict, panel: t
     X, y, authorities = panel
     blend = fitted["blend"]
     members = 0.5 * (
-        blend.logit_.decision_function(X[["debt_ratio", "reserves_ratio"]])
+        blend.logit_.decision_function(X[["debt_ratio", "reserves_ratio", "class"]])
         + blend.index_.decision_function(X)
     )
     np.testing.assert_allclose(
@@ -321,3 +321,28 @@ def test_rejects_infinite_and_unknown_inputs(fitted: dict, panel: tuple) -> None
         fitted["boosting"].predict_proba(X[FEATURES[:2]])
     with pytest.raises(ValueError, match="unknown model family"):
         make_model("forest")
+
+
+def test_class_enters_the_logit_as_a_baseline_never_a_contribution() -> None:
+    """With a class baseline the class shifts each row's baseline; no contribution names it,
+    and the contributions still sum to the score."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    classes = rng.choice(["SD", "UA", "SC"], n)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "class": classes})
+    log_odds = -3 + X["a"] + np.where(classes == "SD", -1.5, 0.5)
+    y = (rng.random(n) < 1 / (1 + np.exp(-log_odds))).astype(int)
+    model = HazardLogit(baseline_column="class").fit(X, y)
+    parts = model.contributions(X)
+    assert list(parts.columns) == ["a", "b", "baseline"]
+    np.testing.assert_allclose(parts.sum(axis=1), model.decision_function(X))
+    baseline = parts.groupby(classes)["baseline"].mean()
+    assert baseline["SD"] < baseline["SC"] - 0.8  # districts fail less in this simulation
+    assert list(model.baseline_levels_) == ["SC", "SD", "UA"]
+    assert "class=SD" in model.coef_table_.index
+    # two councils alike but for their class: same contributions, different baselines
+    pair = pd.DataFrame({"a": [1.0, 1.0], "b": [0.0, 0.0], "class": ["SD", "UA"]})
+    both = model.contributions(pair)
+    assert both["a"].nunique() == 1 and both["baseline"].nunique() == 2
+    with pytest.raises(ValueError, match="baseline column 'class'"):
+        model.decision_function(pair.drop(columns="class"))
