@@ -15,7 +15,7 @@ import pandas as pd
 from .frame import View
 from .inputs import NRE, RS, nre
 from .ops import growth, latest, ratio, value_at_lag
-from .registry import RISKIER, SAFER, feature
+from .registry import INCOME, RISKIER, SAFER, feature
 
 COR, BI, CSP, CAC = "COR", "BI", "CSP", "CAC"
 CFR = ((COR, "cfr_open"), (COR, "cfr_close"))
@@ -54,6 +54,7 @@ CSP_YEARS = "2016-17 to 2020-21 (core spending power held); with COR/BI only whe
     CFR[1:],
     COR_YEARS,
     model_input=False,
+    base="cfr_pct_nre",
 )
 def cfr(view: View) -> pd.Series:
     return view.get(*CFR[1]) / 1e3
@@ -83,6 +84,7 @@ def cfr_pct_nre(view: View) -> pd.Series:
     RISKIER,
     CFR,
     COR_YEARS,
+    base="cfr_pct_nre",
 )
 def cfr_growth_1y_pct(view: View) -> pd.Series:
     return growth(view.get(*CFR[1]), view.get(*CFR[0]))
@@ -98,6 +100,7 @@ def cfr_growth_1y_pct(view: View) -> pd.Series:
     RISKIER,
     CFR,
     "2010-11 to 2018-19 but 2013-14 (needs the COR return two years before too)",
+    base="cfr_pct_nre",
 )
 def cfr_growth_3y_pct(view: View) -> pd.Series:
     return growth(view.get(*CFR[1]), view.get(*CFR[0], lag=2))
@@ -112,6 +115,7 @@ def cfr_growth_3y_pct(view: View) -> pd.Series:
     RISKIER,
     (CFR[1], CORE_SP),
     "2016-17 to 2018-19: " + CSP_YEARS,
+    base="cfr_pct_nre",
 )
 def cfr_per_core_spending_power(view: View) -> pd.Series:
     return ratio(view.get(*CFR[1]), view.get(*CORE_SP), scale=1.0)
@@ -128,6 +132,7 @@ def cfr_per_core_spending_power(view: View) -> pd.Series:
     GED[1:],
     DEBT_YEARS,
     model_input=False,
+    base="gross_external_debt_pct_nre",
 )
 def gross_external_debt(view: View) -> pd.Series:
     return view.get(*GED[1]) / 1e3
@@ -157,6 +162,7 @@ def gross_external_debt_pct_nre(view: View) -> pd.Series:
     RISKIER,
     GED,
     DEBT_YEARS,
+    base="gross_external_debt_pct_nre",
 )
 def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
     return growth(view.get(*GED[1]), view.get(*GED[0]))
@@ -187,6 +193,7 @@ def borrowing_pct_nre(view: View) -> pd.Series:
     RISKIER,
     (BORROWING,),
     BI_YEARS,
+    base="borrowing_pct_nre",
 )
 def borrowing_growth_1y_pct(view: View) -> pd.Series:
     history = view.history(*BORROWING)
@@ -204,6 +211,7 @@ def borrowing_growth_1y_pct(view: View) -> pd.Series:
     RISKIER,
     (BORROWING, CORE_SP),
     "2016-17 to 2020-21: " + CSP_YEARS,
+    base="borrowing_pct_nre",
 )
 def borrowing_per_core_spending_power(view: View) -> pd.Series:
     return ratio(bi_stock(view, BORROWING[1]), view.get(*CORE_SP), scale=1.0)
@@ -280,6 +288,7 @@ def mrp_pct_nre(view: View) -> pd.Series:
     SAFER,
     ((RS, "mrp"), CFR[0]),
     COR_YEARS,
+    base="mrp_pct_nre",
 )
 def mrp_pct_cfr(view: View) -> pd.Series:
     return ratio(view.get(RS, "mrp"), view.get(*CFR[0]))
@@ -295,6 +304,7 @@ def mrp_pct_cfr(view: View) -> pd.Series:
     RISKIER,
     ((RS, "investment_income"), NRE),
     "2007-08 to 2023-24 (RS outturn)",
+    mechanism=INCOME,
 )
 def investment_income_pct_nre(view: View) -> pd.Series:
     return ratio(-view.get(RS, "investment_income"), nre(view))
@@ -310,6 +320,7 @@ def investment_income_pct_nre(view: View) -> pd.Series:
     RISKIER,
     ((CAC, "trading_account_surplus"), NRE),
     "2016-17 to 2018-19 (the trading table's years)",
+    mechanism=INCOME,
 )
 def trading_surplus_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(CAC, "trading_account_surplus"), nre(view))

@@ -132,6 +132,8 @@ def _register_peers() -> None:
                         base.inputs,
                         base.years + needs,
                         _builder(name, peers, kind),
+                        base=name,
+                        mechanism=base.mechanism,
                     )
                 )
 

@@ -34,6 +34,7 @@ EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
     CLOSE,
     RS_YEARS,
     model_input=False,
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves(view: View) -> pd.Series:
     return usable(view) / 1e3
@@ -122,6 +123,7 @@ def public_health_reserves_pct_nre(view: View) -> pd.Series:
     SAFER,
     BOTH,
     RS_YEARS + "; NaN where the opening level is not positive",
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_1y_pct(view: View) -> pd.Series:
     return growth(usable(view), usable(view, "open"))
@@ -145,6 +147,7 @@ def three_year_draw(view: View) -> pd.Series:
     SAFER,
     BOTH,
     "2009-10 to 2023-24 (needs the return two years before)",
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_3y_pct(view: View) -> pd.Series:
     return growth(usable(view), usable(view, "open", lag=2))
@@ -184,6 +187,7 @@ def reserves_runway_years(view: View) -> pd.Series:
     SAFER,
     BOTH,
     "2009-10 to 2023-24 (three returns)",
+    base="reserves_runway_years",
 )
 def reserves_runway_years_capped(view: View) -> pd.Series:
     return runway(view).clip(upper=RUNWAY_CAP_YEARS)

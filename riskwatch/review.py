@@ -12,13 +12,9 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.labels import failure_events, shift_year
+from riskwatch.reasons import CONTRIB, reasons
 from riskwatch.scoring import LoadedModel, model_inputs, score, threshold_crossing
-from riskwatch.watchlist import (
-    CONTRIB,
-    bands_from_config,
-    build_watchlist,
-    reasons,
-)
+from riskwatch.watchlist import bands_from_config, build_watchlist
 
 
 @dataclass(frozen=True)

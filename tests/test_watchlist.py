@@ -5,17 +5,11 @@ import pandas as pd
 import pytest
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.reasons import class_standing, peer_percentiles, reason_text, reasons
 from riskwatch.review import review_diff, what_would_move
 from riskwatch.scoring import LoadedModel
-from riskwatch.units import format_change, format_value
-from riskwatch.watchlist import (
-    assign_band,
-    bands_from_config,
-    peer_percentiles,
-    rank_councils,
-    reason_text,
-    reasons,
-)
+from riskwatch.units import change_words, format_value
+from riskwatch.watchlist import assign_band, bands_from_config, rank_councils
 
 AS_OF = "2022-23"
 
@@ -60,27 +54,48 @@ def fitted(tables, frames, feature_inputs):
     )
 
 
-def test_reasons_come_from_contributions_in_order(tables, frames, fitted, feature_inputs):
-    from riskwatch.features import catalogue_table
+def test_reasons_sum_every_form_of_one_indicator(tables, frames, fitted, feature_inputs):
+    from riskwatch.features import feature_descriptions
 
     from riskwatch.scoring import score
 
     scored = score(fitted, frames[AS_OF], tables["events"]).head(25)
-    catalogue = catalogue_table(
-        tables["panel"], tables["authority_years"], history=pd.concat(frames.values())
-    )
+    catalogue = feature_descriptions()
     table = reasons(scored, frames[AS_OF], frames, AS_OF, catalogue, tables["neighbours"], 4)
     assert len(table) > 0
+    base = catalogue.set_index("name")["base"]
+    forms = {b: [f for f in fitted.input_columns if base.get(f) == b] for b in set(base)}
     for gss, rows in table.groupby("gss_code"):
         assert rows["reason"].tolist() == list(range(1, len(rows) + 1))
+        assert rows["base"].is_unique  # one reason per base indicator
         assert rows["contribution"].is_monotonic_decreasing
         assert (rows["contribution"] > 0).all()
         row = scored[scored.gss_code == gss].iloc[0]
         for r in rows.itertuples():
-            assert r.contribution == pytest.approx(row[f"contrib__{r.feature}"])
+            summed = sum(row[f"contrib__{f}"] for f in forms[r.base])
+            assert r.contribution == pytest.approx(summed)
+    # A reason speaks of the base indicator, never of a percentile or z-score form.
+    assert set(table["base"]) <= set(base[base.index == base].index)
+    assert not table["unit"].isin(["percentile", "robust_z"]).any()
+    assert table["mechanism"].ne("").all()
     assert table["class_percentile"].dropna().between(0, 100).all()
     described = catalogue.set_index("name")
-    assert (table["indicator"] == table["feature"].map(described["label"])).all()
+    assert (table["indicator"] == table["base"].map(described["label"])).all()
+
+
+def test_every_form_names_a_registered_base_with_its_mechanism():
+    from riskwatch.features import FEATURES
+    from riskwatch.features.registry import MECHANISMS, base_of
+
+    for feature in FEATURES.values():
+        root = base_of(feature.name)
+        assert root in FEATURES, feature.name
+        assert FEATURES[root].base == root
+        assert feature.mechanism in MECHANISMS
+        assert feature.mechanism == FEATURES[root].mechanism, feature.name
+    assert base_of("usable_reserves_change_3y_pct_pctile_class") == "usable_reserves_pct_nre"
+    assert base_of("interest_payable_pct_nre_z_nn") == "interest_payable_pct_nre"
+    assert FEATURES["dsg_deficit_pct"].mechanism == "demand: schools"
 
 
 def test_neighbour_percentiles_equal_pandas_rank_with_ties_and_gaps():
@@ -102,30 +117,40 @@ def test_neighbour_percentiles_equal_pandas_rank_with_ties_and_gaps():
 
 
 def test_reason_text_reads_in_the_indicator_units():
+    # Hand-made: a unitary council with the highest financing costs of its 62-council class.
+    peers = pd.Series([37.0, *np.linspace(5.0, 20.0, 61)])
+    standing = class_standing(37.0, peers, "UA")
+    assert standing == "the highest of 62 unitary councils"
     reason = pd.Series(
         {
-            "indicator": "Usable reserves, % of net revenue spending",
+            "mechanism": "debt and financing",
+            "indicator": "Interest payable, % of net revenue spending",
             "unit": "percent",
-            "value": 11.84,
-            "class_percentile": 6.2,
-            "neighbour_percentile": 12.0,
-            "change_1y": -4.52,
-            "change_3y": np.nan,
-            "contribution": 0.183,
+            "value": 37.04,
+            "class_standing": standing,
+            "change_1y": 4.0,
+            "change_3y": 12.2,
         }
     )
     assert reason_text(reason) == (
-        "Usable reserves, % of net revenue spending: 11.8%; 6th percentile of its class; "
-        "12th among nearest neighbours; change 1y -4.5 pts; +0.18 log-odds"
+        "[debt and financing] Interest payable, % of net revenue spending: 37.0%, "
+        "the highest of 62 unitary councils, up 12 points in 3 years"
     )
-    peer = reason.copy()
-    peer["unit"], peer["indicator"], peer["value"] = "percentile", "Usable: percentile", 4.9
-    assert "percentile of its class" not in reason_text(peer)
+    # Without a 3-year change, the year's; without a class standing, none.
+    one_year = reason.copy()
+    one_year["change_3y"], one_year["class_standing"] = np.nan, ""
+    assert reason_text(one_year).endswith("spending: 37.0%, up 4.0 points over the year")
+    assert class_standing(5.25, peers, "UA") == "lowest 4% of unitary councils"  # 2nd of 62
+    assert class_standing(15.0, peers, "SC") == "above the median of county councils"
+    assert class_standing(15.0, peers.head(4), "UA") == ""
+    # Changes are worded for levels only: never a percentile's change as points.
+    assert change_words(-82.3, "percentile", 3) == ""
+    assert change_words(-2500.0, "GBP_thousand", 1) == "down £2.5m over the year"
+    assert change_words(0.01, "percent", 3) == "unchanged in 3 years"
     assert format_value(64632.0, "GBP_thousand") == "£64.6m"
     assert format_value(1.0, "flag") == "yes"
     assert format_value(np.inf, "years") == "unbounded"
     assert format_value(np.nan, "percent") == "missing"
-    assert format_change(-2500.0, "GBP_thousand") == "-£2.5m"
 
 
 def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, feature_inputs):
