@@ -512,8 +512,12 @@ def _format_watchlist(result) -> str:
 
 
 def resolve_authority(query: str, authorities) -> str:
-    """A GSS code from a code or a name (case-insensitive, unambiguous prefix)."""
+    """A GSS code from a code or a name (case-insensitive). An exact name wins, then the name
+    without its class suffix ("woking" is Woking BC, not Wokingham UA), then an unambiguous
+    prefix."""
     import difflib
+
+    from riskwatch.data.schools import name_key
 
     codes = set(authorities["gss_code"])
     if query.upper() in codes:
@@ -522,7 +526,10 @@ def resolve_authority(query: str, authorities) -> str:
     wanted = query.strip().lower()
     if wanted in names:
         return names[wanted]
-    matches = sorted(n for n in names if n.startswith(wanted))
+    same = sorted(n for n in names if name_key(n) == name_key(wanted))
+    if len(same) == 1:
+        return names[same[0]]
+    matches = same or sorted(n for n in names if n.startswith(wanted))
     if len(matches) == 1:
         return names[matches[0]]
     if matches:
@@ -548,11 +555,13 @@ def explain_command(
     from riskwatch.data.store import load_table
     from riskwatch.review import explain
     from riskwatch.settings import load_run_config
+    from riskwatch.training import retrospective_model
 
     gss = resolve_authority(authority, load_table("authorities"))
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of)
     if gss not in set(frames[as_of]["gss_code"]):
         raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
+    loaded = retrospective_model(tables, frames, features, loaded, as_of) or loaded
     result = explain(
         tables,
         frames,
@@ -567,24 +576,48 @@ def explain_command(
 
 
 def _format_explanation(e) -> str:
+    from riskwatch.reasons import reason_text
     from riskwatch.units import format_value
 
-    described = e.contributions.set_index("feature")
+    labels = {
+        **e.contributions.set_index("feature")["indicator"].to_dict(),
+        **e.groups.set_index("base")["indicator"].to_dict(),
+    }
+    units = {
+        **e.contributions.set_index("feature")["unit"].to_dict(),
+        **e.groups.set_index("base")["unit"].to_dict(),
+    }
 
     def named(feature: str) -> str:
-        return f"{described['indicator'].get(feature, feature)} [{feature}]"
+        return f"{labels.get(feature, feature)} [{feature}]"
 
     def shown(value: float, feature: str) -> str:
-        return format_value(value, described["unit"].get(feature, ""))
+        return format_value(value, units.get(feature, ""))
 
     lines = [
         f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
+        f"Model: {e.model}",
         "",
-        "Contributions (log-odds; positive raises the risk):",
+        "Contributions by indicator (log-odds; positive raises the risk), each indicator's "
+        "forms below it:",
     ]
-    for r in e.contributions.itertuples():
-        value = format_value(r.value, r.unit)
-        lines.append(f"  {r.contribution:+.3f}  {r.indicator} = {value}  [{r.feature}]")
+    silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)
+    forms = e.contributions[~silent].groupby("base", sort=False)
+    for group in e.groups.itertuples(index=False):
+        if group.base not in forms.groups:
+            continue
+        lines.append(f"  {group.contribution:+.3f}  {reason_text(group._asdict())}")
+        for r in forms.get_group(group.base).itertuples():
+            form = r.indicator.removeprefix(group.indicator + ": ")
+            value = format_value(r.value, r.unit)
+            lines.append(f"            {r.contribution:+.3f}  {form} = {value}  [{r.feature}]")
+    if silent.any():
+        quiet = e.contributions[silent]
+        absent = sorted(set(quiet["base"]) - set(forms.groups))
+        lines.append(
+            f"  No value, so no contribution: {len(quiet)} inputs, every form of "
+            f"{len(absent)} indicators ({', '.join(absent)}) and some forms of those above"
+        )
     lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
     for feature, rows in e.history.groupby("feature", sort=False):
         lines.append(f"  {named(feature)}:")

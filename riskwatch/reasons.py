@@ -13,6 +13,7 @@ its standing say the same thing in words.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,11 +37,16 @@ MIN_COVERAGE = 0.1
 PAST_FAILURE_LABEL = "A failure of its own is already on record"
 
 
-def contribution_features(scored: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
-    """The scored features a reason can name: in the frame, published for enough councils."""
+def contribution_features(
+    scored: pd.DataFrame, frame: pd.DataFrame, every: bool = False
+) -> list[str]:
+    """The scored features a reason can name (in the frame, published for enough councils),
+    or with `every` all the model's inputs, as an explanation lists them."""
     features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
-    features = [f for f in features if f != "baseline" and f in frame.columns]
-    return [f for f in features if frame[f].notna().mean() >= MIN_COVERAGE]
+    features = [f for f in features if f != "baseline"]
+    if every:
+        return features
+    return [f for f in features if f in frame.columns and frame[f].notna().mean() >= MIN_COVERAGE]
 
 
 def base_indicators(features: list[str], catalogue: pd.DataFrame) -> pd.Series:
@@ -117,13 +123,15 @@ def indicator_groups(
     as_of: str,
     catalogue: pd.DataFrame,
     neighbours: pd.DataFrame | None,
+    every: bool = False,
 ) -> pd.DataFrame:
     """Every base indicator of every scored council: summed contribution, mechanism, the
     base's value, class standing, percentiles and 1- and 3-year change, and its forms'
-    contributions; largest contribution first within a council (ties by base name)."""
+    contributions; largest contribution first within a council (ties by base name).
+    `every`: from all the model's inputs, not only those a reason may name."""
     from riskwatch.labels import shift_year
 
-    features = contribution_features(scored, frame)
+    features = contribution_features(scored, frame, every)
     bases = base_indicators(features, catalogue)
     summed = group_contributions(scored, bases)
     base_names = [b for b in summed.columns if b in frame.columns]
@@ -192,8 +200,9 @@ def reasons(
     return top.reset_index(drop=True)
 
 
-def reason_text(reason: pd.Series) -> str:
-    """One reason as a reviewer reads it: mechanism, indicator and value, standing, change."""
+def reason_text(reason: Mapping) -> str:
+    """One reason (a row of `indicator_groups`, as a Series or a dict) as a reviewer reads it:
+    mechanism, indicator and value, standing, change."""
     unit = reason.get("unit", "")
     parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
     if reason.get("class_standing"):
@@ -223,7 +232,8 @@ def _label(described: pd.DataFrame, name: str) -> str:
 def _change(value: float, past: pd.DataFrame | None, gss: str, base: str) -> float:
     if past is None or gss not in past.index or base not in past.columns:
         return np.nan
-    return float(value - past.at[gss, base])
+    with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
+        return float(value - past.at[gss, base])
 
 
 def _forms(contributions: pd.Series) -> str:

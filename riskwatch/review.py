@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.labels import failure_events, shift_year
-from riskwatch.reasons import CONTRIB, reasons
-from riskwatch.scoring import LoadedModel, model_inputs, score, threshold_crossing
+from riskwatch.reasons import CONTRIB, base_indicators, indicator_groups, reasons
+from riskwatch.scoring import LoadedModel, model_inputs, model_words, score, threshold_crossing
 from riskwatch.watchlist import bands_from_config, build_watchlist
 
 
@@ -92,8 +92,10 @@ class Explanation:
     as_of: str
     probability: float
     rank: int
-    contributions: pd.DataFrame  # feature, plain indicator, unit, value, contribution (sorted)
-    history: pd.DataFrame  # year x (value, class median, neighbour median) for top features
+    model: str  # which model explained it, and its training window
+    contributions: pd.DataFrame  # feature, base, plain indicator, unit, value, contribution
+    groups: pd.DataFrame  # one row per base indicator: summed contribution, worded as a reason
+    history: pd.DataFrame  # year x (value, class median, neighbour median) of the top reasons
     events: pd.DataFrame
     moves: pd.DataFrame  # top reasons: value now, value that would bring it below threshold
 
@@ -126,6 +128,7 @@ def explain(
     contributions = pd.DataFrame(
         {
             "feature": features,
+            "base": base_indicators(features, catalogue).to_numpy(),
             "indicator": [described["label"].get(f, f.replace("_", " ")) for f in features],
             "unit": [described["unit"].get(f, "") for f in features],
             "value": [values.get(f, np.nan) for f in features],
@@ -134,14 +137,29 @@ def explain(
     ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
     top_features = [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
     threshold = min(b.min_probability for b in bands_from_config(config))
+    groups = indicator_groups(
+        scored[scored["gss_code"] == gss_code],
+        frame,
+        frames,
+        as_of,
+        catalogue,
+        tables.get("neighbours"),
+        every=True,
+    )
+    rising = groups[(groups["contribution"] > 0) & groups["base"].isin(frame.columns)]
+    key_indicators = rising["base"].head(config["reasons"]).tolist()
     return Explanation(
         gss_code=gss_code,
         name=str(tables["authorities"].set_index("gss_code")["name"].get(gss_code, gss_code)),
         as_of=as_of,
         probability=float(row["probability"]),
         rank=position,
+        model=model_words(model),
         contributions=contributions.reset_index(drop=True),
-        history=indicator_history(frames, gss_code, top_features, tables.get("neighbours"), as_of),
+        groups=groups,
+        history=indicator_history(
+            frames, gss_code, key_indicators, tables.get("neighbours"), as_of
+        ),
         events=tables["events"][tables["events"]["gss_code"] == gss_code].reset_index(drop=True),
         moves=what_would_move(
             model, frame, tables["events"], gss_code, top_features, directions, threshold

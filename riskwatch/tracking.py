@@ -173,7 +173,8 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
 
 
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
-    """Every version of ``name``, oldest first: version, aliases, run, created, tags, metrics."""
+    """Every version of ``name``, oldest first: version, aliases, run, created, tags, params,
+    metrics."""
     with _quiet():
         client = _client()
         aliases = _aliases(client, name)
@@ -286,6 +287,7 @@ def _describe(
         "run_name": tags.get("mlflow.runName"),
         "created": datetime.fromtimestamp(item.creation_timestamp / 1000, UTC).isoformat(),
         **{tag: tags.get(tag) for tag in _RECORD_TAGS},
+        "params": dict(run.data.params) if run else {},
         "metrics": dict(run.data.metrics) if run else {},
     }
 

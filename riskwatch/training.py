@@ -9,8 +9,11 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from riskwatch.backtest import PAST_FAILURE
-from riskwatch.labels import failure_events, last_label_year
+from riskwatch.errors import RiskwatchError
+from riskwatch.labels import failure_events, last_label_year, shift_year
 from riskwatch.pipeline import FeatureSet, training_set
+from riskwatch.scoring import LoadedModel, training_window
+from riskwatch.tracking import score_frame
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,17 @@ def train(
     task: str,
     past_failure_feature: bool,
     model_params: dict | None = None,
+    closed_by: str | None = None,
 ) -> TrainedModel:
-    """Fit one model family on every authority-year whose outcome window the labels cover."""
+    """Fit one model family on every authority-year whose outcome window the labels cover
+    (and, with `closed_by`, closed by that year)."""
     from riskwatch.models import make_model
 
     failures = failure_events(tables["events"])
     features = features.for_model(model_name)
-    X, y, ids = training_set(frames, features, failures, horizon, task, past_failure_feature)
+    X, y, ids = training_set(
+        frames, features, failures, horizon, task, past_failure_feature, closed_by
+    )
     directions = {**features.directions, PAST_FAILURE: 1}
     model = make_model(model_name, directions=directions, **(model_params or {}))
     peer = getattr(model, "peer_column", None)
@@ -63,3 +70,52 @@ def train(
         "training_brier": float(brier_score_loss(y, probability)),
     }
     return TrainedModel(model=model, params=params, metrics=metrics, X_example=X.head(20))
+
+
+def retrospective_model(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    features: FeatureSet,
+    champion: LoadedModel,
+    as_of: str,
+) -> LoadedModel | None:
+    """The champion's configuration fitted only on rows whose outcome window closed by
+    `as_of`, as the backtest fits an origin, when the champion was trained on the outcome
+    of `as_of` itself (explaining that year with it would use hindsight); else None."""
+    params = champion.description.get("params", {})
+    window = training_window(champion)
+    if window is None or as_of > window[1]:
+        return None
+    horizon = int(params["horizon"])
+    if not any(shift_year(s, horizon) <= as_of for s in frames):
+        raise RiskwatchError(
+            f"no outcome window had closed by {as_of}: no model can explain it without hindsight",
+            field="--as-of",
+        )
+    try:
+        trained = train(
+            tables,
+            frames,
+            features,
+            params["model"],
+            horizon,
+            params["task"],
+            params.get("past_failure_feature") == "True",
+            closed_by=as_of,
+        )
+    except ValueError as error:  # e.g. no failure to learn from in the windows closed by then
+        raise RiskwatchError(
+            f"cannot fit a model on the outcome windows closed by {as_of}: {error}",
+            field="--as-of",
+        ) from None
+    columns = list(trained.X_example.columns)
+    return LoadedModel(
+        version=None,
+        description={
+            "model_family": champion.description.get("model_family"),
+            "params": {k: str(v) for k, v in trained.params.items()},
+            "retrospective_of": champion.version,
+        },
+        predict=lambda inputs: score_frame(inputs[columns], trained.model),
+        input_columns=columns,
+    )

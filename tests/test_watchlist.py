@@ -38,20 +38,31 @@ def test_bands_from_configuration():
     assert labels.tolist() == ["high", "high", "watch", "below threshold"]
 
 
-@pytest.fixture(scope="module")
-def fitted(tables, frames, feature_inputs):
-    """A logit trained on the real training set, wrapped as a registered model would be."""
+def _registered_like(tables, frames, feature_inputs, family: str) -> LoadedModel:
+    """A model trained on the real training set, wrapped as a registered model would be."""
     from riskwatch.tracking import score_frame
     from riskwatch.training import train
 
-    trained = train(tables, frames, feature_inputs, "logit", 2, "new", True)
+    trained = train(tables, frames, feature_inputs, family, 2, "new", True)
     columns = list(trained.X_example.columns)
     return LoadedModel(
         version=0,
-        description={"version": 0},
+        description={"version": 0, "params": {k: str(v) for k, v in trained.params.items()}},
         predict=lambda inputs: score_frame(inputs[columns], trained.model),
         input_columns=columns,
     )
+
+
+@pytest.fixture(scope="module")
+def fitted(tables, frames, feature_inputs):
+    """A logit (on the few inputs configs/models.toml gives it)."""
+    return _registered_like(tables, frames, feature_inputs, "logit")
+
+
+@pytest.fixture(scope="module")
+def fitted_index(tables, frames, feature_inputs):
+    """The resilience index: every input, a missing value contributing nothing."""
+    return _registered_like(tables, frames, feature_inputs, "index")
 
 
 def test_reasons_sum_every_form_of_one_indicator(tables, frames, fitted, feature_inputs):
@@ -190,6 +201,12 @@ def test_name_lookup_with_ambiguity(tables):
     assert resolve_authority("E09000008", authorities) == "E09000008"
     assert resolve_authority("croydon", authorities) == "E09000008"
     assert resolve_authority("THURROCK", authorities) == "E06000034"
+    # An exact name without its class suffix wins over a longer name it begins.
+    assert resolve_authority("woking", authorities) == "E07000217"  # Woking BC
+    assert resolve_authority("Wokingham", authorities) == "E06000041"  # Wokingham UA
+    assert resolve_authority("woking bc", authorities) == "E07000217"
+    with pytest.raises(RiskwatchError, match="ambiguous"):
+        resolve_authority("wok", authorities)
     with pytest.raises(RiskwatchError, match="ambiguous"):
         resolve_authority("North", authorities)
     with pytest.raises(RiskwatchError, match="did you mean"):
@@ -218,3 +235,77 @@ def test_population_stability_flags_a_shift():
     table = drift(before, after, ["x", "y"]).set_index("feature")
     assert table.loc["x", "flag"] == ""
     assert table.loc["y", "flag"] == "major"
+
+
+def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_index, feature_inputs):
+    import re
+
+    from riskwatch.features import feature_descriptions
+
+    from riskwatch.cli import _format_explanation
+    from riskwatch.review import explain
+    from riskwatch.settings import load_run_config
+
+    woking = "E07000217"  # filed no outturn return for 2022-23: most inputs have no value
+    e = explain(
+        tables,
+        frames,
+        fitted_index,
+        woking,
+        AS_OF,
+        feature_descriptions(),
+        load_run_config()["watchlist"],
+        {**feature_inputs.directions, "past_failure": 1},
+    )
+    # Each indicator's contribution is the sum of its forms', and every form is in one group.
+    summed = e.contributions.groupby("base")["contribution"].sum()
+    groups = e.groups.set_index("base")["contribution"]
+    assert set(groups.index) == set(summed.index)
+    assert np.allclose(groups.sort_index(), summed.sort_index())
+    text = _format_explanation(e)
+    assert "Model: registered version 0" in text
+    assert not re.search(r"[+-]0\.000 .*= missing", text)
+    silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)
+    assert silent.sum() > 60
+    (summary,) = [line for line in text.splitlines() if "No value, so no contribution" in line]
+    assert f": {silent.sum()} inputs," in summary
+    # One headline per indicator with a form worth showing, largest contribution first.
+    headlines = [line for line in text.splitlines() if re.match(r"  [+-]\d\.\d{3}  ", line)]
+    shown = e.groups[e.groups["base"].isin(e.contributions.loc[~silent, "base"])]
+    assert len(headlines) == len(shown)
+    assert headlines[0].startswith(f"  {shown['contribution'].iloc[0]:+.3f}  [")
+
+
+def test_a_past_year_is_explained_without_hindsight(tables, frames, feature_inputs):
+    from riskwatch.labels import shift_year
+    from riskwatch.scoring import model_words
+    from riskwatch.training import retrospective_model
+
+    champion = LoadedModel(
+        version=7,
+        description={
+            "params": {
+                "model": "logit",
+                "horizon": "2",
+                "task": "new",
+                "past_failure_feature": "True",
+                "training_years": "2007-08..2021-22",
+            }
+        },
+        predict=lambda inputs: inputs,
+        input_columns=[],
+    )
+    # A year after the champion's training rows: the champion itself explains it.
+    assert retrospective_model(tables, frames, feature_inputs, champion, "2022-23") is None
+    # A year it was trained on: a model fitted on the windows closed by then, as the
+    # backtest fits that origin (rows up to 2017-18 for 2019-20 at a 2-year horizon).
+    model = retrospective_model(tables, frames, feature_inputs, champion, "2019-20")
+    assert model.version is None
+    assert model.description["params"]["training_years"] == f"2007-08..{shift_year('2019-20', -2)}"
+    words = model_words(model)
+    assert "trained on the years 2007-08 to 2017-18" in words
+    assert "champion version 7 was trained on this year's outcome" in words
+    from riskwatch.scoring import score
+
+    scored = score(model, frames["2019-20"], tables["events"])
+    assert scored["probability"].between(0, 1).all() and len(scored) == len(frames["2019-20"])

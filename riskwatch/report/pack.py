@@ -116,7 +116,7 @@ def review_html(
             history_png(
                 explanation.history,
                 f"{explanation.name}: key indicators against peers",
-                labels=explanation.contributions.set_index("feature")["indicator"].to_dict(),
+                labels=explanation.groups.set_index("base")["indicator"].to_dict(),
             ),
             f"{explanation.name}: key indicators over time",
         )
