@@ -492,22 +492,28 @@ def watchlist_command(
 
 
 def _format_watchlist(result) -> str:
+    from riskwatch.review import LISTS
+
     lines = [
         f"riskwatch watchlist as of {result.as_of} (model version {result.model_version}); "
         f"probability of a first failure becoming known within the model's horizon",
-        "",
     ]
-    for r in result.table.to_dict(orient="records"):
-        change = "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
-        record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
-        lines.append(
-            f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
-            f"{r['probability']:.1%} {r['band']} ({change}){record}"
-        )
-        for k in range(1, 5):
-            reason = r.get(f"reason_{k}")
-            if isinstance(reason, str):
-                lines.append(f"       - {reason}")
+    for key, title in LISTS.items():
+        listed = result.table[result.table["list"] == key].to_dict(orient="records")
+        lines += ["", f"{title} ({len(listed)}):"]
+        for r in listed:
+            change = (
+                "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
+            )
+            record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
+            lines.append(
+                f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+                f"{r['probability']:.1%} {r['band']} ({change}){record}"
+            )
+            for k in range(1, 5):
+                reason = r.get(f"reason_{k}")
+                if isinstance(reason, str):
+                    lines.append(f"       - {reason}")
     return "\n".join(lines)
 
 

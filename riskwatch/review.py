@@ -35,8 +35,10 @@ def make_watchlist(
     catalogue: pd.DataFrame,
     config: dict,
     top: int | None = None,
+    review_year: str | None = None,
 ) -> Watchlist:
-    """Score every council as of `as_of`, rank, band and give each listed council its reasons."""
+    """Score every council as of `as_of`, rank, band, give each listed council its reasons,
+    and split the list by whether it has raised the alarm by the review (`mark_alarms`)."""
     top = top or config["top"]
     bands = bands_from_config(config)
     scored = score(model, frames[as_of], tables["events"])
@@ -59,8 +61,19 @@ def make_watchlist(
         config["reasons"],
     )
     table = build_watchlist(scored, previous, reason_rows, names, bands, top)
-    table = _with_events(table, tables["events"], as_of)
-    leading = ["rank", "name", "gss_code", "class", "as_of", "probability", "band", "rank_change"]
+    table = mark_alarms(table, tables["events"], review_year)
+    leading = [
+        "rank",
+        "name",
+        "gss_code",
+        "class",
+        "as_of",
+        "probability",
+        "band",
+        "rank_change",
+        "list",
+        "failures_on_record",
+    ]
     table = table[leading + [c for c in table.columns if c not in leading]]
     return Watchlist(
         as_of=as_of,
@@ -72,17 +85,32 @@ def make_watchlist(
     )
 
 
-def _with_events(table: pd.DataFrame, events: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Say where a council's own failure is already on record by the as-of year."""
+WARNING, MONITORING = "warning", "monitoring"
+LISTS = {
+    WARNING: "Warning list: not yet raised the alarm",
+    MONITORING: "Monitoring: already in support or under a notice",
+}
+
+
+def mark_alarms(table: pd.DataFrame, events: pd.DataFrame, review_year: str | None) -> pd.DataFrame:
+    """Each listed council's failures known by the review (`review_year`; every one on record
+    when None), after the scored year too, and the list it belongs to: `monitoring` once it
+    has received support or issued a notice (it raised the alarm itself), else `warning`,
+    the list an early warning is for."""
     known = failure_events(events)
-    known = known[known["known_year"] <= as_of]
+    if review_year is not None:
+        known = known[known["known_year"] <= review_year]
     on_record = known.groupby("gss_code").apply(
         lambda rows: "; ".join(
             dict.fromkeys(f"{r.event.upper()} known {r.known_year}" for r in rows.itertuples())
         ),
         include_groups=False,
     )
-    return table.assign(failures_on_record=table["gss_code"].map(on_record).fillna(""))
+    failures = table["gss_code"].map(on_record).fillna("")
+    return table.assign(
+        failures_on_record=failures,
+        list=np.where(failures != "", MONITORING, WARNING),
+    )
 
 
 @dataclass(frozen=True)

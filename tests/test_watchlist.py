@@ -309,3 +309,23 @@ def test_a_past_year_is_explained_without_hindsight(tables, frames, feature_inpu
 
     scored = score(model, frames["2019-20"], tables["events"])
     assert scored["probability"].between(0, 1).all() and len(scored) == len(frames["2019-20"])
+
+
+def test_councils_that_raised_the_alarm_are_monitored_not_warned(tables):
+    from riskwatch.labels import quarter_year
+    from riskwatch.review import mark_alarms
+
+    assert quarter_year("2026Q3") == "2026-27" and quarter_year("2026Q1") == "2025-26"
+    # events.csv: Middlesbrough EFS decided 2024-25; Stoke-on-Trent EFS decided 2024-25 (for
+    # 2023-24 and 2024-25) and 2025-26; Plymouth none. All after a 2023-24 scoring year.
+    table = pd.DataFrame({"gss_code": ["E06000002", "E06000021", "E06000026"]})
+    review = mark_alarms(table, tables["events"], quarter_year("2026Q3"))
+    assert review["list"].tolist() == ["monitoring", "monitoring", "warning"]
+    assert review["failures_on_record"].tolist() == [
+        "EFS known 2024-25",
+        "EFS known 2024-25; EFS known 2025-26",
+        "",
+    ]
+    # A review held before the support was agreed warns about all three.
+    before = mark_alarms(table, tables["events"], "2023-24")
+    assert before["list"].tolist() == ["warning"] * 3
