@@ -245,6 +245,8 @@ def train_command(
 def _record_model(trained, tables, features, config, register: bool, alias: str | None):
     from riskwatch import tracking
     from riskwatch.data.store import panel_fingerprint
+    from riskwatch.pipeline import score_years
+    from riskwatch.training import registry_entry
 
     run_id = tracking.log_training_run(
         trained.model,
@@ -258,7 +260,13 @@ def _record_model(trained, tables, features, config, register: bool, alias: str 
     )
     if not register:
         return None
-    version = tracking.register(run_id, config["registered_name"])
+    description, tags = registry_entry(
+        trained,
+        features.catalogue_version,
+        panel_fingerprint(tables["panel"]),
+        score_years(tables)[-1],
+    )
+    version = tracking.register(run_id, config["registered_name"], description, tags)
     if alias:
         tracking.set_alias(config["registered_name"], alias, version)
     return version
@@ -289,6 +297,10 @@ def models_list(
             f"version {v['version']:>3}  {','.join(v['aliases']) or '-':<20} "
             f"{v.get('model_family', '?'):<15} created {v['created']}  run {v['run_id'][:8]}"
         )
+        tags = "  ".join(f"{k}={t}" for k, t in sorted(v["version_tags"].items()))
+        for line in (v["description"], tags):
+            if line:
+                typer.echo(f"             {line}")
 
 
 @models_app.command("promote")

@@ -72,6 +72,33 @@ def train(
     return TrainedModel(model=model, params=params, metrics=metrics, X_example=X.head(20))
 
 
+TASK_WORDS = {"new": "new failures only", "all": "all failures"}
+
+
+def registry_entry(
+    trained: TrainedModel, catalogue_version: str, panel_fingerprint: str, data_through: str
+) -> tuple[str, dict[str, str]]:
+    """The description and tags of a registered version: what it is and on which data, so a
+    reader of the registry can tell one version from another."""
+    params, metrics = trained.params, trained.metrics
+    description = (
+        f"{params['model']} model warning {params['horizon']} years ahead of "
+        f"{TASK_WORDS.get(params['task'], params['task'])}; {params['features']} input features "
+        f"(catalogue {catalogue_version}); trained on {int(metrics['training_rows']):,} "
+        f"council-years with {int(metrics['training_failures'])} failures, as-of years "
+        f"{params['training_years'].replace('..', ' to ')} (outcomes labelled to "
+        f"{params['labels_cover_until']}); panel {panel_fingerprint}, data through "
+        f"{data_through}."
+    )
+    tags = {
+        "family": str(params["model"]),
+        "horizon": str(params["horizon"]),
+        "task": str(params["task"]),
+        "data_through": data_through,
+    }
+    return description, tags
+
+
 def retrospective_model(
     tables: dict[str, pd.DataFrame],
     frames: dict[str, pd.DataFrame],
