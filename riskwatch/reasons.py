@@ -68,20 +68,27 @@ def group_contributions(scored: pd.DataFrame, bases: pd.Series) -> pd.DataFrame:
 
 
 def class_standing(value: float, peers: pd.Series, council_class: str) -> str:
-    """Where a value stands among the councils of its class: 'the highest of 62 unitary
-    councils', 'lowest 4% of county councils', 'above the median of district councils';
-    '' without a value or with fewer than `MIN_PEERS` values in the class."""
+    """Where a value stands among the councils of its class (`standing_words`)."""
     known = peers.dropna().to_numpy(dtype=float)
-    if pd.isna(value) or len(known) < MIN_PEERS:
+    if pd.isna(value):
+        return ""
+    higher, lower = int((known > value).sum()), int((known < value).sum())
+    return standing_words(higher, lower, len(known), council_class)
+
+
+def standing_words(higher: int, lower: int, count: int, council_class: str) -> str:
+    """A standing from how many of the class's `count` values are higher and lower: 'the
+    highest of 62 unitary councils', 'lowest 4% of county councils', 'above the median of
+    district councils'; '' with fewer than `MIN_PEERS` values in the class."""
+    if count < MIN_PEERS:
         return ""
     words = CLASS_WORDS.get(council_class, f"{council_class} councils")
-    higher, lower = int((known > value).sum()), int((known < value).sum())
-    side, beyond = ("highest", higher) if higher < lower else ("lowest", lower)
     if higher == lower:
         return f"at the median of {words}"
+    side, beyond = ("highest", higher) if higher < lower else ("lowest", lower)
     if beyond == 0:
-        return f"the {side} of {len(known)} {words}"
-    share = math.ceil(100 * (beyond + 1) / len(known))
+        return f"the {side} of {count} {words}"
+    share = math.ceil(100 * (beyond + 1) / count)
     if share <= EXTREME_SHARE:
         return f"{side} {share}% of {words}"
     return f"{'above' if side == 'highest' else 'below'} the median of {words}"
@@ -124,60 +131,108 @@ def indicator_groups(
     catalogue: pd.DataFrame,
     neighbours: pd.DataFrame | None,
     every: bool = False,
+    count: int | None = None,
 ) -> pd.DataFrame:
-    """Every base indicator of every scored council: summed contribution, mechanism, the
+    """The base indicators of every scored council: summed contribution, mechanism, the
     base's value, class standing, percentiles and 1- and 3-year change, and its forms'
     contributions; largest contribution first within a council (ties by base name).
-    `every`: from all the model's inputs, not only those a reason may name."""
-    from riskwatch.labels import shift_year
-
+    `every`: from all the model's inputs, not only those a reason may name; `count`: only
+    the first `count` with a positive contribution (the reasons), numbered in `reason`."""
     features = contribution_features(scored, frame, every)
     bases = base_indicators(features, catalogue)
     summed = group_contributions(scored, bases)
-    base_names = [b for b in summed.columns if b in frame.columns]
-    by_class, by_neighbours = peer_percentiles(frame, base_names, neighbours)
-    values = frame.set_index("gss_code")
-    past = {
-        k: history[year].set_index("gss_code")
-        for k in (1, 3)
-        if (year := shift_year(as_of, -k)) in history
-    }
+    groups = summed.stack().rename("contribution").rename_axis(["gss_code", "base"])
+    groups = groups.reset_index()
+    groups["council"] = pd.Index(summed.index).get_indexer(groups["gss_code"])
+    groups = groups.sort_values(
+        ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
+    )
+    if count is not None:
+        groups = groups[groups["contribution"] > 0].groupby("council").head(count)
+        groups["reason"] = groups.groupby("council").cumcount() + 1
+    groups = groups.reset_index(drop=True)
     described = catalogue.set_index("name")
-    per_feature = scored.set_index("gss_code")
-    records = []
-    for gss, row in summed.iterrows():
-        council_class = values.at[gss, "class"] if gss in values.index else ""
-        peers = frame[frame["class"] == council_class]
-        for base, contribution in (
-            row.sort_index().sort_values(ascending=False, kind="mergesort").items()
-        ):
-            known = base in base_names and gss in values.index
-            value = float(values.at[gss, base]) if known else np.nan
-            forms = per_feature.loc[gss, [CONTRIB + f for f in bases.index[bases == base]]]
-            records.append(
-                {
-                    "gss_code": gss,
-                    "base": base,
-                    "mechanism": _described(described, base, "mechanism", ""),
-                    "indicator": _label(described, base),
-                    "unit": _described(described, base, "unit", ""),
-                    "value": value,
-                    "class_standing": class_standing(value, peers[base], council_class)
-                    if known
-                    else "",
-                    "class_percentile": by_class.at[gss, base] if known else np.nan,
-                    "neighbour_percentile": (
-                        by_neighbours.at[gss, base]
-                        if known and by_neighbours is not None
-                        else np.nan
-                    ),
-                    "change_1y": _change(value, past.get(1), gss, base),
-                    "change_3y": _change(value, past.get(3), gss, base),
-                    "contribution": float(contribution),
-                    "forms": _forms(forms),
-                }
-            )
-    return pd.DataFrame(records)
+    names = groups["base"]
+    groups["mechanism"] = [_described(described, b, "mechanism", "") for b in names]
+    groups["indicator"] = [_label(described, b) for b in names]
+    groups["unit"] = [_described(described, b, "unit", "") for b in names]
+    attributes = _base_attributes(groups, frame, history, as_of, neighbours)
+    groups = pd.concat([groups, attributes], axis=1)
+    groups["forms"] = _forms(scored, bases, groups)
+    return groups[[c for c in GROUP_COLUMNS if c in groups.columns]]
+
+
+GROUP_COLUMNS = [
+    "gss_code",
+    "reason",
+    "base",
+    "mechanism",
+    "indicator",
+    "unit",
+    "value",
+    "class_standing",
+    "class_percentile",
+    "neighbour_percentile",
+    "change_1y",
+    "change_3y",
+    "contribution",
+    "forms",
+]
+
+
+def _base_attributes(
+    groups: pd.DataFrame,
+    frame: pd.DataFrame,
+    history: dict[str, pd.DataFrame],
+    as_of: str,
+    neighbours: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Per (council, base) row: the base's value, standing and percentiles in the council's
+    class and among its neighbours, and its change on 1 and 3 years before."""
+    from riskwatch.labels import shift_year
+
+    bases = [b for b in dict.fromkeys(groups["base"]) if b in frame.columns]
+    row = pd.Index(frame["gss_code"]).get_indexer(groups["gss_code"])
+    column = pd.Index(bases).get_indexer(groups["base"])
+    known = (row >= 0) & (column >= 0)
+
+    def pick(matrix: np.ndarray) -> np.ndarray:
+        out = np.full(len(groups), np.nan)
+        out[known] = matrix[row[known], column[known]]
+        return out
+
+    values = frame[bases]
+    by_class = values.groupby(frame["class"])
+    lower = pick(by_class.rank(method="min").to_numpy(dtype=float) - 1)
+    in_class = pick(by_class.transform("count").to_numpy(dtype=float))
+    higher = in_class - pick(by_class.rank(method="max").to_numpy(dtype=float))
+    classes = frame["class"].to_numpy()
+    standing = [
+        standing_words(int(h), int(lo), int(n), classes[r]) if not np.isnan(h) else ""
+        for h, lo, n, r in zip(higher, lower, in_class, row, strict=True)
+    ]
+    by_percentile, by_neighbours = peer_percentiles(frame, bases, neighbours)
+    now = values.to_numpy(dtype=float)
+    out = {
+        "value": pick(now),
+        "class_standing": standing,
+        "class_percentile": pick(by_percentile.to_numpy(dtype=float)),
+        "neighbour_percentile": (
+            pick(by_neighbours.to_numpy(dtype=float))
+            if by_neighbours is not None
+            else np.full(len(groups), np.nan)
+        ),
+    }
+    for k in (1, 3):
+        past = history.get(shift_year(as_of, -k))
+        then = (
+            past.set_index("gss_code").reindex(index=frame["gss_code"], columns=bases)
+            if past is not None
+            else pd.DataFrame(np.nan, index=frame.index, columns=bases)
+        )
+        with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
+            out[f"change_{k}y"] = pick(now - then.to_numpy(dtype=float))
+    return pd.DataFrame(out, index=groups.index)
 
 
 def reasons(
@@ -191,13 +246,7 @@ def reasons(
 ) -> pd.DataFrame:
     """Up to `count` reasons per council: the base indicators whose forms together push its
     score up most (only positive sums: a reason is something that raises the risk)."""
-    groups = indicator_groups(scored, frame, history, as_of, catalogue, neighbours)
-    if groups.empty:
-        return groups.assign(reason=pd.Series(dtype=int))
-    rising = groups[groups["contribution"] > 0]
-    top = rising.groupby("gss_code", sort=False).head(count).copy()
-    top.insert(1, "reason", top.groupby("gss_code").cumcount() + 1)
-    return top.reset_index(drop=True)
+    return indicator_groups(scored, frame, history, as_of, catalogue, neighbours, count=count)
 
 
 def reason_text(reason: Mapping) -> str:
@@ -229,15 +278,23 @@ def _label(described: pd.DataFrame, name: str) -> str:
     return _described(described, name, "label", name.replace("_", " "))
 
 
-def _change(value: float, past: pd.DataFrame | None, gss: str, base: str) -> float:
-    if past is None or gss not in past.index or base not in past.columns:
-        return np.nan
-    with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
-        return float(value - past.at[gss, base])
-
-
-def _forms(contributions: pd.Series) -> str:
-    """The forms behind a reason with their contributions, largest effect first."""
-    shown = contributions[contributions.abs() >= 0.005]
-    ordered = shown.reindex(shown.abs().sort_values(ascending=False, kind="mergesort").index)
-    return ", ".join(f"{name.removeprefix(CONTRIB)} {c:+.2f}" for name, c in ordered.items())
+def _forms(scored: pd.DataFrame, bases: pd.Series, groups: pd.DataFrame) -> list[str]:
+    """Per (council, base) row: the forms behind it with their contributions, largest
+    effect first (those under 0.005 left out)."""
+    matrix = scored[[CONTRIB + f for f in bases.index]].to_numpy(dtype=float)
+    council = pd.Index(scored["gss_code"]).get_indexer(groups["gss_code"])
+    members = {
+        base: np.flatnonzero(bases.to_numpy() == base) for base in dict.fromkeys(groups["base"])
+    }
+    names = bases.index.to_numpy()
+    texts = []
+    for c, base in zip(council, groups["base"], strict=True):
+        index = members[base]
+        values = matrix[c, index]
+        order = np.argsort(-np.abs(values), kind="mergesort")
+        texts.append(
+            ", ".join(
+                f"{names[index[i]]} {values[i]:+.2f}" for i in order if abs(values[i]) >= 0.005
+            )
+        )
+    return texts
