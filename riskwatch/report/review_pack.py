@@ -124,6 +124,8 @@ def _explanations_json(explanations: dict) -> str:
             "name": e.name,
             "probability": e.probability,
             "rank": e.rank,
+            "model": e.model,
+            "indicators": json.loads(to_json(e.groups)),
             "contributions": json.loads(to_json(e.contributions)),
             "what_would_move_it": json.loads(to_json(e.moves)),
             "events": json.loads(to_json(e.events)),
