@@ -15,7 +15,7 @@ import pandas as pd
 from .frame import View
 from .inputs import NRE, RS, mrp, nre
 from .ops import growth, latest, ratio, value_at_lag
-from .registry import CONTEXT, RISKIER, SAFER, feature
+from .registry import CONTEXT, INCOME, RISKIER, SAFER, feature
 
 COR, BI, CSP, CAC = "COR", "BI", "CSP", "CAC"
 CFR = ((COR, "cfr_open"), (COR, "cfr_close"))
@@ -70,6 +70,7 @@ CSP_YEARS = "2016-17 to 2020-21 (core spending power held); with COR/BI only whe
     CFR[1:],
     COR_YEARS,
     model_input=False,
+    base="cfr_pct_nre",
 )
 def cfr(view: View) -> pd.Series:
     return view.get(*CFR[1]) / 1e3
@@ -99,6 +100,7 @@ def cfr_pct_nre(view: View) -> pd.Series:
     RISKIER,
     CFR,
     COR_YEARS,
+    base="cfr_pct_nre",
 )
 def cfr_growth_1y_pct(view: View) -> pd.Series:
     return growth(view.get(*CFR[1]), opening(view, CFR))
@@ -114,6 +116,7 @@ def cfr_growth_1y_pct(view: View) -> pd.Series:
     RISKIER,
     CFR,
     "2010-11 to 2024-25 but 2013-14 (needs the COR return two years before too)",
+    base="cfr_pct_nre",
 )
 def cfr_growth_3y_pct(view: View) -> pd.Series:
     return growth(view.get(*CFR[1]), opening(view, CFR, lag=2))
@@ -128,6 +131,7 @@ def cfr_growth_3y_pct(view: View) -> pd.Series:
     RISKIER,
     (CFR[1], CORE_SP),
     "2016-17 to 2018-19: " + CSP_YEARS,
+    base="cfr_pct_nre",
 )
 def cfr_per_core_spending_power(view: View) -> pd.Series:
     return ratio(view.get(*CFR[1]), view.get(*CORE_SP), scale=1.0)
@@ -144,6 +148,7 @@ def cfr_per_core_spending_power(view: View) -> pd.Series:
     GED[1:],
     DEBT_YEARS,
     model_input=False,
+    base="gross_external_debt_pct_nre",
 )
 def gross_external_debt(view: View) -> pd.Series:
     return view.get(*GED[1]) / 1e3
@@ -173,6 +178,7 @@ def gross_external_debt_pct_nre(view: View) -> pd.Series:
     RISKIER,
     GED,
     DEBT_YEARS,
+    base="gross_external_debt_pct_nre",
 )
 def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
     return growth(view.get(*GED[1]), opening(view, GED))
@@ -188,6 +194,7 @@ def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
     RISKIER,
     GED,
     "2019-20 to 2024-25 (gross external debt from COR 2017-18)",
+    base="gross_external_debt_pct_nre",
 )
 def gross_external_debt_growth_3y_pct(view: View) -> pd.Series:
     return growth(view.get(*GED[1]), opening(view, GED, lag=2))
@@ -233,6 +240,7 @@ def borrowing_pct_nre(view: View) -> pd.Series:
     RISKIER,
     (BORROWING,),
     BI_YEARS,
+    base="borrowing_pct_nre",
 )
 def borrowing_growth_1y_pct(view: View) -> pd.Series:
     history = view.history(*BORROWING)
@@ -250,6 +258,7 @@ def borrowing_growth_1y_pct(view: View) -> pd.Series:
     RISKIER,
     (BORROWING, CORE_SP),
     "2016-17 to 2020-21: " + CSP_YEARS,
+    base="borrowing_pct_nre",
 )
 def borrowing_per_core_spending_power(view: View) -> pd.Series:
     return ratio(bi_stock(view, BORROWING[1]), view.get(*CORE_SP), scale=1.0)
@@ -342,6 +351,7 @@ def financing_cost_pct_nre(view: View) -> pd.Series:
     SAFER,
     ((RS, "mrp"), (COR, "mrp"), *CFR),
     COR_YEARS,
+    base="mrp_pct_nre",
 )
 def mrp_pct_cfr(view: View) -> pd.Series:
     return ratio(mrp(view), opening(view, CFR))
@@ -357,6 +367,7 @@ def mrp_pct_cfr(view: View) -> pd.Series:
     RISKIER,
     ((RS, "investment_income"), NRE),
     "2007-08 to 2023-24 (RS outturn)",
+    mechanism=INCOME,
 )
 def investment_income_pct_nre(view: View) -> pd.Series:
     return ratio(-view.get(RS, "investment_income"), nre(view))
@@ -372,6 +383,7 @@ def investment_income_pct_nre(view: View) -> pd.Series:
     RISKIER,
     ((CAC, "trading_account_surplus"), NRE),
     "2016-17 to 2018-19 (the trading table's years)",
+    mechanism=INCOME,
 )
 def trading_surplus_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(CAC, "trading_account_surplus"), nre(view))
@@ -401,6 +413,7 @@ def position_share(view: View, part: str) -> pd.Series:
     RISKIER,
     (BORROWING, NRE),
     POSITION_YEARS,
+    base="borrowing_pct_nre",
 )
 def latest_borrowing_pct_nre(view: View) -> pd.Series:
     return ratio(view.position(BORROWING[1])[0], nre(view))
@@ -416,6 +429,7 @@ def latest_borrowing_pct_nre(view: View) -> pd.Series:
     RISKIER,
     ((BI, "borrowing_other_local_authorities"), BORROWING),
     POSITION_YEARS + "; the compiled 31 March positions give no lender split",
+    base="la_borrowing_share",
 )
 def latest_la_borrowing_share(view: View) -> pd.Series:
     return position_share(view, "borrowing_other_local_authorities")
@@ -431,6 +445,7 @@ def latest_la_borrowing_share(view: View) -> pd.Series:
     RISKIER,
     ((BI, "borrowing_short_term"), BORROWING),
     POSITION_YEARS,
+    base="short_term_borrowing_share",
 )
 def latest_short_term_borrowing_share(view: View) -> pd.Series:
     return position_share(view, "borrowing_short_term")

@@ -12,7 +12,7 @@ import pandas as pd
 from .frame import View
 from .inputs import NRE, RS, RSX, nre, outturn, upper_tier
 from .ops import growth, latest, ratio
-from .registry import CONTEXT, RISKIER, SAFER, feature
+from .registry import CONTEXT, RISKIER, SAFER, SCHOOLS, SOCIAL_CARE, feature
 
 CTR, CSP, DSG = "CTR", "CSP", "DSG"
 TSE = "total_service_expenditure"
@@ -33,6 +33,7 @@ def _service_inputs(*lines: str) -> tuple[tuple[str, str], ...]:
     RISKIER,
     _service_inputs("adult_social_care_nce"),
     SHARE_YEARS,
+    mechanism=SOCIAL_CARE,
 )
 def adult_social_care_share(view: View) -> pd.Series:
     return upper_tier(view, ratio(outturn(view, "adult_social_care_nce"), outturn(view, TSE)))
@@ -47,6 +48,7 @@ def adult_social_care_share(view: View) -> pd.Series:
     RISKIER,
     _service_inputs("children_social_care_nce"),
     SHARE_YEARS,
+    mechanism=SOCIAL_CARE,
 )
 def children_social_care_share(view: View) -> pd.Series:
     return upper_tier(view, ratio(outturn(view, "children_social_care_nce"), outturn(view, TSE)))
@@ -65,6 +67,7 @@ def children_social_care_share(view: View) -> pd.Series:
         *_service_inputs("adult_social_care_nce", "children_social_care_nce"),
     ),
     "2007-08 to 2024-25 (RS; RSX for 2024-25)",
+    mechanism=SOCIAL_CARE,
 )
 def social_care_share(view: View) -> pd.Series:
     split = outturn(view, "adult_social_care_nce") + outturn(view, "children_social_care_nce")
@@ -129,6 +132,7 @@ def band_d(view: View) -> pd.Series:
     RISKIER,
     ((CTR, "band_d"),),
     "2016-17 to 2023-24 (two CTR years)",
+    base="band_d",
 )
 def band_d_growth_1y_pct(view: View) -> pd.Series:
     return growth(view.get(CTR, "band_d"), view.get(CTR, "band_d", lag=1))
@@ -161,6 +165,7 @@ def spending_power_change_pct(view: View) -> pd.Series:
     RISKIER,
     ((DSG, "dsg_deficit_pct"),),
     "2020-21 to 2022-23: values for 2019-20 to 2021-22, each published about two years on",
+    mechanism=SCHOOLS,
 )
 def dsg_deficit_pct(view: View) -> pd.Series:
     return upper_tier(view, latest(view.history(DSG, "dsg_deficit_pct"), window=2)[0])

@@ -72,6 +72,7 @@ def ta_per_1000_households(view: View) -> pd.Series:
     (TA_TOTAL, HOUSEHOLDS),
     "2019-20 on (needs the year before too; 2018-19 quarters exist as revised in "
     "December 2019)." + COUNTIES,
+    base="ta_per_1000_households",
 )
 def ta_growth_1y_pct(view: View) -> pd.Series:
     return housing_authorities(view, growth(ta_per_1000(view), ta_per_1000(view, lag=1)))

@@ -138,6 +138,8 @@ def _register_peers() -> None:
                         base.inputs,
                         base.years + needs,
                         _builder(name, peers, kind),
+                        base=name,
+                        mechanism=base.mechanism,
                     )
                 )
 

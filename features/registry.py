@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,6 +21,23 @@ Builder = Callable[["View"], pd.Series]
 
 RISKIER, SAFER, CONTEXT = 1, -1, 0
 FAMILIES = ("reserves", "returns", "debt", "budget", "housing", "trend", "services", "peers")
+
+# The mechanism by which an indicator leads to failure: reasons are tagged with it so a
+# reviewer sees at a glance whether a council is at risk through its reserves, its debt, a
+# demand pressure, its income, or its governance.
+RESERVES, DEBT, INCOME, GOVERNANCE = "reserves", "debt and financing", "income", "governance"
+SOCIAL_CARE, SCHOOLS, HOUSING = "demand: social care", "demand: schools", "demand: housing"
+MECHANISMS = (RESERVES, DEBT, SOCIAL_CARE, SCHOOLS, HOUSING, INCOME, GOVERNANCE)
+# Each family's mechanism unless a feature declares its own; trends and peer-relative
+# values take theirs from the indicator they derive from, so those families have none.
+FAMILY_MECHANISMS = {
+    "reserves": RESERVES,
+    "returns": GOVERNANCE,
+    "debt": DEBT,
+    "budget": INCOME,
+    "services": SOCIAL_CARE,
+    "housing": HOUSING,
+}
 
 
 @dataclass(frozen=True)
@@ -37,17 +54,30 @@ class Feature:
     years: str  # which years it can be built for, and why not the others
     build: Builder
     model_input: bool = True  # False for levels that scale with council size or can be infinite
+    # The base indicator this is a form of (its level, a change, a percentile or z-score
+    # among peers): reasons sum the contributions of every form of one base. Any feature,
+    # itself a form of another or not (`base_of` follows the chain); its own name when empty.
+    base: str = ""
+    mechanism: str = ""  # one of MECHANISMS; the family's (FAMILY_MECHANISMS) when empty
 
 
 FEATURES: dict[str, Feature] = {}
 
 
 def register(feature: Feature) -> Feature:
-    """Add a feature to the registry; names are unique."""
+    """Add a feature to the registry; names are unique and every feature has a mechanism (its
+    own or its family's)."""
     if feature.name in FEATURES:
         raise ValueError(f"feature '{feature.name}' registered twice")
     if feature.family not in FAMILIES or feature.direction not in (RISKIER, SAFER, CONTEXT):
         raise ValueError(f"feature '{feature.name}': bad family or direction")
+    base = feature.base or feature.name
+    mechanism = feature.mechanism or FAMILY_MECHANISMS.get(feature.family, "")
+    if mechanism not in MECHANISMS:
+        raise ValueError(
+            f"feature '{feature.name}': declare its mechanism, one of {', '.join(MECHANISMS)}"
+        )
+    feature = replace(feature, base=base, mechanism=mechanism)
     FEATURES[feature.name] = feature
     return feature
 
@@ -62,18 +92,42 @@ def feature(
     inputs: tuple[Input, ...],
     years: str,
     model_input: bool = True,
+    base: str = "",
+    mechanism: str = "",
 ) -> Callable[[Builder], Builder]:
     """Decorator: register the function as the builder of feature `name`."""
 
     def wrap(build: Builder) -> Builder:
         register(
             Feature(
-                name, label, family, definition, unit, direction, inputs, years, build, model_input
+                name,
+                label,
+                family,
+                definition,
+                unit,
+                direction,
+                inputs,
+                years,
+                build,
+                model_input,
+                base,
+                mechanism,
             )
         )
         return build
 
     return wrap
+
+
+def base_of(name: str) -> str:
+    """The base indicator a feature is a form of, following forms of forms to the root."""
+    seen = {name}
+    while name in FEATURES and FEATURES[name].base != name:
+        name = FEATURES[name].base
+        if name in seen:
+            raise ValueError(f"features {sorted(seen)} name each other as base")
+        seen.add(name)
+    return name
 
 
 def ordered() -> list[Feature]:

@@ -26,7 +26,7 @@ from .inputs import (
     usable,
 )
 from .ops import growth, ratio
-from .registry import CONTEXT, RISKIER, SAFER, feature
+from .registry import CONTEXT, RISKIER, SAFER, SCHOOLS, feature
 
 RUNWAY_CAP_YEARS = 100.0  # CIPFA's reserves sustainability measure caps at 100 years
 CLOSE = reserve_inputs("close")
@@ -49,6 +49,7 @@ EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
     CLOSE,
     RS_YEARS,
     model_input=False,
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves(view: View) -> pd.Series:
     return usable(view) / 1e3
@@ -135,6 +136,7 @@ def total_reserves_pct_nre(view: View) -> pd.Series:
     SAFER,
     TOTAL_RESERVE_INPUTS,
     TOTAL_YEARS,
+    base="total_reserves_pct_nre",
 )
 def total_reserves_change_1y_pct(view: View) -> pd.Series:
     return growth(total_reserves(view), total_reserves(view, lag=1))
@@ -151,6 +153,7 @@ def total_reserves_change_1y_pct(view: View) -> pd.Series:
     RISKIER,
     (*DSG_LINES, NRE),
     DSG_YEARS,
+    mechanism=SCHOOLS,
 )
 def schools_deficit_pct_nre(view: View) -> pd.Series:
     return ratio(schools_deficit(view), nre(view))
@@ -213,6 +216,7 @@ def public_health_reserves_pct_nre(view: View) -> pd.Series:
     SAFER,
     BOTH,
     RS_YEARS + "; NaN where the opening level is not positive",
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_1y_pct(view: View) -> pd.Series:
     return growth(usable(view), usable(view, "open"))
@@ -236,6 +240,7 @@ def three_year_draw(view: View) -> pd.Series:
     SAFER,
     BOTH,
     "2009-10 to 2023-24 (needs the return two years before)",
+    base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_3y_pct(view: View) -> pd.Series:
     return growth(usable(view), usable(view, "open", lag=2))
@@ -275,6 +280,7 @@ def reserves_runway_years(view: View) -> pd.Series:
     SAFER,
     BOTH,
     "2009-10 to 2023-24 (three returns)",
+    base="reserves_runway_years",
 )
 def reserves_runway_years_capped(view: View) -> pd.Series:
     return runway(view).clip(upper=RUNWAY_CAP_YEARS)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .frame import View
 from .ops import latest, value_at_lag
-from .registry import RISKIER, SAFER, Feature, feature, register
+from .registry import GOVERNANCE, RISKIER, SAFER, Feature, feature, register
 
 OFSTED, CSC, ASC, DEFRA = "OFSTED", "DFE_CSC", "OFLOG_ASC", "DEFRA"
 OVERALL, SAFEGUARDING = (OFSTED, "ofsted_overall"), (OFSTED, "ofsted_safeguarding")
@@ -37,6 +37,7 @@ class Measure:
     years: str
     window: int = 2  # the as-of year and the one before
     change: bool = True  # annual, so a one-year change exists
+    mechanism: str = ""  # the services family's (social care demand) unless given
 
 
 MEASURES = (
@@ -160,6 +161,7 @@ MEASURES = (
         SAFER,
         "Household waste sent for reuse, recycling or composting, % (Defra ENV18).",
         "2011-12 to 2024-25 (values published in March a year after the year ends)",
+        mechanism=GOVERNANCE,
     ),
 )
 
@@ -197,6 +199,7 @@ def _register_measures() -> None:
                 inputs,
                 m.years,
                 _level(m),
+                mechanism=m.mechanism,
             )
         )
         if m.change:
@@ -212,6 +215,8 @@ def _register_measures() -> None:
                     inputs,
                     m.years + "; needs the year before too",
                     _change(m),
+                    base=m.indicator,
+                    mechanism=m.mechanism,
                 )
             )
 
@@ -258,6 +263,7 @@ def _inadequate(view: View) -> tuple[np.ndarray, pd.Series]:
     SAFER,
     (OVERALL, SAFEGUARDING),
     "2009-10 on, councils judged inadequate at least once",
+    base="ofsted_grade",
 )
 def years_since_inadequate(view: View) -> pd.Series:
     flags, _ = _inadequate(view)
@@ -276,6 +282,7 @@ def years_since_inadequate(view: View) -> pd.Series:
     RISKIER,
     (OVERALL, SAFEGUARDING),
     "2009-10 on, upper-tier councils with a judgement on record",
+    base="ofsted_grade",
 )
 def inadequate_last_3y(view: View) -> pd.Series:
     flags, judged = _inadequate(view)

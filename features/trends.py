@@ -12,7 +12,7 @@ from . import debt, finance, reserves  # noqa: F401  (registers the ratios trend
 from .frame import View
 from .inputs import reserve_inputs, usable
 from .ops import slope
-from .registry import FEATURES, RISKIER, Feature, feature, register
+from .registry import FEATURES, RESERVES, RISKIER, Feature, feature, register
 
 TREND_RATIOS = (
     "usable_reserves_pct_nre",
@@ -68,6 +68,8 @@ def _register_trends() -> None:
                 base.inputs,
                 later,
                 _change(name),
+                base=name,
+                mechanism=base.mechanism,
             )
         )
         register(
@@ -82,6 +84,8 @@ def _register_trends() -> None:
                 base.inputs,
                 f"{base.years}; needs the as-of year and 2 of the 3 before",
                 _slope(name),
+                base=name,
+                mechanism=base.mechanism,
             )
         )
 
@@ -100,6 +104,7 @@ _register_trends()
     RISKIER,
     reserve_inputs("open") + reserve_inputs("close"),
     "2007-08 to 2023-24 (RS outturn)",
+    mechanism=RESERVES,
 )
 def consecutive_drawdown_years(view: View) -> pd.Series:
     fell = pd.concat(

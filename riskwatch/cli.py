@@ -303,6 +303,8 @@ def train_command(
 def _record_model(trained, tables, features, config, register: bool, alias: str | None):
     from riskwatch import tracking
     from riskwatch.data.store import panel_fingerprint
+    from riskwatch.pipeline import score_years
+    from riskwatch.training import registry_entry
 
     run_id = tracking.log_training_run(
         trained.model,
@@ -316,7 +318,13 @@ def _record_model(trained, tables, features, config, register: bool, alias: str 
     )
     if not register:
         return None
-    version = tracking.register(run_id, config["registered_name"])
+    description, tags = registry_entry(
+        trained,
+        features.catalogue_version,
+        panel_fingerprint(tables["panel"]),
+        score_years(tables)[-1],
+    )
+    version = tracking.register(run_id, config["registered_name"], description, tags)
     if alias:
         tracking.set_alias(config["registered_name"], alias, version)
     return version
@@ -347,6 +355,10 @@ def models_list(
             f"version {v['version']:>3}  {','.join(v['aliases']) or '-':<20} "
             f"{v.get('model_family', '?'):<15} created {v['created']}  run {v['run_id'][:8]}"
         )
+        tags = "  ".join(f"{k}={t}" for k, t in sorted(v["version_tags"].items()))
+        for line in (v["description"], tags):
+            if line:
+                typer.echo(f"             {line}")
 
 
 @models_app.command("promote")
@@ -563,6 +575,8 @@ def watchlist_command(
 
 
 def _format_watchlist(result, seen_by: str) -> str:
+    from riskwatch.review import LISTS
+
     lines = [
         f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
         f"(model version {result.model_version}); probability of a first failure becoming "
@@ -576,20 +590,24 @@ def _format_watchlist(result, seen_by: str) -> str:
             f"the model does not read them: {'; '.join(base)}"
             + (f"; and {derived} peer and trend forms of these" if derived else "")
         )
-    lines.append("")
-    for r in result.table.to_dict(orient="records"):
-        change = "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
-        record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
-        lines.append(
-            f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
-            f"{r['probability']:.1%} {r['band']} ({change}){record}"
-        )
-        if r.get("flags"):
-            lines.append(f"       ! flagged: {r['flags']}")
-        for k in range(1, 5):
-            reason = r.get(f"reason_{k}")
-            if isinstance(reason, str):
-                lines.append(f"       - {reason}")
+    for key, title in LISTS.items():
+        listed = result.table[result.table["list"] == key].to_dict(orient="records")
+        lines += ["", f"{title} ({len(listed)}):"]
+        for r in listed:
+            change = (
+                "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
+            )
+            record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
+            lines.append(
+                f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+                f"{r['probability']:.1%} {r['band']} ({change}){record}"
+            )
+            if r.get("flags"):
+                lines.append(f"       ! flagged: {r['flags']}")
+            for k in range(1, 5):
+                reason = r.get(f"reason_{k}")
+                if isinstance(reason, str):
+                    lines.append(f"       - {reason}")
     if len(result.flagged):
         lines += ["", "Flagged for review outside the list (review flags, whatever the score):"]
         lines += [
@@ -601,8 +619,12 @@ def _format_watchlist(result, seen_by: str) -> str:
 
 
 def resolve_authority(query: str, authorities) -> str:
-    """A GSS code from a code or a name (case-insensitive, unambiguous prefix)."""
+    """A GSS code from a code or a name (case-insensitive). An exact name wins, then the name
+    without its class suffix ("woking" is Woking BC, not Wokingham UA), then an unambiguous
+    prefix."""
     import difflib
+
+    from riskwatch.data.schools import name_key
 
     codes = set(authorities["gss_code"])
     if query.upper() in codes:
@@ -611,7 +633,10 @@ def resolve_authority(query: str, authorities) -> str:
     wanted = query.strip().lower()
     if wanted in names:
         return names[wanted]
-    matches = sorted(n for n in names if n.startswith(wanted))
+    same = sorted(n for n in names if name_key(n) == name_key(wanted))
+    if len(same) == 1:
+        return names[same[0]]
+    matches = same or sorted(n for n in names if n.startswith(wanted))
     if len(matches) == 1:
         return names[matches[0]]
     if matches:
@@ -637,6 +662,7 @@ def explain_command(
     from riskwatch.data.store import load_table
     from riskwatch.review import explain
     from riskwatch.settings import load_run_config
+    from riskwatch.training import retrospective_model
 
     gss = resolve_authority(authority, load_table("authorities"))
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(
@@ -644,6 +670,7 @@ def explain_command(
     )
     if gss not in set(frames[as_of]["gss_code"]):
         raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
+    loaded = retrospective_model(tables, frames, features, loaded, as_of) or loaded
     result = explain(
         tables,
         frames,
@@ -658,25 +685,49 @@ def explain_command(
 
 
 def _format_explanation(e) -> str:
+    from riskwatch.reasons import reason_text
     from riskwatch.units import format_value
 
-    described = e.contributions.set_index("feature")
+    labels = {
+        **e.contributions.set_index("feature")["indicator"].to_dict(),
+        **e.groups.set_index("base")["indicator"].to_dict(),
+    }
+    units = {
+        **e.contributions.set_index("feature")["unit"].to_dict(),
+        **e.groups.set_index("base")["unit"].to_dict(),
+    }
 
     def named(feature: str) -> str:
-        return f"{described['indicator'].get(feature, feature)} [{feature}]"
+        return f"{labels.get(feature, feature)} [{feature}]"
 
     def shown(value: float, feature: str) -> str:
-        return format_value(value, described["unit"].get(feature, ""))
+        return format_value(value, units.get(feature, ""))
 
     lines = [
         f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
         f"Review flags: {e.flags or 'none raised'}",
+        f"Model: {e.model}",
         "",
-        "Contributions (log-odds; positive raises the risk):",
+        "Contributions by indicator (log-odds; positive raises the risk), each indicator's "
+        "forms below it:",
     ]
-    for r in e.contributions.itertuples():
-        value = format_value(r.value, r.unit)
-        lines.append(f"  {r.contribution:+.3f}  {r.indicator} = {value}  [{r.feature}]")
+    silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)
+    forms = e.contributions[~silent].groupby("base", sort=False)
+    for group in e.groups.itertuples(index=False):
+        if group.base not in forms.groups:
+            continue
+        lines.append(f"  {group.contribution:+.3f}  {reason_text(group._asdict())}")
+        for r in forms.get_group(group.base).itertuples():
+            form = r.indicator.removeprefix(group.indicator + ": ")
+            value = format_value(r.value, r.unit)
+            lines.append(f"            {r.contribution:+.3f}  {form} = {value}  [{r.feature}]")
+    if silent.any():
+        quiet = e.contributions[silent]
+        absent = sorted(set(quiet["base"]) - set(forms.groups))
+        lines.append(
+            f"  No value, so no contribution: {len(quiet)} inputs, every form of "
+            f"{len(absent)} indicators ({', '.join(absent)}) and some forms of those above"
+        )
     lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
     for feature, rows in e.history.groupby("feature", sort=False):
         lines.append(f"  {named(feature)}:")

@@ -26,6 +26,14 @@ def shift_year(year: str, years: int) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+def quarter_year(quarter: str) -> str:
+    """The financial year a calendar quarter falls in: '2026Q3' (July-September) -> '2026-27',
+    '2026Q1' (January-March) -> '2025-26'."""
+    year, part = int(quarter[:4]), int(quarter[-1])
+    start = year - 1 if part == 1 else year
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
 def failure_events(events: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:
     """Counted failure events with the financial year each became known, oldest first."""
     config = config or load_label_config()

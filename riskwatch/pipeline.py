@@ -253,9 +253,13 @@ def training_set(
     horizon: int,
     task: str,
     past_failure_feature: bool,
+    closed_by: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Every row whose outcome window the labels cover: what a production model learns from."""
-    covered = last_label_year()
+    """Every row whose outcome window the labels cover: what a production model learns from.
+
+    With `closed_by`, only rows whose window closed by that year, as the backtest trains
+    for an origin: a model that has not seen what happened after it."""
+    covered = min(last_label_year(), closed_by or last_label_year())
     years = [s for s in sorted(frames) if shift_year(s, horizon) <= covered]
     return stacked_design(
         frames, years, features.names, horizon, task, failures, past_failure_feature

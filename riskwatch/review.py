@@ -14,14 +14,9 @@ import pandas as pd
 from riskwatch.backtest import available_inputs
 from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
-from riskwatch.scoring import LoadedModel, model_inputs, score, threshold_crossing
-from riskwatch.watchlist import (
-    CONTRIB,
-    bands_from_config,
-    build_watchlist,
-    rank_councils,
-    reasons,
-)
+from riskwatch.reasons import CONTRIB, base_indicators, indicator_groups, reasons
+from riskwatch.scoring import LoadedModel, model_inputs, model_words, score, threshold_crossing
+from riskwatch.watchlist import bands_from_config, build_watchlist, rank_councils
 
 
 @dataclass(frozen=True)
@@ -44,8 +39,10 @@ def make_watchlist(
     catalogue: pd.DataFrame,
     config: dict,
     top: int | None = None,
+    review_year: str | None = None,
 ) -> Watchlist:
-    """Score every council as of `as_of`, rank, band and give each listed council its reasons."""
+    """Score every council as of `as_of`, rank, band, give each listed council its reasons,
+    and split the list by whether it has raised the alarm by the review (`mark_alarms`)."""
     top = top or config["top"]
     bands = bands_from_config(config)
     scored = score(model, frames[as_of], tables["events"])
@@ -70,8 +67,19 @@ def make_watchlist(
     table = build_watchlist(scored, previous, reason_rows, names, bands, top)
     flags_of = council_flags(frames[as_of])
     table = table.assign(flags=table["gss_code"].map(flags_of).fillna(""))
-    table = _with_events(table, tables["events"], as_of)
-    leading = ["rank", "name", "gss_code", "class", "as_of", "probability", "band", "rank_change"]
+    table = mark_alarms(table, tables["events"], review_year)
+    leading = [
+        "rank",
+        "name",
+        "gss_code",
+        "class",
+        "as_of",
+        "probability",
+        "band",
+        "rank_change",
+        "list",
+        "failures_on_record",
+    ]
     table = table[leading + [c for c in table.columns if c not in leading]]
     return Watchlist(
         as_of=as_of,
@@ -117,17 +125,32 @@ def absent_input_labels(
     return [labels[name] for name in absent]
 
 
-def _with_events(table: pd.DataFrame, events: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Say where a council's own failure is already on record by the as-of year."""
+WARNING, MONITORING = "warning", "monitoring"
+LISTS = {
+    WARNING: "Warning list: not yet raised the alarm",
+    MONITORING: "Monitoring: already in support or under a notice",
+}
+
+
+def mark_alarms(table: pd.DataFrame, events: pd.DataFrame, review_year: str | None) -> pd.DataFrame:
+    """Each listed council's failures known by the review (`review_year`; every one on record
+    when None), after the scored year too, and the list it belongs to: `monitoring` once it
+    has received support or issued a notice (it raised the alarm itself), else `warning`,
+    the list an early warning is for."""
     known = failure_events(events)
-    known = known[known["known_year"] <= as_of]
+    if review_year is not None:
+        known = known[known["known_year"] <= review_year]
     on_record = known.groupby("gss_code").apply(
         lambda rows: "; ".join(
             dict.fromkeys(f"{r.event.upper()} known {r.known_year}" for r in rows.itertuples())
         ),
         include_groups=False,
     )
-    return table.assign(failures_on_record=table["gss_code"].map(on_record).fillna(""))
+    failures = table["gss_code"].map(on_record).fillna("")
+    return table.assign(
+        failures_on_record=failures,
+        list=np.where(failures != "", MONITORING, WARNING),
+    )
 
 
 @dataclass(frozen=True)
@@ -137,8 +160,10 @@ class Explanation:
     as_of: str
     probability: float
     rank: int
-    contributions: pd.DataFrame  # feature, plain indicator, unit, value, contribution (sorted)
-    history: pd.DataFrame  # year x (value, class median, neighbour median) for top features
+    model: str  # which model explained it, and its training window
+    contributions: pd.DataFrame  # feature, base, plain indicator, unit, value, contribution
+    groups: pd.DataFrame  # one row per base indicator: summed contribution, worded as a reason
+    history: pd.DataFrame  # year x (value, class median, neighbour median) of the top reasons
     events: pd.DataFrame
     moves: pd.DataFrame  # top reasons: value now, value that would bring it below threshold
     flags: str  # the review flags the council raises, '; '-joined ('' if none)
@@ -172,6 +197,7 @@ def explain(
     contributions = pd.DataFrame(
         {
             "feature": features,
+            "base": base_indicators(features, catalogue).to_numpy(),
             "indicator": [described["label"].get(f, f.replace("_", " ")) for f in features],
             "unit": [described["unit"].get(f, "") for f in features],
             "value": [values.get(f, np.nan) for f in features],
@@ -180,14 +206,29 @@ def explain(
     ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
     top_features = [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
     threshold = min(b.min_probability for b in bands_from_config(config))
+    groups = indicator_groups(
+        scored[scored["gss_code"] == gss_code],
+        frame,
+        frames,
+        as_of,
+        catalogue,
+        tables.get("neighbours"),
+        every=True,
+    )
+    rising = groups[(groups["contribution"] > 0) & groups["base"].isin(frame.columns)]
+    key_indicators = rising["base"].head(config["reasons"]).tolist()
     return Explanation(
         gss_code=gss_code,
         name=str(tables["authorities"].set_index("gss_code")["name"].get(gss_code, gss_code)),
         as_of=as_of,
         probability=float(row["probability"]),
         rank=position,
+        model=model_words(model),
         contributions=contributions.reset_index(drop=True),
-        history=indicator_history(frames, gss_code, top_features, tables.get("neighbours"), as_of),
+        groups=groups,
+        history=indicator_history(
+            frames, gss_code, key_indicators, tables.get("neighbours"), as_of
+        ),
         events=tables["events"][tables["events"]["gss_code"] == gss_code].reset_index(drop=True),
         moves=what_would_move(
             model, frame, tables["events"], gss_code, top_features, directions, threshold

@@ -18,12 +18,38 @@ from riskwatch.labels import failed_by, failure_events
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A registered model version ready to score: the pyfunc and its input columns."""
+    """A model ready to score: the pyfunc and its input columns. `version` is the registered
+    version, None for a model fitted for one explanation and never registered."""
 
-    version: int
+    version: int | None
     description: dict
     predict: Callable[[pd.DataFrame], pd.DataFrame]
     input_columns: list[str]
+
+
+def training_window(model: LoadedModel) -> tuple[str, str] | None:
+    """The first and last as-of year of the rows the model was trained on, where recorded."""
+    first, _, last = str(model.description.get("params", {}).get("training_years", "")).partition(
+        ".."
+    )
+    return (first, last) if last else None
+
+
+def model_words(model: LoadedModel) -> str:
+    """Which model this is and on what it was trained, in one line."""
+    params = model.description.get("params", {})
+    what = (
+        f"{params.get('model', model.description.get('model_family', '?'))}, "
+        f"{params.get('horizon', '?')}-year horizon, {params.get('task', '?')} failures, "
+        f"trained on the years {params.get('training_years', '?').replace('..', ' to ')}"
+    )
+    if model.version is not None:
+        return f"registered version {model.version} ({what})"
+    return (
+        f"{what}: fitted for this explanation on the outcome windows closed by then, as the "
+        f"backtest does, because champion version {model.description['retrospective_of']} "
+        "was trained on this year's outcome"
+    )
 
 
 def model_inputs(frame: pd.DataFrame, events: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

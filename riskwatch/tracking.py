@@ -132,8 +132,14 @@ def log_run(
         return run.info.run_id
 
 
-def register(run_id: str, name: str = "riskwatch") -> int:
-    """Register the model logged by ``run_id`` as a new version of ``name``; return the version."""
+def register(
+    run_id: str,
+    name: str = "riskwatch",
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> int:
+    """Register the model logged by ``run_id`` as a new version of ``name``, with the
+    description and tags a reader of the registry sees; return the version."""
     with _quiet():
         from mlflow.exceptions import MlflowException
         from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
@@ -148,7 +154,12 @@ def register(run_id: str, name: str = "riskwatch") -> int:
             if exc.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
                 raise
         created = client.create_model_version(
-            name, source=model_uri, run_id=run_id, model_id=model_uri.removeprefix("models:/")
+            name,
+            source=model_uri,
+            run_id=run_id,
+            model_id=model_uri.removeprefix("models:/"),
+            description=description,
+            tags=tags,
         )
         return int(created.version)
 
@@ -173,7 +184,8 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
 
 
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
-    """Every version of ``name``, oldest first: version, aliases, run, created, tags, metrics."""
+    """Every version of ``name``, oldest first: version, aliases, run, created, its
+    description and tags, the run's tags, params and metrics."""
     with _quiet():
         client = _client()
         aliases = _aliases(client, name)
@@ -285,7 +297,10 @@ def _describe(
         "run_id": item.run_id,
         "run_name": tags.get("mlflow.runName"),
         "created": datetime.fromtimestamp(item.creation_timestamp / 1000, UTC).isoformat(),
+        "description": item.description or "",
+        "version_tags": dict(item.tags or {}),
         **{tag: tags.get(tag) for tag in _RECORD_TAGS},
+        "params": dict(run.data.params) if run else {},
         "metrics": dict(run.data.metrics) if run else {},
     }
 

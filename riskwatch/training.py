@@ -9,8 +9,11 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from riskwatch.backtest import PAST_FAILURE, available_inputs, class_column
-from riskwatch.labels import failure_events, last_label_year
+from riskwatch.errors import RiskwatchError
+from riskwatch.labels import failure_events, last_label_year, shift_year
 from riskwatch.pipeline import FeatureSet, training_set
+from riskwatch.scoring import LoadedModel, training_window
+from riskwatch.tracking import score_frame
 
 
 @dataclass(frozen=True)
@@ -31,19 +34,23 @@ def train(
     past_failure_feature: bool,
     model_params: dict | None = None,
     scoring_year: str | None = None,
+    closed_by: str | None = None,
 ) -> TrainedModel:
-    """Fit one model family on every authority-year whose outcome window the labels cover,
-    reading only the inputs the year it will score (default: the latest) has."""
+    """Fit one model family on every authority-year whose outcome window the labels cover
+    (and, with `closed_by`, closed by that year), reading only the inputs the year it will
+    score (default: `closed_by`, else the latest) has."""
     from riskwatch.models import make_model
 
     failures = failure_events(tables["events"])
     features = features.for_model(model_name)
-    scoring_year = scoring_year or max(frames)
+    scoring_year = scoring_year or closed_by or max(frames)
     available, absent = available_inputs(frames, features.names, scoring_year)
     features = FeatureSet(
         available, {n: features.directions[n] for n in available}, features.catalogue_version
     )
-    X, y, ids = training_set(frames, features, failures, horizon, task, past_failure_feature)
+    X, y, ids = training_set(
+        frames, features, failures, horizon, task, past_failure_feature, closed_by
+    )
     directions = {**features.directions, PAST_FAILURE: 1}
     model = make_model(model_name, directions=directions, **(model_params or {}))
     column = class_column(model)
@@ -72,3 +79,79 @@ def train(
         "training_brier": float(brier_score_loss(y, probability)),
     }
     return TrainedModel(model=model, params=params, metrics=metrics, X_example=X.head(20))
+
+
+TASK_WORDS = {"new": "new failures only", "all": "all failures"}
+
+
+def registry_entry(
+    trained: TrainedModel, catalogue_version: str, panel_fingerprint: str, data_through: str
+) -> tuple[str, dict[str, str]]:
+    """The description and tags of a registered version: what it is and on which data, so a
+    reader of the registry can tell one version from another."""
+    params, metrics = trained.params, trained.metrics
+    description = (
+        f"{params['model']} model warning {params['horizon']} years ahead of "
+        f"{TASK_WORDS.get(params['task'], params['task'])}; {params['features']} input features "
+        f"(catalogue {catalogue_version}); trained on {int(metrics['training_rows']):,} "
+        f"council-years with {int(metrics['training_failures'])} failures, as-of years "
+        f"{params['training_years'].replace('..', ' to ')} (outcomes labelled to "
+        f"{params['labels_cover_until']}); panel {panel_fingerprint}, data through "
+        f"{data_through}."
+    )
+    tags = {
+        "family": str(params["model"]),
+        "horizon": str(params["horizon"]),
+        "task": str(params["task"]),
+        "data_through": data_through,
+    }
+    return description, tags
+
+
+def retrospective_model(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    features: FeatureSet,
+    champion: LoadedModel,
+    as_of: str,
+) -> LoadedModel | None:
+    """The champion's configuration fitted only on rows whose outcome window closed by
+    `as_of`, as the backtest fits an origin, when the champion was trained on the outcome
+    of `as_of` itself (explaining that year with it would use hindsight); else None."""
+    params = champion.description.get("params", {})
+    window = training_window(champion)
+    if window is None or as_of > window[1]:
+        return None
+    horizon = int(params["horizon"])
+    if not any(shift_year(s, horizon) <= as_of for s in frames):
+        raise RiskwatchError(
+            f"no outcome window had closed by {as_of}: no model can explain it without hindsight",
+            field="--as-of",
+        )
+    try:
+        trained = train(
+            tables,
+            frames,
+            features,
+            params["model"],
+            horizon,
+            params["task"],
+            params.get("past_failure_feature") == "True",
+            closed_by=as_of,
+        )
+    except ValueError as error:  # e.g. no failure to learn from in the windows closed by then
+        raise RiskwatchError(
+            f"cannot fit a model on the outcome windows closed by {as_of}: {error}",
+            field="--as-of",
+        ) from None
+    columns = list(trained.X_example.columns)
+    return LoadedModel(
+        version=None,
+        description={
+            "model_family": champion.description.get("model_family"),
+            "params": {k: str(v) for k, v in trained.params.items()},
+            "retrospective_of": champion.version,
+        },
+        predict=lambda inputs: score_frame(inputs[columns], trained.model),
+        input_columns=columns,
+    )

@@ -1,4 +1,4 @@
-"""How a value reads in its catalogue unit: 47.7%, -£64.6m, +4.5 pts, 2.5 years.
+"""How a value reads in its catalogue unit: 47.7%, -£64.6m, 2.5 years; a change: up 4.5 points.
 
 One place for the wording of numbers, shared by reasons, explanations and `data check`.
 """
@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+# Units whose changes are not worded: 0/1 flags, peer-relative values, and changes already.
+NOT_LEVELS = ("flag", "percentile", "robust_z", "points", "points_per_year")
 
 
 def format_value(value: float, unit: str = "") -> str:
@@ -35,18 +38,27 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value:.3g}"
 
 
-def format_change(change: float, unit: str = "") -> str:
-    """A change in a feature's value: points for percentages, else in the feature's unit."""
-    special = _special(change)
-    if special:
-        return special
-    if unit in ("percent", "points", "percentile"):
-        return f"{change:+.1f} pts"
-    if unit == "GBP_thousand":
-        return ("+" if change >= 0 else "") + pounds_from_thousands(change)
-    if unit == "GBP":
-        return _signed_pounds(change, "+")
-    return f"{change:+.3g}"
+def change_words(change: float, unit: str, years: int) -> str:
+    """A change in a level as a reviewer says it: 'up 12 points in 3 years', 'down £4.5m over
+    the year', 'unchanged in 3 years'; '' where there is none to say (no value, a 0/1 flag).
+    Only levels are worded: a change of a percentile is not points of anything."""
+    if change is None or pd.isna(change) or np.isinf(change) or unit in NOT_LEVELS:
+        return ""
+    span = "over the year" if years == 1 else f"in {years} years"
+    size = abs(change)
+    if unit == "percent":
+        amount = f"{size:.0f} points" if size >= 10 else f"{size:.1f} points"
+    elif unit == "GBP_thousand":
+        amount = pounds_from_thousands(size)
+    elif unit == "GBP":
+        amount = _signed_pounds(size, "")
+    elif unit == "years":
+        amount = f"{size:.1f} years"
+    else:
+        amount = f"{size:.2g}"
+    if not any(digit in amount for digit in "123456789"):
+        return f"unchanged {span}"
+    return f"{'up' if change > 0 else 'down'} {amount} {span}"
 
 
 def pounds_from_thousands(value: float) -> str:

@@ -61,6 +61,15 @@ def test_review_packs_are_byte_identical_for_identical_inputs(workspace):
     assert {"watchlist.csv", "watchlist.parquet", "watchlist.json", "review.html"} <= set(names)
     match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
     assert mismatch == [] and errors == []
+    # The default watchlist's reasons: at most one per base indicator per council.
+    reasons = pd.read_csv(first / "reasons.csv")
+    assert not reasons.duplicated(["gss_code", "base"]).any()
+    assert reasons["gss_code"].nunique() == 30 and reasons["mechanism"].notna().all()
+    # Split by whether the council raised the alarm by the review (events after the data year
+    # included): monitoring exactly where a failure is on record.
+    listed = pd.read_csv(first / "watchlist.csv", keep_default_na=False)
+    assert set(listed["list"]) == {"warning", "monitoring"}
+    assert ((listed["list"] == "monitoring") == (listed["failures_on_record"] != "")).all()
     # A pack is for circulating: its folder is not left private as a temporary one is.
     mask = os.umask(0)
     os.umask(mask)

@@ -105,3 +105,43 @@ def test_importing_tracking_does_not_import_mlflow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_registered_versions_carry_a_description_and_tags(store: Path) -> None:
+    from riskwatch.training import TrainedModel, registry_entry
+
+    X, y, groups = small_data(2)
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    trained = TrainedModel(
+        model=model,
+        params={
+            "model": "logit",
+            "horizon": 2,
+            "task": "new",
+            "features": 3,
+            "training_years": "2007-08..2021-22",
+            "labels_cover_until": "2023-24",
+        },
+        metrics={"training_rows": 5210.0, "training_failures": 31.0},
+        X_example=X.head(20),
+    )
+    description, tags = registry_entry(trained, "cat-1", "0123abcd", "2023-24")
+    assert description == (
+        "logit model warning 2 years ahead of new failures only; 3 input features "
+        "(catalogue cat-1); trained on 5,210 council-years with 31 failures, as-of years "
+        "2007-08 to 2021-22 (outcomes labelled to 2023-24); panel 0123abcd, data through 2023-24."
+    )
+    assert tags == {"family": "logit", "horizon": "2", "task": "new", "data_through": "2023-24"}
+    version = tracking.register(log(model, X, "logit"), "riskwatch", description, tags)
+    (listed,) = tracking.list_versions("riskwatch")
+    assert listed["version"] == version
+    assert listed["description"] == description and listed["version_tags"] == tags
+    # `models list` prints them under the version.
+    shown = subprocess.run(
+        [sys.executable, "-m", "riskwatch.cli", "models", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert description in shown
+    assert "data_through=2023-24  family=logit  horizon=2  task=new" in shown

@@ -5,17 +5,11 @@ import pandas as pd
 import pytest
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.reasons import class_standing, peer_percentiles, reason_text, reasons
 from riskwatch.review import review_diff, what_would_move
 from riskwatch.scoring import LoadedModel
-from riskwatch.units import format_change, format_value
-from riskwatch.watchlist import (
-    assign_band,
-    bands_from_config,
-    peer_percentiles,
-    rank_councils,
-    reason_text,
-    reasons,
-)
+from riskwatch.units import change_words, format_value
+from riskwatch.watchlist import assign_band, bands_from_config, rank_councils
 
 AS_OF = "2022-23"
 
@@ -44,43 +38,75 @@ def test_bands_from_configuration():
     assert labels.tolist() == ["high", "high", "watch", "below threshold"]
 
 
-@pytest.fixture(scope="module")
-def fitted(tables, frames, feature_inputs):
-    """A logit trained on the real training set, wrapped as a registered model would be."""
+def _registered_like(tables, frames, feature_inputs, family: str) -> LoadedModel:
+    """A model trained on the real training set, wrapped as a registered model would be."""
     from riskwatch.tracking import score_frame
     from riskwatch.training import train
 
-    trained = train(tables, frames, feature_inputs, "logit", 2, "new", True)
+    trained = train(tables, frames, feature_inputs, family, 2, "new", True)
     columns = list(trained.X_example.columns)
     return LoadedModel(
         version=0,
-        description={"version": 0},
+        description={"version": 0, "params": {k: str(v) for k, v in trained.params.items()}},
         predict=lambda inputs: score_frame(inputs[columns], trained.model),
         input_columns=columns,
     )
 
 
-def test_reasons_come_from_contributions_in_order(tables, frames, fitted, feature_inputs):
-    from riskwatch.features import catalogue_table
+@pytest.fixture(scope="module")
+def fitted(tables, frames, feature_inputs):
+    """A logit (on the few inputs configs/models.toml gives it)."""
+    return _registered_like(tables, frames, feature_inputs, "logit")
+
+
+@pytest.fixture(scope="module")
+def fitted_index(tables, frames, feature_inputs):
+    """The resilience index: every input, a missing value contributing nothing."""
+    return _registered_like(tables, frames, feature_inputs, "index")
+
+
+def test_reasons_sum_every_form_of_one_indicator(tables, frames, fitted, feature_inputs):
+    from riskwatch.features import feature_descriptions
 
     from riskwatch.scoring import score
 
     scored = score(fitted, frames[AS_OF], tables["events"]).head(25)
-    catalogue = catalogue_table(
-        tables["panel"], tables["authority_years"], history=pd.concat(frames.values())
-    )
+    catalogue = feature_descriptions()
     table = reasons(scored, frames[AS_OF], frames, AS_OF, catalogue, tables["neighbours"], 4)
     assert len(table) > 0
+    base = catalogue.set_index("name")["base"]
+    forms = {b: [f for f in fitted.input_columns if base.get(f) == b] for b in set(base)}
     for gss, rows in table.groupby("gss_code"):
         assert rows["reason"].tolist() == list(range(1, len(rows) + 1))
+        assert rows["base"].is_unique  # one reason per base indicator
         assert rows["contribution"].is_monotonic_decreasing
         assert (rows["contribution"] > 0).all()
         row = scored[scored.gss_code == gss].iloc[0]
         for r in rows.itertuples():
-            assert r.contribution == pytest.approx(row[f"contrib__{r.feature}"])
+            summed = sum(row[f"contrib__{f}"] for f in forms[r.base])
+            assert r.contribution == pytest.approx(summed)
+    # A reason speaks of the base indicator, never of a percentile or z-score form.
+    assert set(table["base"]) <= set(base[base.index == base].index)
+    assert not table["unit"].isin(["percentile", "robust_z"]).any()
+    assert table["mechanism"].ne("").all()
     assert table["class_percentile"].dropna().between(0, 100).all()
     described = catalogue.set_index("name")
-    assert (table["indicator"] == table["feature"].map(described["label"])).all()
+    assert (table["indicator"] == table["base"].map(described["label"])).all()
+
+
+def test_every_form_names_a_registered_base_with_its_mechanism():
+    from riskwatch.features import FEATURES
+    from riskwatch.features.registry import MECHANISMS, base_of
+
+    for feature in FEATURES.values():
+        root = base_of(feature.name)
+        assert root in FEATURES, feature.name
+        assert FEATURES[root].base == root
+        assert feature.mechanism in MECHANISMS
+        assert feature.mechanism == FEATURES[root].mechanism, feature.name
+    assert base_of("usable_reserves_change_3y_pct_pctile_class") == "usable_reserves_pct_nre"
+    assert base_of("interest_payable_pct_nre_z_nn") == "interest_payable_pct_nre"
+    assert FEATURES["dsg_deficit_pct"].mechanism == "demand: schools"
 
 
 def test_neighbour_percentiles_equal_pandas_rank_with_ties_and_gaps():
@@ -102,30 +128,40 @@ def test_neighbour_percentiles_equal_pandas_rank_with_ties_and_gaps():
 
 
 def test_reason_text_reads_in_the_indicator_units():
+    # Hand-made: a unitary council with the highest financing costs of its 62-council class.
+    peers = pd.Series([37.0, *np.linspace(5.0, 20.0, 61)])
+    standing = class_standing(37.0, peers, "UA")
+    assert standing == "the highest of 62 unitary councils"
     reason = pd.Series(
         {
-            "indicator": "Usable reserves, % of net revenue spending",
+            "mechanism": "debt and financing",
+            "indicator": "Interest payable, % of net revenue spending",
             "unit": "percent",
-            "value": 11.84,
-            "class_percentile": 6.2,
-            "neighbour_percentile": 12.0,
-            "change_1y": -4.52,
-            "change_3y": np.nan,
-            "contribution": 0.183,
+            "value": 37.04,
+            "class_standing": standing,
+            "change_1y": 4.0,
+            "change_3y": 12.2,
         }
     )
     assert reason_text(reason) == (
-        "Usable reserves, % of net revenue spending: 11.8%; 6th percentile of its class; "
-        "12th among nearest neighbours; change 1y -4.5 pts; +0.18 log-odds"
+        "[debt and financing] Interest payable, % of net revenue spending: 37.0%, "
+        "the highest of 62 unitary councils, up 12 points in 3 years"
     )
-    peer = reason.copy()
-    peer["unit"], peer["indicator"], peer["value"] = "percentile", "Usable: percentile", 4.9
-    assert "percentile of its class" not in reason_text(peer)
+    # Without a 3-year change, the year's; without a class standing, none.
+    one_year = reason.copy()
+    one_year["change_3y"], one_year["class_standing"] = np.nan, ""
+    assert reason_text(one_year).endswith("spending: 37.0%, up 4.0 points over the year")
+    assert class_standing(5.25, peers, "UA") == "lowest 4% of unitary councils"  # 2nd of 62
+    assert class_standing(15.0, peers, "SC") == "above the median of county councils"
+    assert class_standing(15.0, peers.head(4), "UA") == ""
+    # Changes are worded for levels only: never a percentile's change as points.
+    assert change_words(-82.3, "percentile", 3) == ""
+    assert change_words(-2500.0, "GBP_thousand", 1) == "down £2.5m over the year"
+    assert change_words(0.01, "percent", 3) == "unchanged in 3 years"
     assert format_value(64632.0, "GBP_thousand") == "£64.6m"
     assert format_value(1.0, "flag") == "yes"
     assert format_value(np.inf, "years") == "unbounded"
     assert format_value(np.nan, "percent") == "missing"
-    assert format_change(-2500.0, "GBP_thousand") == "-£2.5m"
 
 
 def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, feature_inputs):
@@ -165,6 +201,12 @@ def test_name_lookup_with_ambiguity(tables):
     assert resolve_authority("E09000008", authorities) == "E09000008"
     assert resolve_authority("croydon", authorities) == "E09000008"
     assert resolve_authority("THURROCK", authorities) == "E06000034"
+    # An exact name without its class suffix wins over a longer name it begins.
+    assert resolve_authority("woking", authorities) == "E07000217"  # Woking BC
+    assert resolve_authority("Wokingham", authorities) == "E06000041"  # Wokingham UA
+    assert resolve_authority("woking bc", authorities) == "E07000217"
+    with pytest.raises(RiskwatchError, match="ambiguous"):
+        resolve_authority("wok", authorities)
     with pytest.raises(RiskwatchError, match="ambiguous"):
         resolve_authority("North", authorities)
     with pytest.raises(RiskwatchError, match="did you mean"):
@@ -193,3 +235,97 @@ def test_population_stability_flags_a_shift():
     table = drift(before, after, ["x", "y"]).set_index("feature")
     assert table.loc["x", "flag"] == ""
     assert table.loc["y", "flag"] == "major"
+
+
+def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_index, feature_inputs):
+    import re
+
+    from riskwatch.features import feature_descriptions
+
+    from riskwatch.cli import _format_explanation
+    from riskwatch.review import explain
+    from riskwatch.settings import load_run_config
+
+    woking = "E07000217"  # filed no outturn return for 2022-23: most inputs have no value
+    e = explain(
+        tables,
+        frames,
+        fitted_index,
+        woking,
+        AS_OF,
+        feature_descriptions(),
+        load_run_config()["watchlist"],
+        {**feature_inputs.directions, "past_failure": 1},
+    )
+    # Each indicator's contribution is the sum of its forms', and every form is in one group.
+    summed = e.contributions.groupby("base")["contribution"].sum()
+    groups = e.groups.set_index("base")["contribution"]
+    assert set(groups.index) == set(summed.index)
+    assert np.allclose(groups.sort_index(), summed.sort_index())
+    text = _format_explanation(e)
+    assert "Model: registered version 0" in text
+    assert not re.search(r"[+-]0\.000 .*= missing", text)
+    silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)
+    assert silent.sum() > 60
+    (summary,) = [line for line in text.splitlines() if "No value, so no contribution" in line]
+    assert f": {silent.sum()} inputs," in summary
+    # One headline per indicator with a form worth showing, largest contribution first.
+    headlines = [line for line in text.splitlines() if re.match(r"  [+-]\d\.\d{3}  ", line)]
+    shown = e.groups[e.groups["base"].isin(e.contributions.loc[~silent, "base"])]
+    assert len(headlines) == len(shown)
+    assert headlines[0].startswith(f"  {shown['contribution'].iloc[0]:+.3f}  [")
+
+
+def test_a_past_year_is_explained_without_hindsight(tables, frames, feature_inputs):
+    from riskwatch.labels import shift_year
+    from riskwatch.scoring import model_words
+    from riskwatch.training import retrospective_model
+
+    champion = LoadedModel(
+        version=7,
+        description={
+            "params": {
+                "model": "logit",
+                "horizon": "2",
+                "task": "new",
+                "past_failure_feature": "True",
+                "training_years": "2007-08..2021-22",
+            }
+        },
+        predict=lambda inputs: inputs,
+        input_columns=[],
+    )
+    # A year after the champion's training rows: the champion itself explains it.
+    assert retrospective_model(tables, frames, feature_inputs, champion, "2022-23") is None
+    # A year it was trained on: a model fitted on the windows closed by then, as the
+    # backtest fits that origin (rows up to 2017-18 for 2019-20 at a 2-year horizon).
+    model = retrospective_model(tables, frames, feature_inputs, champion, "2019-20")
+    assert model.version is None
+    assert model.description["params"]["training_years"] == f"2007-08..{shift_year('2019-20', -2)}"
+    words = model_words(model)
+    assert "trained on the years 2007-08 to 2017-18" in words
+    assert "champion version 7 was trained on this year's outcome" in words
+    from riskwatch.scoring import score
+
+    scored = score(model, frames["2019-20"], tables["events"])
+    assert scored["probability"].between(0, 1).all() and len(scored) == len(frames["2019-20"])
+
+
+def test_councils_that_raised_the_alarm_are_monitored_not_warned(tables):
+    from riskwatch.labels import quarter_year
+    from riskwatch.review import mark_alarms
+
+    assert quarter_year("2026Q3") == "2026-27" and quarter_year("2026Q1") == "2025-26"
+    # events.csv: Middlesbrough EFS decided 2024-25; Stoke-on-Trent EFS decided 2024-25 (for
+    # 2023-24 and 2024-25) and 2025-26; Plymouth none. All after a 2023-24 scoring year.
+    table = pd.DataFrame({"gss_code": ["E06000002", "E06000021", "E06000026"]})
+    review = mark_alarms(table, tables["events"], quarter_year("2026Q3"))
+    assert review["list"].tolist() == ["monitoring", "monitoring", "warning"]
+    assert review["failures_on_record"].tolist() == [
+        "EFS known 2024-25",
+        "EFS known 2024-25; EFS known 2025-26",
+        "",
+    ]
+    # A review held before the support was agreed warns about all three.
+    before = mark_alarms(table, tables["events"], "2023-24")
+    assert before["list"].tolist() == ["warning"] * 3

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.store import write_atomic
+from riskwatch.review import LISTS
 
 WATCHLIST_COLUMNS = ["rank", "name", "gss_code", "class", "probability", "band", "rank_change"]
 
@@ -97,27 +98,17 @@ def review_html(
     """The self-contained review report: table, a chart per listed council, model and data."""
     from riskwatch.report.charts import img_tag
 
-    rows = []
-    for r in watchlist.itertuples(index=False):
-        change = "new" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
-        flags = getattr(r, "flags", "")
-        reasons = (f"<li><b>Flagged:</b> {html.escape(flags)}</li>" if flags else "") + "".join(
-            f"<li>{html.escape(str(getattr(r, f'reason_{k}')))}</li>"
-            for k in range(1, 5)
-            if hasattr(r, f"reason_{k}") and isinstance(getattr(r, f"reason_{k}"), str)
-        )
-        rows.append(
-            f'<tr class="watch-row"><td>{r.rank}</td><td>{html.escape(str(r.name))}</td>'
-            f"<td>{r.gss_code}</td><td>{r.probability:.1%}</td><td>{r.band}</td><td>{change}</td>"
-            f"<td>{html.escape(r.failures_on_record)}</td><td><ul>{reasons}</ul></td></tr>"
-        )
+    tables = "".join(
+        _watchlist_table(key, title, watchlist[watchlist["list"] == key])
+        for key, title in LISTS.items()
+    )
     sections = []
     for gss, explanation in explanations.items():
         charts = img_tag(
             history_png(
                 explanation.history,
                 f"{explanation.name}: key indicators against peers",
-                labels=explanation.contributions.set_index("feature")["indicator"].to_dict(),
+                labels=explanation.groups.set_index("base")["indicator"].to_dict(),
             ),
             f"{explanation.name}: key indicators over time",
         )
@@ -138,10 +129,7 @@ ul{{margin:0;padding-left:1.1em}}.charts img{{margin:2px}}small{{color:#555}}
 ({html.escape(str(model.get("model_family", "")))}); scores as of {html.escape(str(model.get("as_of")))};
 data: {html.escape(data_vintage)}. Probability of a first failure (Section 114 notice or
 Exceptional Financial Support) becoming known within {model.get("horizon", "?")} years.</p>
-<h2>Watchlist</h2>
-<table id="watchlist"><tr><th>rank</th><th>council</th><th>GSS</th><th>probability</th><th>band</th>
-<th>change</th><th>failures on record</th><th>reasons (from the model's contributions)</th></tr>
-{"".join(rows)}</table>
+{tables}
 {_diff_html(diff)}
 {_drift_html(drift)}
 <h2>Key indicators over time against peers</h2>
@@ -149,6 +137,32 @@ Exceptional Financial Support) becoming known within {model.get("horizon", "?")}
 <p><small>Contains public sector information licensed under the Open Government Licence v3.0.</small></p>
 </body></html>
 """
+
+
+def _watchlist_table(key: str, title: str, listed: pd.DataFrame) -> str:
+    """One of the two lists: councils that have not raised the alarm, or those that have."""
+    rows = []
+    for r in listed.itertuples(index=False):
+        change = "new" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
+        flags = getattr(r, "flags", "")
+        reasons = (f"<li><b>Flagged:</b> {html.escape(flags)}</li>" if flags else "") + "".join(
+            f"<li>{html.escape(str(getattr(r, f'reason_{k}')))}</li>"
+            for k in range(1, 5)
+            if hasattr(r, f"reason_{k}") and isinstance(getattr(r, f"reason_{k}"), str)
+        )
+        rows.append(
+            f'<tr class="watch-row"><td>{r.rank}</td><td>{html.escape(str(r.name))}</td>'
+            f"<td>{r.gss_code}</td><td>{r.probability:.1%}</td><td>{r.band}</td><td>{change}</td>"
+            f"<td>{html.escape(r.failures_on_record)}</td><td><ul>{reasons}</ul></td></tr>"
+        )
+    if not rows:
+        return f"<h2>{html.escape(title)} (none)</h2>"
+    return (
+        f"<h2>{html.escape(title)} ({len(rows)})</h2>"
+        f'<table id="{key}"><tr><th>rank</th><th>council</th><th>GSS</th><th>probability</th>'
+        "<th>band</th><th>change</th><th>failures on record by the review</th>"
+        "<th>reasons (from the model's contributions)</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def _diff_html(diff: dict | None) -> str:

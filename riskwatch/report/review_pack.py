@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.store import panel_fingerprint
+from riskwatch.labels import quarter_year
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, explain, make_watchlist, review_diff
 from riskwatch.settings import load_run_config
@@ -44,7 +45,9 @@ def write_review(
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary."""
     config = load_run_config()["watchlist"]
-    watchlist = make_watchlist(tables, frames, model, as_of, catalogue, config)
+    watchlist = make_watchlist(
+        tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
+    )
     directions = {**features.directions, "past_failure": 1}
     explanations = {
         gss: explain(
@@ -121,6 +124,8 @@ def _explanations_json(explanations: dict) -> str:
             "name": e.name,
             "probability": e.probability,
             "rank": e.rank,
+            "model": e.model,
+            "indicators": json.loads(to_json(e.groups)),
             "contributions": json.loads(to_json(e.contributions)),
             "what_would_move_it": json.loads(to_json(e.moves)),
             "events": json.loads(to_json(e.events)),

@@ -1,0 +1,300 @@
+"""Reasons a reviewer can act on: the contributions of every form of one indicator, summed.
+
+A model sees an indicator in several forms (its level, its percentile and robust z-score
+in its class and among its nearest neighbours, its change and trend). A reason is the
+base indicator the registry names for those forms, carrying their summed contribution,
+tagged with the mechanism the registry declares, and worded in the base's own unit with
+its standing in its class and its change, e.g. "[debt and financing] Interest payable, %
+of net revenue spending: 7.4%, highest 3% of unitary councils, up 2.1 points in 3 years".
+Percentiles and z-scores are never printed as values of their own: the base's level and
+its standing say the same thing in words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from riskwatch.tracking import CONTRIB_PREFIX as CONTRIB
+from riskwatch.units import change_words, format_value
+
+# The class of a council as a reviewer names its peers.
+CLASS_WORDS = {
+    "UA": "unitary councils",
+    "SC": "county councils",
+    "SD": "district councils",
+    "MD": "metropolitan districts",
+    "L": "London boroughs",
+}
+MIN_PEERS = 5  # fewer values in a class than this: no standing is given
+EXTREME_SHARE = 25  # within this share of either end a standing is a share; else a side
+# An input no council has this year (a source that stops, e.g. capital outturn after
+# 2018-19) moves every score alike: it says nothing about one council, so it is no reason.
+MIN_COVERAGE = 0.1
+PAST_FAILURE_LABEL = "A failure of its own is already on record"
+
+
+def contribution_features(
+    scored: pd.DataFrame, frame: pd.DataFrame, every: bool = False
+) -> list[str]:
+    """The scored features a reason can name (in the frame, published for enough councils),
+    or with `every` all the model's inputs, as an explanation lists them."""
+    features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
+    features = [f for f in features if f != "baseline"]
+    if every:
+        return features
+    return [f for f in features if f in frame.columns and frame[f].notna().mean() >= MIN_COVERAGE]
+
+
+def base_indicators(features: list[str], catalogue: pd.DataFrame) -> pd.Series:
+    """Each feature's base indicator from the catalogue (itself where the catalogue has none)."""
+    described = catalogue.set_index("name")
+    bases = described["base"] if "base" in described else pd.Series(dtype=object)
+    return pd.Series([bases.get(f, f) for f in features], index=features, dtype=object)
+
+
+def group_contributions(scored: pd.DataFrame, bases: pd.Series) -> pd.DataFrame:
+    """Contributions summed per base indicator: one row per council (by GSS code), one column
+    per base, in `bases` order of first appearance."""
+    matrix = scored[[CONTRIB + f for f in bases.index]].to_numpy(dtype=float)
+    order = list(dict.fromkeys(bases))
+    position = pd.Index(order).get_indexer(bases.to_numpy())
+    summed = np.zeros((len(scored), len(order)))
+    np.add.at(summed.T, position, matrix.T)
+    return pd.DataFrame(summed, index=scored["gss_code"].to_numpy(), columns=order)
+
+
+def class_standing(value: float, peers: pd.Series, council_class: str) -> str:
+    """Where a value stands among the councils of its class (`standing_words`)."""
+    known = peers.dropna().to_numpy(dtype=float)
+    if pd.isna(value):
+        return ""
+    higher, lower = int((known > value).sum()), int((known < value).sum())
+    return standing_words(higher, lower, len(known), council_class)
+
+
+def standing_words(higher: int, lower: int, count: int, council_class: str) -> str:
+    """A standing from how many of the class's `count` values are higher and lower: 'the
+    highest of 62 unitary councils', 'lowest 4% of county councils', 'above the median of
+    district councils'; '' with fewer than `MIN_PEERS` values in the class."""
+    if count < MIN_PEERS:
+        return ""
+    words = CLASS_WORDS.get(council_class, f"{council_class} councils")
+    if higher == lower:
+        return f"at the median of {words}"
+    side, beyond = ("highest", higher) if higher < lower else ("lowest", lower)
+    if beyond == 0:
+        return f"the {side} of {count} {words}"
+    share = math.ceil(100 * (beyond + 1) / count)
+    if share <= EXTREME_SHARE:
+        return f"{side} {share}% of {words}"
+    return f"{'above' if side == 'highest' else 'below'} the median of {words}"
+
+
+def peer_percentiles(frame: pd.DataFrame, features: list[str], neighbours: pd.DataFrame | None):
+    """Each council's percentile (0-100) for every feature, within class and within its neighbours."""
+    by_class = frame.groupby("class")[features].rank(pct=True) * 100
+    by_class.index = frame["gss_code"]
+    if neighbours is None or neighbours.empty:
+        return by_class, None
+    values = frame.set_index("gss_code")[features]
+    matrix = values.to_numpy(dtype=float)
+    position = {gss: i for i, gss in enumerate(values.index)}
+    percentiles = np.full(matrix.shape, np.nan)
+    for gss, peers in neighbours.groupby("gss_code")["neighbour_gss"]:
+        if gss not in position:
+            continue
+        group = matrix[[position[gss], *(position[p] for p in peers if p in position)]]
+        percentiles[position[gss]] = _percentile_of_first(group)
+    by_neighbours = pd.DataFrame(percentiles, index=values.index, columns=features)
+    return by_class, by_neighbours
+
+
+def _percentile_of_first(group: np.ndarray) -> np.ndarray:
+    """Per column, the first row's percentile rank among the group's values (NaN ignored,
+    ties averaged): pandas' ``rank(pct=True) * 100`` of that row, without building frames."""
+    own = group[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rank = (group < own).sum(axis=0) + ((group == own).sum(axis=0) + 1) / 2
+        percentile = rank / (~np.isnan(group)).sum(axis=0) * 100
+    return np.where(np.isnan(own), np.nan, percentile)
+
+
+def indicator_groups(
+    scored: pd.DataFrame,
+    frame: pd.DataFrame,
+    history: dict[str, pd.DataFrame],
+    as_of: str,
+    catalogue: pd.DataFrame,
+    neighbours: pd.DataFrame | None,
+    every: bool = False,
+    count: int | None = None,
+) -> pd.DataFrame:
+    """The base indicators of every scored council: summed contribution, mechanism, the
+    base's value, class standing, percentiles and 1- and 3-year change, and its forms'
+    contributions; largest contribution first within a council (ties by base name).
+    `every`: from all the model's inputs, not only those a reason may name; `count`: only
+    the first `count` with a positive contribution (the reasons), numbered in `reason`."""
+    features = contribution_features(scored, frame, every)
+    bases = base_indicators(features, catalogue)
+    summed = group_contributions(scored, bases)
+    groups = summed.stack().rename("contribution").rename_axis(["gss_code", "base"])
+    groups = groups.reset_index()
+    groups["council"] = pd.Index(summed.index).get_indexer(groups["gss_code"])
+    groups = groups.sort_values(
+        ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
+    )
+    if count is not None:
+        groups = groups[groups["contribution"] > 0].groupby("council").head(count)
+        groups["reason"] = groups.groupby("council").cumcount() + 1
+    groups = groups.reset_index(drop=True)
+    described = catalogue.set_index("name")
+    names = groups["base"]
+    groups["mechanism"] = [_described(described, b, "mechanism", "") for b in names]
+    groups["indicator"] = [_label(described, b) for b in names]
+    groups["unit"] = [_described(described, b, "unit", "") for b in names]
+    attributes = _base_attributes(groups, frame, history, as_of, neighbours)
+    groups = pd.concat([groups, attributes], axis=1)
+    groups["forms"] = _forms(scored, bases, groups)
+    return groups[[c for c in GROUP_COLUMNS if c in groups.columns]]
+
+
+GROUP_COLUMNS = [
+    "gss_code",
+    "reason",
+    "base",
+    "mechanism",
+    "indicator",
+    "unit",
+    "value",
+    "class_standing",
+    "class_percentile",
+    "neighbour_percentile",
+    "change_1y",
+    "change_3y",
+    "contribution",
+    "forms",
+]
+
+
+def _base_attributes(
+    groups: pd.DataFrame,
+    frame: pd.DataFrame,
+    history: dict[str, pd.DataFrame],
+    as_of: str,
+    neighbours: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Per (council, base) row: the base's value, standing and percentiles in the council's
+    class and among its neighbours, and its change on 1 and 3 years before."""
+    from riskwatch.labels import shift_year
+
+    bases = [b for b in dict.fromkeys(groups["base"]) if b in frame.columns]
+    row = pd.Index(frame["gss_code"]).get_indexer(groups["gss_code"])
+    column = pd.Index(bases).get_indexer(groups["base"])
+    known = (row >= 0) & (column >= 0)
+
+    def pick(matrix: np.ndarray) -> np.ndarray:
+        out = np.full(len(groups), np.nan)
+        out[known] = matrix[row[known], column[known]]
+        return out
+
+    values = frame[bases]
+    by_class = values.groupby(frame["class"])
+    lower = pick(by_class.rank(method="min").to_numpy(dtype=float) - 1)
+    in_class = pick(by_class.transform("count").to_numpy(dtype=float))
+    higher = in_class - pick(by_class.rank(method="max").to_numpy(dtype=float))
+    classes = frame["class"].to_numpy()
+    standing = [
+        standing_words(int(h), int(lo), int(n), classes[r]) if not np.isnan(h) else ""
+        for h, lo, n, r in zip(higher, lower, in_class, row, strict=True)
+    ]
+    by_percentile, by_neighbours = peer_percentiles(frame, bases, neighbours)
+    now = values.to_numpy(dtype=float)
+    out = {
+        "value": pick(now),
+        "class_standing": standing,
+        "class_percentile": pick(by_percentile.to_numpy(dtype=float)),
+        "neighbour_percentile": (
+            pick(by_neighbours.to_numpy(dtype=float))
+            if by_neighbours is not None
+            else np.full(len(groups), np.nan)
+        ),
+    }
+    for k in (1, 3):
+        past = history.get(shift_year(as_of, -k))
+        then = (
+            past.set_index("gss_code").reindex(index=frame["gss_code"], columns=bases)
+            if past is not None
+            else pd.DataFrame(np.nan, index=frame.index, columns=bases)
+        )
+        with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
+            out[f"change_{k}y"] = pick(now - then.to_numpy(dtype=float))
+    return pd.DataFrame(out, index=groups.index)
+
+
+def reasons(
+    scored: pd.DataFrame,
+    frame: pd.DataFrame,
+    history: dict[str, pd.DataFrame],
+    as_of: str,
+    catalogue: pd.DataFrame,
+    neighbours: pd.DataFrame | None,
+    count: int,
+) -> pd.DataFrame:
+    """Up to `count` reasons per council: the base indicators whose forms together push its
+    score up most (only positive sums: a reason is something that raises the risk)."""
+    return indicator_groups(scored, frame, history, as_of, catalogue, neighbours, count=count)
+
+
+def reason_text(reason: Mapping) -> str:
+    """One reason (a row of `indicator_groups`, as a Series or a dict) as a reviewer reads it:
+    mechanism, indicator and value, standing, change."""
+    unit = reason.get("unit", "")
+    parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
+    if reason.get("class_standing"):
+        parts.append(reason["class_standing"])
+    for key, years in (("change_3y", 3), ("change_1y", 1)):
+        words = change_words(reason.get(key, np.nan), unit, years)
+        if words:
+            parts.append(words)
+            break
+    mechanism = reason.get("mechanism", "")
+    return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts)
+
+
+def _described(described: pd.DataFrame, name: str, column: str, default: str) -> str:
+    if column not in described.columns or name not in described.index:
+        return default
+    return str(described.at[name, column])
+
+
+def _label(described: pd.DataFrame, name: str) -> str:
+    """The indicator in plain words: its catalogue label."""
+    if name == "past_failure":
+        return PAST_FAILURE_LABEL
+    return _described(described, name, "label", name.replace("_", " "))
+
+
+def _forms(scored: pd.DataFrame, bases: pd.Series, groups: pd.DataFrame) -> list[str]:
+    """Per (council, base) row: the forms behind it with their contributions, largest
+    effect first (those under 0.005 left out)."""
+    matrix = scored[[CONTRIB + f for f in bases.index]].to_numpy(dtype=float)
+    council = pd.Index(scored["gss_code"]).get_indexer(groups["gss_code"])
+    members = {
+        base: np.flatnonzero(bases.to_numpy() == base) for base in dict.fromkeys(groups["base"])
+    }
+    names = bases.index.to_numpy()
+    texts = []
+    for c, base in zip(council, groups["base"], strict=True):
+        index = members[base]
+        values = matrix[c, index]
+        order = np.argsort(-np.abs(values), kind="mergesort")
+        texts.append(
+            ", ".join(
+                f"{names[index[i]]} {values[i]:+.2f}" for i in order if abs(values[i]) >= 0.005
+            )
+        )
+    return texts
