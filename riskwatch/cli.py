@@ -516,7 +516,6 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, score_years
-    from riskwatch.scoring import check_inputs_present
 
     tables = load_tables(data_dir)
     years = score_years(tables)
@@ -529,7 +528,6 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
     tables, frames, features = _load_frames(data_dir, tables, seen_by if latest else None)
     model = _champion(tables, frames, features, model_ref)
-    check_inputs_present(model, frames, as_of)
     return tables, frames, features, feature_descriptions(), model, as_of
 
 
@@ -551,11 +549,13 @@ def watchlist_command(
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.review import make_watchlist
+    from riskwatch.scoring import check_inputs_present
     from riskwatch.settings import load_run_config
 
     _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
     seen_by = _today()
     tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of, seen_by)
+    check_inputs_present(loaded, frames, as_of)
     result = make_watchlist(
         tables, frames, loaded, as_of, catalogue, load_run_config()["watchlist"], top
     )
@@ -661,6 +661,7 @@ def explain_command(
     what would move it off the watchlist."""
     from riskwatch.data.store import load_table
     from riskwatch.review import explain
+    from riskwatch.scoring import check_inputs_present
     from riskwatch.settings import load_run_config
     from riskwatch.training import retrospective_model
 
@@ -671,6 +672,7 @@ def explain_command(
     if gss not in set(frames[as_of]["gss_code"]):
         raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
     loaded = retrospective_model(tables, frames, features, loaded, as_of) or loaded
+    check_inputs_present(loaded, frames, as_of)
     result = explain(
         tables,
         frames,
@@ -772,12 +774,14 @@ def review_command(
     import re
 
     from riskwatch.report.review_pack import write_review
+    from riskwatch.scoring import check_inputs_present
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
         raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(
         data_dir, model, as_of, _quarter_end(quarter)
     )
+    check_inputs_present(loaded, frames, as_of)
     summary = write_review(
         out, quarter, tables, frames, features, catalogue, loaded, as_of, progress=_progress
     )
