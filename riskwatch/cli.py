@@ -133,7 +133,11 @@ def data_ingest(
     for result in ingest(paths, data_dir):
         typer.echo(
             f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
-            + (f", {result.rows:,} rows as '{result.vintage}'" if result.rows else "")
+            + (
+                f", {result.rows:,} rows as '{result.vintage}'"
+                if result.rows
+                else f" ({result.council_values:,} council values, nothing stored)"
+            )
         )
 
 

@@ -25,6 +25,15 @@ def rs_slice(shared_data) -> pd.DataFrame:
     return grid.iloc[: header + 1 + SLICE_COUNCILS].reset_index(drop=True)
 
 
+@pytest.fixture(scope="module")
+def rs_tail(shared_data) -> pd.DataFrame:
+    """What RS 2023-24 prints below its authority table: the ENGLAND total, then a class
+    breakdown with its own header row that repeats the GLA's E-code (E5100)."""
+    grid = read_grids(shared_data / "revenue-outturn" / "rs2023_24.xlsx")["RS_LA_Data_2023-24"]
+    england = grid.index[grid.iloc[:, 0].astype(str).str.strip() == "Eng"][0]
+    return grid.iloc[england:].reset_index(drop=True)
+
+
 def header_row(grid: pd.DataFrame) -> int:
     return find_header_row(grid)
 
@@ -225,3 +234,36 @@ def test_unsupported_file_type(tmp_path, monkeypatch, capsys):
     path = tmp_path / "release.pdf"
     path.write_bytes(b"%PDF-1.4")
     assert_refused(path, tmp_path, monkeypatch, capsys, "unsupported file type '.pdf'")
+
+
+def test_the_tables_below_the_authorities_are_not_read(
+    rs_slice, rs_tail, tmp_path, monkeypatch, capsys
+):
+    assert "E5100" in rs_tail.iloc[:, 0].tolist()  # the GLA's code appears again below
+    grid = pd.concat([rs_slice, rs_tail], ignore_index=True)
+    path = write(grid, tmp_path / "slice_with_breakdown.xlsx")
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(tmp_path / "d")], monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert "RS 2023-24: added" in out
+
+
+def test_a_data_row_without_an_ecode_is_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iat[h + 3, 0] = None
+    path = write(grid, tmp_path / "blank_code.xlsx")
+    line = assert_refused(
+        path, tmp_path, monkeypatch, capsys, "data row without an E-code", "E-code"
+    )
+    assert f"row {h + 4}" in line
+
+
+def test_authority_rows_below_a_blank_row_are_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    h = header_row(rs_slice)
+    blank = pd.DataFrame([[None] * rs_slice.shape[1]], columns=rs_slice.columns)
+    grid = pd.concat([rs_slice.iloc[: h + 4], blank, rs_slice.iloc[h + 4 :]], ignore_index=True)
+    path = write(grid, tmp_path / "gap.xlsx")
+    line = assert_refused(path, tmp_path, monkeypatch, capsys, "below a blank row")
+    assert f"row {h + 6}" in line

@@ -32,7 +32,8 @@ class IngestResult:
     form: str
     financial_year: str
     vintage: str | None
-    rows: int
+    rows: int  # panel rows stored by this ingest
+    council_values: int  # council values the file holds (stored, or already held)
 
 
 def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFrame) -> None:
@@ -98,11 +99,16 @@ def _store(
     path: Path, release: RevenueRelease, authorities: pd.DataFrame, data_dir: Path
 ) -> IngestResult:
     target = Path(data_dir) / "releases" / f"{file_sha256(path)[:20]}.parquet"
-    base = dict(path=path, form=release.form, financial_year=release.financial_year)
+    values = attach_gss(apply_ecode_aliases(release.values), authorities)
+    base = dict(
+        path=path,
+        form=release.form,
+        financial_year=release.financial_year,
+        council_values=len(values),
+    )
     if target.exists():
         return IngestResult(**base, status="already ingested", vintage=None, rows=0)
     held = _held_vintages(release, data_dir)
-    values = attach_gss(apply_ecode_aliases(release.values), authorities)
     for vintage, rows in held:
         if same_values(values, rows):
             return IngestResult(**base, status=f"same values as {vintage}", vintage=vintage, rows=0)
