@@ -154,6 +154,25 @@ def _features_source_hash() -> str:
     return hashlib.sha256(b"".join(name.encode() + code for name, code in sources)).hexdigest()[:16]
 
 
+def check_horizons(tables: dict[str, pd.DataFrame], horizons: tuple[int, ...]) -> None:
+    """Refuse, before any fit, a horizon no backtest origin has: its outcome window would end
+    after the labels' last year, or no failure is known early enough to train on."""
+    from riskwatch.errors import RiskwatchError
+
+    failures = failure_events(tables["events"])
+    years = score_years(tables)
+    covered = last_label_year()
+    usable = [h for h in range(1, len(years) + 1) if origins_for(years, failures, h, covered)]
+    for horizon in horizons:
+        if horizon not in usable:
+            raise RiskwatchError(
+                f"no backtest origin for a {horizon}-year horizon: the labels cover outcomes "
+                f"until {covered} (horizons with origins: "
+                f"{f'{usable[0]} to {usable[-1]}' if usable else 'none'})",
+                field="--horizons",
+            )
+
+
 @dataclass(frozen=True)
 class BacktestResult:
     scored: pd.DataFrame

@@ -122,6 +122,12 @@ def _store(
     panel = values.assign(
         vintage=vintage, published=revision_date(first, number), published_basis="rule"
     )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RiskwatchError(
+            f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
+        ) from None
     write_parquet(panel, target)
     return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.store import panel_fingerprint
+from riskwatch.data.store import check_output_folder, panel_fingerprint
+from riskwatch.errors import RiskwatchError
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, explain, make_watchlist, review_diff
 from riskwatch.settings import load_run_config
@@ -73,12 +74,16 @@ def write_review(
         quarter, watchlist.table, explanations, diff, drift_table, model_info, vintage
     )
     reviews = Path(reviews)
-    reviews.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
-    # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
-    # permissions any folder the user makes would get.
-    staging.chmod(0o777 & ~_umask())
+    check_output_folder(reviews)
     try:
+        reviews.mkdir(exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
+    except OSError as exc:
+        raise _unwritable(reviews, exc) from None
+    try:
+        # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
+        # permissions any folder the user makes would get.
+        staging.chmod(0o777 & ~_umask())
         write_table(watchlist.table, staging / "watchlist.csv")
         write_table(watchlist.table, staging / "watchlist.parquet")
         write_table(watchlist.table, staging / "watchlist.json")
@@ -99,8 +104,10 @@ def write_review(
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(reviews, exc) from None
         raise
     _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables)
     return {
@@ -112,6 +119,12 @@ def write_review(
             else "no previous review to compare with"
         ),
     }
+
+
+def _unwritable(reviews: Path, exc: OSError) -> RiskwatchError:
+    return RiskwatchError(
+        f"cannot write the review pack: {exc.strerror or exc}; nothing was written", file=reviews
+    )
 
 
 def _explanations_json(explanations: dict) -> str:
