@@ -273,6 +273,7 @@ def train_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Train a model on every closed outcome window and record it in MLflow."""
+    from riskwatch import tracking
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
@@ -282,6 +283,7 @@ def train_command(
     task = task or config["task"]
     _check_choice("task", task, ("new", "all"))
     horizon = horizon or config["horizon"]
+    tracking.check_reachable()
     tables, frames, features = _load_frames(data_dir)
     if for_year is not None and for_year not in frames:
         raise RiskwatchError(
@@ -442,6 +444,7 @@ def backtest_command(
         _check_choice("models", name, MODEL_FAMILIES + variants)
     if report is not None:
         check_output_folder(report)
+    tracking.check_reachable()
     tables = load_tables(data_dir)
     check_horizons(tables, spec.horizons)
     tables, frames, features = _load_frames(data_dir, tables)
@@ -525,11 +528,13 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     """Tables, frames, feature descriptions, the model to use and the as-of year: by default
     the latest year published by `seen_by` (the review date), whose frame then carries the
     latest dated positions published by that date."""
+    from riskwatch import tracking
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, score_years
     from riskwatch.scoring import check_inputs_present
 
+    tracking.check_reachable()
     tables = load_tables(data_dir)
     years = score_years(tables)
     as_of = as_of or latest_seen_year(years, seen_by)
