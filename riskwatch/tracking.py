@@ -303,19 +303,11 @@ def _connect(uri: str, database: Path | None = None) -> MlflowClient:
 def _sqlite_store_lock(database: Path) -> Iterator[None]:
     """Hold a file lock while the local store's schema is created or checked: two first
     runs at once would otherwise both migrate it and one would fail."""
-    import fcntl
-    import hashlib
-    import tempfile
+    from riskwatch.locks import exclusive_lock
 
     database.parent.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
-    # The lock lives in the temporary folder, not beside the user's database.
-    with open(Path(tempfile.gettempdir()) / f"riskwatch-mlflow-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive_lock(database, "mlflow"):
+        yield
 
 
 def _experiment_id(client: MlflowClient) -> str:

@@ -200,3 +200,40 @@ def test_a_champion_whose_files_were_deleted_names_the_version(champion_without_
         "riskwatch models promote",
     )
     assert files_under(home) == before
+
+
+def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
+    """Two revisions of RS 2023-24 ingested into one data directory at the same moment:
+    the data directory's lock makes them releases 2 and 3 (the embedded one is 1), each
+    with its own publication date, never two 'release 2'. A slow disk (a second per
+    write) holds the race window open so the test does not depend on timing luck."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from riskwatch.data import ingest as ingest_module
+    from riskwatch.data.store import ingested_panel, write_parquet
+    from riskwatch.data.workbook import find_header_row, read_grids
+
+    grid = read_grids(BAD / "good.xlsx")["RS_LA_Data_2023-24"]
+    header = find_header_row(grid)
+    nre = next(c for c in range(grid.shape[1]) if "C1R805" in grid.iloc[:header, c].tolist())
+    revisions = []
+    for step in (1000, 2000):
+        revised = grid.copy()
+        revised.iat[header + 1, nre] = float(revised.iat[header + 1, nre]) + step
+        path = tmp_path / f"revision_{step}.xlsx"
+        revised.to_excel(path, sheet_name="RS_LA_Data_2023-24", header=False, index=False)
+        revisions.append(path)
+
+    def slow_write(frame, path):
+        time.sleep(1.0)
+        write_parquet(frame, path)
+
+    monkeypatch.setattr(ingest_module, "write_parquet", slow_write)
+    data_dir = tmp_path / "user-data"
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda p: ingest_module.ingest([p], data_dir), revisions))
+    assert [r.status for (r,) in results] == ["added", "added"]
+    stored = ingested_panel(data_dir).drop_duplicates("vintage")
+    numbers = sorted(int(v.split(" release ")[1].split()[0]) for v in stored["vintage"])
+    assert numbers == [2, 3], stored["vintage"].tolist()
+    assert stored["published"].nunique() == 2

@@ -21,6 +21,7 @@ from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
 from riskwatch.errors import RiskwatchError
+from riskwatch.locks import exclusive_lock
 
 FIRST_YEAR = "2007-08"
 
@@ -85,14 +86,19 @@ def _financial_year(day: date) -> str:
 
 
 def ingest(paths: list[Path], data_dir: Path) -> list[IngestResult]:
-    """Validate every file first, then store each new release; all or nothing per file."""
+    """Validate every file first, then store each new release; all or nothing per file.
+
+    Storing holds the data directory's lock: a second ingest at the same time waits, then
+    numbers its release after the first's, so no two revisions share a release number.
+    """
     authorities = load_table("authorities")
     releases = []
     for path in paths:
         release = read_revenue_file(Path(path))
         validate_release(release, Path(path), authorities)
         releases.append((Path(path), release))
-    return [_store(path, release, authorities, data_dir) for path, release in releases]
+    with exclusive_lock(Path(data_dir), "data-dir"):
+        return [_store(path, release, authorities, data_dir) for path, release in releases]
 
 
 def _store(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskwatch.data.store import check_output_folder, panel_fingerprint
 from riskwatch.errors import RiskwatchError
+from riskwatch.locks import exclusive_lock
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, explain, make_watchlist, review_diff
 from riskwatch.settings import load_run_config
@@ -101,9 +102,10 @@ def write_review(
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         target = reviews / quarter
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        with exclusive_lock(reviews, "reviews"):  # two packs of one quarter at once: in turn
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
