@@ -127,12 +127,20 @@ def data_check(
 @data_app.command("ingest")
 def data_ingest(
     paths: Annotated[list[Path], typer.Argument(help="Release files (CSV, XLSX, XLS, ODS).")],
+    accept_outliers: Annotated[
+        bool,
+        typer.Option(
+            "--accept-outliers",
+            help="Keep values beyond 10x the largest any council has reported for the "
+            "measure (counted in the vintage's name) instead of refusing the file.",
+        ),
+    ] = False,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Validate new releases and merge them into your data directory (embedded copy untouched)."""
     from riskwatch.data.ingest import ingest
 
-    for result in ingest(paths, data_dir):
+    for result in ingest(paths, data_dir, accept_outliers):
         typer.echo(
             f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
             + (

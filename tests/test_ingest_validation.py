@@ -267,3 +267,43 @@ def test_authority_rows_below_a_blank_row_are_refused(rs_slice, tmp_path, monkey
     path = write(grid, tmp_path / "gap.xlsx")
     line = assert_refused(path, tmp_path, monkeypatch, capsys, "below a blank row")
     assert f"row {h + 6}" in line
+
+
+def test_an_outturn_for_a_year_not_yet_ended_is_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    from datetime import date
+
+    today = date.today()
+    start = today.year if today.month >= 4 else today.year - 1
+    current = f"{start}-{(start + 1) % 100:02d}"
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iloc[:h, :] = grid.iloc[:h, :].map(
+        lambda v: v.replace("2023-24", current) if isinstance(v, str) else v
+    )
+    path = write(grid, tmp_path / "unfinished.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, f"RS outturn for {current}", "not ended")
+
+
+def test_an_outlier_accepted_on_purpose_is_recorded_in_the_vintage(
+    rs_slice, tmp_path, monkeypatch, capsys
+):
+    from riskwatch.data.store import load_table
+
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    nre = column_of(grid, "C1R805")
+    grid.iat[h + 3, nre] = 1e12
+    path = write(grid, tmp_path / "outlier.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "implausible value 1e+12")
+    data_dir = tmp_path / "user-data"
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--accept-outliers", "--data-dir", str(data_dir)],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "1 outlier value accepted" in out
+    panel = load_table("panel", data_dir)
+    kept = panel[(panel["value"] == 1e12) & (panel["indicator"] == "net_revenue_expenditure")]
+    assert len(kept) == 1
+    assert "1 outlier value accepted" in kept["vintage"].iloc[0]

@@ -85,7 +85,7 @@ def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
 def read_revenue_file(path: Path) -> RevenueRelease:
     """Read one RS, RA or RSX release into tidy panel rows."""
     path = Path(path)
-    grids = read_grids(path)
+    grids = read_grids(path, formulas_as_text=True)
     sheets = [s for s in (describe_sheet(n, g) for n, g in grids.items()) if s is not None]
     if not sheets:
         raise RiskwatchError(
@@ -254,6 +254,13 @@ def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float,
         value = float(raw)
     else:
         lowered = text.lower()
+        if text.startswith("="):
+            raise RiskwatchError(
+                f"formula '{text[:40]}' instead of a value: save the release with values only",
+                file=file,
+                row=row,
+                field=field,
+            )
         if lowered in MISSING_RETURN_MARKS:
             return float("nan"), "missing_return"
         if lowered in NOT_AVAILABLE_MARKS:

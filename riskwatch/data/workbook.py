@@ -36,8 +36,13 @@ E_CODE = r"E\d{4}"
 _TOTAL_KEYS = {"eng", "england", "englandtotal", "total"}
 
 
-def read_grids(path: Path) -> dict[str, pd.DataFrame]:
-    """Every sheet of a CSV/XLS/XLSX/ODS file as a raw grid of cells (no header parsing)."""
+def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.DataFrame]:
+    """Every sheet of a CSV/XLS/XLSX/ODS file as a raw grid of cells (no header parsing).
+
+    With `formulas_as_text`, an XLSX formula is read as its text ('=SUM(...)'), not the
+    value a spreadsheet last cached (a workbook written by a script has none, and would
+    read as empty), so a release's reader can refuse it like the same formula in a CSV.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -51,8 +56,9 @@ def read_grids(path: Path) -> dict[str, pd.DataFrame]:
         raise RiskwatchError("file is empty", file=path)
     if suffix == ".csv":
         return {"csv": _read_csv_grid(path)}
+    engine_kwargs = {"data_only": False} if suffix == ".xlsx" and formulas_as_text else {}
     try:
-        with pd.ExcelFile(path, engine=_ENGINES[suffix]) as book:
+        with pd.ExcelFile(path, engine=_ENGINES[suffix], engine_kwargs=engine_kwargs) as book:
             return {
                 name: pd.read_excel(
                     book, sheet_name=name, header=None, dtype=object, keep_default_na=False
