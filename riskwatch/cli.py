@@ -577,7 +577,7 @@ def watchlist_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
-    from riskwatch.data.store import check_output_folder
+    from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
@@ -593,7 +593,9 @@ def watchlist_command(
     if out is not None:
         target = out if output_format == "table" else out.with_suffix(f".{output_format}")
         write_table(result.table, target)
-        typer.echo(f"wrote {len(result.table)} councils to {target}")
+        typer.echo(
+            f"wrote {len(result.table)} councils to {target} (data: {data_source(data_dir)})"
+        )
         return
     if output_format == "json":
         typer.echo(to_json(result.table), nl=False)
@@ -602,14 +604,15 @@ def watchlist_command(
     elif output_format in ("parquet", "xlsx"):
         raise RiskwatchError(f"--format {output_format} needs --out FILE", field="--out")
     else:
-        typer.echo(_format_watchlist(result, seen_by))
+        typer.echo(_format_watchlist(result, seen_by, data_source(data_dir)))
 
 
-def _format_watchlist(result, seen_by: str) -> str:
+def _format_watchlist(result, seen_by: str, source: str) -> str:
     lines = [
         f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
         f"(model version {result.model_version}); probability of a first failure becoming "
         "known within the model's horizon",
+        f"data: {source}",
     ]
     if result.absent_inputs:
         base = [label for label in result.absent_inputs if ": " not in label]
@@ -763,7 +766,7 @@ def review_command(
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
     import re
 
-    from riskwatch.data.store import check_output_folder
+    from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.review_pack import write_review
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
@@ -773,7 +776,16 @@ def review_command(
         data_dir, model, as_of, _quarter_end(quarter)
     )
     summary = write_review(
-        out, quarter, tables, frames, features, catalogue, loaded, as_of, progress=_progress
+        out,
+        quarter,
+        tables,
+        frames,
+        features,
+        catalogue,
+        loaded,
+        as_of,
+        progress=_progress,
+        data_source=data_source(data_dir),
     )
     typer.echo(
         f"review {quarter}: {summary['listed']} councils listed as of {as_of} with model version "

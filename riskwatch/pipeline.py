@@ -133,11 +133,26 @@ def frames_key(
         panel_fingerprint(tables["neighbours"]),
         catalogue_version,
         _features_source_hash(),
+        _frame_configs_hash(),
         __version__,
         ",".join(years),
         latest_seen_by or "",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+# Configs read while a frame is built: releases.toml dates the as-of cut (features/frame.py).
+FRAME_CONFIGS = ("releases.toml",)
+
+
+def _frame_configs_hash() -> str:
+    """A hash of the configs that shape a frame: editing a publication rule invalidates it."""
+    import hashlib
+    from importlib import resources
+
+    package = resources.files("riskwatch.configs")
+    texts = b"".join(name.encode() + package.joinpath(name).read_bytes() for name in FRAME_CONFIGS)
+    return hashlib.sha256(texts).hexdigest()[:16]
 
 
 def _features_source_hash() -> str:

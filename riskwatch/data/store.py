@@ -69,6 +69,19 @@ def _read_release(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def data_source(data_dir: Path) -> str:
+    """The data a score was computed from, for a pack or watchlist to name: the embedded
+    panel alone, or with the releases ingested into the data directory (by vintage)."""
+    ingested = ingested_panel(data_dir)
+    if ingested.empty:
+        return "embedded panel"
+    vintages = sorted(ingested["vintage"].unique())
+    return (
+        f"embedded panel + {len(vintages)} release{'s' if len(vintages) > 1 else ''} "
+        f"ingested in {data_dir}: {'; '.join(vintages)}"
+    )
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename: never half-written.
 

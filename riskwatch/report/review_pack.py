@@ -42,9 +42,20 @@ def _umask() -> int:
 
 
 def write_review(
-    reviews: Path, quarter: str, tables, frames, features, catalogue, model, as_of: str, progress
+    reviews: Path,
+    quarter: str,
+    tables,
+    frames,
+    features,
+    catalogue,
+    model,
+    as_of: str,
+    progress,
+    data_source: str,
 ) -> dict:
-    """Build every file of the pack, then move the folder into place; returns a summary."""
+    """Build every file of the pack, then move the folder into place; returns a summary.
+
+    `data_source` names the data used (riskwatch.data.store.data_source)."""
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(tables, frames, model, as_of, catalogue, config)
     directions = {**features.directions, "past_failure": 1}
@@ -62,7 +73,7 @@ def write_review(
         if before
         else pd.DataFrame(columns=["feature", "psi", "flag"])
     )
-    vintage = f"embedded panel {panel_fingerprint(tables['panel'])}"
+    vintage = f"{data_source} (panel fingerprint {panel_fingerprint(tables['panel'])})"
     model_info = {
         **{
             k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
