@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.errors import RiskwatchError
+from riskwatch.errors import RiskwatchError, one_line
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -96,6 +96,8 @@ def data_build(
 
     if not source.is_dir():
         raise RiskwatchError("data folder not found (pass --source)", file=source)
+    if out is not None and not out.is_dir():
+        raise RiskwatchError("the folder to write into does not exist", file=out, field="--out")
     tables = build_tables(source, progress=_progress("reading releases"))
     target = out or embedded_dir()
     for name, frame in tables.items():
@@ -125,15 +127,27 @@ def data_check(
 @data_app.command("ingest")
 def data_ingest(
     paths: Annotated[list[Path], typer.Argument(help="Release files (CSV, XLSX, XLS, ODS).")],
+    accept_outliers: Annotated[
+        bool,
+        typer.Option(
+            "--accept-outliers",
+            help="Keep values beyond 10x the largest any council has reported for the "
+            "measure (counted in the vintage's name) instead of refusing the file.",
+        ),
+    ] = False,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Validate new releases and merge them into your data directory (embedded copy untouched)."""
     from riskwatch.data.ingest import ingest
 
-    for result in ingest(paths, data_dir):
+    for result in ingest(paths, data_dir, accept_outliers):
         typer.echo(
             f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
-            + (f", {result.rows:,} rows as '{result.vintage}'" if result.rows else "")
+            + (
+                f", {result.rows:,} rows as '{result.vintage}'"
+                if result.rows
+                else f" ({result.council_values:,} council values, nothing stored)"
+            )
         )
 
 
@@ -171,11 +185,13 @@ def features_build(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The feature frame as of a year: one row per council that filed, only data public then."""
-    from riskwatch.data.store import load_table, write_atomic, write_parquet
+    from riskwatch.data.store import check_output_folder, load_table, write_atomic, write_parquet
     from riskwatch.features import as_of_date, build_features
 
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
         raise RiskwatchError("output must end in .parquet or .csv", file=out, field="--out")
+    if out is not None:
+        check_output_folder(out)
     years = load_table("authority_years")
     if as_of not in set(years["financial_year"]):
         held = sorted(years["financial_year"].unique())
@@ -265,6 +281,7 @@ def train_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Train a model on every closed outcome window and record it in MLflow."""
+    from riskwatch import tracking
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
@@ -274,6 +291,7 @@ def train_command(
     task = task or config["task"]
     _check_choice("task", task, ("new", "all"))
     horizon = horizon or config["horizon"]
+    tracking.check_reachable()
     tables, frames, features = _load_frames(data_dir)
     if for_year is not None and for_year not in frames:
         raise RiskwatchError(
@@ -388,12 +406,19 @@ def backtest_command(
         str | None, typer.Option(help="Comma-separated model families (default from configs).")
     ] = None,
     horizons: Annotated[
-        str | None, typer.Option(help="Comma-separated horizons, e.g. 1,2,3.")
+        str | None,
+        typer.Option(
+            callback=lambda text: _horizons(text),
+            help="Comma-separated horizons in years, e.g. 1,2,3: each 1 or more, and short "
+            "enough that the labels cover a backtest origin for it.",
+        ),
     ] = None,
     bootstrap: Annotated[
-        int | None, typer.Option(help="Bootstrap resamples for intervals.")
+        int | None, typer.Option(min=1, help="Bootstrap resamples for intervals.")
     ] = None,
-    n_jobs: Annotated[int, typer.Option("--n-jobs", help="Origins in parallel (joblib).")] = 1,
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", min=1, help="Origins in parallel (joblib).")
+    ] = 1,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address: run the fits on that cluster.")
     ] = None,
@@ -411,15 +436,20 @@ def backtest_command(
     """Rolling-origin backtest of every model on real failures, logged to MLflow."""
     from riskwatch import tracking
     from riskwatch.backtest import BacktestSpec
-    from riskwatch.data.store import panel_fingerprint, write_atomic
-    from riskwatch.pipeline import run_backtest
+    from riskwatch.data.store import (
+        check_output_folder,
+        load_tables,
+        panel_fingerprint,
+        write_atomic,
+    )
+    from riskwatch.pipeline import check_horizons, run_backtest
     from riskwatch.report.backtest import backtest_html
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["backtest"]
     spec = BacktestSpec(
         models=tuple(_split(models)) if models else tuple(config["models"]),
-        horizons=tuple(int(h) for h in _split(horizons)) if horizons else tuple(config["horizons"]),
+        horizons=horizons or tuple(config["horizons"]),
         tasks=tuple(config["tasks"]),
         top_k=tuple(config["top_k"]),
         bootstrap=bootstrap if bootstrap is not None else config["bootstrap"],
@@ -432,7 +462,12 @@ def backtest_command(
     variants = tuple(load_model_specs().get("variants", {}))
     for name in spec.models:
         _check_choice("models", name, MODEL_FAMILIES + variants)
-    tables, frames, features = _load_frames(data_dir)
+    if report is not None:
+        check_output_folder(report)
+    tracking.check_reachable()
+    tables = load_tables(data_dir)
+    check_horizons(tables, spec.horizons)
+    tables, frames, features = _load_frames(data_dir, tables)
     result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
     html_text = backtest_html(
         result.metrics, result.scored, result.failure_ranks, "riskwatch backtest"
@@ -513,10 +548,12 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     """Tables, frames, feature descriptions, the model to use and the as-of year: by default
     the latest year published by `seen_by` (the review date), whose frame then carries the
     latest dated positions published by that date."""
+    from riskwatch import tracking
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, score_years
 
+    tracking.check_reachable()
     tables = load_tables(data_dir)
     years = score_years(tables)
     as_of = as_of or latest_seen_year(years, seen_by)
@@ -536,7 +573,10 @@ def watchlist_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
     ] = None,
-    top: Annotated[int | None, typer.Option(help="How many councils to list.")] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="How many councils to list (default: configs/run.toml)."),
+    ] = None,
     model: Annotated[
         str, typer.Option(help="'champion', another alias, or a version.")
     ] = "champion",
@@ -547,12 +587,15 @@ def watchlist_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
+    from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.review import make_watchlist
     from riskwatch.scoring import check_inputs_present
     from riskwatch.settings import load_run_config
 
     _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
+    if out is not None:
+        check_output_folder(out)
     seen_by = _today()
     tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of, seen_by)
     check_inputs_present(loaded, frames, as_of)
@@ -562,7 +605,9 @@ def watchlist_command(
     if out is not None:
         target = out if output_format == "table" else out.with_suffix(f".{output_format}")
         write_table(result.table, target)
-        typer.echo(f"wrote {len(result.table)} councils to {target}")
+        typer.echo(
+            f"wrote {len(result.table)} councils to {target} (data: {data_source(data_dir)})"
+        )
         return
     if output_format == "json":
         typer.echo(to_json(result.table), nl=False)
@@ -571,16 +616,17 @@ def watchlist_command(
     elif output_format in ("parquet", "xlsx"):
         raise RiskwatchError(f"--format {output_format} needs --out FILE", field="--out")
     else:
-        typer.echo(_format_watchlist(result, seen_by))
+        typer.echo(_format_watchlist(result, seen_by, data_source(data_dir)))
 
 
-def _format_watchlist(result, seen_by: str) -> str:
+def _format_watchlist(result, seen_by: str, source: str) -> str:
     from riskwatch.review import LISTS
 
     lines = [
         f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
         f"(model version {result.model_version}); probability of a first failure becoming "
         "known within the model's horizon",
+        f"data: {source}",
     ]
     if result.absent_inputs:
         base = [label for label in result.absent_inputs if ": " not in label]
@@ -773,17 +819,28 @@ def review_command(
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
     import re
 
+    from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.review_pack import write_review
     from riskwatch.scoring import check_inputs_present
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
         raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
+    check_output_folder(out)
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(
         data_dir, model, as_of, _quarter_end(quarter)
     )
     check_inputs_present(loaded, frames, as_of)
     summary = write_review(
-        out, quarter, tables, frames, features, catalogue, loaded, as_of, progress=_progress
+        out,
+        quarter,
+        tables,
+        frames,
+        features,
+        catalogue,
+        loaded,
+        as_of,
+        progress=_progress,
+        data_source=data_source(data_dir),
     )
     typer.echo(
         f"review {quarter}: {summary['listed']} councils listed as of {as_of} with model version "
@@ -803,6 +860,23 @@ def _quarter_end(quarter: str) -> str:
     year, number = int(quarter[:4]), int(quarter[-1])
     month_end = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}[number]
     return f"{year}-{month_end}"
+
+
+def _horizons(text: str | None) -> tuple[int, ...] | None:
+    """--horizons as whole years of 1 or more, refused at parsing otherwise."""
+    if text is None:
+        return None
+    try:
+        horizons = tuple(int(part) for part in _split(text))
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a comma-separated list of years", param_hint="'--horizons'"
+        ) from None
+    if not horizons or min(horizons) < 1:
+        raise typer.BadParameter(
+            f"'{text}': every horizon must be 1 year or more", param_hint="'--horizons'"
+        )
+    return horizons
 
 
 def _split(text: str) -> list[str]:
@@ -946,13 +1020,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as error:  # click usage errors
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except typer.TyperException as error:  # usage errors: one line, as for bad data
+        if _state["debug"] or not hasattr(error, "format_message"):
+            raise
+        typer.echo(f"error: {one_line(error.format_message())} (see --help)", err=True)
+        sys.exit(getattr(error, "exit_code", 2))
 
 
 if __name__ == "__main__":

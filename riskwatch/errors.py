@@ -25,9 +25,15 @@ class RiskwatchError(Exception):
     def __str__(self) -> str:
         where = []
         if self.file:
-            where.append(self.file)
+            where.append(one_line(self.file))
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.field:
-            where.append(f"field '{self.field}'")
-        return (": ".join(where) + ": " if where else "") + self.message
+            where.append(f"field '{one_line(self.field)}'")
+        return (": ".join(where) + ": " if where else "") + one_line(self.message)
+
+
+def one_line(text: str) -> str:
+    """Text fit for the one error line: quoted with escapes (repr) if it holds a newline or
+    another control character, as a file name may."""
+    return text if text.isprintable() else repr(text)

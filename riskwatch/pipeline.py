@@ -133,11 +133,26 @@ def frames_key(
         panel_fingerprint(tables["neighbours"]),
         catalogue_version,
         _features_source_hash(),
+        _frame_configs_hash(),
         __version__,
         ",".join(years),
         latest_seen_by or "",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+# Configs read while a frame is built: releases.toml dates the as-of cut (features/frame.py).
+FRAME_CONFIGS = ("releases.toml",)
+
+
+def _frame_configs_hash() -> str:
+    """A hash of the configs that shape a frame: editing a publication rule invalidates it."""
+    import hashlib
+    from importlib import resources
+
+    package = resources.files("riskwatch.configs")
+    texts = b"".join(name.encode() + package.joinpath(name).read_bytes() for name in FRAME_CONFIGS)
+    return hashlib.sha256(texts).hexdigest()[:16]
 
 
 def _features_source_hash() -> str:
@@ -152,6 +167,25 @@ def _features_source_hash() -> str:
         if entry.name.endswith(".py")
     )
     return hashlib.sha256(b"".join(name.encode() + code for name, code in sources)).hexdigest()[:16]
+
+
+def check_horizons(tables: dict[str, pd.DataFrame], horizons: tuple[int, ...]) -> None:
+    """Refuse, before any fit, a horizon no backtest origin has: its outcome window would end
+    after the labels' last year, or no failure is known early enough to train on."""
+    from riskwatch.errors import RiskwatchError
+
+    failures = failure_events(tables["events"])
+    years = score_years(tables)
+    covered = last_label_year()
+    usable = [h for h in range(1, len(years) + 1) if origins_for(years, failures, h, covered)]
+    for horizon in horizons:
+        if horizon not in usable:
+            raise RiskwatchError(
+                f"no backtest origin for a {horizon}-year horizon: the labels cover outcomes "
+                f"until {covered} (horizons with origins: "
+                f"{f'{usable[0]} to {usable[-1]}' if usable else 'none'})",
+                field="--horizons",
+            )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.backtest import PAST_FAILURE
+from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failed_by, failure_events
 
 
@@ -106,7 +107,17 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
         description = tracking.get_version_by_alias(name, reference)
     if description is None:
         return None
-    pyfunc = tracking.load_model(name, description["version"])
+    try:
+        pyfunc = tracking.load_model(name, description["version"])
+    except Exception as exc:  # MLflow raises its own types and OSError for missing files
+        version = description["version"]
+        raise RiskwatchError(
+            f"model version {version} ('{reference}') is registered but its files cannot be "
+            f"loaded ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}): "
+            f"retrain with `riskwatch train --register --alias {reference}`, or point the "
+            "alias at another version with `riskwatch models promote VERSION`",
+            field="--model",
+        ) from None
     columns = pyfunc.metadata.get_input_schema().input_names()
     return LoadedModel(
         version=int(description["version"]),

@@ -228,39 +228,98 @@ def _pyfunc_class() -> type:
     return RiskwatchPyfunc
 
 
+# A server that stops answering mid-run fails in seconds, not after MLflow's default
+# minutes of retries (the user's own settings of these variables win).
+_HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "20"}
+PROBE_SECONDS = 3.0
+
+
 def _client() -> MlflowClient:
-    """Client on the riskwatch store; also points MLflow's fluent API at it."""
+    """Client on the riskwatch store, checked to answer; also points MLflow's fluent API at it.
+
+    An unreachable server, or a local database that is not one, is one line naming it
+    (an unreachable store must never look like an empty registry).
+    """
     import mlflow
 
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    if uri.startswith(("http://", "https://")):
+        for variable, value in _HTTP_LIMITS.items():
+            os.environ.setdefault(variable, value)
+        _probe_server(uri)
     if not uri.startswith("sqlite:///"):
-        return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    with _sqlite_store_lock(Path(uri.removeprefix("sqlite:///"))):
+        return _connect(uri)
+    database = Path(uri.removeprefix("sqlite:///"))
+    with _sqlite_store_lock(database):
+        return _connect(uri, database)
+
+
+def check_reachable() -> None:
+    """Before a long run: a tracking server that does not accept connections is one line now,
+    not after the work is done (a local store needs no check)."""
+    uri = tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        _probe_server(uri)
+
+
+def _probe_server(uri: str) -> None:
+    """Connect to the tracking server's port before MLflow's retrying client is used."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from riskwatch.errors import RiskwatchError
+
+    parts = urlsplit(uri)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=PROBE_SECONDS):
+            pass
+    except OSError as exc:
+        raise RiskwatchError(
+            f"cannot reach the MLflow tracking server at {uri} "
+            f"({exc.strerror or exc}); start it, or unset MLFLOW_TRACKING_URI to use the "
+            "local mlflow.db",
+            field="MLFLOW_TRACKING_URI",
+        ) from None
+
+
+def _connect(uri: str, database: Path | None = None) -> MlflowClient:
+    """A client that has answered one cheap query each of the tracking store and registry."""
+    import mlflow
+
+    from riskwatch.errors import RiskwatchError
+
+    try:
         client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         client.search_experiments(max_results=1)
         client.search_registered_models(max_results=1)
-    return client
+        return client
+    except Exception as exc:  # MLflow, SQLAlchemy and requests each raise their own types
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        if database is not None:
+            raise RiskwatchError(
+                f"cannot open the model registry ({reason}); move the damaged file aside "
+                "to start an empty registry, then retrain: riskwatch train --register "
+                "--alias champion",
+                file=database,
+            ) from None
+        raise RiskwatchError(
+            f"the MLflow tracking server at {uri} does not answer as a registry ({reason})",
+            field="MLFLOW_TRACKING_URI",
+        ) from None
 
 
 @contextlib.contextmanager
 def _sqlite_store_lock(database: Path) -> Iterator[None]:
     """Hold a file lock while the local store's schema is created or checked: two first
     runs at once would otherwise both migrate it and one would fail."""
-    import fcntl
-    import hashlib
-    import tempfile
+    from riskwatch.locks import exclusive_lock
 
     database.parent.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
-    # The lock lives in the temporary folder, not beside the user's database.
-    with open(Path(tempfile.gettempdir()) / f"riskwatch-mlflow-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive_lock(database, "mlflow"):
+        yield
 
 
 def _experiment_id(client: MlflowClient) -> str:

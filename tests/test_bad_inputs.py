@@ -42,6 +42,35 @@ BAD_ARGUMENTS = {
     "promote-999": (["models", "promote", "999"], ("no version 999",)),
     "train-forest": (["train", "--model", "forest"], ("'forest' is not one of",)),
     "backtest-forest": (["backtest", "--models", "index,forest"], ("'forest' is not one of",)),
+    # Impossible numbers are refused at parsing, before any data is loaded or fit run.
+    "top-0": (["watchlist", "--top", "0"], ("'--top'", "greater than or equal to 1")),
+    "top-negative": (["watchlist", "--top", "-5"], ("'--top'", "greater than or equal to 1")),
+    "horizons-0": (["backtest", "--horizons", "0"], ("'--horizons'", "1 year or more")),
+    "horizons-not-numbers": (["backtest", "--horizons", "1,two"], ("'--horizons'", "1,two")),
+    "horizons-9": (
+        ["backtest", "--horizons", "1,9"],
+        ("--horizons", "no backtest origin for a 9-year horizon", "1 to 8"),
+    ),
+    "n-jobs-0": (["backtest", "--n-jobs", "0"], ("'--n-jobs'", "greater than or equal to 1")),
+    "bootstrap-0": (["backtest", "--bootstrap", "0"], ("'--bootstrap'", "greater than")),
+    # --out into a folder that does not exist: an error naming it, not a new tree of folders.
+    "out-missing-folder": (
+        ["watchlist", "--out", "no/such/folder/watchlist.csv"],
+        ("no/such/folder", "does not exist"),
+    ),
+    "review-missing-folder": (
+        ["review", "2026Q3", "--out", "no/such/reviews"],
+        ("no/such", "does not exist"),
+    ),
+    "report-missing-folder": (
+        ["backtest", "--report", "no/such/backtest.html"],
+        ("no/such", "does not exist"),
+    ),
+    # A newline in a file name is escaped: the error stays one line.
+    "newline-in-file-name": (
+        ["data", "ingest", "bad\nname.xlsx"],
+        ("'bad\\nname.xlsx'", "file not found"),
+    ),
 }
 WORKERS = max(2, os.cpu_count() or 2)  # the runs are subprocesses: run them side by side
 
@@ -209,3 +238,19 @@ def test_a_corrupt_release_in_the_data_dir_is_one_line(command, populated, tmp_p
         )
     assert_one_line_error(done, stored.name)
     assert snapshot(data_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["watchlist"], "--top"),
+        (["backtest"], "--n-jobs"),
+        (["backtest"], "--bootstrap"),
+    ],
+)
+def test_help_shows_the_lower_bound(command, option, tmp_path):
+    done = riskwatch([*command, "--help"], tmp_path)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    after = text.split(option, 1)[1].split(" --", 1)[0]
+    assert "x>=1" in after, after

@@ -25,6 +25,15 @@ def rs_slice(shared_data) -> pd.DataFrame:
     return grid.iloc[: header + 1 + SLICE_COUNCILS].reset_index(drop=True)
 
 
+@pytest.fixture(scope="module")
+def rs_tail(shared_data) -> pd.DataFrame:
+    """What RS 2023-24 prints below its authority table: the ENGLAND total, then a class
+    breakdown with its own header row that repeats the GLA's E-code (E5100)."""
+    grid = read_grids(shared_data / "revenue-outturn" / "rs2023_24.xlsx")["RS_LA_Data_2023-24"]
+    england = grid.index[grid.iloc[:, 0].astype(str).str.strip() == "Eng"][0]
+    return grid.iloc[england:].reset_index(drop=True)
+
+
 def header_row(grid: pd.DataFrame) -> int:
     return find_header_row(grid)
 
@@ -225,3 +234,76 @@ def test_unsupported_file_type(tmp_path, monkeypatch, capsys):
     path = tmp_path / "release.pdf"
     path.write_bytes(b"%PDF-1.4")
     assert_refused(path, tmp_path, monkeypatch, capsys, "unsupported file type '.pdf'")
+
+
+def test_the_tables_below_the_authorities_are_not_read(
+    rs_slice, rs_tail, tmp_path, monkeypatch, capsys
+):
+    assert "E5100" in rs_tail.iloc[:, 0].tolist()  # the GLA's code appears again below
+    grid = pd.concat([rs_slice, rs_tail], ignore_index=True)
+    path = write(grid, tmp_path / "slice_with_breakdown.xlsx")
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(tmp_path / "d")], monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert "RS 2023-24: added" in out
+
+
+def test_a_data_row_without_an_ecode_is_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iat[h + 3, 0] = None
+    path = write(grid, tmp_path / "blank_code.xlsx")
+    line = assert_refused(
+        path, tmp_path, monkeypatch, capsys, "data row without an E-code", "E-code"
+    )
+    assert f"row {h + 4}" in line
+
+
+def test_authority_rows_below_a_blank_row_are_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    h = header_row(rs_slice)
+    blank = pd.DataFrame([[None] * rs_slice.shape[1]], columns=rs_slice.columns)
+    grid = pd.concat([rs_slice.iloc[: h + 4], blank, rs_slice.iloc[h + 4 :]], ignore_index=True)
+    path = write(grid, tmp_path / "gap.xlsx")
+    line = assert_refused(path, tmp_path, monkeypatch, capsys, "below a blank row")
+    assert f"row {h + 6}" in line
+
+
+def test_an_outturn_for_a_year_not_yet_ended_is_refused(rs_slice, tmp_path, monkeypatch, capsys):
+    from datetime import date
+
+    today = date.today()
+    start = today.year if today.month >= 4 else today.year - 1
+    current = f"{start}-{(start + 1) % 100:02d}"
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    grid.iloc[:h, :] = grid.iloc[:h, :].map(
+        lambda v: v.replace("2023-24", current) if isinstance(v, str) else v
+    )
+    path = write(grid, tmp_path / "unfinished.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, f"RS outturn for {current}", "not ended")
+
+
+def test_an_outlier_accepted_on_purpose_is_recorded_in_the_vintage(
+    rs_slice, tmp_path, monkeypatch, capsys
+):
+    from riskwatch.data.store import load_table
+
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    nre = column_of(grid, "C1R805")
+    grid.iat[h + 3, nre] = 1e12
+    path = write(grid, tmp_path / "outlier.xlsx")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "implausible value 1e+12")
+    data_dir = tmp_path / "user-data"
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--accept-outliers", "--data-dir", str(data_dir)],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "1 outlier value accepted" in out
+    panel = load_table("panel", data_dir)
+    kept = panel[(panel["value"] == 1e12) & (panel["indicator"] == "net_revenue_expenditure")]
+    assert len(kept) == 1
+    assert "1 outlier value accepted" in kept["vintage"].iloc[0]

@@ -88,6 +88,24 @@ def test_second_review_diffs_against_the_first(workspace):
     assert '"entrants"' in diff and '"movers"' in diff
 
 
+def test_the_watchlist_and_the_pack_name_the_data_they_used(workspace):
+    import json
+
+    listed = riskwatch(["watchlist", "--top", "3"], workspace)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1] == "data: embedded panel"
+    good = Path(__file__).resolve().parent / "data" / "bad" / "good.xlsx"
+    ingested = riskwatch(["data", "ingest", str(good), "--data-dir", "ingested"], workspace)
+    assert ingested.returncode == 0, ingested.stderr
+    packed = riskwatch(["review", "2026Q4", "--out", "d", "--data-dir", "ingested"], workspace)
+    assert packed.returncode == 0, packed.stderr
+    folder = workspace / "d" / "2026Q4"
+    named = json.loads((folder / "manifest.json").read_text())["data"]
+    assert named.startswith("embedded panel + 1 release ingested in ingested: "), named
+    assert "RS 2023-24 release 2 (ingested good.xlsx" in named
+    assert html.escape(named) in (folder / "review.html").read_text()
+
+
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

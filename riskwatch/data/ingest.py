@@ -21,8 +21,16 @@ from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
 from riskwatch.errors import RiskwatchError
+from riskwatch.locks import exclusive_lock
 
 FIRST_YEAR = "2007-08"
+OUTTURN_FORMS = ("RS", "RSX")
+# Classes the revenue releases print: councils (London boroughs as L, later LB) and O for
+# other bodies (fire, police, parks, the GLA), which leave the council panel by design.
+KNOWN_CLASSES = (*COUNCIL_CLASSES, "LB", "O")
+# A value more than this many times the largest any council ever reported for the measure
+# is refused unless accepted on purpose (a unit slip of a thousand, 1e308).
+OUTLIER_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -32,18 +40,32 @@ class IngestResult:
     form: str
     financial_year: str
     vintage: str | None
-    rows: int
+    rows: int  # panel rows stored by this ingest
+    council_values: int  # council values the file holds (stored, or already held)
 
 
 def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFrame) -> None:
-    """Refuse a release whose year, codes or rows do not make sense; name file, row, field."""
-    latest_possible = _financial_year(date.today())
+    """Refuse a release whose year, dates, codes or rows do not make sense; name file, row,
+    field."""
+    today = date.today()
+    latest_possible = _financial_year(today)
     if not FIRST_YEAR <= release.financial_year <= latest_possible:
         raise RiskwatchError(
             f"financial year {release.financial_year} out of range "
             f"({FIRST_YEAR} to {latest_possible})",
             file=path,
             field="title",
+        )
+    if release.form in OUTTURN_FORMS and release.financial_year == latest_possible:
+        raise RiskwatchError(
+            f"{release.form} outturn for {release.financial_year}, a financial year that has "
+            f"not ended (it ends on 31 March {int(latest_possible[:4]) + 1})",
+            file=path,
+            field="title",
+        )
+    if release.stated_update and release.stated_update > today.isoformat():
+        raise RiskwatchError(
+            f"release date {release.stated_update} is in the future", file=path, field="title"
         )
     roster = apply_ecode_aliases(release.roster)
     duplicated = roster[roster["ecode"].duplicated(keep=False)]
@@ -56,26 +78,84 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
             field="E-code",
         )
     known = authorities.set_index("ecode")
+    owner_of_code = _owner_of_gss_codes(authorities)
     for _, row in roster.iterrows():
-        if row["class"] not in COUNCIL_CLASSES and row["class"] != "LB":
-            continue
-        if row["ecode"] not in known.index:
+        if row["class"] not in KNOWN_CLASSES:
             raise RiskwatchError(
-                f"unknown council E-code {row['ecode']} ({row['name']}); a new council needs an "
-                "entry in configs/reorganisations.toml",
+                f"unknown class '{row['class'] or ''}' for {row['ecode']} ({row['name']}); "
+                f"known classes: {', '.join(KNOWN_CLASSES)}",
                 file=path,
                 row=int(row["row"]),
-                field="E-code",
+                field="Class",
             )
-        retired = known.loc[row["ecode"], "successor_gss"]
-        if retired and release.financial_year > known.loc[row["ecode"], "last_year"]:
+        if row["class"] != "O":
+            _check_council_code(row, known, release.financial_year, path)
+        owner = owner_of_code.get(row["ons_code"])
+        if row["ons_code"] and owner is not None and owner != row["ecode"]:
             raise RiskwatchError(
-                f"retired E-code {row['ecode']} ({row['name']}): abolished after "
-                f"{known.loc[row['ecode'], 'last_year']}, succeeded by {retired}",
+                f"ONS code {row['ons_code']} belongs to {known.loc[owner, 'name']} ({owner}), "
+                f"not to {row['ecode']} ({row['name']})",
                 file=path,
                 row=int(row["row"]),
-                field="E-code",
+                field="ONS code",
             )
+
+
+def _check_council_code(row: pd.Series, known: pd.DataFrame, year: str, path: Path) -> None:
+    """A council's E-code must be in the authority table and not retired by `year`."""
+    if row["ecode"] not in known.index:
+        raise RiskwatchError(
+            f"unknown council E-code {row['ecode']} ({row['name']}); a new council needs an "
+            "entry in configs/reorganisations.toml",
+            file=path,
+            row=int(row["row"]),
+            field="E-code",
+        )
+    retired = known.loc[row["ecode"], "successor_gss"]
+    if retired and year > known.loc[row["ecode"], "last_year"]:
+        raise RiskwatchError(
+            f"retired E-code {row['ecode']} ({row['name']}): abolished after "
+            f"{known.loc[row['ecode'], 'last_year']}, succeeded by {retired}",
+            file=path,
+            row=int(row["row"]),
+            field="E-code",
+        )
+
+
+def _owner_of_gss_codes(authorities: pd.DataFrame) -> dict[str, str]:
+    """Every council's current and former GSS codes -> its E-code."""
+    owners = {}
+    for row in authorities.itertuples():
+        for code in [row.gss_code, *filter(None, row.former_gss_codes.split(";"))]:
+            owners[code] = row.ecode
+    return owners
+
+
+def plausibility_bounds(panel: pd.DataFrame) -> pd.Series:
+    """Per measure, the largest absolute value any council ever reported, times
+    OUTLIER_FACTOR: learned from the data held, so it grows with what councils report."""
+    return panel.groupby("indicator")["value"].apply(lambda v: v.abs().max()) * OUTLIER_FACTOR
+
+
+def outliers(
+    values: pd.DataFrame, bounds: pd.Series, release: RevenueRelease, path: Path
+) -> list[RiskwatchError]:
+    """Council values beyond the measure's bound, each as the error that would refuse it."""
+    bound = values["indicator"].map(bounds)
+    beyond = values[bound.notna() & (values["value"].abs() > bound)]
+    row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
+    return [
+        RiskwatchError(
+            f"implausible value {r.value:.6g} for {r.indicator} of {r.ecode}: more than "
+            f"{OUTLIER_FACTOR}x the largest any council has reported "
+            f"({bounds[r.indicator] / OUTLIER_FACTOR:.6g}); check the unit, or pass "
+            "--accept-outliers to keep it on purpose",
+            file=path,
+            row=int(row_of.get(r.ecode)) if r.ecode in row_of.index else None,
+            field=r.indicator,
+        )
+        for r in beyond.itertuples()
+    ]
 
 
 def _financial_year(day: date) -> str:
@@ -83,39 +163,78 @@ def _financial_year(day: date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def ingest(paths: list[Path], data_dir: Path) -> list[IngestResult]:
-    """Validate every file first, then store each new release; all or nothing per file."""
+def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> list[IngestResult]:
+    """Validate every file first, then store each new release; all or nothing per file.
+
+    A value beyond its measure's plausibility bound refuses the file unless
+    `accept_outliers`; accepted outliers are counted in the vintage's name. Storing holds
+    the data directory's lock: a second ingest at the same time waits, then numbers its
+    release after the first's, so no two revisions share a release number.
+    """
     authorities = load_table("authorities")
+    bounds = plausibility_bounds(load_table("panel", data_dir))
     releases = []
     for path in paths:
         release = read_revenue_file(Path(path))
         validate_release(release, Path(path), authorities)
-        releases.append((Path(path), release))
-    return [_store(path, release, authorities, data_dir) for path, release in releases]
+        found = outliers(
+            attach_gss(apply_ecode_aliases(release.values), authorities),
+            bounds,
+            release,
+            Path(path),
+        )
+        if found and not accept_outliers:
+            raise found[0]
+        releases.append((Path(path), release, len(found)))
+    with exclusive_lock(Path(data_dir), "data-dir"):
+        return [
+            _store(path, release, authorities, data_dir, accepted)
+            for path, release, accepted in releases
+        ]
 
 
 def _store(
-    path: Path, release: RevenueRelease, authorities: pd.DataFrame, data_dir: Path
+    path: Path,
+    release: RevenueRelease,
+    authorities: pd.DataFrame,
+    data_dir: Path,
+    accepted_outliers: int = 0,
 ) -> IngestResult:
     target = Path(data_dir) / "releases" / f"{file_sha256(path)[:20]}.parquet"
-    base = dict(path=path, form=release.form, financial_year=release.financial_year)
+    values = attach_gss(apply_ecode_aliases(release.values), authorities)
+    base = dict(
+        path=path,
+        form=release.form,
+        financial_year=release.financial_year,
+        council_values=len(values),
+    )
     if target.exists():
         return IngestResult(**base, status="already ingested", vintage=None, rows=0)
     held = _held_vintages(release, data_dir)
-    values = attach_gss(apply_ecode_aliases(release.values), authorities)
     for vintage, rows in held:
         if same_values(values, rows):
             return IngestResult(**base, status=f"same values as {vintage}", vintage=vintage, rows=0)
     number = len(held)
     stated = f", updated {release.stated_update}" if release.stated_update else ""
+    accepted = (
+        f", {accepted_outliers} outlier value{'s' if accepted_outliers > 1 else ''} accepted"
+        if accepted_outliers
+        else ""
+    )
     vintage = (
         f"{release.form} {release.financial_year} release {number + 1} "
-        f"(ingested {path.name}{stated})"
+        f"(ingested {path.name}{stated}{accepted})"
     )
     first = rule_publication_date(release.form, release.financial_year)
     panel = values.assign(
         vintage=vintage, published=revision_date(first, number), published_basis="rule"
     )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RiskwatchError(
+            f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
+        ) from None
     write_parquet(panel, target)
     return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
 

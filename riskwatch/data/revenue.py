@@ -85,7 +85,7 @@ def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
 def read_revenue_file(path: Path) -> RevenueRelease:
     """Read one RS, RA or RSX release into tidy panel rows."""
     path = Path(path)
-    grids = read_grids(path)
+    grids = read_grids(path, formulas_as_text=True)
     sheets = [s for s in (describe_sheet(n, g) for n, g in grids.items()) if s is not None]
     if not sheets:
         raise RiskwatchError(
@@ -94,6 +94,8 @@ def read_revenue_file(path: Path) -> RevenueRelease:
             file=path,
         )
     form, year = identify_release(path, sheets)
+    for sheet in sheets:
+        check_every_row_keyed(path, sheet)
     primary = _primary_sheet(path, sheets)
     check_stated_unit(path, primary)
     columns = {
@@ -127,6 +129,30 @@ def check_stated_unit(path: Path, sheet: DataSheet) -> None:
             "£ thousand before ingesting",
             file=path,
             field=f"{sheet.name} title",
+        )
+
+
+def check_every_row_keyed(path: Path, sheet: DataSheet) -> None:
+    """Refuse a table row that names no authority, or authority rows cut off below a blank
+    row: every row is either read or refused, none dropped without a word."""
+    for row, code in sheet.unkeyed_rows().items():
+        reason = (
+            "data row without an E-code"
+            if not code
+            else f"'{code[:20]}' is not an E-code (E and four digits)"
+        )
+        raise RiskwatchError(
+            f"{reason}: every row of the authority table must name its authority",
+            file=path,
+            row=int(row) + 1,
+            field=f"{sheet.name} E-code",
+        )
+    if sheet.authority_below_table is not None:
+        raise RiskwatchError(
+            "authority row below a blank row that ends the table: remove the blank row",
+            file=path,
+            row=sheet.authority_below_table + 1,
+            field=f"{sheet.name} E-code",
         )
 
 
@@ -228,6 +254,13 @@ def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float,
         value = float(raw)
     else:
         lowered = text.lower()
+        if text.startswith("="):
+            raise RiskwatchError(
+                f"formula '{text[:40]}' instead of a value: save the release with values only",
+                file=file,
+                row=row,
+                field=field,
+            )
         if lowered in MISSING_RETURN_MARKS:
             return float("nan"), "missing_return"
         if lowered in NOT_AVAILABLE_MARKS:

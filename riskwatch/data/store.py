@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.errors import RiskwatchError
+
 TABLES = (
     "authorities",
     "authority_years",
@@ -60,8 +62,6 @@ def _read_release(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError, pyarrow.ArrowException):
-        from riskwatch.errors import RiskwatchError
-
         raise RiskwatchError(
             "cannot read this ingested release (damaged?); delete it and ingest its source "
             "file again",
@@ -69,19 +69,48 @@ def _read_release(path: Path) -> pd.DataFrame:
         ) from None
 
 
+def data_source(data_dir: Path) -> str:
+    """The data a score was computed from, for a pack or watchlist to name: the embedded
+    panel alone, or with the releases ingested into the data directory (by vintage)."""
+    ingested = ingested_panel(data_dir)
+    if ingested.empty:
+        return "embedded panel"
+    vintages = sorted(ingested["vintage"].unique())
+    return (
+        f"embedded panel + {len(vintages)} release{'s' if len(vintages) > 1 else ''} "
+        f"ingested in {data_dir}: {'; '.join(vintages)}"
+    )
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: never half-written."""
+    """Write through a temporary file in the same folder, then rename: never half-written.
+
+    The folder must exist (an output path with a typo is an error, not a new tree of
+    folders); a full, read-only or forbidden disk is one line naming the file.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+    check_output_folder(path)
+    temporary: Path | None = None
     try:
-        write(Path(temporary))
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(handle)
+        temporary = Path(name)
+        write(temporary)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise RiskwatchError(
+            f"cannot write: {exc.strerror or exc}; nothing was written", file=path
+        ) from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def check_output_folder(path: Path) -> None:
+    """Refuse an output path whose folder does not exist (checked before any work is done)."""
+    if not Path(path).parent.is_dir():
+        raise RiskwatchError("the folder to write into does not exist", file=Path(path).parent)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -127,6 +156,7 @@ def cached_frames(
     except (OSError, ValueError):
         pass
     frames = build()
-    with contextlib.suppress(OSError):  # a read-only home: build again next time
+    with contextlib.suppress(OSError, RiskwatchError):  # a read-only home: build again next time
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_parquet(pd.concat(list(frames.values()), ignore_index=True), path)
     return frames

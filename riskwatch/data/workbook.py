@@ -14,10 +14,12 @@ import re
 import warnings
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
+import numpy as np
 import pandas as pd
 
 from riskwatch.errors import RiskwatchError
@@ -29,10 +31,18 @@ _LINE_CODE = re.compile(r"^C(\d+)R(\d{3,4}[a-z]?)$", re.IGNORECASE)
 _BARE_LINE = re.compile(r"^(\d{3,4}[a-z]?)$", re.IGNORECASE)
 _DATE_OPEN = re.compile(r"\b1(st)?\s+april", re.IGNORECASE)
 _DATE_CLOSE = re.compile(r"\b31(st)?\s+march", re.IGNORECASE)
+E_CODE = r"E\d{4}"
+# E-code or name cells of the totals row that closes an authority table.
+_TOTAL_KEYS = {"eng", "england", "englandtotal", "total"}
 
 
-def read_grids(path: Path) -> dict[str, pd.DataFrame]:
-    """Every sheet of a CSV/XLS/XLSX/ODS file as a raw grid of cells (no header parsing)."""
+def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.DataFrame]:
+    """Every sheet of a CSV/XLS/XLSX/ODS file as a raw grid of cells (no header parsing).
+
+    With `formulas_as_text`, an XLSX formula is read as its text ('=SUM(...)'), not the
+    value a spreadsheet last cached (a workbook written by a script has none, and would
+    read as empty), so a release's reader can refuse it like the same formula in a CSV.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -46,8 +56,9 @@ def read_grids(path: Path) -> dict[str, pd.DataFrame]:
         raise RiskwatchError("file is empty", file=path)
     if suffix == ".csv":
         return {"csv": _read_csv_grid(path)}
+    engine_kwargs = {"data_only": False} if suffix == ".xlsx" and formulas_as_text else {}
     try:
-        with pd.ExcelFile(path, engine=_ENGINES[suffix]) as book:
+        with pd.ExcelFile(path, engine=_ENGINES[suffix], engine_kwargs=engine_kwargs) as book:
             return {
                 name: pd.read_excel(
                     book, sheet_name=name, header=None, dtype=object, keep_default_na=False
@@ -296,10 +307,54 @@ class DataSheet:
     grid: pd.DataFrame
 
     def authority_rows(self) -> pd.DataFrame:
-        """Rows below the header whose E-code cell holds an MHCLG E-code."""
+        """Rows of the authority table whose E-code cell holds an MHCLG E-code."""
+        table = self._table.rows
+        return table[self._table.codes.loc[table.index].str.fullmatch(E_CODE)]
+
+    def unkeyed_rows(self) -> pd.Series:
+        """E-code cell text of the authority table's rows that hold no E-code (by grid row)."""
+        codes = self._table.codes.loc[self._table.rows.index]
+        return codes[~codes.str.fullmatch(E_CODE)]
+
+    @property
+    def authority_below_table(self) -> int | None:
+        """Grid row of an authority row stranded below a blank row that ended the table."""
+        return self._table.stranded
+
+    @cached_property
+    def _table(self) -> _Table:
+        """The authority table: from the first filled row below the header to the row before
+        the first blank row, totals row (ENGLAND) or repeated header. The class and regional
+        breakdowns printed below it repeat codes (the GLA's E5100) and are not authorities."""
         body = self.grid.iloc[self.header_row + 1 :]
-        codes = body.iloc[:, self.id_columns["ecode"]].map(cell_text)
-        return body[codes.str.fullmatch(r"E\d{4}")]
+        texts = body.map(cell_text)
+        codes = texts.iloc[:, self.id_columns["ecode"]]
+        blank = texts.eq("").all(axis=1).to_numpy()
+        marks = codes.map(label_key).isin({"ecode", *_TOTAL_KEYS})
+        if "name" in self.id_columns:
+            marks |= texts.iloc[:, self.id_columns["name"]].map(label_key).isin(_TOTAL_KEYS)
+        marks = marks.to_numpy()
+        filled = np.flatnonzero(~blank)
+        start = int(filled[0]) if len(filled) else len(body)
+        ends = np.flatnonzero((blank | marks)[start:])
+        end = start + int(ends[0]) if len(ends) else len(body)
+        stranded = None
+        if end < len(body) and blank[end]:
+            authority = codes.str.fullmatch(E_CODE).to_numpy()
+            for position in range(end, len(body)):
+                if marks[position]:
+                    break
+                if authority[position]:
+                    stranded = int(body.index[position])
+                    break
+        return _Table(rows=body.iloc[start:end], codes=codes, stranded=stranded)
+
+
+@dataclass(frozen=True)
+class _Table:
+    rows: pd.DataFrame
+    codes: pd.Series  # E-code cell text of every row below the header
+    stranded: int | None
 
 
 _ID_LABELS = {

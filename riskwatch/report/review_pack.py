@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.store import panel_fingerprint
+from riskwatch.data.store import check_output_folder, panel_fingerprint
+from riskwatch.errors import RiskwatchError
 from riskwatch.labels import quarter_year
+from riskwatch.locks import exclusive_lock
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, explain, make_watchlist, review_diff
 from riskwatch.settings import load_run_config
@@ -41,9 +43,20 @@ def _umask() -> int:
 
 
 def write_review(
-    reviews: Path, quarter: str, tables, frames, features, catalogue, model, as_of: str, progress
+    reviews: Path,
+    quarter: str,
+    tables,
+    frames,
+    features,
+    catalogue,
+    model,
+    as_of: str,
+    progress,
+    data_source: str,
 ) -> dict:
-    """Build every file of the pack, then move the folder into place; returns a summary."""
+    """Build every file of the pack, then move the folder into place; returns a summary.
+
+    `data_source` names the data used (riskwatch.data.store.data_source)."""
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
@@ -63,7 +76,7 @@ def write_review(
         if before
         else pd.DataFrame(columns=["feature", "psi", "flag"])
     )
-    vintage = f"embedded panel {panel_fingerprint(tables['panel'])}"
+    vintage = f"{data_source} (panel fingerprint {panel_fingerprint(tables['panel'])})"
     model_info = {
         **{
             k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
@@ -76,12 +89,16 @@ def write_review(
         quarter, watchlist.table, explanations, diff, drift_table, model_info, vintage
     )
     reviews = Path(reviews)
-    reviews.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
-    # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
-    # permissions any folder the user makes would get.
-    staging.chmod(0o777 & ~_umask())
+    check_output_folder(reviews)
     try:
+        reviews.mkdir(exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
+    except OSError as exc:
+        raise _unwritable(reviews, exc) from None
+    try:
+        # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
+        # permissions any folder the user makes would get.
+        staging.chmod(0o777 & ~_umask())
         write_table(watchlist.table, staging / "watchlist.csv")
         write_table(watchlist.table, staging / "watchlist.parquet")
         write_table(watchlist.table, staging / "watchlist.json")
@@ -99,11 +116,14 @@ def write_review(
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         target = reviews / quarter
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    except BaseException:
+        with exclusive_lock(reviews, "reviews"):  # two packs of one quarter at once: in turn
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(reviews, exc) from None
         raise
     _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables)
     return {
@@ -115,6 +135,12 @@ def write_review(
             else "no previous review to compare with"
         ),
     }
+
+
+def _unwritable(reviews: Path, exc: OSError) -> RiskwatchError:
+    return RiskwatchError(
+        f"cannot write the review pack: {exc.strerror or exc}; nothing was written", file=reviews
+    )
 
 
 def _explanations_json(explanations: dict) -> str:

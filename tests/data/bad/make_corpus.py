@@ -94,6 +94,41 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("not UTF-8",),
         None,
     ),
+    "blank_code.xlsx": (
+        "a council row with its E-code cell emptied (its values kept)",
+        ("data row without an E-code", "row 16"),
+        None,
+    ),
+    "unknown_class.xlsx": (
+        "an E-code no council has had (E9998) with a class no release prints (ZZ)",
+        ("unknown class 'ZZ'", "E9998"),
+        None,
+    ),
+    "ons_mismatch.xlsx": (
+        "Amber Valley (E1031) given Adur's ONS code E07000223",
+        ("ONS code E07000223 belongs to Adur", "E1031"),
+        None,
+    ),
+    "formula_value.xlsx": (
+        "a net revenue expenditure cell holding the formula =1+1 (no cached value)",
+        ("formula '=1+1'", "row 16", "NET REVENUE EXPENDITURE"),
+        None,
+    ),
+    "huge_value.xlsx": (
+        "1e308 as a net revenue expenditure",
+        ("implausible value 1e+308", "--accept-outliers"),
+        None,
+    ),
+    "thousand_times.xlsx": (
+        "every value multiplied by 1000 while the title still says £ thousand",
+        ("implausible value", "--accept-outliers"),
+        None,
+    ),
+    "future_release_date.xlsx": (
+        "the title's 'Last updated' date moved to 12 December 2099",
+        ("release date 2099-12-12 is in the future",),
+        None,
+    ),
 }
 
 
@@ -197,6 +232,24 @@ def make(source: Path, out: Path) -> list[Path]:
     xlsx("negative_council_tax.xlsx", negative)
     xlsx("malformed_year.xlsx", retitle(good, h, "2023-24", "2023-25"))
     xlsx("future_year.xlsx", retitle(good, h, "2023-24", "2041-42"))
+
+    blank = good.copy()
+    blank.iat[h + 3, 0] = None
+    xlsx("blank_code.xlsx", blank)
+    unknown_class = good.copy()
+    unknown_class.iat[h + 2, 0], unknown_class.iat[h + 2, 4] = "E9998", "ZZ"
+    xlsx("unknown_class.xlsx", unknown_class)
+    mismatch = good.copy()
+    mismatch.iat[h + 2, 1] = mismatch.iat[h + 1, 1]
+    xlsx("ons_mismatch.xlsx", mismatch)
+    formula = good.copy()
+    formula.iat[h + 3, nre] = "=1+1"  # openpyxl writes a text starting with '=' as a formula
+    xlsx("formula_value.xlsx", formula)
+    huge = good.copy()
+    huge.iat[h + 3, nre] = 1e308
+    xlsx("huge_value.xlsx", huge)
+    xlsx("thousand_times.xlsx", rescale(good, h, 1000))
+    xlsx("future_release_date.xlsx", retitle(good, h, "12 December 2024", "12 December 2099"))
 
     whole = (out / "good.xlsx").read_bytes()
     raw("truncated.xlsx", whole[: len(whole) // 2])
