@@ -324,12 +324,14 @@ class DataSheet:
     @cached_property
     def _table(self) -> _Table:
         """The authority table: from the first filled row below the header to the row before
-        the first blank row, totals row (ENGLAND) or repeated header. The class and regional
+        the first blank row (no cell filled, or no identifying cell: an exported separator
+        row may carry a row number and R's NA), totals row (ENGLAND) or repeated header. The class and regional
         breakdowns printed below it repeat codes (the GLA's E5100) and are not authorities."""
         body = self.grid.iloc[self.header_row + 1 :]
         texts = body.map(cell_text)
         codes = texts.iloc[:, self.id_columns["ecode"]]
-        blank = texts.eq("").all(axis=1).to_numpy()
+        identity = texts.iloc[:, list(self.id_columns.values())]
+        blank = (texts.eq("").all(axis=1) | identity.isin(_NO_IDENTITY).all(axis=1)).to_numpy()
         marks = codes.map(label_key).isin({"ecode", *_TOTAL_KEYS})
         if "name" in self.id_columns:
             marks |= texts.iloc[:, self.id_columns["name"]].map(label_key).isin(_TOTAL_KEYS)
@@ -348,6 +350,9 @@ class DataSheet:
                     stranded = int(body.index[position])
                     break
         return _Table(rows=body.iloc[start:end], codes=codes, stranded=stranded)
+
+
+_NO_IDENTITY = {"", "NA"}  # an identifying cell with no identity: empty, or R's missing mark
 
 
 @dataclass(frozen=True)
