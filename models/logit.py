@@ -25,10 +25,11 @@ part of the row's baseline, never a contribution, so "an upper-tier council" is 
 the score starts from and never a reason.
 
 Missing values: median imputation plus a missing indicator for every feature
-missing somewhere in training; the indicator's effect is added to the same
-feature's contribution. Contributions are ``coef * z`` (z is standardised with
-training mean 0) plus ``gamma * (missing - training share missing)``; the
-baseline is the log-odds of a council at the training mean, so they sum exactly.
+missing somewhere in training. Contributions are ``coef * z`` (z is standardised
+with training mean 0); the indicators' effects ``gamma * missing`` are part of the
+row's baseline with the intercept and the class shift, so they sum exactly. A value
+that is missing is context (a year before a source began, a class without the
+service, a return not filed, which has its own input), never a reason.
 """
 
 from __future__ import annotations
@@ -85,8 +86,6 @@ class HazardLogit(RiskModel):
         Training medians and which features carry a missing indicator.
     means_, scales_ : ndarray
         Mean and standard deviation of each imputed feature (standardisation).
-    indicator_means_ : ndarray
-        Training share missing of each feature with an indicator.
     intercept_ : float
         Scoring intercept (log-odds of a council at the training mean, indicators at 0).
     coef_ : ndarray
@@ -153,11 +152,10 @@ class HazardLogit(RiskModel):
         )
         self.directions_ = check_directions(self.directions, list(self.feature_names_in_))
         self.imputer_ = MedianImputer.fit(values)
-        filled, indicators = self.imputer_.transform(values)
+        filled, _ = self.imputer_.transform(values)
         self.means_ = filled.mean(axis=0)
         spread = filled.std(axis=0)
         self.scales_ = np.where(spread > 0, spread, 1.0)
-        self.indicator_means_ = indicators.mean(axis=0)
         design = np.column_stack([np.ones(len(target)), self._design(values), self._levels(X)])
 
         alpha = np.full(design.shape[1], self.l2 / len(target))
@@ -186,10 +184,9 @@ class HazardLogit(RiskModel):
         design = self._design(self._matrix(X))
         n_features = self.n_features_in_
         parts = design[:, :n_features] * self.coef_
-        shifts = (design[:, n_features:] - self.indicator_means_) * self.indicator_coef_
-        parts[:, self.imputer_.with_indicator] += shifts
-        baseline = self.intercept_ + self.indicator_means_ @ self.indicator_coef_
-        return self._frame(X, parts, baseline + self._levels(X) @ self.level_coef_)
+        missing = design[:, n_features:] @ self.indicator_coef_
+        baseline = self.intercept_ + missing + self._levels(X) @ self.level_coef_
+        return self._frame(X, parts, baseline)
 
     def _design(self, values: np.ndarray) -> np.ndarray:
         """Standardised imputed features, then the raw 0/1 missing indicators."""

@@ -346,3 +346,24 @@ def test_class_enters_the_logit_as_a_baseline_never_a_contribution() -> None:
     assert both["a"].nunique() == 1 and both["baseline"].nunique() == 2
     with pytest.raises(ValueError, match="baseline column 'class'"):
         model.decision_function(pair.drop(columns="class"))
+
+
+def test_a_missing_value_is_context_in_the_baseline_never_a_reason() -> None:
+    """A feature missing in most training rows (a source that began late) gets a missing
+    indicator; its effect sits in the baseline, so a council whose value equals the training
+    mean gets no contribution from that feature, however the indicator was weighed."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    late = rng.normal(size=n)
+    late[: 2 * n // 3] = np.nan  # the source began in the last third of the years
+    X = pd.DataFrame({"early": rng.normal(size=n), "late": late})
+    log_odds = -3 + X["early"] + np.where(np.isnan(late), -1.0, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-log_odds))).astype(int)
+    model = HazardLogit().fit(X, y)
+    at_mean = pd.DataFrame({"early": [0.0], "late": [float(model.means_[1])]})
+    parts = model.contributions(at_mean)
+    assert parts.loc[0, "late"] == pytest.approx(0.0, abs=1e-12)
+    missing = pd.DataFrame({"early": [0.0, 0.0], "late": [np.nan, float(model.means_[1])]})
+    both = model.contributions(missing)
+    assert both["baseline"].iloc[0] != pytest.approx(both["baseline"].iloc[1])
+    np.testing.assert_allclose(both.sum(axis=1), model.decision_function(missing))
