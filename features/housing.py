@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .frame import View
-from .inputs import NRE, nre
+from .inputs import NRE, RS, RSX, nre, outturn
 from .ops import growth, ratio
 from .registry import RISKIER, feature
 
@@ -110,3 +110,45 @@ def ta_nightly_paid_bb_share(view: View) -> pd.Series:
 def ta_spending_pct_nre(view: View) -> pd.Series:
     spend = sum(view.get(*line) for line in RO4_TA_NET)
     return housing_authorities(view, ratio(spend, nre(view)))
+
+
+HOUSING_SERVICES = "housing_gfra_nce"
+HOUSING_YEARS = "2007-08 to 2024-25 (RS service line 490; RSX for 2024-25)." + COUNTIES
+
+
+def housing_services_spending(view: View, lag: int = 0) -> pd.Series:
+    """Net current expenditure on general fund housing services (RS line 490; RSX 2024-25)."""
+    return outturn(view.shift(lag), HOUSING_SERVICES)
+
+
+@feature(
+    "housing_services_pct_nre",
+    "General fund housing services spending, % of net revenue spending",
+    "housing",
+    "Net current expenditure on housing services (general fund, not the housing revenue "
+    "account: homelessness and temporary accommodation sit here) as % of net revenue "
+    "expenditure." + COUNTIES,
+    "percent",
+    RISKIER,
+    ((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES), NRE),
+    HOUSING_YEARS,
+)
+def housing_services_pct_nre(view: View) -> pd.Series:
+    return housing_authorities(view, ratio(housing_services_spending(view), nre(view)))
+
+
+@feature(
+    "housing_services_growth_1y_pct",
+    "Growth in general fund housing services spending over the year",
+    "housing",
+    "Change in net current expenditure on general fund housing services against the year "
+    "before, % (NaN where the earlier year's spending is not positive)." + COUNTIES,
+    "percent",
+    RISKIER,
+    ((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES)),
+    "2008-09 to 2024-25 (needs the year before)." + COUNTIES,
+    base="housing_services_pct_nre",
+)
+def housing_services_growth_1y_pct(view: View) -> pd.Series:
+    now, before = housing_services_spending(view), housing_services_spending(view, lag=1)
+    return housing_authorities(view, growth(now, before))

@@ -17,7 +17,12 @@ from riskwatch.features import FEATURES, build_features
 
 NEWHAM, KENT, BARNET = "E09000025", "E10000016", "E09000003"
 HOUSING = ["ta_per_1000_households", "ta_growth_1y_pct", "ta_nightly_paid_bb_share"]
-ALL = [*HOUSING, "ta_spending_pct_nre"]
+ALL = [
+    *HOUSING,
+    "ta_spending_pct_nre",
+    "housing_services_pct_nre",
+    "housing_services_growth_1y_pct",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +54,15 @@ def test_newham_golden_values_2024_25(small_panel, tables):
     assert newham["ta_nightly_paid_bb_share"] == pytest.approx((3537 + 394) / 6980 * 100)
     # RO4 net TA spending over 2024-25 NRE £331,325k (outturn-and-capital_2024-25 row 176)
     assert newham["ta_spending_pct_nre"] == pytest.approx((56134 + 0 + 5206) / 331325 * 100)
+
+
+def test_newham_housing_services_spending_2024_25(small_panel, tables):
+    newham = features_of(small_panel, tables, "2024-25").loc[NEWHAM]
+    # RSX 2024-25 housing services (GFRA) net current expenditure £84,848k
+    # (RSX_LA_Data_2024-25_data_by_LA.ods), RSX/RS 2023-24 £61,251k (rs2023_24.xlsx), over
+    # 2024-25 NRE £331,325k (outturn-and-capital_2024-25 row 176)
+    assert newham["housing_services_pct_nre"] == pytest.approx(84848 / 331325 * 100)
+    assert newham["housing_services_growth_1y_pct"] == pytest.approx((84848 / 61251 - 1) * 100)
 
 
 def test_a_quarter_published_after_the_as_of_date_is_not_used(small_panel, tables):
