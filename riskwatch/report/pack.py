@@ -125,7 +125,10 @@ def review_html(
         _watchlist_table(key, title, watchlist[watchlist["list"] == key])
         for key, title in LISTS.items()
     )
-    sections = "".join(_council_section(gss, e) for gss, e in explanations.items())
+    reasons_of = {r["gss_code"]: _reasons(r) for r in watchlist.to_dict(orient="records")}
+    sections = "".join(
+        _council_section(gss, e, reasons_of.get(gss, [])) for gss, e in explanations.items()
+    )
     model_line = (
         f"Model {html.escape(str(model.get('name', 'riskwatch')))} version {model.get('version')} "
         f"({html.escape(str(model.get('model_family', '')))}), scoring {html.escape(str(model.get('as_of')))}; "
@@ -217,7 +220,13 @@ def _entrants_leavers_html(diff: dict | None) -> str:
     )
 
 
-def _council_section(gss: str, explanation) -> str:
+def _reasons(row: dict) -> list[str]:
+    """A watchlist row's worded reasons, first to fourth."""
+    texts = (row.get(f"reason_{k}") for k in range(1, 5))
+    return [text for text in texts if isinstance(text, str) and text]
+
+
+def _council_section(gss: str, explanation, reasons: list[str]) -> str:
     """One listed council: reasons, flags, key indicators over time, events on record."""
     from riskwatch.report.charts import img_tag
 
@@ -229,11 +238,7 @@ def _council_section(gss: str, explanation) -> str:
         ),
         f"{explanation.name}: key indicators over time",
     )
-    reasons = "".join(
-        f"<li>{html.escape(str(text))}</li>"
-        for text in explanation.groups.get("reason", pd.Series(dtype=str)).head(4)
-        if isinstance(text, str)
-    )
+    reasons_html = "".join(f"<li>{html.escape(text)}</li>" for text in reasons)
     flags = f"<p><b>Flagged:</b> {html.escape(explanation.flags)}</p>" if explanation.flags else ""
     events = "".join(
         f"<li>{html.escape(str(r.event).upper())} {html.escape(str(r.financial_year))}"
@@ -249,7 +254,7 @@ def _council_section(gss: str, explanation) -> str:
     return (
         f'<section class="council" id="{gss}"><h3>{explanation.rank}. '
         f"{html.escape(explanation.name)} ({gss}): {explanation.probability:.1%}</h3>"
-        f'{flags}<ul class="reasons">{reasons}</ul>'
+        f'{flags}<ul class="reasons">{reasons_html}</ul>'
         f'<div class="charts">{charts}</div>'
         f"<p><b>Events on record:</b></p><ul>{events or '<li>none</li>'}</ul></section>"
     )
@@ -262,9 +267,7 @@ def _watchlist_table(key: str, title: str, listed: pd.DataFrame) -> str:
         change = "new" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
         flags = getattr(r, "flags", "")
         reasons = (f"<li><b>Flagged:</b> {html.escape(flags)}</li>" if flags else "") + "".join(
-            f"<li>{html.escape(str(getattr(r, f'reason_{k}')))}</li>"
-            for k in range(1, 5)
-            if hasattr(r, f"reason_{k}") and isinstance(getattr(r, f"reason_{k}"), str)
+            f"<li>{html.escape(text)}</li>" for text in _reasons(r._asdict())
         )
         rows.append(
             f'<tr class="watch-row"><td>{r.rank}</td><td>{html.escape(str(r.name))}</td>'
