@@ -47,7 +47,7 @@ flags_app = typer.Typer(
 )
 app.add_typer(flags_app, name="flags")
 
-_state = {"debug": False}
+_state: dict = {"debug": False, "quiet": False, "bar": None}
 
 # The model families (riskwatch.models.FAMILIES, named here so --help imports no model code).
 MODEL_FAMILIES = ("index", "logit", "boosting", "blend")
@@ -67,18 +67,49 @@ def _main(
     _state["debug"] = debug
 
 
-def _progress(description: str):
-    """A progress bar over an iterable, on stderr (quiet when not a terminal)."""
+def shows_progress(stream, quiet: bool) -> bool:
+    """Whether long work draws a progress bar on `stream`: only on a terminal, and never when
+    the output is JSON (a bar would interleave with what a program reads)."""
+    return not quiet and stream.isatty()
 
-    def wrap(items):
-        items = list(items)
-        if not sys.stderr.isatty():
+
+def _progress(description: str):
+    """A progress bar over an iterable, on stderr, drawn only when `shows_progress` says so.
+
+    The returned wrapper takes `length` for a lazy iterable (results as they complete) so it
+    is not drained before the bar starts; otherwise it counts the items first."""
+
+    def wrap(items, length: int | None = None):
+        if not shows_progress(sys.stderr, _state["quiet"]):
             yield from items
             return
-        with typer.progressbar(items, label=description, file=sys.stderr) as bar:
-            yield from bar
+        if length is None:
+            items = list(items)
+        bar = typer.progressbar(
+            items, length=length, label=description, file=sys.stderr, item_show_func=_shown_item
+        )
+        with bar:
+            _state["bar"] = bar
+            try:
+                yield from bar
+            finally:
+                _state["bar"] = None
 
     return wrap
+
+
+def _shown_item(item) -> str | None:
+    """The item a bar names as it works: a year or a step (strings), nothing otherwise."""
+    return item if isinstance(item, str) else None
+
+
+def _end_progress() -> None:
+    """Close a bar an error interrupted, so the error starts on its own line (a generator's
+    `with` would close only when the generator is collected, after the error is printed)."""
+    bar, _state["bar"] = _state["bar"], None
+    if bar is not None:
+        bar.render_finish()
+        bar.hidden = True  # its `with` closes later: draw nothing more
 
 
 @data_app.command("build")
@@ -242,6 +273,7 @@ def flags_backtest(
     from riskwatch.flags import flag_backtest, load_flags
     from riskwatch.labels import failure_events, last_label_year
 
+    _state["quiet"] = as_json
     tables, frames, _ = _load_frames(data_dir)
     flags = load_flags(set(frames[max(frames)].columns))
     table = flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
@@ -464,11 +496,20 @@ def backtest_command(
         _check_choice("models", name, MODEL_FAMILIES + variants)
     if report is not None:
         check_output_folder(report)
+    _state["quiet"] = as_json
     tracking.check_reachable()
     tables = load_tables(data_dir)
     check_horizons(tables, spec.horizons)
     tables, frames, features = _load_frames(data_dir, tables)
-    result = run_backtest(tables, frames, features, spec, n_jobs=n_jobs, scheduler=scheduler)
+    result = run_backtest(
+        tables,
+        frames,
+        features,
+        spec,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=_progress("fitting models"),
+    )
     html_text = backtest_html(
         result.metrics, result.scored, result.failure_ranks, "riskwatch backtest"
     )
@@ -530,16 +571,19 @@ def _champion(tables, frames, features, reference: str):
         f"{config['horizon']}-year horizon, {config['task']} failures) on the embedded data",
         err=True,
     )
-    trained = train(
-        tables,
-        frames,
-        features,
-        config["model"],
-        config["horizon"],
-        config["task"],
-        config["past_failure_feature"],
-    )
-    version = _record_model(trained, tables, features, config, True, "champion")
+    for step in _progress("first champion")(("fitting", "registering")):
+        if step == "fitting":
+            trained = train(
+                tables,
+                frames,
+                features,
+                config["model"],
+                config["horizon"],
+                config["task"],
+                config["past_failure_feature"],
+            )
+        else:
+            version = _record_model(trained, tables, features, config, True, "champion")
     typer.echo(f"registered it as version {version} with alias 'champion'", err=True)
     return load_registered(config["registered_name"], "champion")
 
@@ -594,6 +638,7 @@ def watchlist_command(
     from riskwatch.settings import load_run_config
 
     _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
+    _state["quiet"] = output_format == "json"
     if out is not None:
         check_output_folder(out)
     seen_by = _today()
@@ -1011,6 +1056,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except RiskwatchError as error:
+        _end_progress()
         if _state["debug"]:
             raise
         typer.echo(f"error: {error}", err=True)

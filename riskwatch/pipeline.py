@@ -14,7 +14,14 @@ import pandas as pd
 from riskwatch.backtest import BacktestSpec, origins_for, run_origin, stacked_design
 from riskwatch.labels import failure_events, last_label_year, shift_year
 
-Progress = Callable[[Iterable], Iterable]
+# progress(items, length=None) yields the items, perhaps drawing a bar; `length` for results
+# that arrive lazily (counting them first would wait for all of them).
+Progress = Callable[..., Iterable]
+
+
+def no_progress(items: Iterable, length: int | None = None) -> Iterable:
+    """The items, drawing nothing: for callers with no terminal."""
+    return items
 
 
 @dataclass(frozen=True)
@@ -204,8 +211,10 @@ def run_backtest(
     spec: BacktestSpec,
     n_jobs: int = 1,
     scheduler: str | None = None,
+    progress: Progress = no_progress,
 ) -> BacktestResult:
-    """Every model, task, horizon and origin; metrics pooled over origins with intervals."""
+    """Every model, task, horizon and origin; metrics pooled over origins with intervals;
+    `progress` sees each fit as it completes."""
     from riskwatch.backtest import (
         failure_ranks,
         metrics_table,
@@ -223,7 +232,7 @@ def run_backtest(
         for task in spec.tasks
         for model in spec.models
     ]
-    results = _map_jobs(jobs, frames, features, failures, spec, n_jobs, scheduler)
+    results = _map_jobs(jobs, frames, features, failures, spec, n_jobs, scheduler, progress)
     scored = pd.concat(results, ignore_index=True)
     scored["rank"] = rank_within_origin(scored)
     names = tables["authorities"].set_index("gss_code")["name"]
@@ -241,9 +250,17 @@ def run_backtest(
 
 
 def _map_jobs(
-    jobs, frames, features: FeatureSet, failures, spec, n_jobs: int, scheduler: str | None
+    jobs,
+    frames,
+    features: FeatureSet,
+    failures,
+    spec,
+    n_jobs: int,
+    scheduler: str | None,
+    progress: Progress = no_progress,
 ) -> list[pd.DataFrame]:
-    """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask."""
+    """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask,
+    in order; each result passes through `progress` as it completes."""
     from joblib import Parallel, delayed, parallel_backend
 
     inputs = {model: features.for_model(model) for model in spec.models}
@@ -269,8 +286,8 @@ def _map_jobs(
                 f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
             ) from None
         with client, parallel_backend("dask"):
-            return Parallel()(calls)
-    return Parallel(n_jobs=n_jobs)(calls)
+            return list(progress(Parallel(return_as="generator")(calls), len(calls)))
+    return list(progress(Parallel(n_jobs=n_jobs, return_as="generator")(calls), len(calls)))
 
 
 def _run_job(frames, names, directions, failures, origin, horizon, task, model, spec):

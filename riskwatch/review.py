@@ -373,8 +373,13 @@ def review_diff(previous: pd.DataFrame, current: pd.DataFrame, movers: int = 10)
             }
             for g in entrants
         ],
-        "leavers": [
-            {"gss_code": g, "name": before.at[g, "name"], "rank_before": int(before.at[g, "rank"])}
+        "leavers": [  # with the reason that led when it was last listed
+            {
+                "gss_code": g,
+                "name": before.at[g, "name"],
+                "rank_before": int(before.at[g, "rank"]),
+                "reason": _text(before.at[g, "reason_1"]) if "reason_1" in before.columns else "",
+            }
             for g in leavers
         ],
         "movers": [
@@ -383,3 +388,8 @@ def review_diff(previous: pd.DataFrame, current: pd.DataFrame, movers: int = 10)
             if r["places"] != 0
         ],
     }
+
+
+def _text(value) -> str:
+    """A cell read back from a previous pack's CSV as text ('' where it was empty)."""
+    return value if isinstance(value, str) else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import html
+import json
 import os
 import re
 import shutil
@@ -76,6 +77,55 @@ def test_review_packs_are_byte_identical_for_identical_inputs(workspace):
     assert first.stat().st_mode & 0o777 == 0o777 & ~mask
 
 
+def first_screen(page: str) -> str:
+    """The page's summary section: what a reviewer sees before any list."""
+    match = re.search(r'<section id="summary">(.*?)</section>', page, re.S)
+    assert match, "no first screen"
+    return match.group(1)
+
+
+def test_pack_opens_on_a_summary_then_both_lists_then_a_section_per_council(workspace):
+    folder = workspace / "a" / "2026Q3"
+    page = (folder / "review.html").read_text()
+    listed = pd.read_csv(folder / "watchlist.csv", keep_default_na=False)
+    summary = first_screen(page)
+    # One line with the model and the data.
+    model_line = re.search(r'<p id="model-line">(.*?)</p>', summary, re.S).group(1)
+    assert "version" in model_line and "embedded panel" in model_line
+    # Counts per band, each split by list, equal to the pack's watchlist.
+    counts = re.findall(
+        r'<tr class="band-count" data-band="([^"]+)"><td>[^<]+</td><td>(\d+)</td><td>(\d+)</td>'
+        r"<td>(\d+)</td>",
+        summary,
+    )
+    assert counts, "no counts per band"
+    for band, warning, monitoring, total in counts:
+        in_band = listed[listed["band"] == html.unescape(band)]
+        assert int(warning) == (in_band["list"] == "warning").sum(), band
+        assert int(monitoring) == (in_band["list"] == "monitoring").sum(), band
+        assert int(total) == len(in_band), band
+    assert sum(int(c[3]) for c in counts) == len(listed) == 30
+    # Flags raised: each flag's listed count is the councils of the list that raise it.
+    raised = listed["flags"].str.split("; ").explode()
+    for name, count in re.findall(
+        r'<tr class="flag-count"><td>([^<]+)</td><td>(\d+)</td>', summary
+    ):
+        assert int(count) == (raised == html.unescape(name)).sum(), name
+    assert ('id="flag-counts"' in summary) and ("entrants-leavers" in summary)
+    # Then the two lists, after the first screen, each with its own councils.
+    after = page[page.index("</section>") :]
+    for key in ("warning", "monitoring"):
+        table = re.search(rf'<table id="{key}">(.*?)</table>', after, re.S).group(1)
+        assert table.count('class="watch-row"') == (listed["list"] == key).sum()
+        assert f'data-table="{key}"' in after  # its search box
+    assert "function sortList" in page and "<script src" not in page  # no network needed
+    assert "@media print" in page
+    # Then one section per listed council, with its reasons.
+    sections = re.findall(r'<section class="council" id="(E\d{8})">', page)
+    assert sorted(sections) == sorted(listed["gss_code"])
+    assert page.count('<ul class="reasons"><li>') == 30
+
+
 def test_second_review_diffs_against_the_first(workspace):
     assert (
         riskwatch(["review", "2026Q2", "--as-of", "2022-23", "--out", "c"], workspace).returncode
@@ -88,9 +138,21 @@ def test_second_review_diffs_against_the_first(workspace):
     assert '"entrants"' in diff and '"movers"' in diff
 
 
-def test_the_watchlist_and_the_pack_name_the_data_they_used(workspace):
-    import json
+def test_summary_names_entrants_and_leavers_with_their_reason(workspace):
+    folder = workspace / "c" / "2026Q3"
+    diff = json.loads((folder / "diff.json").read_text())
+    summary = first_screen((folder / "review.html").read_text())
+    assert summary.count('<li class="entrant">') == len(diff["entrants"])
+    assert summary.count('<li class="leaver">') == len(diff["leavers"])
+    assert diff["entrants"] or diff["leavers"]  # 2022-23 against the latest year: a real change
+    for entry in diff["entrants"] + diff["leavers"]:
+        item = f"{html.escape(entry['name'])} ("
+        assert item in summary, entry["name"]
+        if entry["reason"]:
+            assert html.escape(entry["reason"]) in summary
 
+
+def test_the_watchlist_and_the_pack_name_the_data_they_used(workspace):
     listed = riskwatch(["watchlist", "--top", "3"], workspace)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[1] == "data: embedded panel"
@@ -133,6 +195,13 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
         timeout=120,
     ).stdout
     assert dom.count('class="watch-row"') == 30
+    # The first screen, both lists and a section per council survive the browser's parsing.
+    summary = first_screen(dom)
+    listed_now = pd.read_csv(report.parent / "watchlist.csv", keep_default_na=False)
+    assert summary.count('class="band-count"') == listed_now["band"].nunique()
+    for key in ("warning", "monitoring"):
+        assert f'<table id="{key}">' in dom
+    assert dom.count('<section class="council"') == 30
     assert dom.count("data:image/png;base64,") == 30
     # Every council of the pack's watchlist is on the page, by name: real councils.
     listed = pd.read_csv(report.parent / "watchlist.csv")

@@ -13,7 +13,8 @@ from riskwatch.report.charts import figure, img_tag, png_bytes
 HEADLINE = ["roc_auc", "pr_auc", "recall_at_30", "brier"]
 
 
-def precision_recall_png(scored: pd.DataFrame, task: str, horizon: int) -> bytes:
+def precision_recall_figure(scored: pd.DataFrame, task: str, horizon: int):
+    """Precision against recall of each model, pooled over origins."""
     fig, ax = figure()
     for model, rows in scored[(scored.task == task) & (scored.horizon == horizon)].groupby("model"):
         if rows["outcome"].sum() == 0:
@@ -24,10 +25,11 @@ def precision_recall_png(scored: pd.DataFrame, task: str, horizon: int) -> bytes
     ax.set_ylabel("precision")
     ax.set_title(f"Precision-recall, {task} failures, {horizon}-year horizon (pooled origins)")
     ax.legend()
-    return png_bytes(fig)
+    return fig
 
 
-def lead_time_png(ranks: pd.DataFrame, top: int = 30) -> bytes:
+def lead_time_figure(ranks: pd.DataFrame, top: int = 30):
+    """Years ahead each real failure was in the top `top`, per model."""
     column = f"lead_years_in_top_{top}"
     table = ranks.pivot_table(index="name", columns="model", values=column, aggfunc="first")
     fig, ax = figure(6.0, max(3.0, 0.22 * len(table) + 1))
@@ -36,29 +38,39 @@ def lead_time_png(ranks: pd.DataFrame, top: int = 30) -> bytes:
     for i, model in enumerate(table.columns):
         ax.barh(positions + i * width, table[model].fillna(0), height=width, label=model)
     ax.set_yticks(positions + 0.4 - width / 2, table.index)
+    ax.set_title(f"Lead time: years each failed council was in the top {top} beforehand")
     ax.set_xlabel(f"years ahead the council was in the top {top} (new-failure task)")
+    ax.set_ylabel("council that failed")
     ax.set_xticks([0, 1, 2, 3])
     ax.legend()
-    return png_bytes(fig)
+    return fig
 
 
-def calibration_png(scored: pd.DataFrame, task: str, horizon: int, bins: int = 10) -> bytes:
+def calibration_bins(part: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Mean predicted probability (`p`) and observed failure rate (`y`) per decile of `p`."""
+    edges = np.unique(np.quantile(part["probability"], np.linspace(0, 1, bins + 1)))
+    groups = pd.cut(part["probability"], edges, include_lowest=True)
+    return part.groupby(groups, observed=True).agg(p=("probability", "mean"), y=("outcome", "mean"))
+
+
+def calibration_figure(scored: pd.DataFrame, task: str, horizon: int, bins: int = 10):
+    """Observed failure rate against predicted probability, on the range the points occupy
+    (a 0-1 axis would squeeze probabilities under 0.2 into one corner)."""
     fig, ax = figure(4.5, 4.0)
     rows = scored[(scored.task == task) & (scored.horizon == horizon)]
-    top = float(max(rows["probability"].max(), rows["outcome"].mean() * 3, 0.05))
+    binned = {model: calibration_bins(part, bins) for model, part in rows.groupby("model")}
+    plotted = [v for b in binned.values() for v in (*b["p"], *b["y"])]
+    top = min(1.0, 1.1 * max(plotted, default=1.0)) or 1.0
     ax.plot([0, top], [0, top], color="grey", linestyle=":", label="perfect")
-    for model, part in rows.groupby("model"):
-        edges = np.unique(np.quantile(part["probability"], np.linspace(0, 1, bins + 1)))
-        groups = pd.cut(part["probability"], edges, include_lowest=True)
-        binned = part.groupby(groups, observed=True).agg(
-            p=("probability", "mean"), y=("outcome", "mean")
-        )
-        ax.plot(binned["p"], binned["y"], marker="o", label=model)
+    for model, points in binned.items():
+        ax.plot(points["p"], points["y"], marker="o", label=model)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
     ax.set_xlabel("predicted probability (decile means)")
     ax.set_ylabel("observed failure rate")
     ax.set_title(f"Calibration, {task} failures, {horizon}-year horizon")
     ax.legend()
-    return png_bytes(fig)
+    return fig
 
 
 def metrics_html(metrics: pd.DataFrame) -> str:
@@ -103,11 +115,11 @@ def backtest_html(
 ) -> str:
     """The whole report as one self-contained HTML page."""
     charts = [
-        img_tag(precision_recall_png(scored, "new", h), f"precision-recall new h{h}")
+        img_tag(png_bytes(precision_recall_figure(scored, "new", h)), f"precision-recall new h{h}")
         for h in sorted(scored["horizon"].unique())
     ]
-    charts.append(img_tag(calibration_png(scored, "new", 2), "calibration new h2"))
-    charts.append(img_tag(lead_time_png(ranks), "lead times"))
+    charts.append(img_tag(png_bytes(calibration_figure(scored, "new", 2)), "calibration new h2"))
+    charts.append(img_tag(png_bytes(lead_time_figure(ranks)), "lead times"))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}

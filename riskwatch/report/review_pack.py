@@ -86,7 +86,14 @@ def write_review(
         "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
     }
     html_text = review_html(
-        quarter, watchlist.table, explanations, diff, drift_table, model_info, vintage
+        quarter,
+        watchlist.table,
+        explanations,
+        diff,
+        drift_table,
+        model_info,
+        vintage,
+        flagged_outside=watchlist.flagged,
     )
     reviews = Path(reviews)
     check_output_folder(reviews)
