@@ -596,6 +596,8 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, score_years
+    from riskwatch.scoring import check_inputs_present
+    from riskwatch.training import retrospective_model
 
     tracking.check_reachable()
     tables = load_tables(data_dir)
@@ -609,6 +611,10 @@ def _scoring_context(data_dir: Path, model_ref: str, as_of: str | None, seen_by:
     latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
     tables, frames, features = _load_frames(data_dir, tables, seen_by if latest else None)
     model = _champion(tables, frames, features, model_ref)
+    # A year whose outcome the champion was trained on is scored without hindsight: by the
+    # champion's configuration fitted on the windows closed by then, reading that year's inputs.
+    model = retrospective_model(tables, frames, features, model, as_of) or model
+    check_inputs_present(model, frames, as_of)
     return tables, frames, features, feature_descriptions(), model, as_of
 
 
@@ -634,7 +640,6 @@ def watchlist_command(
     from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.review import make_watchlist
-    from riskwatch.scoring import check_inputs_present
     from riskwatch.settings import load_run_config
 
     _check_choice("--format", output_format, ("table", "csv", "json", "parquet", "xlsx"))
@@ -643,7 +648,6 @@ def watchlist_command(
         check_output_folder(out)
     seen_by = _today()
     tables, frames, _, catalogue, loaded, as_of = _scoring_context(data_dir, model, as_of, seen_by)
-    check_inputs_present(loaded, frames, as_of)
     result = make_watchlist(
         tables, frames, loaded, as_of, catalogue, load_run_config()["watchlist"], top
     )
@@ -669,7 +673,7 @@ def _format_watchlist(result, seen_by: str, source: str) -> str:
 
     lines = [
         f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
-        f"(model version {result.model_version}); probability of a first failure becoming "
+        f"({result.model}); probability of a first failure becoming "
         "known within the model's horizon",
         f"data: {source}",
     ]
@@ -752,9 +756,7 @@ def explain_command(
     what would move it off the watchlist."""
     from riskwatch.data.store import load_table
     from riskwatch.review import explain
-    from riskwatch.scoring import check_inputs_present
     from riskwatch.settings import load_run_config
-    from riskwatch.training import retrospective_model
 
     gss = resolve_authority(authority, load_table("authorities"))
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(
@@ -762,8 +764,6 @@ def explain_command(
     )
     if gss not in set(frames[as_of]["gss_code"]):
         raise RiskwatchError(f"{authority} filed no outturn return for {as_of}", field="--as-of")
-    loaded = retrospective_model(tables, frames, features, loaded, as_of) or loaded
-    check_inputs_present(loaded, frames, as_of)
     result = explain(
         tables,
         frames,
@@ -866,7 +866,7 @@ def review_command(
 
     from riskwatch.data.store import check_output_folder, data_source
     from riskwatch.report.review_pack import write_review
-    from riskwatch.scoring import check_inputs_present
+    from riskwatch.scoring import model_words
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
         raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
@@ -874,7 +874,6 @@ def review_command(
     tables, frames, features, catalogue, loaded, as_of = _scoring_context(
         data_dir, model, as_of, _quarter_end(quarter)
     )
-    check_inputs_present(loaded, frames, as_of)
     summary = write_review(
         out,
         quarter,
@@ -888,8 +887,8 @@ def review_command(
         data_source=data_source(data_dir),
     )
     typer.echo(
-        f"review {quarter}: {summary['listed']} councils listed as of {as_of} with model version "
-        f"{loaded.version}; {summary['diff']}; pack in {summary['folder']}"
+        f"review {quarter}: {summary['listed']} councils listed as of {as_of} with "
+        f"{model_words(loaded)}; {summary['diff']}; pack in {summary['folder']}"
     )
 
 

@@ -22,7 +22,8 @@ from riskwatch.watchlist import bands_from_config, build_watchlist, rank_council
 @dataclass(frozen=True)
 class Watchlist:
     as_of: str
-    model_version: int
+    model_version: int | None  # None for a model fitted for a past year (see `model`)
+    model: str  # which model scored, in words (`model_words`)
     table: pd.DataFrame  # the listed councils, ranked, with reasons as text
     scored: pd.DataFrame  # every council: probability and contributions
     reasons: pd.DataFrame  # every listed council's reasons, one row each
@@ -84,6 +85,7 @@ def make_watchlist(
     return Watchlist(
         as_of=as_of,
         model_version=model.version,
+        model=model_words(model),
         table=table,
         scored=scored,
         reasons=reason_rows,

@@ -47,9 +47,9 @@ def model_words(model: LoadedModel) -> str:
     if model.version is not None:
         return f"registered version {model.version} ({what})"
     return (
-        f"{what}: fitted for this explanation on the outcome windows closed by then, as the "
-        f"backtest does, because champion version {model.description['retrospective_of']} "
-        "was trained on this year's outcome"
+        f"{what}: fitted on the outcome windows closed by then, as the backtest does, because "
+        f"champion version {model.description['retrospective_of']} was trained on this "
+        "year's outcome"
     )
 
 

@@ -130,9 +130,9 @@ def review_html(
         _council_section(gss, e, reasons_of.get(gss, [])) for gss, e in explanations.items()
     )
     model_line = (
-        f"Model {html.escape(str(model.get('name', 'riskwatch')))} version {model.get('version')} "
-        f"({html.escape(str(model.get('model_family', '')))}), scoring {html.escape(str(model.get('as_of')))}; "
-        f"data: {html.escape(data_vintage)}"
+        f"Model {html.escape(str(model.get('name', 'riskwatch')))}: "
+        f"{html.escape(str(model.get('words', model.get('model_family', ''))))}, scoring "
+        f"{html.escape(str(model.get('as_of')))}; data: {html.escape(data_vintage)}"
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>riskwatch review {html.escape(quarter)}</title>

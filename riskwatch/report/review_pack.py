@@ -21,6 +21,7 @@ from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, explain, make_watchlist, review_diff
+from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
 
 
@@ -82,6 +83,7 @@ def write_review(
             k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
         },
         "name": load_run_config()["train"]["registered_name"],
+        "words": model_words(model),
         "as_of": as_of,
         "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
     }
