@@ -40,7 +40,8 @@ def test_data_check_json_reports_years_councils_measures_and_events():
     )
     summary = json.loads(out.stdout)
     years = summary["outturn_years"]
-    assert len(years) == 17 and years[0] == "2007-08" and years[-1] == "2023-24"
+    # RS workbooks 2007-08 to 2023-24, and 2024-25 from the compiled RS figures
+    assert len(years) == 18 and years[0] == "2007-08" and years[-1] == "2024-25"
     assert summary["councils"] >= 350
     for measure in (
         "RS:net_revenue_expenditure",
@@ -71,7 +72,11 @@ def test_data_check_json_reports_years_councils_measures_and_events():
     for source in ("COR", "BI", "CTR", "CSP", "DSG", "OFSTED", "DFE_CSC", "OFLOG_ASC", "DEFRA"):
         assert sources[source]["authorities"] > 100, source
         assert sources[source]["years"], source
-    assert sources["COR"]["years"][-1] == "2018-19"
+    assert sources["COR"]["years"][-1] == "2024-25"  # compiled COR C figures after 2018-19
+    compiled = summary["compiled"]
+    assert min(compiled["debt_coverage"]["cfr"][y] for y in years[1:]) >= 0.95
+    assert compiled["overlap_with_mhclg_files"]["agree"] >= 680
+    assert any("Cumberland" in w and "interest_payable" in w for w in compiled["implausible"])
     assert sources["DFE_CSC"]["unmatched_rows"] > 0  # joint and re-coded returns, reported
     per_class = summary["councils_per_year_and_class"]["2022-23"]
     assert per_class["L"] == 33
