@@ -34,8 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.revenue import read_revenue_file
-from riskwatch.data.services import locate_columns, name_key, parse_number
+from riskwatch.data.services import locate_columns, name_key
 from riskwatch.data.workbook import cell_text, label_key, read_grids
 from riskwatch.errors import RiskwatchError
 
@@ -129,8 +130,12 @@ def _iod_sheet(grid: pd.DataFrame, spec: dict, path: Path, sheet: str) -> pd.Dat
             )
         row = {"gss_code": code, "name": cell_text(grid.iat[index, cols["name"]])}
         for attribute in (a for a in spec if a not in IOD_KEYS):
-            row[attribute], _ = parse_number(
-                grid.iat[index, cols[attribute]], file=path.name, row=index + 1, field=attribute
+            row[attribute], _ = parse_cell(
+                grid.iat[index, cols[attribute]],
+                file=path.name,
+                row=index + 1,
+                field=attribute,
+                marks=EES_MARKS,
             )
         rows.append(row)
     if not rows:

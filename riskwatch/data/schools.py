@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
+from riskwatch.data.cells import parse_cell
 from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.store import load_table
 from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.years import parse_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "DSG"
@@ -219,19 +220,6 @@ def locate_header(
     )
 
 
-def year_from_code(text: str, *, file: str, row: int, field: str) -> str:
-    """'2019-20' from '2019-20', '201920' or '2019/20'; anything else is an error."""
-    match = re.fullmatch(r"(20\d\d)\D?(\d\d)", text)
-    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
-        raise RiskwatchError(f"not a financial year: '{text}'", file=file, row=row, field=field)
-    return f"{match.group(1)}-{match.group(2)}"
-
-
-def year_end(year: str) -> str:
-    """31 March at the end of a financial year, ISO."""
-    return f"{int(year[:4]) + 1}-03-31"
-
-
 def panel_record(
     match: Match,
     year: str,
@@ -322,14 +310,14 @@ def read_dsg_deficit(
                 field="geographic_level",
             )
         name = cell_text(cells.iloc[columns["name"]])
-        year = year_from_code(
+        year = parse_financial_year(
             cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="year"
         )
         match = index.by_name(name, year)
         if match.problem:
             unmatched.append(unmatched_record(SOURCE, path.name, row, None, name, match.problem))
             continue
-        parsed = parse_value(
+        parsed = parse_cell(
             cells.iloc[columns["deficit"]], file=path.name, row=row, field="deficit"
         )
         if parsed is None:
@@ -383,7 +371,7 @@ def read_dsg_allocations(
             if not re.fullmatch(r"\d{3}", code):
                 continue  # England, regions and groups of authorities
             row = row_index + 1
-            year = year_from_code(
+            year = parse_financial_year(
                 cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="time_period"
             )
             name = cell_text(cells.iloc[columns["name"]])
@@ -400,7 +388,7 @@ def read_dsg_allocations(
                     )
                 )
                 continue
-            parsed = parse_value(
+            parsed = parse_cell(
                 cells.iloc[columns["allocation"]], file=path.name, row=row, field="allocation"
             )
             if parsed is None:

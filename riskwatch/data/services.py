@@ -63,8 +63,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.workbook import cell_text, label_key, read_grids, read_ods_sheet
+from riskwatch.data.years import financial_year_of, financial_year_starting, parse_financial_year
 from riskwatch.errors import RiskwatchError
 
 CSC_DIR = Path("services/childrens-social-care")
@@ -214,9 +216,6 @@ DFE_COLUMNS = {
     "name": ("la_name",),
 }
 DFE_LA_LEVEL = "Local authority"
-# EES symbols: c confidential, x unavailable, u low reliability, z not applicable,
-# low rounds to zero, : not available; Defra writes NA.
-MISSING_MARKS = {"", "c", "x", "u", "z", "low", ":", "..", "na", "[c]", "[x]", "[z]", "[u]"}
 
 # ------------------------------------------------------------ adult social care
 ASC_FILE = ASC_DIR / "oflog_ASC_data.csv"
@@ -310,28 +309,6 @@ def locate_columns(
         f"in the first {search_rows} rows: unknown layout",
         file=Path(path).name,
     )
-
-
-def financial_year_of(date: pd.Timestamp) -> str:
-    """The financial year (April to March) containing a date, "2019-20"."""
-    start = date.year if date.month >= 4 else date.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
-def parse_number(raw: object, *, file: str, row: int, field: str) -> tuple[float, str]:
-    """A cell as (value, status): suppression marks are not_available, other text fails."""
-    text = cell_text(raw)
-    if text.lower() in MISSING_MARKS:
-        return float("nan"), "not_available"
-    try:
-        value = float(text.replace(",", ""))
-    except ValueError:
-        raise RiskwatchError(
-            f"non-numeric value '{text[:40]}'", file=file, row=row, field=field
-        ) from None
-    if not np.isfinite(value):
-        raise RiskwatchError(f"undefined value '{text}'", file=file, row=row, field=field)
-    return value, "reported"
 
 
 def _panel(records: list[dict], **constants: object) -> pd.DataFrame:
@@ -784,13 +761,15 @@ def _csc_records(
         "code": cell_text(cells.iloc[cols["code"]]),
         "name": cell_text(cells.iloc[cols["name"]]),
         "row": row,
-        "financial_year": f"{start}-{(start + 1) % 100:02d}",
+        "financial_year": financial_year_starting(start),
         "period_end": f"{year}-{spec.period_month_day}",
         "published": f"{year + spec.published_offset}-{spec.published_month_day}",
     }
     records = []
     for header, (indicator, unit) in spec.measures.items():
-        value, status = parse_number(cells.iloc[cols[header]], file=file, row=row, field=header)
+        value, status = parse_cell(
+            cells.iloc[cols[header]], file=file, row=row, field=header, marks=EES_MARKS
+        )
         records.append(
             {**base, "indicator": indicator, "unit": unit, "value": value, "status": status}
         )
@@ -848,10 +827,12 @@ def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> 
             field="Code",
         )
     _, indicator, unit = ASC_MEASURES[code]
-    year = _financial_year_text(
+    year = parse_financial_year(
         cell_text(cells.iloc[cols["year"]]), file=file, row=row, field="Financial year"
     )
-    value, status = parse_number(cells.iloc[cols["value"]], file=file, row=row, field="Value")
+    value, status = parse_cell(
+        cells.iloc[cols["value"]], file=file, row=row, field="Value", marks=EES_MARKS
+    )
     if code in ZERO_MEANS_MISSING and value == 0:
         value, status = float("nan"), "not_available"
     end = int(year[:4]) + 1
@@ -867,14 +848,6 @@ def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> 
         "period_end": f"{end}-03-31",
         "published": f"{end}-12-31",
     }
-
-
-def _financial_year_text(text: str, *, file: str, row: int, field: str) -> str:
-    """A financial year written 2015-16 or 2015/16, as "2015-16"; anything else fails."""
-    match = re.fullmatch(r"(20\d\d)[-/](\d\d)", text)
-    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
-        raise RiskwatchError(f"'{text}' is not a financial year", file=file, row=row, field=field)
-    return f"{match.group(1)}-{match.group(2)}"
 
 
 # ================================================================== recycling
@@ -909,10 +882,12 @@ def read_recycling_file(
 def _recycling_record(
     cells: pd.Series, cols: dict[str, int], code: str, factor: float, file: str, row: int
 ) -> dict:
-    year = _financial_year_text(
+    year = parse_financial_year(
         cell_text(cells.iloc[cols["period"]]), file=file, row=row, field="period"
     )
-    value, status = parse_number(cells.iloc[cols["value"]], file=file, row=row, field="value")
+    value, status = parse_cell(
+        cells.iloc[cols["value"]], file=file, row=row, field="value", marks=EES_MARKS
+    )
     end = int(year[:4]) + 1
     return {
         "code": code,
