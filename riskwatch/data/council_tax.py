@@ -30,10 +30,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.authority_index import AuthorityIndex, load_authorities
 from riskwatch.data.cells import parse_cell
 from riskwatch.data.schools import (
-    AuthorityIndex,
-    load_authorities,
     panel_frame,
     panel_record,
     unmatched_frame,

@@ -19,9 +19,8 @@ import pandas as pd
 
 from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.services import locate_columns
 from riskwatch.data.vintages import load_release_config
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns, read_grids
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "RO4"

@@ -38,11 +38,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.authority_index import AuthorityIndex, Match, load_authorities
 from riskwatch.data.cells import parse_cell
 from riskwatch.data.schools import (
-    AuthorityIndex,
-    Match,
-    load_authorities,
     locate_header,
     panel_frame,
     panel_record,
