@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from riskwatch.data.borrowing import (
     CATEGORIES,
-    financial_year_of,
     read_borrowing,
     read_borrowing_file,
 )
 from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
 BI_2019_20 = "Borrowing_and_Investment_Live_Table_Q4_2019_20.xlsx"

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskwatch.data import context
-from riskwatch.data.services import HEADER_SEARCH_ROWS
-from riskwatch.data.workbook import read_grids
+from riskwatch.data.workbook import HEADER_SEARCH_ROWS, read_grids
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")

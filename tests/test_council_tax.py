@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskwatch.data.authority_index import AuthorityIndex
 from riskwatch.data.council_tax import (
     FOLDER,
     MEASURES,
@@ -16,7 +17,6 @@ from riskwatch.data.council_tax import (
     read_council_tax_file,
 )
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.schools import AuthorityIndex
 from riskwatch.data.store import load_table
 from riskwatch.data.workbook import cell_text, read_grids
 from riskwatch.errors import RiskwatchError

@@ -10,14 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskwatch.data.authority_index import AuthorityIndex, name_key
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.schools import (
     ALLOCATIONS_FILE,
     DEFICIT_FILE,
     HEADER_SEARCH_ROWS,
     LA_CODE_FILE,
-    AuthorityIndex,
-    name_key,
     read_dsg_allocations,
     read_dsg_deficit,
 )

@@ -18,7 +18,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskwatch.data import services
+from riskwatch.data import (
+    authority_index,
+    defra_recycling,
+    dfe_social_care,
+    oflog_adult_social_care,
+    service_frames,
+    workbook,
+)
+from riskwatch.data import (
+    ofsted as ofsted_reader,
+)
 from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.errors import RiskwatchError
 
@@ -35,22 +45,22 @@ def authorities(tables) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def ofsted(shared_data, authorities):
-    return services.read_ofsted(shared_data, authorities)
+    return ofsted_reader.read_ofsted(shared_data, authorities)
 
 
 @pytest.fixture(scope="module")
 def csc(shared_data, authorities):
-    return services.read_children_social_care(shared_data, authorities)
+    return dfe_social_care.read_children_social_care(shared_data, authorities)
 
 
 @pytest.fixture(scope="module")
 def asc(shared_data, authorities):
-    return services.read_adult_social_care(shared_data, authorities)
+    return oflog_adult_social_care.read_adult_social_care(shared_data, authorities)
 
 
 @pytest.fixture(scope="module")
 def recycling(shared_data, authorities):
-    return services.read_recycling(shared_data, authorities)
+    return defra_recycling.read_recycling(shared_data, authorities)
 
 
 def one(values: pd.DataFrame, **where) -> pd.Series:
@@ -112,13 +122,13 @@ def test_judgements_belong_to_the_authority_existing_at_publication(ofsted):
 
 
 def test_the_two_ofsted_releases_agree_on_ilacs_judgements(shared_data, authorities):
-    index = services.AuthorityIndex.build(authorities)
-    ilacs = services.read_ilacs_history(shared_data / services.OFSTED_ILACS)
-    aliases = services.name_aliases(ilacs)
+    index = authority_index.GssIndex.build(authorities)
+    ilacs = ofsted_reader.read_ilacs_history(shared_data / ofsted_reader.OFSTED_ILACS)
+    aliases = authority_index.name_aliases(ilacs)
     ilacs["code"] = index.codes_in_year(ilacs)
-    later, _ = services.attach_codes(ilacs, index, source="OFSTED", source_file="2025")
-    history = services.read_ofsted_frameworks(shared_data / services.OFSTED_HISTORY)
-    earlier, lost = services.attach_names(history, index, aliases, "2023")
+    later, _ = authority_index.attach_codes(ilacs, index, source="OFSTED", source_file="2025")
+    history = ofsted_reader.read_ofsted_frameworks(shared_data / ofsted_reader.OFSTED_HISTORY)
+    earlier, lost = ofsted_reader.attach_names(history, index, aliases, "2023")
     earlier = earlier[earlier["ilacs"]]
     pairs = earlier.merge(later, on=["gss_code", "financial_year"], suffixes=("_23", "_25"))
     assert lost.empty and len(pairs) == len(earlier) == 177
@@ -132,7 +142,7 @@ def test_the_two_ofsted_releases_agree_on_ilacs_judgements(shared_data, authorit
 
 
 def test_without_an_authority_table_unresolved_names_are_reported(shared_data):
-    values, unmatched = services.read_ofsted(shared_data)
+    values, unmatched = ofsted_reader.read_ofsted(shared_data)
     # Poole (abolished 2019) is in neither the 2025 release nor any other name list.
     assert set(unmatched["name"]) == {"Poole"}
     assert unmatched["reason"].str.contains("name-code pairs").all()
@@ -149,14 +159,22 @@ def small_authorities(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_name_key_normalises_only_style():
-    assert services.name_key("Bath & North East Somerset UA") == services.name_key(
-        "Bath and North East Somerset"
+    assert authority_index.gss_name_key(
+        "Bath & North East Somerset UA"
+    ) == authority_index.gss_name_key("Bath and North East Somerset")
+    assert authority_index.gss_name_key("Bristol, City of") == authority_index.gss_name_key(
+        "Bristol UA"
     )
-    assert services.name_key("Bristol, City of") == services.name_key("Bristol UA")
-    assert services.name_key("Derby City UA") == services.name_key("Derby")
-    assert services.name_key("Telford & the Wrekin UA") == services.name_key("Telford and Wrekin")
-    assert services.name_key("Bedford Borough") == services.name_key("Bedford UA")
-    assert services.name_key("Medway Towns UA") != services.name_key("Medway")  # no fuzzing
+    assert authority_index.gss_name_key("Derby City UA") == authority_index.gss_name_key("Derby")
+    assert authority_index.gss_name_key("Telford & the Wrekin UA") == authority_index.gss_name_key(
+        "Telford and Wrekin"
+    )
+    assert authority_index.gss_name_key("Bedford Borough") == authority_index.gss_name_key(
+        "Bedford UA"
+    )
+    assert authority_index.gss_name_key("Medway Towns UA") != authority_index.gss_name_key(
+        "Medway"
+    )  # no fuzzing
 
 
 def test_former_codes_map_to_the_current_code_and_unknown_codes_are_reported():
@@ -166,14 +184,14 @@ def test_former_codes_map_to_the_current_code_and_unknown_codes_are_reported():
             ("E08000037", "E08000020", "Gateshead", "MD", "2007-08", "2024-25"),
         ]
     )
-    index = services.AuthorityIndex.build(authorities)
-    frame = services._panel(
+    index = authority_index.GssIndex.build(authorities)
+    frame = service_frames.panel_rows(
         [
             {"code": code, "name": "", "row": row, "value": 1.0, "indicator": "x"}
             for row, code in enumerate(["E06000048", "E08000020", "E08000037", "E09000099"], 2)
         ]
     )
-    values, unmatched = services.attach_codes(frame, index, source="T", source_file="t.csv")
+    values, unmatched = authority_index.attach_codes(frame, index, source="T", source_file="t.csv")
     assert values["gss_code"].tolist() == ["E06000057", "E08000037", "E08000037"]
     assert unmatched[["row", "code"]].values.tolist() == [[5, "E09000099"]]
 
@@ -187,7 +205,7 @@ def test_names_are_never_guessed_between_two_live_authorities():
             ("E06000099", "", "Twin UA", "UA", "2007-08", "2024-25"),
         ]
     )
-    index = services.AuthorityIndex.build(authorities)
+    index = authority_index.GssIndex.build(authorities)
     assert index.by_name("Dorset", "2016-17", {}) == ("E10000009", "")
     assert index.by_name("Dorset", "2021-22", {}) == ("E06000059", "")
     code, reason = index.by_name("Twin", "2020-21", {})
@@ -245,7 +263,9 @@ def test_joint_workforce_returns_and_new_codes_are_reported_not_split(csc):
 def test_asc5_is_ascof_2d(asc, shared_data):
     values, _ = asc
     ascof = pd.read_excel(
-        shared_data / services.ASC_DIR / "meas-from-asc-of-eng-2021-open-data-csv_v2.xlsx"
+        shared_data
+        / oflog_adult_social_care.ASC_DIR
+        / "meas-from-asc-of-eng-2021-open-data-csv_v2.xlsx"
     )
     d2 = ascof[
         (ascof["ASCOF Measure Code"] == "2D")
@@ -293,7 +313,7 @@ def test_recycling_golden_in_both_units(recycling):
 
 def test_the_two_recycling_vintages_agree_on_their_overlap(recycling):
     values, _ = recycling
-    old, new = (values[values["source_file"] == name] for name in services.RECYCLING_FILES)
+    old, new = (values[values["source_file"] == name] for name in defra_recycling.RECYCLING_FILES)
     pairs = old.merge(new, on=["gss_code", "financial_year"], suffixes=("_old", "_new"))
     assert sorted(pairs["financial_year"].unique()) == ["2015-16", "2016-17", "2017-18"]
     gap = (pairs["value_old"] - pairs["value_new"]).abs()
@@ -329,29 +349,29 @@ def _mutate(rows: list[list[str]], drop: str | None, shift: int) -> list[list[st
 
 CSV_READERS = {
     "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv": (
-        services.CSC_DIR,
+        dfe_social_care.CSC_DIR,
         ["time_period", "geographic_level", "new_la_code", "rereferral_percent"],
-        services.read_csc_file,
+        dfe_social_care.read_csc_file,
     ),
     "csww_indicators_2017_to_2025.csv": (
-        services.CSC_DIR,
+        dfe_social_care.CSC_DIR,
         ["new_la_code", "turnover_rate_fte", "vacancy_rate_fte"],
-        services.read_csc_file,
+        dfe_social_care.read_csc_file,
     ),
     "cla_number_and_rate_per_10k_children.csv": (
-        services.CSC_DIR,
+        dfe_social_care.CSC_DIR,
         ["population_count", "rate_per_10000", "new_la_code"],
-        services.read_csc_file,
+        dfe_social_care.read_csc_file,
     ),
     "oflog_ASC_data.csv": (
-        services.ASC_DIR,
+        oflog_adult_social_care.ASC_DIR,
         ["Financial year", "Local authority code", "Code", "Value"],
-        lambda path: services.read_adult_social_care(path.parents[2]),
+        lambda path: oflog_adult_social_care.read_adult_social_care(path.parents[2]),
     ),
     "recycling_2015-16_to_2023-24_percent.csv": (
-        services.WASTE_DIR,
+        defra_recycling.WASTE_DIR,
         ["area_code", "period", "value"],
-        services.read_recycling_file,
+        defra_recycling.read_recycling_file,
     ),
 }
 
@@ -371,7 +391,7 @@ def test_csv_readers_reject_a_missing_key_column_or_a_lost_header(csv_samples, d
     folder, keys, reader = CSV_READERS[name]
     drop = data.draw(st.sampled_from([None, *keys]))
     shift = data.draw(
-        st.integers(services.HEADER_SEARCH_ROWS, services.HEADER_SEARCH_ROWS + 30)
+        st.integers(workbook.HEADER_SEARCH_ROWS, workbook.HEADER_SEARCH_ROWS + 30)
         if drop is None
         else st.integers(0, 5)
     )
@@ -427,11 +447,15 @@ def _ods_case(kind: str, drop: str | None, garble: bool) -> tuple[list[list], st
 
 
 ODS_READERS = {
-    "ilacs": (services.OFSTED_ILACS, services.OFSTED_ILACS_SHEET, services.read_ilacs_history),
+    "ilacs": (
+        ofsted_reader.OFSTED_ILACS,
+        ofsted_reader.OFSTED_ILACS_SHEET,
+        ofsted_reader.read_ilacs_history,
+    ),
     "history": (
-        services.OFSTED_HISTORY,
-        services.OFSTED_HISTORY_SHEET,
-        services.read_ofsted_frameworks,
+        ofsted_reader.OFSTED_HISTORY,
+        ofsted_reader.OFSTED_HISTORY_SHEET,
+        ofsted_reader.read_ofsted_frameworks,
     ),
 }
 
@@ -469,9 +493,11 @@ def test_ofsted_samples_read_when_unchanged(kind):
 
 
 def test_fast_ods_reader_matches_pandas(shared_data):
-    path = shared_data / services.OFSTED_ILACS
-    ours = services.read_ods_sheet(path, services.OFSTED_ILACS_SHEET)
-    theirs = pd.read_excel(path, sheet_name=services.OFSTED_ILACS_SHEET, header=None, engine="odf")
+    path = shared_data / ofsted_reader.OFSTED_ILACS
+    ours = workbook.read_ods_sheet(path, ofsted_reader.OFSTED_ILACS_SHEET)
+    theirs = pd.read_excel(
+        path, sheet_name=ofsted_reader.OFSTED_ILACS_SHEET, header=None, engine="odf"
+    )
 
     def cells(frame: pd.DataFrame) -> list[list]:
         return [[None if pd.isna(v) else v for v in row] for row in frame.to_numpy().tolist()]
@@ -485,4 +511,4 @@ def test_a_fraction_file_holding_percentages_is_refused(tmp_path):
         path, [["area_code", "area_name", "period", "value"], ["E06000001", "X", "2015-16", "35.9"]]
     )
     with pytest.raises(RiskwatchError, match="fractions"):
-        services.read_recycling_file(path)
+        defra_recycling.read_recycling_file(path)

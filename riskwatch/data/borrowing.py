@@ -32,10 +32,11 @@ from riskwatch.data.capital import (
     authority_tables,
     drop_repeated_rows,
     measure_key,
-    parse_cell,
 )
+from riskwatch.data.cells import COR_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.workbook import SUPPORTED_SUFFIXES, read_grids
+from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "BI"
@@ -195,12 +196,6 @@ def sheet_date(path: Path, table: AuthorityTable) -> pd.Timestamp:
     return dates.pop()
 
 
-def financial_year_of(date: pd.Timestamp) -> str:
-    """The financial year a stock at this date belongs to (31 March 2019 -> '2018-19')."""
-    start = date.year if date.month >= 4 else date.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
 def dated_sheets(path: Path, tables: list[AuthorityTable]) -> list[DatedSheet]:
     """Every borrowing or investments sheet of a workbook, with its categories located."""
     sheets = []
@@ -299,7 +294,7 @@ def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> pd.DataFr
     rows = table.english_rows()
     parsed = {
         name: [
-            parse_cell(raw, file=path.name, row=int(index) + 1, field=name)
+            parse_cell(raw, file=path.name, row=int(index) + 1, field=name, marks=COR_MARKS)
             for index, raw in rows.iloc[:, col].items()
         ]
         for name, col in sheet.columns.items()

@@ -18,7 +18,6 @@ shared with `riskwatch.data.borrowing`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
+from riskwatch.data.cells import COR_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import rule_publication_date
 from riskwatch.data.workbook import SUPPORTED_SUFFIXES, cell_text, label_key, read_grids
@@ -49,7 +48,6 @@ FULL_DATE = re.compile(
 )
 MIN_AUTHORITY_ROWS = 3  # fewer coded rows than this is a list or a drop-down, not a table
 TITLE_ROWS = 12  # rows of each sheet searched for the stated year
-EXTRA_NOT_AVAILABLE = {":"}  # COR 2018-19 "Symbols" sheet: ':' not available
 
 
 @dataclass(frozen=True)
@@ -227,15 +225,6 @@ def variable_codes(texts: Iterable[str]) -> set[str]:
     return {m.group(1) for t in texts if (m := VARIABLE_CODE.match(t))}
 
 
-def parse_cell(raw: object, *, file: str, row: int, field: str) -> tuple[float, str] | None:
-    """`revenue.parse_value` plus the COR symbol ':' (not available); numbers pass straight."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
-        return float(raw), "reported"
-    if cell_text(raw) in EXTRA_NOT_AVAILABLE:
-        return float("nan"), "not_available"
-    return parse_value(raw, file=file, row=row, field=field)
-
-
 def drop_repeated_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per authority, indicator and date where a table lists an E-code twice.
 
@@ -408,7 +397,7 @@ def _values(
     for (index, raw), ecode, gss in zip(
         rows.iloc[:, col].items(), ecodes, table.gss_of(rows), strict=True
     ):
-        parsed = parse_cell(raw, file=path.name, row=int(index) + 1, field=label)
+        parsed = parse_cell(raw, file=path.name, row=int(index) + 1, field=label, marks=COR_MARKS)
         if parsed is not None:
             records.append((ecode, gss, measure.indicator, parsed[0], parsed[1], period_end))
     if not any(status == "reported" for *_, status, _ in records):

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
+from riskwatch.data.cells import parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import load_release_config, rule_publication_date
 from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.years import financial_year_ending, financial_year_of
 from riskwatch.errors import RiskwatchError
 
 FOLDER = "debt-and-outturn-compiled"
@@ -123,8 +124,7 @@ def financial_year_of_period(code: str, *, file: str, row: int) -> str:
         raise RiskwatchError(
             f"period '{code}' should look like 202503", file=file, row=row, field="year"
         )
-    end = int(match[1])
-    return f"{end - 1}-{end % 100:02d}"
+    return financial_year_ending(int(match[1]))
 
 
 def position_date(path: Path) -> str:
@@ -133,13 +133,6 @@ def position_date(path: Path) -> str:
     if not found:
         raise RiskwatchError("borrowing-by-lender file name states no date", file=path)
     return found[1]
-
-
-def financial_year_containing(date: str) -> str:
-    """The financial year (April to March) a date falls in."""
-    stamp = pd.Timestamp(date)
-    start = stamp.year if stamp.month >= 4 else stamp.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def published_date(source: str, year: str, period_end: str) -> str:
@@ -174,9 +167,9 @@ def read_compiled_file(path: Path) -> pd.DataFrame:
             period_end = f"{int(year[:4]) + 1}-03-31"
         else:
             period_end = position_date(path)
-            year = financial_year_containing(period_end)
+            year = financial_year_of(period_end)
         for measure in layout.measures:
-            parsed = parse_value(
+            parsed = parse_cell(
                 cells[column[measure.column]], file=path.name, row=row, field=measure.column
             )
             if parsed is None:

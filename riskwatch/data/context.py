@@ -34,9 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.authority_index import gss_name_key
+from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.revenue import read_revenue_file
-from riskwatch.data.services import locate_columns, name_key, parse_number
-from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.workbook import cell_text, label_key, locate_columns, read_grids
 from riskwatch.errors import RiskwatchError
 
 IOD_FILE = Path("context/File_10_IoD2019_LAD_Summaries_LowerTier.xlsx")
@@ -129,8 +130,12 @@ def _iod_sheet(grid: pd.DataFrame, spec: dict, path: Path, sheet: str) -> pd.Dat
             )
         row = {"gss_code": code, "name": cell_text(grid.iat[index, cols["name"]])}
         for attribute in (a for a in spec if a not in IOD_KEYS):
-            row[attribute], _ = parse_number(
-                grid.iat[index, cols[attribute]], file=path.name, row=index + 1, field=attribute
+            row[attribute], _ = parse_cell(
+                grid.iat[index, cols[attribute]],
+                file=path.name,
+                row=index + 1,
+                field=attribute,
+                marks=EES_MARKS,
             )
         rows.append(row)
     if not rows:
@@ -149,11 +154,11 @@ def county_districts(county_list: Path, roster_file: Path) -> pd.DataFrame:
     gss_of_ecode = dict(zip(roster["ecode"], roster["ons_code"], strict=True))
     counties = roster[roster["class"] == "SC"]
     gss_of_county = {
-        name_key(n): c for n, c in zip(counties["name"], counties["ons_code"], strict=True)
+        gss_name_key(n): c for n, c in zip(counties["name"], counties["ons_code"], strict=True)
     }
     rows = []
     for ecode, county in pairs:
-        district, county_gss = gss_of_ecode.get(ecode), gss_of_county.get(name_key(county))
+        district, county_gss = gss_of_ecode.get(ecode), gss_of_county.get(gss_name_key(county))
         if district is None or county_gss is None:
             unknown = ecode if district is None else county
             raise RiskwatchError(

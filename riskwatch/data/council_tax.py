@@ -30,17 +30,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
+from riskwatch.data.authority_index import AuthorityIndex, load_authorities
+from riskwatch.data.cells import parse_cell
 from riskwatch.data.schools import (
-    AuthorityIndex,
-    load_authorities,
     panel_frame,
     panel_record,
     unmatched_frame,
     unmatched_record,
-    year_end,
 )
 from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.years import year_end
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "CTR"
@@ -401,7 +400,7 @@ def _reorganised(parsed: tuple[float, str] | None) -> tuple[float, str] | None:
 
 def _parse(path: Path, section: Section, row: int, column: int) -> tuple[float, str] | None:
     field = cell_text(section.grid.iat[section.header, column])[:60] or f"column {column + 1}"
-    return parse_value(section.grid.iat[row, column], file=path.name, row=row + 1, field=field)
+    return parse_cell(section.grid.iat[row, column], file=path.name, row=row + 1, field=field)
 
 
 def _id_columns(path: Path, section: Section) -> dict[str, int]:

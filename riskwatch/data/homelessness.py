@@ -28,11 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.capital import FULL_DATE, parse_cell
+from riskwatch.data.capital import FULL_DATE
+from riskwatch.data.cells import COR_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.services import financial_year_of
 from riskwatch.data.vintages import lagged_publication_date, load_release_config
 from riskwatch.data.workbook import cell_text, read_named_sheet, two_row_header
+from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "HCLIC"
@@ -197,7 +198,9 @@ def read_ta1_file(path: Path) -> pd.DataFrame:
         name = table.text.iat[index, table.code_col + 1]  # the name printed beside the code
         for measure in TA1_MEASURES:
             raw = grid.iat[index, table.columns[measure.indicator]]
-            parsed = parse_cell(raw, file=path.name, row=index + 1, field=measure.indicator)
+            parsed = parse_cell(
+                raw, file=path.name, row=index + 1, field=measure.indicator, marks=COR_MARKS
+            )
             value, status = parsed if parsed is not None else (float("nan"), "not_available")
             records.append((code, name, index + 1, measure.indicator, measure.unit, value, status))
     frame = pd.DataFrame(

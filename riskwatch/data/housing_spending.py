@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.services import locate_columns, parse_number
 from riskwatch.data.vintages import load_release_config
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns, read_grids
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "RO4"
@@ -77,8 +77,12 @@ def read_housing_spending_file(path: Path) -> pd.DataFrame:
             if MISSING_FLAGS[flag]:
                 value, status = float("nan"), "missing_return"
             else:
-                value, status = parse_number(
-                    cells.iloc[cols[indicator]], file=path.name, row=row, field=column
+                value, status = parse_cell(
+                    cells.iloc[cols[indicator]],
+                    file=path.name,
+                    row=row,
+                    field=column,
+                    marks=EES_MARKS,
                 )
             records.append(
                 {

@@ -20,6 +20,7 @@ from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
+from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 
@@ -48,7 +49,7 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
     """Refuse a release whose year, dates, codes or rows do not make sense; name file, row,
     field."""
     today = date.today()
-    latest_possible = _financial_year(today)
+    latest_possible = financial_year_of(today)
     if not FIRST_YEAR <= release.financial_year <= latest_possible:
         raise RiskwatchError(
             f"financial year {release.financial_year} out of range "
@@ -156,11 +157,6 @@ def outliers(
         )
         for r in beyond.itertuples()
     ]
-
-
-def _financial_year(day: date) -> str:
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> list[IngestResult]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.cells import parse_cell
 from riskwatch.data.revenue_lines import Line, carried, lines_for
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.workbook import (
@@ -40,14 +41,9 @@ MEMO_CAPTION = re.compile(
     r"|housing revenue account|\bhra\b|sub components|exceptional elements|optional detail",
     re.I,
 )
-MISSING_RETURN_MARKS = {"[x]"}
 # Council classes as printed (London boroughs are L until 2020-21, LB after): only councils'
 # values are held to the impossible-value rules; other bodies (class O) keep what they report.
 COUNCILS = {"SC", "SD", "UA", "MD", "L", "LB"}
-NOT_AVAILABLE_MARKS = {"…", "...", "..", "-", "–", "x", "[z]", "[c]", "[u]", "[low]", "n/a"}
-# Spreadsheet error values a publisher (or a compilation of its figures) left in a cell:
-# the figure is unknown, never zero.
-SOURCE_ERROR_MARKS = {"#value!", "#n/a", "#ref!", "#div/0!", "#num!", "#name?"}
 
 
 @dataclass(frozen=True)
@@ -245,41 +241,6 @@ def _drop_identical(sheet: DataSheet, columns: list[Column]) -> list[Column]:
     return distinct
 
 
-def parse_value(raw: object, *, file: str, row: int, field: str) -> tuple[float, str] | None:
-    """A cell as (value, status); None for an empty cell. Unknown text is an error."""
-    text = cell_text(raw)
-    if not text:
-        return None
-    if isinstance(raw, int | float | np.number) and not isinstance(raw, bool):
-        value = float(raw)
-    else:
-        lowered = text.lower()
-        if text.startswith("="):
-            raise RiskwatchError(
-                f"formula '{text[:40]}' instead of a value: save the release with values only",
-                file=file,
-                row=row,
-                field=field,
-            )
-        if lowered in MISSING_RETURN_MARKS:
-            return float("nan"), "missing_return"
-        if lowered in NOT_AVAILABLE_MARKS:
-            return float("nan"), "not_available"
-        if lowered in SOURCE_ERROR_MARKS:
-            return float("nan"), "source_error"
-        try:
-            value = float(text.replace(",", ""))
-        except ValueError:
-            raise RiskwatchError(
-                f"non-numeric value '{text[:40]}'", file=file, row=row, field=field
-            ) from None
-    if not np.isfinite(value):
-        raise RiskwatchError(
-            f"infinite or undefined value '{text}'", file=file, row=row, field=field
-        )
-    return value, "reported"
-
-
 def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
     line_of = {line.indicator: line for line in lines_for(form)}
     records = []
@@ -295,7 +256,7 @@ def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
             else pd.Series("", index=rows.index)
         )
         for (row_index, raw), ecode in zip(rows.iloc[:, column.index].items(), ecodes, strict=True):
-            parsed = parse_value(
+            parsed = parse_cell(
                 raw, file=path.name, row=int(row_index) + 1, field=column.label or indicator
             )
             if parsed is None:

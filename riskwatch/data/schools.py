@@ -10,23 +10,25 @@ in the year the value describes, so that "Buckinghamshire" is the county in
 2019-20 and the unitary council from 2020-21. National and regional rows are
 aggregates and are not read.
 
-The matching helpers here (`AuthorityIndex`, `name_key`) are shared with the
-council tax and spending-power readers.
+Authorities are matched by `riskwatch.data.authority_index`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
-from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.store import load_table
+from riskwatch.data.authority_index import (  # noqa: F401 (cli.py imports name_key from here)
+    Match,
+    load_authorities,
+    name_key,
+)
+from riskwatch.data.cells import parse_cell
+from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.years import parse_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "DSG"
@@ -50,121 +52,6 @@ INDICATORS: dict[str, tuple[str, str]] = {
         "(DSG_by_year_dr.xlsx, one sheet per year 2019-20 to 2023-24).",
     ),
 }
-
-# Name matching -------------------------------------------------------------
-
-# Irreducible spellings: the key of one spelling -> the key of the other.
-NAME_ALIASES = {
-    "newcastle": "newcastleupontyne",  # the revenue returns write the district "Newcastle"
-    "medwaytowns": "medway",  # the revenue returns' "Medway Towns UA"
-    "cityofnottingham": "nottingham",
-    "shepway": "folkestoneandhythe",  # renamed in 2018, same council (E2240)
-}
-_PREFIXES = ("london borough of ", "royal borough of ", "county ")
-_SUFFIXES = (
-    "metropolitan borough council",
-    "borough council",
-    "county council",
-    "city council",
-    "district council",
-    "council",
-    "borough",
-    "city",
-    "mbc",
-    "ua",
-    "cc",
-    "bc",
-    "dc",
-)
-
-
-def name_key(name: str) -> str:
-    """A council name reduced to what identifies it across publishers.
-
-    Case, '&'/'and', punctuation, "the", notes in brackets ("(R)", "(Pre LG)"),
-    a trailing ", City of"/", County of", a leading "County " and suffixes such
-    as "UA", "CC", "DC", "MBC", "City", "Borough" or "County Council" do not count.
-    """
-    text = name.lower().replace("&", " and ").replace("’", "'")
-    text = re.sub(r"\([^)]*\)", " ", text)
-    text = re.sub(r",\s*(city|county) of\s*$", "", text.strip())
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    for prefix in _PREFIXES:
-        text = text.removeprefix(prefix)
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in _SUFFIXES:
-            if text.endswith(" " + suffix):
-                text, stripped = text[: -len(suffix) - 1].strip(), True
-    key = "".join(token for token in text.split() if token != "the")
-    return NAME_ALIASES.get(key, key)
-
-
-@dataclass(frozen=True)
-class Match:
-    """The authority a source row belongs to, or why there is none."""
-
-    ecode: str | None
-    gss_code: str | None
-    problem: str | None = None
-
-
-class AuthorityIndex:
-    """Look councils up by E-code, GSS code (current or former) or name in a given year."""
-
-    def __init__(self, authorities: pd.DataFrame) -> None:
-        missing = [c for c in AUTHORITY_COLUMNS if c not in authorities.columns]
-        if missing:
-            raise RiskwatchError(f"authorities table lacks columns {', '.join(missing)}")
-        rows = authorities.to_dict("records")
-        self._by_code: dict[str, dict] = {}
-        self._by_name: dict[str, list[dict]] = defaultdict(list)
-        for row in rows:
-            self._by_code[row["ecode"]] = self._by_code[row["gss_code"]] = row
-            self._by_name[name_key(row["name"])].append(row)
-        for row in rows:  # a former code never hides another council's current one
-            for code in _split(row["former_gss_codes"]):
-                self._by_code.setdefault(code, row)
-
-    def by_code(self, code: str) -> Match:
-        """The authority with this E-code or GSS code."""
-        row = self._by_code.get(code)
-        if row is None:
-            return Match(None, None, f"code {code} is not in the authorities table")
-        return Match(row["ecode"], row["gss_code"])
-
-    def by_name(self, name: str, year: str) -> Match:
-        """The one authority of this name that filed returns in `year` ("2019-20")."""
-        candidates = self._by_name.get(name_key(name), [])
-        if not candidates:
-            return Match(None, None, f"name '{name}' matches no authority")
-        active = [row for row in candidates if _active(row, year)]
-        if len(active) == 1:
-            return Match(active[0]["ecode"], active[0]["gss_code"])
-        listed = ", ".join(
-            f"{r['name']} ({r['ecode']}, {r['first_year']} to {r['last_year']})" for r in candidates
-        )
-        if active:
-            return Match(
-                None, None, f"name '{name}' matches several authorities in {year}: {listed}"
-            )
-        return Match(None, None, f"name '{name}' matches {listed}, none of which existed in {year}")
-
-
-def _split(codes: object) -> list[str]:
-    return [c for c in cell_text(codes).split(";") if c]
-
-
-def _active(row: dict, year: str) -> bool:
-    first, last = cell_text(row["first_year"]), cell_text(row["last_year"])
-    return (not first or first <= year) and (not last or year <= last)
-
-
-def load_authorities(authorities: pd.DataFrame | None) -> AuthorityIndex:
-    """An index over the given authorities, or over the embedded table when none is given."""
-    return AuthorityIndex(load_table("authorities") if authorities is None else authorities)
-
 
 # Tidy frames and simple tables ---------------------------------------------
 
@@ -217,19 +104,6 @@ def locate_header(
         file=file,
         row=best[0] + 1,
     )
-
-
-def year_from_code(text: str, *, file: str, row: int, field: str) -> str:
-    """'2019-20' from '2019-20', '201920' or '2019/20'; anything else is an error."""
-    match = re.fullmatch(r"(20\d\d)\D?(\d\d)", text)
-    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
-        raise RiskwatchError(f"not a financial year: '{text}'", file=file, row=row, field=field)
-    return f"{match.group(1)}-{match.group(2)}"
-
-
-def year_end(year: str) -> str:
-    """31 March at the end of a financial year, ISO."""
-    return f"{int(year[:4]) + 1}-03-31"
 
 
 def panel_record(
@@ -322,14 +196,14 @@ def read_dsg_deficit(
                 field="geographic_level",
             )
         name = cell_text(cells.iloc[columns["name"]])
-        year = year_from_code(
+        year = parse_financial_year(
             cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="year"
         )
         match = index.by_name(name, year)
         if match.problem:
             unmatched.append(unmatched_record(SOURCE, path.name, row, None, name, match.problem))
             continue
-        parsed = parse_value(
+        parsed = parse_cell(
             cells.iloc[columns["deficit"]], file=path.name, row=row, field="deficit"
         )
         if parsed is None:
@@ -383,7 +257,7 @@ def read_dsg_allocations(
             if not re.fullmatch(r"\d{3}", code):
                 continue  # England, regions and groups of authorities
             row = row_index + 1
-            year = year_from_code(
+            year = parse_financial_year(
                 cell_text(cells.iloc[columns["year"]]), file=path.name, row=row, field="time_period"
             )
             name = cell_text(cells.iloc[columns["name"]])
@@ -400,7 +274,7 @@ def read_dsg_allocations(
                     )
                 )
                 continue
-            parsed = parse_value(
+            parsed = parse_cell(
                 cells.iloc[columns["allocation"]], file=path.name, row=row, field="allocation"
             )
             if parsed is None:

@@ -38,20 +38,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.revenue import parse_value
+from riskwatch.data.authority_index import AuthorityIndex, Match, load_authorities
+from riskwatch.data.cells import parse_cell
 from riskwatch.data.schools import (
-    AuthorityIndex,
-    Match,
-    load_authorities,
     locate_header,
     panel_frame,
     panel_record,
     unmatched_frame,
     unmatched_record,
-    year_end,
-    year_from_code,
 )
 from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.years import (
+    financial_year_ending,
+    financial_year_starting,
+    parse_financial_year,
+    year_end,
+)
 from riskwatch.errors import RiskwatchError
 
 FOLDER = Path("councillors-at-the-casino")
@@ -104,7 +106,7 @@ CHANGES_NOT_READ = {
     "201516_202021": "a five-year change",
 }
 EXPECTED_LEVEL_YEARS = tuple(str(year) for year in range(2012, 2022))
-EXPECTED_CHANGE_YEARS = tuple(f"{y}-{(y + 1) % 100:02d}" for y in range(2011, 2019))
+EXPECTED_CHANGE_YEARS = tuple(financial_year_starting(y) for y in range(2011, 2019))
 _LEVEL_COLUMN = re.compile(r"^20\d\d$")
 _CHANGE_COLUMN = re.compile(r"^20\d{4}_20\d{4}$")
 SPENDING_LABELS = {"code": ("onscode",), "name": ("onsname",)}
@@ -118,8 +120,7 @@ def settlement_published(year: str) -> str:
 
 def level_year(column: str) -> str:
     """The financial year a levels column describes: the one ending in it (2016 -> 2015-16)."""
-    end = int(column)
-    return f"{end - 1}-{end % 100:02d}"
+    return financial_year_ending(int(column))
 
 
 def read_spending_power(
@@ -155,7 +156,8 @@ def _change_columns(path: Path, header: list[str]) -> dict[int, tuple[str, str]]
         if not match or text in CHANGES_NOT_READ:
             continue
         start, end = (
-            year_from_code(code, file=path.name, row=1, field=text) for code in text.split("_")
+            parse_financial_year(code, file=path.name, row=1, field=text)
+            for code in text.split("_")
         )
         if int(end[:4]) != int(start[:4]) + 1:
             raise RiskwatchError(
@@ -197,7 +199,7 @@ def _spending_table(
             )
             continue
         for column, (indicator, year) in columns.items():
-            parsed = parse_value(
+            parsed = parse_cell(
                 cells.iloc[column], file=path.name, row=row_index + 1, field=header[column]
             )
             if parsed is not None:
@@ -341,7 +343,7 @@ def _one_year_table(
                 )
                 continue
             column = columns[measure.indicator + measure.financial_year]
-            parsed = parse_value(
+            parsed = parse_cell(
                 cells.iloc[column],
                 file=path.name,
                 row=row_index + 1,

@@ -34,6 +34,7 @@ _DATE_CLOSE = re.compile(r"\b31(st)?\s+march", re.IGNORECASE)
 E_CODE = r"E\d{4}"
 # E-code or name cells of the totals row that closes an authority table.
 _TOTAL_KEYS = {"eng", "england", "englandtotal", "total"}
+HEADER_SEARCH_ROWS = 20
 
 
 def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.DataFrame]:
@@ -551,3 +552,43 @@ def stated_update_date(sheet: DataSheet) -> str | None:
         )
     except ValueError:
         return None
+
+
+def locate_columns(
+    grid: pd.DataFrame,
+    spec: dict[str, tuple[str, ...]],
+    path: Path,
+    *,
+    start: int = 0,
+    search_rows: int = HEADER_SEARCH_ROWS,
+) -> tuple[int, dict[str, int]]:
+    """The header row (from `start`) holding every role's label, and each role's column.
+
+    Fails naming the missing column when a row holds most of the labels, else
+    naming the labels no row in the first `search_rows` rows holds.
+    """
+    wanted = {role: {label_key(v) for v in variants} for role, variants in spec.items()}
+    best: tuple[int, dict[str, int]] | None = None
+    for row in range(start, min(start + search_rows, len(grid))):
+        keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
+        found = {
+            role: keys.index(k) for role, accepted in wanted.items() for k in keys if k in accepted
+        }
+        if len(found) == len(spec):
+            return row, found
+        if found and (best is None or len(found) > len(best[1])):
+            best = (row, found)
+    if best is not None and len(best[1]) * 2 >= len(spec):
+        missing = [spec[r] for r in spec if r not in best[1]][0]
+        raise RiskwatchError(
+            f"missing column {' or '.join(repr(v) for v in missing)} in the header row: "
+            "unknown layout",
+            file=Path(path).name,
+            row=best[0] + 1,
+            field=missing[0],
+        )
+    raise RiskwatchError(
+        f"no header row with columns {', '.join(repr(v[0]) for v in spec.values())} "
+        f"in the first {search_rows} rows: unknown layout",
+        file=Path(path).name,
+    )
