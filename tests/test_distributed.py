@@ -103,7 +103,7 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
             "--horizons",
             "1",
             "--bootstrap",
-            "0",
+            "1",
             "--scheduler",
             "tcp://127.0.0.1:9",
         ],
