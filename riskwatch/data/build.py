@@ -76,9 +76,13 @@ def revenue_panel(releases: list[RevenueRelease], authorities: pd.DataFrame) -> 
     return attach_gss(panel, authorities)
 
 
-def same_values(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    """Whether two releases hold the same values: then they are one vintage, stored once."""
-    key = ["ecode", "indicator", "period_end"]
+def same_values(a: pd.DataFrame, b: pd.DataFrame, authority: str = "ecode") -> bool:
+    """Whether two releases hold the same values: then they are one vintage, stored once.
+
+    Authorities are matched by `authority`: the E-code, or the GSS code for a file
+    that keys its rows by ONS code.
+    """
+    key = [authority, "indicator", "period_end"]
     left = a.set_index(key)[["value", "status"]].sort_index()
     right = b.set_index(key)[["value", "status"]].sort_index()
     if not left.index.equals(right.index):

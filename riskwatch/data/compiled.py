@@ -103,18 +103,41 @@ LAYOUTS = (
 
 
 def layout_of(path: Path, header: list[str]) -> Layout:
-    """The layout whose columns the header holds exactly (one-line error otherwise)."""
+    """The layout whose columns the header holds exactly (one-line error otherwise, naming
+    the columns that differ from the closest known layout)."""
+    found = set(header)
     for layout in LAYOUTS:
-        expected = {*layout.id_columns, *(m.column for m in layout.measures)}
-        ignored = set(NOT_READ) if layout.name == "outturn and capital" else set()
-        if set(header) - ignored == expected:
+        if found - _ignored(layout) == _columns(layout):
             return layout
+    closest = min(LAYOUTS, key=lambda layout: len((found - _ignored(layout)) ^ _columns(layout)))
+    missing = sorted(_columns(closest) - found)
+    unexpected = sorted(found - _columns(closest) - _ignored(closest))
     known = "; ".join(layout.name for layout in LAYOUTS)
     raise RiskwatchError(
-        f"unknown compiled layout (columns: {', '.join(header)}); known layouts: {known}",
+        f"unknown compiled layout: closest is '{closest.name}', "
+        f"missing {', '.join(missing) or 'nothing'}, unexpected {', '.join(unexpected) or 'nothing'}"
+        f"; known layouts: {known}",
         file=path,
         row=1,
+        field=(missing or unexpected)[0],
     )
+
+
+def _columns(layout: Layout) -> set[str]:
+    return {*layout.id_columns, *(m.column for m in layout.measures)}
+
+
+def _ignored(layout: Layout) -> set[str]:
+    return set(NOT_READ) if layout.name == "outturn and capital" else set()
+
+
+def is_compiled(path: Path) -> bool:
+    """Whether a file is a compiled CSV: its first row names an `ons` column, as every
+    compiled layout's does (an MHCLG release opens with its title instead)."""
+    if Path(path).suffix.lower() != ".csv":
+        return False
+    grid = read_grids(path)["csv"]
+    return "ons" in {cell_text(v) for v in grid.iloc[0].tolist()}
 
 
 def financial_year_of_period(code: str, *, file: str, row: int) -> str:
@@ -144,14 +167,31 @@ def published_date(source: str, year: str, period_end: str) -> str:
     return rule_publication_date(source, year)
 
 
+@dataclass(frozen=True)
+class CompiledFile:
+    """What one compiled CSV holds: its layout, panel rows (with the CSV row each came
+    from, in `row`) and each row's identity as printed (ons, E-code where given, name)."""
+
+    layout: Layout
+    values: pd.DataFrame
+    identities: pd.DataFrame  # row, gss_code, ecode (None where not printed), name
+
+
 def read_compiled_file(path: Path) -> pd.DataFrame:
     """Panel rows of one compiled CSV (every council row; codes matched by the build)."""
+    return read_compiled_rows(path).values[PANEL_COLUMNS]
+
+
+def read_compiled_rows(path: Path) -> CompiledFile:
+    """One compiled CSV read whole: its layout, values and printed identities."""
     path = Path(path)
     grid = read_grids(path)["csv"]
     header = [cell_text(v) for v in grid.iloc[0].tolist()]
     layout = layout_of(path, header)
     column = {name: index for index, name in enumerate(header)}
+    ecode_column = next((c for c in ("la_code", "mhclg_code") if c in column), None)
     records = []
+    identities = []
     for index in range(1, len(grid)):
         cells = grid.iloc[index].tolist()
         row = index + 1
@@ -160,6 +200,14 @@ def read_compiled_file(path: Path) -> pd.DataFrame:
             raise RiskwatchError(
                 f"'{gss}' is not an ONS code", file=path.name, row=row, field="ons"
             )
+        identities.append(
+            (
+                row,
+                gss,
+                cell_text(cells[column[ecode_column]]) if ecode_column else None,
+                cell_text(cells[column["name"]]) if "name" in column else None,
+            )
+        )
         if "year" in column:
             year = financial_year_of_period(
                 cell_text(cells[column["year"]]), file=path.name, row=row
@@ -177,8 +225,12 @@ def read_compiled_file(path: Path) -> pd.DataFrame:
             value, status = parsed
             if measure.column in ZERO_IS_UNKNOWN and status == "reported" and value == 0:
                 value, status = float("nan"), "not_available"
-            records.append((gss, year, measure, value, status, period_end))
-    return _panel_rows(path, records, layout.unit)
+            records.append((gss, year, measure, value, status, period_end, row))
+    return CompiledFile(
+        layout,
+        _panel_rows(path, records, layout.unit),
+        pd.DataFrame(identities, columns=["row", "gss_code", "ecode", "name"]),
+    )
 
 
 # Measures no council can hold at exactly zero: a council without any reserve at all
@@ -189,8 +241,10 @@ ZERO_IS_UNKNOWN = {"reserves"}
 
 
 def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:
+    """Panel rows, with the CSV row each value came from (`row`, beyond PANEL_COLUMNS)."""
     dates = {
-        key: published_date(*key) for key in {(m.source, y, end) for _, y, m, _, _, end in records}
+        key: published_date(*key)
+        for key in {(m.source, y, end) for _, y, m, _, _, end, _ in records}
     }
     rows = [
         {
@@ -207,10 +261,11 @@ def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:
             "period_end": period_end,
             "published": dates[(measure.source, year, period_end)],
             "published_basis": "rule",
+            "row": row,
         }
-        for gss, year, measure, value, status, period_end in records
+        for gss, year, measure, value, status, period_end, row in records
     ]
-    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    return pd.DataFrame(rows, columns=[*PANEL_COLUMNS, "row"])
 
 
 def read_compiled(root: Path) -> pd.DataFrame:

@@ -8,48 +8,42 @@ is already held is kept beside the older one as a later vintage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.authorities import apply_ecode_aliases
+from riskwatch.data.authorities import apply_ecode_aliases, owner_of_gss_codes
 from riskwatch.data.build import attach_gss, same_values
+from riskwatch.data.compiled import is_compiled
+from riskwatch.data.ingest_compiled import check_compiled, store_compiled
+from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
+from riskwatch.data.plausibility import (
+    outliers,
+    plausibility_bounds,
+    refuse_or_count,
+    year_on_year_jumps,
+)
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
-from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 
-FIRST_YEAR = "2007-08"
 OUTTURN_FORMS = ("RS", "RSX")
 # Classes the revenue releases print: councils (London boroughs as L, later LB) and O for
 # other bodies (fire, police, parks, the GLA), which leave the council panel by design.
 KNOWN_CLASSES = (*COUNCIL_CLASSES, "LB", "O")
-# A value more than this many times the largest any council ever reported for the measure
-# is refused unless accepted on purpose (a unit slip of a thousand, 1e308).
-OUTLIER_FACTOR = 10
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    path: Path
-    status: str  # "added", "already ingested", "same values as an earlier release"
-    form: str
-    financial_year: str
-    vintage: str | None
-    rows: int  # panel rows stored by this ingest
-    council_values: int  # council values the file holds (stored, or already held)
 
 
 def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFrame) -> None:
     """Refuse a release whose year, dates, codes or rows do not make sense; name file, row,
     field."""
     today = date.today()
-    latest_possible = financial_year_of(today)
+    latest_possible = latest_possible_year()
     if not FIRST_YEAR <= release.financial_year <= latest_possible:
         raise RiskwatchError(
             f"financial year {release.financial_year} out of range "
@@ -79,7 +73,7 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
             field="E-code",
         )
     known = authorities.set_index("ecode")
-    owner_of_code = _owner_of_gss_codes(authorities)
+    owner_of_code = owner_of_gss_codes(authorities)
     for _, row in roster.iterrows():
         if row["class"] not in KNOWN_CLASSES:
             raise RiskwatchError(
@@ -123,70 +117,37 @@ def _check_council_code(row: pd.Series, known: pd.DataFrame, year: str, path: Pa
         )
 
 
-def _owner_of_gss_codes(authorities: pd.DataFrame) -> dict[str, str]:
-    """Every council's current and former GSS codes -> its E-code."""
-    owners = {}
-    for row in authorities.itertuples():
-        for code in [row.gss_code, *filter(None, row.former_gss_codes.split(";"))]:
-            owners[code] = row.ecode
-    return owners
-
-
-def plausibility_bounds(panel: pd.DataFrame) -> pd.Series:
-    """Per measure, the largest absolute value any council ever reported, times
-    OUTLIER_FACTOR: learned from the data held, so it grows with what councils report."""
-    return panel.groupby("indicator")["value"].apply(lambda v: v.abs().max()) * OUTLIER_FACTOR
-
-
-def outliers(
-    values: pd.DataFrame, bounds: pd.Series, release: RevenueRelease, path: Path
-) -> list[RiskwatchError]:
-    """Council values beyond the measure's bound, each as the error that would refuse it."""
-    bound = values["indicator"].map(bounds)
-    beyond = values[bound.notna() & (values["value"].abs() > bound)]
-    row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
-    return [
-        RiskwatchError(
-            f"implausible value {r.value:.6g} for {r.indicator} of {r.ecode}: more than "
-            f"{OUTLIER_FACTOR}x the largest any council has reported "
-            f"({bounds[r.indicator] / OUTLIER_FACTOR:.6g}); check the unit, or pass "
-            "--accept-outliers to keep it on purpose",
-            file=path,
-            row=int(row_of.get(r.ecode)) if r.ecode in row_of.index else None,
-            field=r.indicator,
-        )
-        for r in beyond.itertuples()
-    ]
-
-
 def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> list[IngestResult]:
     """Validate every file first, then store each new release; all or nothing per file.
 
-    A value beyond its measure's plausibility bound refuses the file unless
+    A revenue release (RS, RA, RSX) or a compiled CSV (known by its header). A value
+    beyond its measure's plausibility bound, or a council's net revenue expenditure
+    moving more than tenfold from its previous year, refuses the file unless
     `accept_outliers`; accepted outliers are counted in the vintage's name. Storing holds
     the data directory's lock: a second ingest at the same time waits, then numbers its
     release after the first's, so no two revisions share a release number.
     """
     authorities = load_table("authorities")
-    bounds = plausibility_bounds(load_table("panel", data_dir))
-    releases = []
-    for path in paths:
-        release = read_revenue_file(Path(path))
-        validate_release(release, Path(path), authorities)
-        found = outliers(
-            attach_gss(apply_ecode_aliases(release.values), authorities),
-            bounds,
-            release,
-            Path(path),
+    held = load_table("panel", data_dir)
+    bounds = plausibility_bounds(held)
+    stores: list[Callable[[], IngestResult]] = []
+    for path in map(Path, paths):
+        if is_compiled(path):
+            checked = check_compiled(path, authorities, held, bounds, accept_outliers)
+            stores.append(partial(store_compiled, checked, data_dir))
+            continue
+        release = read_revenue_file(path)
+        validate_release(release, path, authorities)
+        values = attach_gss(apply_ecode_aliases(release.values), authorities)
+        row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
+        values = values.assign(row=values["ecode"].map(row_of))
+        accepted = refuse_or_count(
+            outliers(values, bounds, path) + year_on_year_jumps(values, held, path),
+            accept_outliers,
         )
-        if found and not accept_outliers:
-            raise found[0]
-        releases.append((Path(path), release, len(found)))
+        stores.append(partial(_store, path, release, authorities, data_dir, accepted))
     with exclusive_lock(Path(data_dir), "data-dir"):
-        return [
-            _store(path, release, authorities, data_dir, accepted)
-            for path, release, accepted in releases
-        ]
+        return [store() for store in stores]
 
 
 def _store(
