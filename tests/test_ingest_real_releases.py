@@ -1,4 +1,4 @@
-"""Every official revenue release held in ../shared/data goes through `data ingest` whole.
+"""Every official release held in ../shared/data goes through `data ingest` whole.
 
 The other ingest tests use six-council slices, so they never meet what sits below
 an authority table in a full workbook (the ENGLAND total, the class breakdown that
@@ -6,7 +6,10 @@ repeats the GLA's E-code). Here each real file is ingested untouched into an emp
 data directory through the command line: it must exit 0, and since the embedded
 panel was built from the same files, each must be recognised as a release the
 embedded panel already holds (same values as a vintage of its form and year).
-The per-file counts are printed (pytest -s) for the record.
+The compiled CSVs (debt-and-outturn-compiled/) go the same way: each must be
+recognised by its header and found to hold the same values as the compiled vintages
+the embedded panel was built from. The per-file counts are printed (pytest -s) for
+the record.
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ from pathlib import Path
 import pytest
 
 RELEASE_FOLDERS = ("revenue-outturn", "revenue-budget", "service-expenditure")
+COMPILED_FOLDER = "debt-and-outturn-compiled"
+# Each compiled file: its layout, the years it holds and the returns-and-years (vintages)
+# it carries (PROVENANCE.md; compiled.py's LAYOUTS).
+COMPILED = {
+    "outturn-and-capital_2024-25_councils.csv": ("outturn and capital", "2024-25", 3),
+    "capital_2019-20_to_2023-24_councils.csv": ("capital", "2019-20 to 2023-24", 10),
+    "borrowing-by-lender_2025-12-31_councils_GBP_million.csv": (
+        "borrowing by lender",
+        "2025-26",
+        1,
+    ),
+}
 # Files held in those folders that `data ingest` cannot take as they are, with the
 # one line that says why (a known kind, refused in one line, never a traceback).
 KNOWN_REFUSALS = {
@@ -81,6 +96,63 @@ def test_every_real_release_ingests_into_an_empty_data_directory(
     assert held > 0, line
     with capsys.disabled():
         print(f"\n{path.parent.name}/{path.name}: {held:,} council values, exit 0")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(COMPILED))
+def test_every_compiled_file_ingests_into_an_empty_data_directory(
+    name, shared_data, tmp_path, monkeypatch, capsys
+):
+    path = shared_data / COMPILED_FOLDER / name
+    data_dir = tmp_path / "user-data"
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    assert code == 0, err
+    (line,) = out.strip().splitlines()
+    layout, years, vintages = COMPILED[name]
+    matched = re.fullmatch(
+        re.escape(f"{name}: compiled {layout} {years}: same values as the {vintages} ")
+        + r"compiled vintages? held \(([\d,]+) council values, nothing stored\)",
+        line,
+    )
+    assert matched, line
+    held = int(matched.group(1).replace(",", ""))
+    assert held > 0, line
+    assert not (data_dir / "releases").exists() or not any((data_dir / "releases").iterdir())
+    with capsys.disabled():
+        print(f"\n{COMPILED_FOLDER}/{name}: {held:,} council values, exit 0")
+
+
+@pytest.mark.slow
+def test_a_revised_compiled_file_is_stored_once_as_the_next_compiled_release(
+    shared_data, tmp_path, monkeypatch, capsys
+):
+    """One figure changed (Adur's 2024-25 net revenue expenditure, row 2: 10,901 -> 10,950):
+    the RS 2024-25 values are a new compiled release; COR 2024-25, unchanged, is not
+    stored again; a second ingest of the same file is a no-op."""
+    from riskwatch.data.store import ingested_panel
+
+    name = "outturn-and-capital_2024-25_councils.csv"
+    lines = (shared_data / COMPILED_FOLDER / name).read_text().splitlines()
+    assert lines[1].startswith("202503,E07000223,E3831,Adur,Shire District,10901,")
+    lines[1] = lines[1].replace(",10901,", ",10950,", 1)
+    revised = tmp_path / "revised.csv"
+    revised.write_text("\n".join(lines) + "\n")
+    data_dir = tmp_path / "user-data"
+    argv = ["data", "ingest", str(revised), "--data-dir", str(data_dir)]
+    code, out, err = run_cli(argv, monkeypatch, capsys)
+    assert code == 0, err
+    assert "added, 951 rows as 'RS 2024-25 compiled release 2 (ingested revised.csv)'" in out
+    stored = ingested_panel(data_dir)
+    assert set(stored["source"]) == {"RS"} and len(stored) == 951  # 317 councils x 3 measures
+    adur = stored[
+        (stored["gss_code"] == "E07000223") & (stored["indicator"] == "net_revenue_expenditure")
+    ]
+    assert adur["value"].tolist() == [10950.0]
+    code, out, err = run_cli(argv, monkeypatch, capsys)
+    assert code == 0 and "already ingested" in out, (out, err)
+    assert len(list((data_dir / "releases").iterdir())) == 1
 
 
 def test_the_list_covers_every_folder(shared_data):
