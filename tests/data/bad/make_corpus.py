@@ -3,6 +3,9 @@
 Every file here is cut from the Revenue Outturn Summary (RS) 2023-24 workbook
 (`../shared/data/revenue-outturn/rs2023_24.xlsx`, Open Government Licence v3.0):
 its title block and the first six councils, then damaged in one way each. The
+`compiled_*.csv` cases are cut the same way from the compiled 2024-25 outturn and
+capital CSV (`../shared/data/debt-and-outturn-compiled/`, MHCLG RS and COR figures
+transcribed; see PROVENANCE.md): its header and first six councils. The
 outputs are committed, so the tests never need the shared data; rerun this
 script only to change the corpus:
 
@@ -23,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[3] / "shared" / "data"
 SHEET = "RS_LA_Data_2023-24"
 COUNCILS = 6
+COMPILED = "debt-and-outturn-compiled/outturn-and-capital_2024-25_councils.csv"
 
 # name -> (what is wrong, fragments the one error line must contain, fix needed if not
 # rejected today (None = rejected today)). The file name itself must appear in the line too.
@@ -127,6 +131,22 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "future_release_date.xlsx": (
         "the title's 'Last updated' date moved to 12 December 2099",
         ("release date 2099-12-12 is in the future",),
+        None,
+    ),
+    "nre_unit_slip.xlsx": (
+        "one council's net revenue expenditure typed in £ million under the £ thousand title "
+        "(a thousandth of its 2022-23 value held)",
+        ("row 16", "net_revenue_expenditure", "2022-23 value held", "--accept-outliers"),
+        None,
+    ),
+    "compiled_renamed_column.csv": (
+        "a compiled CSV whose 'nre' column is renamed 'net_revenue'",
+        ("row 1", "unknown compiled layout", "missing nre, unexpected net_revenue"),
+        None,
+    ),
+    "compiled_ecode_mismatch.csv": (
+        "a compiled CSV giving Adur's row (ONS E07000223) Amber Valley's E-code E1031",
+        ("row 2", "field 'la_code'", "E-code E1031", "belongs to Adur (E3831)"),
         None,
     ),
 }
@@ -250,6 +270,21 @@ def make(source: Path, out: Path) -> list[Path]:
     xlsx("huge_value.xlsx", huge)
     xlsx("thousand_times.xlsx", rescale(good, h, 1000))
     xlsx("future_release_date.xlsx", retitle(good, h, "12 December 2024", "12 December 2099"))
+    slip = good.copy()
+    slip.iat[h + 3, nre] = float(slip.iat[h + 3, nre]) / 1000
+    xlsx("nre_unit_slip.xlsx", slip)
+
+    compiled = (source / COMPILED).read_text(encoding="utf-8").splitlines()[: 1 + COUNCILS]
+    header, adur, amber_valley = compiled[0], compiled[1], compiled[2]
+    assert adur.split(",")[1:3] == ["E07000223", "E3831"], adur
+    assert amber_valley.split(",")[1:3] == ["E07000032", "E1031"], amber_valley
+    renamed_nre = header.replace(",nre,", ",net_revenue,")
+    raw("compiled_renamed_column.csv", "\n".join([renamed_nre, *compiled[1:]]).encode() + b"\n")
+    mismatched = adur.replace(",E3831,", ",E1031,")
+    raw(
+        "compiled_ecode_mismatch.csv",
+        "\n".join([header, mismatched, *compiled[2:]]).encode() + b"\n",
+    )
 
     whole = (out / "good.xlsx").read_bytes()
     raw("truncated.xlsx", whole[: len(whole) // 2])
