@@ -307,3 +307,32 @@ def test_an_outlier_accepted_on_purpose_is_recorded_in_the_vintage(
     kept = panel[(panel["value"] == 1e12) & (panel["indicator"] == "net_revenue_expenditure")]
     assert len(kept) == 1
     assert "1 outlier value accepted" in kept["vintage"].iloc[0]
+
+
+@pytest.mark.parametrize(("factor", "ratio"), [(1 / 1000, "0.00111x"), (20, "22.2x")])
+def test_net_revenue_expenditure_moving_tenfold_from_the_previous_year_is_refused(
+    factor, ratio, rs_slice, tmp_path, monkeypatch, capsys
+):
+    """Sheet row 16 is Arun (E3832): net revenue expenditure £30,344k in 2023-24 (RS
+    2023-24, C1R805) after £27,390k in 2022-23 (rs2022_23.xlsx, held in the embedded panel).
+    Typed in £ million, or twenty times over, it moves more than tenfold: refused, though
+    both stay inside the bound of ten times the largest any council has reported."""
+    grid = rs_slice.copy()
+    h = header_row(grid)
+    nre = column_of(grid, "C1R805")
+    assert grid.iat[h + 3, 0] == "E3832" and float(grid.iat[h + 3, nre]) == 30344
+    grid.iat[h + 3, nre] = 30344 * factor
+    path = write(grid, tmp_path / "slip.xlsx")
+    line = assert_refused(
+        path, tmp_path, monkeypatch, capsys, "row 16", "field 'net_revenue_expenditure'"
+    )
+    assert f"{ratio} its 2022-23 value held (27390)" in line, line
+    assert "implausible value" not in line  # the year-on-year check, not the bound
+    data_dir = tmp_path / "user-data"
+    code, out, err = run_cli(
+        ["data", "ingest", str(path), "--accept-outliers", "--data-dir", str(data_dir)],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    assert "1 outlier value accepted" in out
