@@ -36,9 +36,10 @@ COMPILED = {
 # Files held in those folders that `data ingest` cannot take as they are, with the
 # one line that says why (a known kind, refused in one line, never a traceback).
 KNOWN_REFUSALS = {
-    # Windows-1252 CSV of RA 2023-24 Part 1 (PROVENANCE.md): refused until saved as UTF-8;
-    # even then its reserve levels are in Part 2, which is not held.
-    "RA_2023-24_data_Part_1.csv": "not UTF-8 text (byte 0xa3)",
+    # RA 2023-24 Part 1 (PROVENANCE.md), a Windows-1252 CSV read as such: its reserve levels
+    # are in Part 2, which is not held.
+    "RA_2023-24_data_Part_1.csv": "known measure 'reserves_schools_open' (Schools reserves "
+    "level at 1 April (start of the year)) not found in this RA 2023-24 release",
 }
 
 

@@ -224,10 +224,36 @@ def test_truncated_workbook(rs_slice, tmp_path, monkeypatch, capsys):
     assert_refused(path, tmp_path, monkeypatch, capsys, "truncated or corrupt")
 
 
-def test_non_utf8_csv(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes("E-code,Local authority\nE5030,Barking & Dagenham £\n".encode("latin-1"))
-    assert_refused(path, tmp_path, monkeypatch, capsys, "not UTF-8", "row 2")
+def test_a_binary_file_named_csv_is_refused(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "workbook.csv"
+    path.write_bytes(b"E-code,Local authority\nPK\x03\x04\x00\x00binary")
+    assert_refused(path, tmp_path, monkeypatch, capsys, "not CSV text (NUL byte", "row 2")
+
+
+def test_a_csv_neither_utf8_nor_windows_1252_is_refused(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "undefined.csv"
+    path.write_bytes(b"E-code,Local authority\nE5030,Barking \x81 Dagenham\n")  # 0x81: unused
+    assert_refused(path, tmp_path, monkeypatch, capsys, "neither UTF-8 nor Windows-1252", "row 2")
+
+
+def test_a_windows_1252_csv_is_read_and_its_vintage_says_so(tmp_path, monkeypatch, capsys):
+    """The RS 2023-24 slice saved by Excel on Windows (its title's '£' is byte 0xa3), as
+    MHCLG's RA_2023-24_data_Part_1.csv is: read as Windows-1252, recorded in the vintage."""
+    from riskwatch.data.store import ingested_panel
+
+    corpus = Path(__file__).resolve().parent / "data" / "bad" / "latin1.csv"
+    assert b"\xa3 thousand" in corpus.read_bytes()
+    data_dir = tmp_path / "user-data"
+    code, out, err = run_cli(
+        ["data", "ingest", str(corpus), "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert "read as Windows-1252: not UTF-8" in out
+    stored = ingested_panel(data_dir)
+    assert stored["vintage"].str.contains("read as Windows-1252").all()
+    # Adur (E3831, sheet row 14): net revenue expenditure £10,534k in RS 2023-24 (C1R805)
+    adur = stored[(stored["ecode"] == "E3831") & (stored["indicator"] == "net_revenue_expenditure")]
+    assert adur["value"].tolist() == [10534.0]
 
 
 def test_unsupported_file_type(tmp_path, monkeypatch, capsys):

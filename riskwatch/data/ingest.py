@@ -30,6 +30,7 @@ from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
+from riskwatch.data.workbook import FALLBACK_ENCODING
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 
@@ -173,6 +174,8 @@ def _store(
             return IngestResult(**base, status=f"same values as {vintage}", vintage=vintage, rows=0)
     number = len(held)
     stated = f", updated {release.stated_update}" if release.stated_update else ""
+    if release.encoding == FALLBACK_ENCODING:
+        stated += ", read as Windows-1252: not UTF-8"
     accepted = (
         f", {accepted_outliers} outlier value{'s' if accepted_outliers > 1 else ''} accepted"
         if accepted_outliers

@@ -56,6 +56,7 @@ class RevenueRelease:
     stated_update: str | None  # the release's own "Last updated" date, if printed
     values: pd.DataFrame  # PANEL_COLUMNS less gss_code/published (filled by the build)
     roster: pd.DataFrame  # ecode, ons_code, name, class, financial_year
+    encoding: str | None = None  # a CSV's text encoding ("cp1252" when not UTF-8)
 
 
 def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
@@ -107,6 +108,7 @@ def read_revenue_file(path: Path) -> RevenueRelease:
         stated_update=stated_update_date(primary),
         values=values,
         roster=_roster(primary, year),
+        encoding=next((g.attrs["encoding"] for g in grids.values() if "encoding" in g.attrs), None),
     )
 
 

@@ -232,17 +232,37 @@ def _ods_text(node: ElementTree.Element):
             yield child.tail
 
 
+# A CSV that is not UTF-8 is read as Windows-1252 (what Excel on Windows saves as "CSV";
+# MHCLG's RA_2023-24_data_Part_1.csv is one, stating it nowhere but in its '£' bytes),
+# and the grid records it in attrs["encoding"] so the vintage can say so (a UTF-8 grid
+# carries no attrs, so nothing built from one changes). A file with a NUL byte is binary
+# (or UTF-16), never read as text; a byte Windows-1252 does not define is refused.
+FALLBACK_ENCODING = "cp1252"
+
+
 def _read_csv_grid(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        raise RiskwatchError(
+            f"not CSV text (NUL byte at offset {at}): a binary or UTF-16 file?",
+            file=path,
+            row=raw[:at].count(b"\n") + 1,
+        )
+    encoding = "utf-8"
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise RiskwatchError(
-            f"not UTF-8 text (byte {raw[exc.start]:#x}); save the file as UTF-8 CSV",
-            file=path,
-            row=line,
-        ) from None
+    except UnicodeDecodeError:
+        encoding = FALLBACK_ENCODING
+        try:
+            text = raw.decode(FALLBACK_ENCODING)
+        except UnicodeDecodeError as exc:
+            raise RiskwatchError(
+                f"neither UTF-8 nor Windows-1252 text (byte {raw[exc.start]:#x}); save the "
+                "file as UTF-8 CSV",
+                file=path,
+                row=raw[: exc.start].count(b"\n") + 1,
+            ) from None
     import io
 
     try:
@@ -251,7 +271,10 @@ def _read_csv_grid(path: Path) -> pd.DataFrame:
         raise RiskwatchError("file has no rows", file=path) from None
     except pd.errors.ParserError as exc:
         raise RiskwatchError(f"malformed CSV: {exc}", file=path) from None
-    return grid.replace({"": None})
+    grid = grid.replace({"": None})
+    if encoding != "utf-8":
+        grid.attrs["encoding"] = encoding
+    return grid
 
 
 def cell_text(value: object) -> str:

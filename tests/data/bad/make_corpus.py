@@ -14,7 +14,9 @@ script only to change the corpus:
 `CASES` below (file name -> what is wrong and what the error line must say) is
 read by `tests/test_bad_inputs.py`, so a new case is one entry here plus one
 `make_*` function. `good.xlsx` is the untouched slice: the control that must be
-accepted, so a rejection is never an accident of the slice itself.
+accepted, so a rejection is never an accident of the slice itself. `latin1.csv` is the
+slice saved as Windows-1252 CSV (the '£' in its title is byte 0xa3), as MHCLG's
+RA_2023-24_data_Part_1.csv is: accepted too, read as Windows-1252 (tests/test_ingest_validation.py).
 """
 
 from __future__ import annotations
@@ -93,9 +95,9 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("sheets: Front_Page, Notes",),
         None,
     ),
-    "latin1.csv": (
-        "the slice saved as Windows-1252 CSV (the '£' in its title is byte 0xa3)",
-        ("not UTF-8",),
+    "binary.csv": (
+        "the good workbook's bytes under a .csv name (a zip: NUL bytes)",
+        ("not CSV text (NUL byte",),
         None,
     ),
     "blank_code.xlsx": (
@@ -288,6 +290,7 @@ def make(source: Path, out: Path) -> list[Path]:
 
     whole = (out / "good.xlsx").read_bytes()
     raw("truncated.xlsx", whole[: len(whole) // 2])
+    raw("binary.csv", whole)
     write_xlsx(
         {"Front_Page": grids["Front_Page"].iloc[:30], "Notes": grids["Notes"].iloc[:30]},
         out / "wrong_sheet.xlsx",
