@@ -29,6 +29,14 @@ def is_compiled(panel: pd.DataFrame) -> pd.Series:
     return panel["vintage"].str.contains(" compiled (", regex=False)
 
 
+def latest_compiled(panel: pd.DataFrame) -> pd.DataFrame:
+    """The compiled rows, one per council, measure and date: the latest published of the
+    compiled vintages held (a revised compiled file ingested beside the embedded one)."""
+    key = ["gss_code", "source", "indicator", "financial_year", "period_end"]
+    compiled = panel[is_compiled(panel)].sort_values(["published", "vintage"], kind="stable")
+    return compiled.drop_duplicates(key, keep="last").sort_index()
+
+
 def debt_coverage(panel: pd.DataFrame, years_table: pd.DataFrame) -> dict[str, dict]:
     """Share of each year's councils with a reported CFR, external debt and borrowing at
     31 March (any vintage)."""
@@ -51,7 +59,7 @@ def overlap_agreement(panel: pd.DataFrame) -> dict:
     and every disagreement."""
     key = ["gss_code", "source", "indicator", "financial_year", "period_end"]
     reported = panel[panel["status"] == "reported"]
-    compiled = reported[is_compiled(reported)]
+    compiled = latest_compiled(reported)
     official = reported[~is_compiled(reported)].drop_duplicates(key, keep="last")
     both = compiled.merge(official, on=key, suffixes=("_compiled", "_mhclg"))
     pounds = {"GBP_thousand": 1.0, "GBP_million": 1e3, "GBP": 1e-3}
@@ -91,7 +99,8 @@ def year_on_year_by_class(panel: pd.DataFrame, years_table: pd.DataFrame) -> dic
     )
     reported = panel[panel["status"] == "reported"]
     latest = reported[reported["financial_year"] == "2024-25"]
-    latest = latest[is_compiled(latest) & (latest["unit"] == "GBP_thousand")]
+    latest = latest_compiled(latest)
+    latest = latest[latest["unit"] == "GBP_thousand"]
     earlier = reported[reported["financial_year"] == "2023-24"].drop_duplicates(
         ["gss_code", "source", "indicator", "period_end"], keep="last"
     )
@@ -134,7 +143,7 @@ def implausible_values(panel: pd.DataFrame, authorities: pd.DataFrame) -> list[s
     reported at least £1m the year before."""
     names = authorities.set_index("gss_code")["name"]
     key = ["gss_code", "source", "indicator"]
-    latest = panel[(panel["financial_year"] == "2024-25") & is_compiled(panel)]
+    latest = latest_compiled(panel[panel["financial_year"] == "2024-25"])
     flagged = latest[
         (
             ((latest["status"] == "reported") & (latest["value"] == 0))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from riskwatch.data.authorities import apply_ecode_aliases, owner_of_gss_codes
 from riskwatch.data.build import attach_codes, same_values
+from riskwatch.data.check_compiled import is_compiled as is_compiled_vintage
 from riskwatch.data.compiled import CompiledFile, published_date, read_compiled_rows
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
 from riskwatch.data.plausibility import outliers, refuse_or_count, year_on_year_jumps
@@ -149,7 +150,7 @@ def store_compiled(checked: CheckedCompiled, data_dir: Path) -> IngestResult:
     if target.exists():
         return IngestResult(**base, status="already ingested", vintage=None, rows=0)
     held = pd.concat([load_table("panel"), ingested_panel(data_dir)], ignore_index=True)
-    held = held[held["vintage"].str.contains(" compiled ", regex=False)]
+    held = held[is_compiled_vintage(held)]
     new, matched = [], []
     for (source, year), group in checked.values.groupby(["source", "financial_year"]):
         same = held[(held["source"] == source) & (held["financial_year"] == year)]
@@ -182,7 +183,8 @@ def _as_vintage(
     return's rule (a revision: one year later per earlier release held)."""
     accepted = checked.accepted_outliers
     note = f", {accepted} outlier value{'s' if accepted > 1 else ''} accepted" if accepted else ""
-    vintage = f"{source} {year} compiled release {held + 1} (ingested {checked.path.name}{note})"
+    # " compiled (" marks a compiled vintage for `data check` as for the embedded ones
+    vintage = f"{source} {year} compiled (ingested {checked.path.name}, release {held + 1}{note})"
     published = group["period_end"].map(
         lambda end: revision_date(published_date(source, year, end), held)
     )
