@@ -157,13 +157,17 @@ def data_check(
 
 @data_app.command("ingest")
 def data_ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Release files (CSV, XLSX, XLS, ODS).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Revenue releases (CSV, XLSX, XLS, ODS) or compiled debt CSVs."),
+    ],
     accept_outliers: Annotated[
         bool,
         typer.Option(
             "--accept-outliers",
             help="Keep values beyond 10x the largest any council has reported for the "
-            "measure (counted in the vintage's name) instead of refusing the file.",
+            "measure, or a council's net revenue expenditure moving more than 10x from its "
+            "previous year (counted in the vintage's name), instead of refusing the file.",
         ),
     ] = False,
     data_dir: DataDir = Path("riskwatch-data"),
