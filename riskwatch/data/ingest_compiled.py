@@ -57,10 +57,9 @@ def check_compiled(
     compiled = read_compiled_rows(path)
     _check_identities(compiled, path, authorities)
     _check_periods(compiled.values, path)
-    coded, unmatched = attach_codes(compiled.values, authorities)
-    if len(unmatched):  # every ONS code was checked against the lookup above
-        raise RiskwatchError("ONS code matches no council", file=path, field="ons")
-    # attach_codes keeps the index of the rows it codes: their CSV rows follow it
+    # Every ONS code names a council (checked above), so no row is left unmatched; the
+    # rows keep their index through attach_codes, and with it their CSV row.
+    coded, _ = attach_codes(compiled.values, authorities)
     values = coded.assign(row=compiled.values.loc[coded.index, "row"])
     _check_one_row_per_council_year(values, path)
     accepted = refuse_or_count(
