@@ -1,5 +1,6 @@
-"""What the commands do beyond parsing and printing: load the frames, train and record a
-model, find the model and the year to score with, and name a council from what a user typed.
+"""What the commands do beyond parsing and printing: summarise the panel, build feature
+frames, train and record a model, find the model and the year to score with, run and log a
+backtest, promote a version, and name a council from what a user typed.
 
 The command line calls these; they print nothing. Long work goes through a `progress`
 factory (a description -> a wrapper over an iterable, which may draw a bar) and notes meant
@@ -23,6 +24,40 @@ def no_bars(description: str) -> Callable[..., Any]:
     from riskwatch.pipeline import no_progress
 
     return no_progress
+
+
+def panel_summary(data_dir: Path) -> dict:
+    """The `data check` summary of every table (the user's releases merged in)."""
+    from riskwatch.data.check import data_summary
+    from riskwatch.data.store import TABLES, load_table
+
+    return data_summary({name: load_table(name, data_dir) for name in TABLES})
+
+
+def feature_catalogue(data_dir: Path):
+    """The feature catalogue table: definitions, units, directions, years and coverage."""
+    from riskwatch.data.store import load_table
+    from riskwatch.features import catalogue_table
+
+    return catalogue_table(
+        load_table("panel", data_dir), load_table("authority_years"), load_table("neighbours")
+    )
+
+
+def feature_frame(data_dir: Path, as_of: str):
+    """The feature frame as of a year; refused for a year no council filed for."""
+    from riskwatch.data.store import load_table
+    from riskwatch.features import build_features
+
+    years = load_table("authority_years")
+    if as_of not in set(years["financial_year"]):
+        held = sorted(years["financial_year"].unique())
+        raise RiskwatchError(
+            f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
+        )
+    return build_features(
+        load_table("panel", data_dir), years, as_of, neighbours=load_table("neighbours")
+    )
 
 
 def load_frames(
@@ -117,6 +152,34 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     if alias:
         tracking.set_alias(config["registered_name"], alias, version)
     return version
+
+
+def promote(version: int, alias: str) -> str:
+    """Point `alias` at a registered version; the registered model's name."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+
+    name = load_run_config()["train"]["registered_name"]
+    known = [v["version"] for v in tracking.list_versions(name)]
+    if version not in known:
+        raise RiskwatchError(
+            f"no version {version} of '{name}' "
+            f"(registered: {', '.join(map(str, known)) or 'none'})",
+            field="VERSION",
+        )
+    tracking.set_alias(name, alias, version)
+    return name
+
+
+def flag_table(data_dir: Path, progress: ProgressFactory = no_bars):
+    """Each review flag on its own over every as-of year: council-years flagged and the
+    failures that followed within 1 and 2 years."""
+    from riskwatch.flags import flag_backtest, load_flags
+    from riskwatch.labels import failure_events, last_label_year
+
+    tables, frames, _ = load_frames(data_dir, progress=progress)
+    flags = load_flags(set(frames[max(frames)].columns))
+    return flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
 
 
 def champion(

@@ -52,11 +52,9 @@ def data_check(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Summarise the panel: councils per class and year, measures, coverage, events, gaps."""
-    from riskwatch.data.check import data_summary
-    from riskwatch.data.store import TABLES, load_table
+    from riskwatch.service import panel_summary
 
-    tables = {name: load_table(name, data_dir) for name in TABLES}
-    summary = data_summary(tables)
+    summary = panel_summary(data_dir)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
         return

@@ -23,12 +23,9 @@ def features_list(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Print the feature catalogue: name, definition, unit, direction, years, coverage."""
-    from riskwatch.data.store import load_table
-    from riskwatch.features import catalogue_table
+    from riskwatch.service import feature_catalogue
 
-    table = catalogue_table(
-        load_table("panel", data_dir), load_table("authority_years"), load_table("neighbours")
-    )
+    table = feature_catalogue(data_dir)
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return
@@ -51,22 +48,15 @@ def features_build(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The feature frame as of a year: one row per council that filed, only data public then."""
-    from riskwatch.data.store import check_output_folder, load_table, write_atomic, write_parquet
-    from riskwatch.features import as_of_date, build_features
+    from riskwatch.data.store import check_output_folder, write_atomic, write_parquet
+    from riskwatch.features import as_of_date
+    from riskwatch.service import feature_frame
 
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
         raise RiskwatchError("output must end in .parquet or .csv", file=out, field="--out")
     if out is not None:
         check_output_folder(out)
-    years = load_table("authority_years")
-    if as_of not in set(years["financial_year"]):
-        held = sorted(years["financial_year"].unique())
-        raise RiskwatchError(
-            f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
-        )
-    frame = build_features(
-        load_table("panel", data_dir), years, as_of, neighbours=load_table("neighbours")
-    )
+    frame = feature_frame(data_dir, as_of)
     if out is None:
         typer.echo(frame.to_csv(index=False), nl=False)
         return

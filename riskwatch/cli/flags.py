@@ -23,14 +23,10 @@ def flags_backtest(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Each flag on its own: council-years flagged, failures within 1 and 2 years, precision."""
-    from riskwatch.flags import flag_backtest, load_flags
-    from riskwatch.labels import failure_events, last_label_year
-    from riskwatch.service import load_frames
+    from riskwatch.service import flag_table
 
     state["quiet"] = as_json
-    tables, frames, _ = load_frames(data_dir, progress=progress_bar)
-    flags = load_flags(set(frames[max(frames)].columns))
-    table = flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
+    table = flag_table(data_dir, progress=progress_bar)
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.errors import RiskwatchError
-
 models_app = typer.Typer(
     rich_markup_mode=None,
     help="The model registry: versions, champion and challenger.",
@@ -48,16 +46,7 @@ def models_promote(
     alias: Annotated[str, typer.Option(help="Alias to point at it.")] = "champion",
 ) -> None:
     """Point an alias (champion by default) at a registered version."""
-    from riskwatch import tracking
-    from riskwatch.settings import load_run_config
+    from riskwatch.service import promote
 
-    name = load_run_config()["train"]["registered_name"]
-    known = [v["version"] for v in tracking.list_versions(name)]
-    if version not in known:
-        raise RiskwatchError(
-            f"no version {version} of '{name}' "
-            f"(registered: {', '.join(map(str, known)) or 'none'})",
-            field="VERSION",
-        )
-    tracking.set_alias(name, alias, version)
+    name = promote(version, alias)
     typer.echo(f"'{alias}' now points at version {version} of '{name}'")
