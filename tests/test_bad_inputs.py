@@ -210,7 +210,7 @@ def test_features_build_with_a_bad_year_gives_one_line(tmp_path):
     done = riskwatch(["features", "build", "--as-of", "1999-00"], tmp_path)
     if "No such command 'features'" in done.stderr:
         pytest.xfail(
-            "riskwatch has no `features` command yet; fix: riskwatch/cli.py add a `features` "
+            "riskwatch has no `features` command yet; fix: riskwatch/cli/features.py add a `features` "
             "Typer group whose `build --as-of` checks the year against score_years() and raises "
             "RiskwatchError(field='--as-of') before building anything"
         )

@@ -306,7 +306,7 @@ def test_fit_checks_parameters_before_the_data(name: str, param: str, value: obj
 
 
 def test_the_cli_offers_every_model_family() -> None:
-    from riskwatch.cli import MODEL_FAMILIES
+    from riskwatch.cli.options import MODEL_FAMILIES
 
     assert sorted(MODEL_FAMILIES) == sorted(FAMILIES)
 

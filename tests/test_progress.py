@@ -2,7 +2,8 @@
 
 import io
 
-from riskwatch import cli, pipeline
+from riskwatch import pipeline
+from riskwatch.cli import progress as cli_progress
 
 
 class FakeTerminal(io.StringIO):
@@ -13,16 +14,16 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_is_drawn_only_on_a_terminal_without_json():
-    assert cli.shows_progress(FakeTerminal(), quiet=False)
-    assert not cli.shows_progress(FakeTerminal(), quiet=True)  # --json
-    assert not cli.shows_progress(io.StringIO(), quiet=False)  # piped
+    assert cli_progress.shows_progress(FakeTerminal(), quiet=False)
+    assert not cli_progress.shows_progress(FakeTerminal(), quiet=True)  # --json
+    assert not cli_progress.shows_progress(io.StringIO(), quiet=False)  # piped
 
 
 def test_bar_goes_to_stderr_on_a_terminal(monkeypatch, capsys):
     terminal = FakeTerminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    monkeypatch.setitem(cli._state, "quiet", False)
-    items = list(cli._progress("building features")(["2019-20", "2020-21"]))
+    monkeypatch.setattr(cli_progress.sys, "stderr", terminal)
+    monkeypatch.setitem(cli_progress.state, "quiet", False)
+    items = list(cli_progress.progress_bar("building features")(["2019-20", "2020-21"]))
     assert items == ["2019-20", "2020-21"]
     drawn = terminal.getvalue()
     assert "building features" in drawn and "100%" in drawn and "2020-21" in drawn
@@ -31,24 +32,24 @@ def test_bar_goes_to_stderr_on_a_terminal(monkeypatch, capsys):
 
 def test_silent_when_stderr_is_not_a_terminal(monkeypatch):
     piped = io.StringIO()
-    monkeypatch.setattr(cli.sys, "stderr", piped)
-    monkeypatch.setitem(cli._state, "quiet", False)
-    assert list(cli._progress("fitting models")(range(3))) == [0, 1, 2]
+    monkeypatch.setattr(cli_progress.sys, "stderr", piped)
+    monkeypatch.setitem(cli_progress.state, "quiet", False)
+    assert list(cli_progress.progress_bar("fitting models")(range(3))) == [0, 1, 2]
     assert piped.getvalue() == ""
 
 
 def test_silent_with_json_even_on_a_terminal(monkeypatch):
     terminal = FakeTerminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    monkeypatch.setitem(cli._state, "quiet", True)
-    assert list(cli._progress("fitting models")(range(3))) == [0, 1, 2]
+    monkeypatch.setattr(cli_progress.sys, "stderr", terminal)
+    monkeypatch.setitem(cli_progress.state, "quiet", True)
+    assert list(cli_progress.progress_bar("fitting models")(range(3))) == [0, 1, 2]
     assert terminal.getvalue() == ""
 
 
 def test_lazy_results_are_drawn_as_they_arrive(monkeypatch):
     terminal = FakeTerminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    monkeypatch.setitem(cli._state, "quiet", False)
+    monkeypatch.setattr(cli_progress.sys, "stderr", terminal)
+    monkeypatch.setitem(cli_progress.state, "quiet", False)
     produced = []
 
     def results():
@@ -56,7 +57,7 @@ def test_lazy_results_are_drawn_as_they_arrive(monkeypatch):
             produced.append(i)
             yield i
 
-    wrapped = cli._progress("fitting models")(results(), 3)
+    wrapped = cli_progress.progress_bar("fitting models")(results(), 3)
     assert next(wrapped) == 0
     assert produced == [0]  # with a length, the results are not drained before the bar starts
     assert list(wrapped) == [1, 2]
@@ -65,11 +66,11 @@ def test_lazy_results_are_drawn_as_they_arrive(monkeypatch):
 
 def test_an_error_starts_on_its_own_line(monkeypatch):
     terminal = FakeTerminal()
-    monkeypatch.setattr(cli.sys, "stderr", terminal)
-    monkeypatch.setitem(cli._state, "quiet", False)
-    wrapped = cli._progress("reading releases")(["a.xlsx", "b.xlsx"])
+    monkeypatch.setattr(cli_progress.sys, "stderr", terminal)
+    monkeypatch.setitem(cli_progress.state, "quiet", False)
+    wrapped = cli_progress.progress_bar("reading releases")(["a.xlsx", "b.xlsx"])
     next(wrapped)  # the reader of a.xlsx fails here: the generator stays suspended
-    cli._end_progress()
+    cli_progress.end_progress()
     assert terminal.getvalue().endswith("\n")
     closed_at = len(terminal.getvalue())
     wrapped.close()  # collected later: draws nothing more

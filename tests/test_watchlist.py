@@ -195,7 +195,7 @@ def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, fea
 
 
 def test_name_lookup_with_ambiguity(tables):
-    from riskwatch.cli import resolve_authority
+    from riskwatch.service import resolve_authority
 
     authorities = tables["authorities"]
     assert resolve_authority("E09000008", authorities) == "E09000008"
@@ -242,7 +242,7 @@ def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_ind
 
     from riskwatch.features import feature_descriptions
 
-    from riskwatch.cli import _format_explanation
+    from riskwatch.cli.format import format_explanation
     from riskwatch.review import explain
     from riskwatch.settings import load_run_config
 
@@ -262,7 +262,7 @@ def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_ind
     groups = e.groups.set_index("base")["contribution"]
     assert set(groups.index) == set(summed.index)
     assert np.allclose(groups.sort_index(), summed.sort_index())
-    text = _format_explanation(e)
+    text = format_explanation(e)
     assert "Model: registered version 0" in text
     assert not re.search(r"[+-]0\.000 .*= missing", text)
     silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)

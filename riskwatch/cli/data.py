@@ -1,0 +1,92 @@
+"""`riskwatch data`: build, check and extend the authority-year panel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskwatch.cli.format import format_summary
+from riskwatch.cli.options import DataDir
+from riskwatch.cli.progress import progress_bar
+from riskwatch.errors import RiskwatchError
+
+data_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Build, check and extend the authority-year panel.",
+    no_args_is_help=True,
+)
+
+
+@data_app.command("build")
+def data_build(
+    source: Annotated[Path, typer.Option("--source", help="The shared public data folder.")] = Path(
+        "../shared/data"
+    ),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of the embedded copy.")
+    ] = None,
+) -> None:
+    """Rebuild the embedded Parquet tables from the public data folder."""
+    from riskwatch.data.build import build_tables
+    from riskwatch.data.store import embedded_dir, write_parquet
+
+    if not source.is_dir():
+        raise RiskwatchError("data folder not found (pass --source)", file=source)
+    if out is not None and not out.is_dir():
+        raise RiskwatchError("the folder to write into does not exist", file=out, field="--out")
+    tables = build_tables(source, progress=progress_bar("reading releases"))
+    target = out or embedded_dir()
+    for name, frame in tables.items():
+        write_parquet(frame, target / f"{name}.parquet")
+    typer.echo(
+        f"wrote {', '.join(f'{n} ({len(f):,} rows)' for n, f in tables.items())} to {target}"
+    )
+
+
+@data_app.command("check")
+def data_check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Summarise the panel: councils per class and year, measures, coverage, events, gaps."""
+    from riskwatch.service import panel_summary
+
+    summary = panel_summary(data_dir)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
+    typer.echo(format_summary(summary))
+
+
+@data_app.command("ingest")
+def data_ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Revenue releases (CSV, XLSX, XLS, ODS) or compiled debt CSVs."),
+    ],
+    accept_outliers: Annotated[
+        bool,
+        typer.Option(
+            "--accept-outliers",
+            help="Keep values beyond 10x the largest any council has reported for the "
+            "measure, or a council's net revenue expenditure moving more than 10x from its "
+            "previous year (counted in the vintage's name), instead of refusing the file.",
+        ),
+    ] = False,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Validate new releases and merge them into your data directory (embedded copy untouched)."""
+    from riskwatch.data.ingest import ingest
+
+    for result in ingest(paths, data_dir, accept_outliers):
+        typer.echo(
+            f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
+            + (
+                f", {result.rows:,} rows as '{result.vintage}'"
+                if result.rows
+                else f" ({result.council_values:,} council values, nothing stored)"
+            )
+        )

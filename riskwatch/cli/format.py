@@ -1,0 +1,253 @@
+"""The printers: plain-text forms of the data summary, backtest, watchlist and explanation,
+and the JSON form of the values a backtest holds."""
+
+from __future__ import annotations
+
+
+def format_watchlist(result, seen_by: str, source: str) -> str:
+    """The watchlist as the terminal shows it: header, each list with reasons and flags,
+    then councils flagged outside the list."""
+    from riskwatch.review import LISTS
+
+    lines = [
+        f"riskwatch watchlist as of {result.as_of}, with what was published by {seen_by} "
+        f"({result.model}); probability of a first failure becoming "
+        "known within the model's horizon",
+        f"data: {source}",
+    ]
+    if result.absent_inputs:
+        base = [label for label in result.absent_inputs if ": " not in label]
+        derived = len(result.absent_inputs) - len(base)
+        lines.append(
+            f"{result.as_of} lacks {len(result.absent_inputs)} inputs earlier years have, so "
+            f"the model does not read them: {'; '.join(base)}"
+            + (f"; and {derived} peer and trend forms of these" if derived else "")
+        )
+    for key, title in LISTS.items():
+        listed = result.table[result.table["list"] == key].to_dict(orient="records")
+        lines += ["", f"{title} ({len(listed)}):"]
+        for r in listed:
+            change = (
+                "new" if r["rank_change"] != r["rank_change"] else f"{int(r['rank_change']):+d}"
+            )
+            record = f"  [{r['failures_on_record']}]" if r["failures_on_record"] else ""
+            lines.append(
+                f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+                f"{r['probability']:.1%} {r['band']} ({change}){record}"
+            )
+            if r.get("flags"):
+                lines.append(f"       ! flagged: {r['flags']}")
+            for k in range(1, 5):
+                reason = r.get(f"reason_{k}")
+                if isinstance(reason, str):
+                    lines.append(f"       - {reason}")
+    if len(result.flagged):
+        lines += ["", "Flagged for review outside the list (review flags, whatever the score):"]
+        lines += [
+            f"{r['rank']:>3}. {r['name']} ({r['gss_code']}, {r['class']}) "
+            f"{r['probability']:.1%}: {r['flags']}"
+            for r in result.flagged.to_dict(orient="records")
+        ]
+    return "\n".join(lines)
+
+
+def format_explanation(e) -> str:
+    """An explanation as text: contributions by indicator, history against peers, events,
+    and the moves that would take the council off the watchlist."""
+    from riskwatch.reasons import reason_text
+    from riskwatch.units import format_value
+
+    labels = {
+        **e.contributions.set_index("feature")["indicator"].to_dict(),
+        **e.groups.set_index("base")["indicator"].to_dict(),
+    }
+    units = {
+        **e.contributions.set_index("feature")["unit"].to_dict(),
+        **e.groups.set_index("base")["unit"].to_dict(),
+    }
+
+    def named(feature: str) -> str:
+        return f"{labels.get(feature, feature)} [{feature}]"
+
+    def shown(value: float, feature: str) -> str:
+        return format_value(value, units.get(feature, ""))
+
+    lines = [
+        f"{e.name} ({e.gss_code}) as of {e.as_of}: probability {e.probability:.1%}, rank {e.rank}",
+        f"Review flags: {e.flags or 'none raised'}",
+        f"Model: {e.model}",
+        "",
+        "Contributions by indicator (log-odds; positive raises the risk), each indicator's "
+        "forms below it:",
+    ]
+    silent = e.contributions["value"].isna() & (e.contributions["contribution"].abs() < 5e-4)
+    forms = e.contributions[~silent].groupby("base", sort=False)
+    for group in e.groups.itertuples(index=False):
+        if group.base not in forms.groups:
+            continue
+        lines.append(f"  {group.contribution:+.3f}  {reason_text(group._asdict())}")
+        for r in forms.get_group(group.base).itertuples():
+            form = r.indicator.removeprefix(group.indicator + ": ")
+            value = format_value(r.value, r.unit)
+            lines.append(f"            {r.contribution:+.3f}  {form} = {value}  [{r.feature}]")
+    if silent.any():
+        quiet = e.contributions[silent]
+        absent = sorted(set(quiet["base"]) - set(forms.groups))
+        lines.append(
+            f"  No value, so no contribution: {len(quiet)} inputs, every form of "
+            f"{len(absent)} indicators ({', '.join(absent)}) and some forms of those above"
+        )
+    lines += ["", "Key indicators over time (council / class median / nearest-neighbour median):"]
+    for feature, rows in e.history.groupby("feature", sort=False):
+        lines.append(f"  {named(feature)}:")
+        for r in rows.itertuples():
+            values = (r.value, r.class_median, r.neighbour_median)
+            lines.append(f"    {r.year}: " + " / ".join(shown(v, feature) for v in values))
+    lines += ["", "Events on record:"]
+    if e.events.empty:
+        lines.append("  none")
+    for r in e.events.itertuples():
+        counted = "counts" if r.counts_as_failure else "does not count"
+        lines.append(
+            f"  {r.event.upper()} {r.date if isinstance(r.date, str) else 'for ' + r.financial_year} "
+            f"(decided {r.decided_year}, {counted})"
+        )
+    lines += ["", "What would move it off the watchlist (one indicator at a time, others fixed):"]
+    for r in e.moves.itertuples():
+        now = f"  {named(r.feature)}: now {shown(r.value, r.feature)}; "
+        if r.note:
+            lines.append(now + r.note)
+        else:
+            lines.append(
+                now + f"{shown(r.value_below_threshold, r.feature)} would bring "
+                f"the probability below {r.threshold:.0%}"
+            )
+    return "\n".join(lines)
+
+
+def json_default(value):
+    """JSON for what `json` cannot write: NaN as null, numpy scalars as numbers."""
+    import math
+
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def format_backtest(result) -> str:
+    """The backtest as a table of pooled metrics, per-origin cells, paired differences and
+    the rank of every real failure before it became known."""
+    lines = [
+        "model     task  h  failures  ROC-AUC [95%]        PR-AUC [95%]         "
+        "recall@30 [95%]      Brier"
+    ]
+    for r in result.metrics.sort_values(["task", "horizon", "model"]).itertuples():
+        lines.append(
+            f"{r.model:<9} {r.task:<5} {r.horizon}  {int(r.positives):>8}  "
+            f"{r.roc_auc:.3f} [{r.roc_auc_low:.2f},{r.roc_auc_high:.2f}]  "
+            f"{r.pr_auc:.3f} [{r.pr_auc_low:.2f},{r.pr_auc_high:.2f}]  "
+            f"{r.recall_at_30:.3f} [{r.recall_at_30_low:.2f},{r.recall_at_30_high:.2f}]  "
+            f"{r.brier:.4f}"
+        )
+    lines += ["", "Per origin (ROC-AUC / recall at 30; failures in the window):"]
+    for (task, horizon), rows in result.per_origin.groupby(["task", "horizon"]):
+        lines.append(f"  {task} h={horizon}")
+        for model, by_model in rows.groupby("model"):
+            cells = "  ".join(
+                f"{r.origin[2:]} {r.roc_auc:.2f}/{r.recall_at_30:.2f} ({int(r.positives)})"
+                for r in by_model.itertuples()
+            )
+            lines.append(f"    {model:<15} {cells}")
+    if len(result.paired):
+        challenger, incumbent = result.paired.columns[3], result.paired.columns[4]
+        lines += ["", f"{challenger} against {incumbent} (difference, paired 95% interval):"]
+        lines += [
+            f"  {r.task:<4} h={r.horizon} {r.metric:<13} {r.difference:+.3f} "
+            f"[{r.low:+.3f}, {r.high:+.3f}]"
+            for r in result.paired.itertuples()
+        ]
+    ranks = result.failure_ranks
+    lines += [
+        "",
+        "Every real failure (new-failure task): rank 1, 2, 3 years before it became known",
+    ]
+    for (_, name, event, known), rows in ranks.groupby(["gss_code", "name", "event", "known_year"]):
+        cells = "  ".join(
+            f"{r.model}: " + "/".join(rank_text(getattr(r, f"rank_{h}y_before")) for h in (1, 2, 3))
+            for r in rows.itertuples()
+        )
+        lines.append(f"  {known} {event:<4} {name[:28]:<28} {cells}")
+    return "\n".join(lines)
+
+
+def rank_text(value) -> str:
+    """A rank, or "-" where the council was not scored."""
+    return "-" if value is None or value != value else str(int(value))
+
+
+def format_summary(summary: dict) -> str:
+    """`data check` as text: years, councils, sources, measures, events, warnings."""
+    years = summary["outturn_years"]
+    lines = [
+        f"Outturn years: {len(years)} ({years[0]} to {years[-1]})",
+        f"Councils: {summary['councils']} "
+        + ", ".join(f"{k} {v}" for k, v in summary["councils_by_class"].items()),
+        "",
+        "Councils per year and class:",
+    ]
+    for year, counts in summary["councils_per_year_and_class"].items():
+        lines.append(f"  {year}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    lines += ["", "Sources:"]
+    for source, info in summary["sources"].items():
+        lines.append(
+            f"  {source}: {info['years'][0]} to {info['years'][-1]}, "
+            f"{info['authorities']} councils, {len(info['indicators'])} measures, "
+            f"{info['vintages']} vintages, {info['unmatched_rows']} unmatched rows"
+        )
+    lines += ["", "Measures (share of councils with a reported value, first and last year):"]
+    for measure, info in summary["measures"].items():
+        coverage = info["coverage"]
+        first, last = min(coverage), max(coverage)
+        lines.append(
+            f"  {measure} [{info['unit']}]: "
+            f"{first} {coverage[first]:.0%} .. {last} {coverage[last]:.0%}"
+        )
+    events = summary["events"]
+    lines += [
+        "",
+        f"Events: {events['rows']} rows, {events['counting_as_failure']} count as failure, "
+        f"{events['bodies']} bodies",
+    ]
+    for key, n in events["by_type_and_decided_year"].items():
+        lines.append(f"  {key}: {n}")
+    lines += format_compiled(summary["compiled"])
+    lines += ["", f"Warnings ({len(summary['warnings'])}):"]
+    lines += [f"  ! {w}" for w in summary["warnings"]]
+    return "\n".join(lines)
+
+
+def format_compiled(compiled: dict) -> list[str]:
+    """Debt coverage per year and the checks on the compiled debt and outturn figures."""
+    lines = ["", "Debt coverage (share of councils with a value at 31 March):"]
+    for measure, years in compiled["debt_coverage"].items():
+        shown = ", ".join(f"{year[2:4]} {share:.0%}" for year, share in years.items())
+        lines.append(f"  {measure}: {shown}")
+    overlap = compiled["overlap_with_mhclg_files"]
+    lines += [
+        "",
+        f"Compiled figures against MHCLG's own files: {overlap['values_compared']} values held "
+        f"by both, {overlap['agree']} agree, {overlap['disagree']} disagree",
+    ]
+    lines += [
+        f"  {d['gss_code']} {d['source']}:{d['indicator']} at {d['period_end']}: compiled "
+        f"{d['value_compiled']:,.0f}, MHCLG {d['value_mhclg']:,.0f} ({d['source_file_mhclg']})"
+        for d in overlap["disagreements"]
+    ]
+    lines += ["", "Compiled 2024-25 against 2023-24 (median % change by class):"]
+    for measure, info in compiled["year_on_year_2024_25_by_class"].items():
+        medians = ", ".join(f"{k} {v:+.1f}%" for k, v in info["median_change_pct"].items())
+        lines.append(f"  {measure}: {medians} ({info['councils']} councils)")
+    lines.append(f"  note: {compiled['reserves_note']}")
+    return lines

@@ -1,0 +1,52 @@
+"""`riskwatch models`: the model registry's versions, champion and challenger."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+models_app = typer.Typer(
+    rich_markup_mode=None,
+    help="The model registry: versions, champion and challenger.",
+    no_args_is_help=True,
+)
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every registered model version with its aliases and lineage."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+
+    versions = tracking.list_versions(load_run_config()["train"]["registered_name"])
+    if as_json:
+        typer.echo(json.dumps(versions, indent=2, default=str))
+        return
+    if not versions:
+        typer.echo("no registered model yet: run `riskwatch train --register --alias champion`")
+        return
+    for v in versions:
+        typer.echo(
+            f"version {v['version']:>3}  {','.join(v['aliases']) or '-':<20} "
+            f"{v.get('model_family', '?'):<15} created {v['created']}  run {v['run_id'][:8]}"
+        )
+        tags = "  ".join(f"{k}={t}" for k, t in sorted(v["version_tags"].items()))
+        for line in (v["description"], tags):
+            if line:
+                typer.echo(f"             {line}")
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[int, typer.Argument(help="The model version to promote.")],
+    alias: Annotated[str, typer.Option(help="Alias to point at it.")] = "champion",
+) -> None:
+    """Point an alias (champion by default) at a registered version."""
+    from riskwatch.service import promote
+
+    name = promote(version, alias)
+    typer.echo(f"'{alias}' now points at version {version} of '{name}'")

@@ -1,0 +1,139 @@
+"""The scoring commands: `riskwatch watchlist`, `explain` and `review`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskwatch.cli.format import format_explanation, format_watchlist
+from riskwatch.cli.options import DataDir, ModelRef, OutputFormat, quarter_end, today
+from riskwatch.cli.progress import announce, progress_bar, state
+from riskwatch.errors import RiskwatchError
+
+
+def watchlist_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="How many councils to list (default: configs/run.toml)."),
+    ] = None,
+    model: ModelRef = "champion",
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print or write the watchlist.")
+    ] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
+    from riskwatch.data.store import check_output_folder, data_source
+    from riskwatch.report.pack import to_json, write_table
+    from riskwatch.review import make_watchlist
+    from riskwatch.service import scoring_context
+    from riskwatch.settings import load_run_config
+
+    shape = output_format.value
+    state["quiet"] = shape == "json"
+    if out is not None:
+        check_output_folder(out)
+    seen_by = today()
+    context = scoring_context(data_dir, model, as_of, seen_by, progress_bar, announce)
+    result = make_watchlist(
+        context.tables,
+        context.frames,
+        context.model,
+        context.as_of,
+        context.catalogue,
+        load_run_config()["watchlist"],
+        top,
+    )
+    if out is not None:
+        target = out if shape == "table" else out.with_suffix(f".{shape}")
+        write_table(result.table, target)
+        typer.echo(
+            f"wrote {len(result.table)} councils to {target} (data: {data_source(data_dir)})"
+        )
+        return
+    if shape == "json":
+        typer.echo(to_json(result.table), nl=False)
+    elif shape == "csv":
+        typer.echo(result.table.to_csv(index=False, float_format="%.6g"), nl=False)
+    elif shape in ("parquet", "xlsx"):
+        raise RiskwatchError(f"--format {shape} needs --out FILE", field="--out")
+    else:
+        typer.echo(format_watchlist(result, seen_by, data_source(data_dir)))
+
+
+def explain_command(
+    authority: Annotated[str, typer.Argument(help="GSS code or name (unambiguous prefix).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
+    ] = None,
+    model: ModelRef = "champion",
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Why a council scores as it does: contributions, indicators against peers, events, and
+    what would move it off the watchlist."""
+    from riskwatch.data.store import load_table
+    from riskwatch.review import explain
+    from riskwatch.service import resolve_authority, scoring_context
+    from riskwatch.settings import load_run_config
+
+    gss = resolve_authority(authority, load_table("authorities"))
+    context = scoring_context(data_dir, model, as_of, today(), progress_bar, announce)
+    if gss not in set(context.frames[context.as_of]["gss_code"]):
+        raise RiskwatchError(
+            f"{authority} filed no outturn return for {context.as_of}", field="--as-of"
+        )
+    result = explain(
+        context.tables,
+        context.frames,
+        context.model,
+        gss,
+        context.as_of,
+        context.catalogue,
+        load_run_config()["watchlist"],
+        {**context.features.directions, "past_failure": 1},
+    )
+    typer.echo(format_explanation(result))
+
+
+def review_command(
+    quarter: Annotated[str, typer.Argument(help="The review's quarter, e.g. 2026Q3.")],
+    out: Annotated[Path, typer.Option(help="Reviews directory (one folder per quarter).")] = Path(
+        "reviews"
+    ),
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Financial year scored.")] = None,
+    model: ModelRef = "champion",
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
+    from riskwatch.data.store import check_output_folder, data_source
+    from riskwatch.report.review_pack import write_review
+    from riskwatch.scoring import model_words
+    from riskwatch.service import scoring_context
+
+    if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
+        raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
+    check_output_folder(out)
+    context = scoring_context(data_dir, model, as_of, quarter_end(quarter), progress_bar, announce)
+    summary = write_review(
+        out,
+        quarter,
+        context.tables,
+        context.frames,
+        context.features,
+        context.catalogue,
+        context.model,
+        context.as_of,
+        progress=progress_bar,
+        data_source=data_source(data_dir),
+    )
+    typer.echo(
+        f"review {quarter}: {summary['listed']} councils listed as of {context.as_of} with "
+        f"{model_words(context.model)}; {summary['diff']}; pack in {summary['folder']}"
+    )

@@ -1,0 +1,394 @@
+"""What the commands do beyond parsing and printing: summarise the panel, build feature
+frames, train and record a model, find the model and the year to score with, run and log a
+backtest, promote a version, and name a council from what a user typed.
+
+The command line calls these; they print nothing. Long work goes through a `progress`
+factory (a description -> a wrapper over an iterable, which may draw a bar) and notes meant
+for the user through `announce`, both given by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskwatch.errors import RiskwatchError
+
+ProgressFactory = Callable[[str], Callable[..., Any]]
+
+
+def no_bars(description: str) -> Callable[..., Any]:
+    """A progress factory that draws nothing."""
+    from riskwatch.pipeline import no_progress
+
+    return no_progress
+
+
+def panel_summary(data_dir: Path) -> dict:
+    """The `data check` summary of every table (the user's releases merged in)."""
+    from riskwatch.data.check import data_summary
+    from riskwatch.data.store import TABLES, load_table
+
+    return data_summary({name: load_table(name, data_dir) for name in TABLES})
+
+
+def feature_catalogue(data_dir: Path):
+    """The feature catalogue table: definitions, units, directions, years and coverage."""
+    from riskwatch.data.store import load_table
+    from riskwatch.features import catalogue_table
+
+    return catalogue_table(
+        load_table("panel", data_dir), load_table("authority_years"), load_table("neighbours")
+    )
+
+
+def feature_frame(data_dir: Path, as_of: str):
+    """The feature frame as of a year; refused for a year no council filed for."""
+    from riskwatch.data.store import load_table
+    from riskwatch.features import build_features
+
+    years = load_table("authority_years")
+    if as_of not in set(years["financial_year"]):
+        held = sorted(years["financial_year"].unique())
+        raise RiskwatchError(
+            f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
+        )
+    return build_features(
+        load_table("panel", data_dir), years, as_of, neighbours=load_table("neighbours")
+    )
+
+
+def load_frames(
+    data_dir: Path,
+    tables: dict | None = None,
+    seen_by: str | None = None,
+    progress: ProgressFactory = no_bars,
+):
+    """Tables, every year's feature frame and the feature set; the latest year seen by
+    `seen_by` where given. Frames come from the cache when their inputs are unchanged."""
+    from riskwatch.data.store import cached_frames, load_tables
+    from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
+
+    tables = tables if tables is not None else load_tables(data_dir)
+    features = feature_set()
+    years = score_years(tables)
+    key = frames_key(tables, features.catalogue_version, years, seen_by)
+    frames = cached_frames(
+        key,
+        lambda: feature_frames(
+            tables, years, progress=progress("building features"), latest_seen_by=seen_by
+        ),
+    )
+    return tables, frames, features
+
+
+def train_model(
+    data_dir: Path,
+    model: str | None,
+    horizon: int | None,
+    task: str | None,
+    for_year: str | None,
+    register: bool,
+    alias: str | None,
+    progress: ProgressFactory = no_bars,
+):
+    """Train a model (configs/run.toml fills what is not given) on every closed outcome
+    window, log it to MLflow and register it when asked; the trained model and its version."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+    from riskwatch.training import train
+
+    config = load_run_config()["train"]
+    tracking.check_reachable()
+    tables, frames, features = load_frames(data_dir, progress=progress)
+    if for_year is not None and for_year not in frames:
+        raise RiskwatchError(
+            f"no feature frame as of {for_year} (years held: {min(frames)} to {max(frames)})",
+            field="--for-year",
+        )
+    trained = train(
+        tables,
+        frames,
+        features,
+        model or config["model"],
+        horizon or config["horizon"],
+        task or config["task"],
+        config["past_failure_feature"],
+        scoring_year=for_year,
+    )
+    version = record_model(trained, tables, features, config, register or alias is not None, alias)
+    return trained, version
+
+
+def record_model(trained, tables, features, config: Mapping, register: bool, alias: str | None):
+    """Log a trained model's run to MLflow; register a version (and point `alias` at it)
+    when asked. The version, or None when not registered."""
+    from riskwatch import tracking
+    from riskwatch.data.store import panel_fingerprint
+    from riskwatch.pipeline import score_years
+    from riskwatch.training import registry_entry
+
+    run_id = tracking.log_training_run(
+        trained.model,
+        params=trained.params,
+        metrics=trained.metrics,
+        feature_catalogue_version=features.catalogue_version,
+        panel_fingerprint=panel_fingerprint(tables["panel"]),
+        config=config,
+        X_example=trained.X_example,
+        run_name=f"train-{trained.params['model']}",
+    )
+    if not register:
+        return None
+    description, tags = registry_entry(
+        trained,
+        features.catalogue_version,
+        panel_fingerprint(tables["panel"]),
+        score_years(tables)[-1],
+    )
+    version = tracking.register(run_id, config["registered_name"], description, tags)
+    if alias:
+        tracking.set_alias(config["registered_name"], alias, version)
+    return version
+
+
+def promote(version: int, alias: str) -> str:
+    """Point `alias` at a registered version; the registered model's name."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+
+    name = load_run_config()["train"]["registered_name"]
+    known = [v["version"] for v in tracking.list_versions(name)]
+    if version not in known:
+        raise RiskwatchError(
+            f"no version {version} of '{name}' "
+            f"(registered: {', '.join(map(str, known)) or 'none'})",
+            field="VERSION",
+        )
+    tracking.set_alias(name, alias, version)
+    return name
+
+
+def flag_table(data_dir: Path, progress: ProgressFactory = no_bars):
+    """Each review flag on its own over every as-of year: council-years flagged and the
+    failures that followed within 1 and 2 years."""
+    from riskwatch.flags import flag_backtest, load_flags
+    from riskwatch.labels import failure_events, last_label_year
+
+    tables, frames, _ = load_frames(data_dir, progress=progress)
+    flags = load_flags(set(frames[max(frames)].columns))
+    return flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
+
+
+def champion(
+    tables,
+    frames,
+    features,
+    reference: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """The registered model to score with; trains and registers a champion on first use."""
+    from riskwatch.scoring import load_registered
+    from riskwatch.settings import load_run_config
+    from riskwatch.training import train
+
+    config = load_run_config()["train"]
+    loaded = load_registered(config["registered_name"], reference)
+    if loaded is not None:
+        return loaded
+    if reference != "champion":
+        raise RiskwatchError(f"no registered model version or alias '{reference}'", field="--model")
+    announce(
+        f"no champion registered yet: training the default model ({config['model']}, "
+        f"{config['horizon']}-year horizon, {config['task']} failures) on the embedded data"
+    )
+    for step in progress("first champion")(("fitting", "registering")):
+        if step == "fitting":
+            trained = train(
+                tables,
+                frames,
+                features,
+                config["model"],
+                config["horizon"],
+                config["task"],
+                config["past_failure_feature"],
+            )
+        else:
+            version = record_model(trained, tables, features, config, True, "champion")
+    announce(f"registered it as version {version} with alias 'champion'")
+    return load_registered(config["registered_name"], "champion")
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring a year needs: the tables, feature frames and set, the feature
+    descriptions, the model and the as-of year."""
+
+    tables: dict
+    frames: dict
+    features: Any
+    catalogue: Any
+    model: Any
+    as_of: str
+
+
+def scoring_context(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+) -> ScoringContext:
+    """The context to score with: by default the latest year published by `seen_by` (the
+    review date), whose frame then carries the latest dated positions published by that
+    date; the model `model_ref` names, refitted without hindsight for a past year."""
+    from riskwatch import tracking
+    from riskwatch.data.store import load_tables
+    from riskwatch.features import feature_descriptions
+    from riskwatch.pipeline import latest_seen_year, score_years
+    from riskwatch.scoring import check_inputs_present
+    from riskwatch.training import retrospective_model
+
+    tracking.check_reachable()
+    tables = load_tables(data_dir)
+    years = score_years(tables)
+    as_of = as_of or latest_seen_year(years, seen_by)
+    if as_of not in years:
+        raise RiskwatchError(
+            f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
+            field="--as-of",
+        )
+    latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
+    tables, frames, features = load_frames(data_dir, tables, seen_by if latest else None, progress)
+    model = champion(tables, frames, features, model_ref, progress, announce)
+    # A year whose outcome the champion was trained on is scored without hindsight: by the
+    # champion's configuration fitted on the windows closed by then, reading that year's inputs.
+    model = retrospective_model(tables, frames, features, model, as_of) or model
+    check_inputs_present(model, frames, as_of)
+    return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of)
+
+
+def resolve_authority(query: str, authorities) -> str:
+    """A GSS code from a code or a name (case-insensitive). An exact name wins, then the name
+    without its class suffix ("woking" is Woking BC, not Wokingham UA), then an unambiguous
+    prefix."""
+    import difflib
+
+    from riskwatch.data.schools import name_key
+
+    codes = set(authorities["gss_code"])
+    if query.upper() in codes:
+        return query.upper()
+    names = dict(zip(authorities["name"].str.lower(), authorities["gss_code"], strict=True))
+    wanted = query.strip().lower()
+    if wanted in names:
+        return names[wanted]
+    same = sorted(n for n in names if name_key(n) == name_key(wanted))
+    if len(same) == 1:
+        return names[same[0]]
+    matches = same or sorted(n for n in names if n.startswith(wanted))
+    if len(matches) == 1:
+        return names[matches[0]]
+    if matches:
+        raise RiskwatchError(f"'{query}' is ambiguous: {', '.join(matches[:8])}", field="AUTHORITY")
+    close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise RiskwatchError(f"no council named '{query}'{hint}", field="AUTHORITY")
+
+
+def backtest_spec(
+    models: tuple[str, ...] | None,
+    horizons: tuple[int, ...] | None,
+    bootstrap: int | None,
+    past_failure: bool,
+):
+    """The backtest to run: what is given, the rest from configs/run.toml."""
+    from riskwatch.backtest import BacktestSpec
+    from riskwatch.settings import load_run_config
+
+    config = load_run_config()["backtest"]
+    return BacktestSpec(
+        models=models or tuple(config["models"]),
+        horizons=horizons or tuple(config["horizons"]),
+        tasks=tuple(config["tasks"]),
+        top_k=tuple(config["top_k"]),
+        bootstrap=bootstrap if bootstrap is not None else config["bootstrap"],
+        seed=config["seed"],
+        past_failure_feature=past_failure,
+        compare=tuple(config.get("compare", ())),
+    )
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """A finished backtest with its HTML report and what it ran on (for the MLflow record)."""
+
+    result: Any
+    html: str
+    tables: dict
+    features: Any
+
+
+def run_backtest(
+    data_dir: Path,
+    spec,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    progress: ProgressFactory = no_bars,
+) -> BacktestRun:
+    """Run the rolling-origin backtest on the data directory and draw its HTML report."""
+    from riskwatch import pipeline, tracking
+    from riskwatch.data.store import load_tables
+    from riskwatch.report.backtest import backtest_html
+
+    tracking.check_reachable()
+    tables = load_tables(data_dir)
+    pipeline.check_horizons(tables, spec.horizons)
+    tables, frames, features = load_frames(data_dir, tables, progress=progress)
+    result = pipeline.run_backtest(
+        tables,
+        frames,
+        features,
+        spec,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress("fitting models"),
+    )
+    html_text = backtest_html(
+        result.metrics, result.scored, result.failure_ranks, "riskwatch backtest"
+    )
+    return BacktestRun(result, html_text, tables, features)
+
+
+def log_backtest(spec, run: BacktestRun) -> None:
+    """Record a backtest in MLflow: its settings, headline metrics and tables."""
+    from riskwatch import tracking
+    from riskwatch.data.store import panel_fingerprint
+
+    result = run.result
+    metrics = {
+        f"{r.model}.{r.task}.h{r.horizon}.{m}": getattr(r, m)
+        for r in result.metrics.itertuples()
+        for m in ("roc_auc", "pr_auc", "recall_at_30", "brier")
+    }
+    tracking.log_run(
+        params={**spec.__dict__, "features": len(run.features.names)},
+        metrics=metrics,
+        tags={
+            "kind": "backtest",
+            "feature_catalogue_version": run.features.catalogue_version,
+            "panel_fingerprint": panel_fingerprint(run.tables["panel"]),
+        },
+        texts={
+            "backtest.html": run.html,
+            "metrics.csv": result.metrics.to_csv(index=False),
+            "metrics_per_origin.csv": result.per_origin.to_csv(index=False),
+            "paired_differences.csv": result.paired.to_csv(index=False),
+            "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
+        },
+        run_name="backtest",
+    )
