@@ -15,7 +15,7 @@ from riskwatch.backtest import available_inputs
 from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
 from riskwatch.reasons import CONTRIB, base_indicators, indicator_groups, reasons
-from riskwatch.scoring import LoadedModel, model_inputs, model_words, score, threshold_crossing
+from riskwatch.scoring import LoadedModel, model_inputs, model_words, score, threshold_crossings
 from riskwatch.watchlist import bands_from_config, build_watchlist, rank_councils
 
 
@@ -291,14 +291,17 @@ def what_would_move(
     def probability(candidate: pd.DataFrame) -> np.ndarray:
         return model.predict(candidate)["probability"].to_numpy()
 
-    records = []
+    bounds = {}
     for feature in features:
         direction = directions.get(feature, 0)
         if direction == 0 or feature not in inputs.columns:
             continue
         column = inputs[feature]
         bound = column.min() if direction > 0 else column.max()
-        target = threshold_crossing(probability, row, feature, threshold, float(bound))
+        bounds[feature] = float(bound)
+    targets = threshold_crossings(probability, row, bounds, threshold)
+    records = []
+    for feature, target in targets.items():
         records.append(
             {
                 "feature": feature,

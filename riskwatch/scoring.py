@@ -127,34 +127,54 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
     )
 
 
-def threshold_crossing(
+def threshold_crossings(
     predict_probability: Callable[[pd.DataFrame], np.ndarray],
     row: pd.DataFrame,
-    feature: str,
+    bounds: dict[str, float],
     threshold: float,
-    bound: float,
     rounds: int = 4,
     points: int = 33,
-) -> float | None:
-    """The value of `feature` that brings the probability just below `threshold`.
+) -> dict[str, float | None]:
+    """For each feature of `bounds`: the value that alone brings the probability just below
+    `threshold`.
 
-    Holds every other input fixed and searches between the council's value and
-    `bound` (the safe end of what councils report) on a grid refined each round,
-    scoring a whole grid in one call; the models are monotone in each feature.
-    None when even `bound` does not bring it below.
+    Holds every other input fixed and searches between the council's value and the
+    feature's bound (the safe end of what councils report) on a grid refined each round;
+    each round scores the grids of every feature still searching in one call (scoring a
+    row does not depend on the other rows), as the models are monotone in each feature.
+    None for a feature when even its bound does not bring it below.
     """
-    current = float(row[feature].iloc[0])
-    if np.isnan(current) or np.isnan(bound):
-        return None
-    risky, safe = current, bound
-    for _ in range(rounds):
-        grid = np.linspace(risky, safe, points)
-        candidates = pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
-        below = predict_probability(candidates) < threshold
-        if below[0]:
-            return float(grid[0])
-        if not below.any():
-            return None
-        first = int(np.argmax(below))
-        risky, safe = grid[first - 1], grid[first]
-    return float(safe)
+    found: dict[str, float | None] = {}
+    searching: dict[str, tuple[float, float]] = {}  # feature: (risky end, safe end)
+    for feature, bound in bounds.items():
+        current = float(row[feature].iloc[0])
+        if np.isnan(current) or np.isnan(bound):
+            found[feature] = None
+        else:
+            searching[feature] = (current, bound)
+    for last in [False] * (rounds - 1) + [True]:
+        if not searching:
+            break
+        grids = {feature: np.linspace(*ends, points) for feature, ends in searching.items()}
+        candidates = pd.concat(
+            [
+                pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
+                for feature, grid in grids.items()
+            ],
+            ignore_index=True,
+        )
+        below_all = predict_probability(candidates) < threshold
+        for k, (feature, grid) in enumerate(grids.items()):
+            below = below_all[k * points : (k + 1) * points]
+            if below[0]:
+                found[feature] = float(grid[0])
+            elif not below.any():
+                found[feature] = None
+            else:
+                first = int(np.argmax(below))
+                searching[feature] = (grid[first - 1], grid[first])
+                if last:
+                    found[feature] = float(grid[first])
+                continue
+            del searching[feature]
+    return {feature: found[feature] for feature in bounds}
