@@ -6,7 +6,8 @@ return DataFrames and dicts; `riskwatch.report.pack` writes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -186,11 +187,63 @@ def explain(
 
     `scored` is every council scored as of `as_of` by `model`, when the caller has it already.
     """
+    return explain_councils(
+        tables, frames, model, [gss_code], as_of, catalogue, config, directions, scored
+    )[gss_code]
+
+
+def explain_councils(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    model: LoadedModel,
+    gss_codes: Iterable[str],
+    as_of: str,
+    catalogue: pd.DataFrame,
+    config: dict,
+    directions: dict[str, int],
+    scored: pd.DataFrame | None = None,
+) -> dict[str, Explanation]:
+    """`explain` for each council of `gss_codes`, by GSS code; what would move them is
+    searched for all the councils together (a few model calls instead of a few per council)."""
     frame = frames[as_of]
     if scored is None:
         scored = score(model, frame, tables["events"])
-    ranked = scored.sort_values(["probability", "gss_code"], ascending=[False, True]).reset_index()
-    position = int(ranked.index[ranked["gss_code"] == gss_code][0]) + 1
+    ranked = scored.sort_values(["probability", "gss_code"], ascending=[False, True])
+    position_of = dict(zip(ranked["gss_code"], range(1, len(ranked) + 1), strict=True))
+    names = tables["authorities"].set_index("gss_code")["name"]
+    flags_of = council_flags(frame)
+    threshold = min(b.min_probability for b in bands_from_config(config))
+    explained, top_features = {}, {}
+    for gss_code in gss_codes:
+        explained[gss_code], top_features[gss_code] = _explanation_without_moves(
+            tables, frames, model, gss_code, as_of, catalogue, config, scored
+        )
+    moves = what_would_move(model, frame, tables["events"], top_features, directions, threshold)
+    return {
+        gss_code: replace(
+            e,
+            name=str(names.get(gss_code, gss_code)),
+            rank=position_of[gss_code],
+            moves=moves[gss_code],
+            flags=str(flags_of.get(gss_code, "")),
+        )
+        for gss_code, e in explained.items()
+    }
+
+
+def _explanation_without_moves(
+    tables: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame],
+    model: LoadedModel,
+    gss_code: str,
+    as_of: str,
+    catalogue: pd.DataFrame,
+    config: dict,
+    scored: pd.DataFrame,
+) -> tuple[Explanation, list[str]]:
+    """One council's explanation but for name, rank, flags and moves (filled in for all
+    councils at once by `explain_councils`), and the top features whose moves it needs."""
+    frame = frames[as_of]
     row = scored[scored["gss_code"] == gss_code].iloc[0]
     described = catalogue.set_index("name")
     features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
@@ -207,7 +260,6 @@ def explain(
         }
     ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
     top_features = [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
-    threshold = min(b.min_probability for b in bands_from_config(config))
     groups = indicator_groups(
         scored[scored["gss_code"] == gss_code],
         frame,
@@ -219,12 +271,12 @@ def explain(
     )
     rising = groups[(groups["contribution"] > 0) & groups["base"].isin(frame.columns)]
     key_indicators = rising["base"].head(config["reasons"]).tolist()
-    return Explanation(
+    explanation = Explanation(
         gss_code=gss_code,
-        name=str(tables["authorities"].set_index("gss_code")["name"].get(gss_code, gss_code)),
+        name=gss_code,
         as_of=as_of,
         probability=float(row["probability"]),
-        rank=position,
+        rank=0,
         model=model_words(model),
         contributions=contributions.reset_index(drop=True),
         groups=groups,
@@ -232,11 +284,10 @@ def explain(
             frames, gss_code, key_indicators, tables.get("neighbours"), as_of
         ),
         events=tables["events"][tables["events"]["gss_code"] == gss_code].reset_index(drop=True),
-        moves=what_would_move(
-            model, frame, tables["events"], gss_code, top_features, directions, threshold
-        ),
-        flags=str(council_flags(frame).get(gss_code, "")),
+        moves=pd.DataFrame(),
+        flags="",
     )
+    return explanation, top_features
 
 
 def indicator_history(
@@ -279,47 +330,49 @@ def what_would_move(
     model: LoadedModel,
     frame: pd.DataFrame,
     events: pd.DataFrame,
-    gss_code: str,
-    features: list[str],
+    features_of: Mapping[str, list[str]],
     directions: dict[str, int],
     threshold: float,
-) -> pd.DataFrame:
-    """For each top reason: the value that alone would bring the score below the threshold."""
+) -> dict[str, pd.DataFrame]:
+    """For each council of `features_of` (GSS code: its top reasons' features) and each of
+    those features: the value that alone would bring the score below the threshold."""
     inputs = model_inputs(frame, events, model.input_columns)
-    row = inputs[frame["gss_code"].to_numpy() == gss_code]
+    codes = frame["gss_code"].to_numpy()
+    rows = {gss: inputs[codes == gss] for gss in features_of}
+    searches = {}
+    for gss, features in features_of.items():
+        for feature in features:
+            direction = directions.get(feature, 0)
+            if direction == 0 or feature not in inputs.columns:
+                continue
+            column = inputs[feature]
+            bound = column.min() if direction > 0 else column.max()
+            searches[gss, feature] = (rows[gss], feature, float(bound))
 
     def probability(candidate: pd.DataFrame) -> np.ndarray:
         return model.predict(candidate)["probability"].to_numpy()
 
-    bounds = {}
-    for feature in features:
-        direction = directions.get(feature, 0)
-        if direction == 0 or feature not in inputs.columns:
-            continue
-        column = inputs[feature]
-        bound = column.min() if direction > 0 else column.max()
-        bounds[feature] = float(bound)
-    targets = threshold_crossings(probability, row, bounds, threshold)
-    records = []
-    for feature, target in targets.items():
-        records.append(
+    targets = threshold_crossings(probability, searches, threshold)
+    records = {gss: [] for gss in features_of}
+    for (gss, feature), target in targets.items():
+        value = float(rows[gss][feature].iloc[0])
+        records[gss].append(
             {
                 "feature": feature,
-                "value": float(row[feature].iloc[0]),
+                "value": value,
                 "value_below_threshold": target,
                 "threshold": threshold,
                 "note": (
                     "already below the threshold"
-                    if target is not None and target == float(row[feature].iloc[0])
+                    if target is not None and target == value
                     else "no value within the range councils report brings it below on its own"
                     if target is None
                     else ""
                 ),
             }
         )
-    return pd.DataFrame(
-        records, columns=["feature", "value", "value_below_threshold", "threshold", "note"]
-    )
+    columns = ["feature", "value", "value_below_threshold", "threshold", "note"]
+    return {gss: pd.DataFrame(found, columns=columns) for gss, found in records.items()}
 
 
 def population_stability(previous: pd.Series, current: pd.Series, bins: int = 10) -> float:

@@ -6,7 +6,7 @@ input; `model_inputs` builds exactly the columns its signature names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,52 +129,53 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
 
 def threshold_crossings(
     predict_probability: Callable[[pd.DataFrame], np.ndarray],
-    row: pd.DataFrame,
-    bounds: dict[str, float],
+    searches: Mapping[Hashable, tuple[pd.DataFrame, str, float]],
     threshold: float,
     rounds: int = 4,
     points: int = 33,
-) -> dict[str, float | None]:
-    """For each feature of `bounds`: the value that alone brings the probability just below
-    `threshold`.
+) -> dict[Hashable, float | None]:
+    """For each search (a council's input row, a feature, the feature's bound): the value of
+    the feature that alone brings the row's probability just below `threshold`.
 
-    Holds every other input fixed and searches between the council's value and the
-    feature's bound (the safe end of what councils report) on a grid refined each round;
-    each round scores the grids of every feature still searching in one call (scoring a
-    row does not depend on the other rows), as the models are monotone in each feature.
-    None for a feature when even its bound does not bring it below.
+    Holds every other input fixed and searches between the row's value and the bound (the
+    safe end of what councils report) on a grid refined each round; each round scores the
+    grids of every search still going in one call (a row's score does not depend on the
+    other rows), as the models are monotone in each feature. None for a search when even
+    its bound does not bring it below.
     """
-    found: dict[str, float | None] = {}
-    searching: dict[str, tuple[float, float]] = {}  # feature: (risky end, safe end)
-    for feature, bound in bounds.items():
+    found: dict[Hashable, float | None] = {}
+    going: dict[Hashable, tuple[float, float]] = {}  # key: (risky end, safe end)
+    for key, (row, feature, bound) in searches.items():
         current = float(row[feature].iloc[0])
         if np.isnan(current) or np.isnan(bound):
-            found[feature] = None
+            found[key] = None
         else:
-            searching[feature] = (current, bound)
+            going[key] = (current, bound)
     for last in [False] * (rounds - 1) + [True]:
-        if not searching:
+        if not going:
             break
-        grids = {feature: np.linspace(*ends, points) for feature, ends in searching.items()}
+        grids = {key: np.linspace(*ends, points) for key, ends in going.items()}
         candidates = pd.concat(
             [
-                pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
-                for feature, grid in grids.items()
+                pd.concat([searches[key][0]] * points, ignore_index=True).assign(
+                    **{searches[key][1]: grid}
+                )
+                for key, grid in grids.items()
             ],
             ignore_index=True,
         )
         below_all = predict_probability(candidates) < threshold
-        for k, (feature, grid) in enumerate(grids.items()):
+        for k, (key, grid) in enumerate(grids.items()):
             below = below_all[k * points : (k + 1) * points]
             if below[0]:
-                found[feature] = float(grid[0])
+                found[key] = float(grid[0])
             elif not below.any():
-                found[feature] = None
+                found[key] = None
             else:
                 first = int(np.argmax(below))
-                searching[feature] = (grid[first - 1], grid[first])
+                going[key] = (grid[first - 1], grid[first])
                 if last:
-                    found[feature] = float(grid[first])
+                    found[key] = float(grid[first])
                 continue
-            del searching[feature]
-    return {feature: found[feature] for feature in bounds}
+            del going[key]
+    return {key: found[key] for key in searches}

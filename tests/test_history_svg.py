@@ -34,7 +34,9 @@ def test_history_chart_of_a_real_council_draws_every_year_and_series(frames, tab
 
 
 def test_an_indicator_with_no_value_says_so(frames, tables):
-    history = indicator_history(frames, THURROCK, ["gross_external_debt_pct_nre"], tables["neighbours"], "2022-23")
+    history = indicator_history(
+        frames, THURROCK, ["gross_external_debt_pct_nre"], tables["neighbours"], "2022-23"
+    )
     history["value"] = np.nan
     text = history_svg(history, "no values")
     assert "no value on record" in text

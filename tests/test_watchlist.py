@@ -175,11 +175,10 @@ def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, fea
         fitted,
         frames[AS_OF],
         tables["events"],
-        top["gss_code"],
-        features,
+        {top["gss_code"]: features},
         {**feature_inputs.directions},
         threshold,
-    )
+    )[top["gss_code"]]
     found = moves.dropna(subset=["value_below_threshold"])
     found = found[found["note"] == ""]
     assert len(found) > 0
@@ -356,9 +355,9 @@ def _one_feature_at_a_time(
 def test_batched_what_would_move_matches_searching_one_feature_at_a_time(
     tables, frames, fitted, feature_inputs
 ):
-    """On the real 2022-23 frame, for the five highest-scored councils and a council in the
-    middle, every input's value is the one the unbatched search finds, None where it found
-    none; at two thresholds so that found, not-found and already-below cases all occur."""
+    """On the real 2022-23 frame, searched for the five highest-scored councils and a council
+    in the middle together, every input's value is the one the unbatched search finds, None
+    where it found none; at two thresholds, so that searches both cross and do not."""
     from riskwatch.scoring import model_inputs, score
 
     scored = score(fitted, frames[AS_OF], tables["events"]).sort_values(
@@ -373,12 +372,18 @@ def test_batched_what_would_move_matches_searching_one_feature_at_a_time(
         return fitted.predict(candidate)["probability"].to_numpy()
 
     notes = set()
-    for gss in councils:
-        row = inputs[frames[AS_OF]["gss_code"].to_numpy() == gss]
-        for threshold in (0.03, float(scored["probability"].iloc[0]) / 2):
-            moves = what_would_move(
-                fitted, frames[AS_OF], tables["events"], gss, features, directions, threshold
-            )
+    for threshold in (0.03, float(scored["probability"].iloc[0]) / 2):
+        every = what_would_move(  # all six councils searched together
+            fitted,
+            frames[AS_OF],
+            tables["events"],
+            {gss: features for gss in councils},
+            directions,
+            threshold,
+        )
+        assert list(every) == councils
+        for gss, moves in every.items():
+            row = inputs[frames[AS_OF]["gss_code"].to_numpy() == gss]
             assert moves["feature"].tolist() == features
             for move in moves.itertuples():
                 direction = directions[move.feature]
