@@ -883,7 +883,6 @@ def review_command(
         catalogue,
         loaded,
         as_of,
-        progress=_progress,
         data_source=data_source(data_dir),
     )
     typer.echo(

@@ -6,8 +6,8 @@ return DataFrames and dicts; `riskwatch.report.pack` writes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -196,15 +196,16 @@ def explain_councils(
     tables: dict[str, pd.DataFrame],
     frames: dict[str, pd.DataFrame],
     model: LoadedModel,
-    gss_codes: Iterable[str],
+    gss_codes: list[str],
     as_of: str,
     catalogue: pd.DataFrame,
     config: dict,
     directions: dict[str, int],
     scored: pd.DataFrame | None = None,
 ) -> dict[str, Explanation]:
-    """`explain` for each council of `gss_codes`, by GSS code; what would move them is
-    searched for all the councils together (a few model calls instead of a few per council)."""
+    """`explain` for each council of `gss_codes`, by GSS code. The work that covers the
+    whole frame (indicator standings, peer medians over the years, the search for what
+    would move each council) is done once for all the councils, not once per council."""
     frame = frames[as_of]
     if scored is None:
         scored = score(model, frame, tables["events"])
@@ -213,37 +214,49 @@ def explain_councils(
     names = tables["authorities"].set_index("gss_code")["name"]
     flags_of = council_flags(frame)
     threshold = min(b.min_probability for b in bands_from_config(config))
-    explained, top_features = {}, {}
-    for gss_code in gss_codes:
-        explained[gss_code], top_features[gss_code] = _explanation_without_moves(
-            tables, frames, model, gss_code, as_of, catalogue, config, scored
-        )
+    listed = scored[scored["gss_code"].isin(gss_codes)]
+    every_group = indicator_groups(
+        listed, frame, frames, as_of, catalogue, tables.get("neighbours"), every=True
+    )
+    groups_of = {gss: rows.reset_index(drop=True) for gss, rows in every_group.groupby("gss_code")}
+    contributions_of = {gss: _contributions(listed, frame, gss, catalogue) for gss in gss_codes}
+    top_features = {
+        gss: [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
+        for gss, contributions in contributions_of.items()
+    }
+    key_indicators = {}
+    for gss in gss_codes:
+        groups = groups_of[gss]
+        rising = groups[(groups["contribution"] > 0) & groups["base"].isin(frame.columns)]
+        key_indicators[gss] = rising["base"].head(config["reasons"]).tolist()
+    histories = indicator_histories(frames, key_indicators, tables.get("neighbours"), as_of)
     moves = what_would_move(model, frame, tables["events"], top_features, directions, threshold)
+    probability = listed.set_index("gss_code")["probability"]
+    events = tables["events"]
     return {
-        gss_code: replace(
-            e,
-            name=str(names.get(gss_code, gss_code)),
-            rank=position_of[gss_code],
-            moves=moves[gss_code],
-            flags=str(flags_of.get(gss_code, "")),
+        gss: Explanation(
+            gss_code=gss,
+            name=str(names.get(gss, gss)),
+            as_of=as_of,
+            probability=float(probability[gss]),
+            rank=position_of[gss],
+            model=model_words(model),
+            contributions=contributions_of[gss],
+            groups=groups_of[gss],
+            history=histories[gss],
+            events=events[events["gss_code"] == gss].reset_index(drop=True),
+            moves=moves[gss],
+            flags=str(flags_of.get(gss, "")),
         )
-        for gss_code, e in explained.items()
+        for gss in gss_codes
     }
 
 
-def _explanation_without_moves(
-    tables: dict[str, pd.DataFrame],
-    frames: dict[str, pd.DataFrame],
-    model: LoadedModel,
-    gss_code: str,
-    as_of: str,
-    catalogue: pd.DataFrame,
-    config: dict,
-    scored: pd.DataFrame,
-) -> tuple[Explanation, list[str]]:
-    """One council's explanation but for name, rank, flags and moves (filled in for all
-    councils at once by `explain_councils`), and the top features whose moves it needs."""
-    frame = frames[as_of]
+def _contributions(
+    scored: pd.DataFrame, frame: pd.DataFrame, gss_code: str, catalogue: pd.DataFrame
+) -> pd.DataFrame:
+    """One council's contribution per model input, with its base indicator, label, unit and
+    value; largest first (ties by feature name)."""
     row = scored[scored["gss_code"] == gss_code].iloc[0]
     described = catalogue.set_index("name")
     features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
@@ -259,35 +272,7 @@ def _explanation_without_moves(
             "contribution": [row[CONTRIB + f] for f in features],
         }
     ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
-    top_features = [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
-    groups = indicator_groups(
-        scored[scored["gss_code"] == gss_code],
-        frame,
-        frames,
-        as_of,
-        catalogue,
-        tables.get("neighbours"),
-        every=True,
-    )
-    rising = groups[(groups["contribution"] > 0) & groups["base"].isin(frame.columns)]
-    key_indicators = rising["base"].head(config["reasons"]).tolist()
-    explanation = Explanation(
-        gss_code=gss_code,
-        name=gss_code,
-        as_of=as_of,
-        probability=float(row["probability"]),
-        rank=0,
-        model=model_words(model),
-        contributions=contributions.reset_index(drop=True),
-        groups=groups,
-        history=indicator_history(
-            frames, gss_code, key_indicators, tables.get("neighbours"), as_of
-        ),
-        events=tables["events"][tables["events"]["gss_code"] == gss_code].reset_index(drop=True),
-        moves=pd.DataFrame(),
-        flags="",
-    )
-    return explanation, top_features
+    return contributions.reset_index(drop=True)
 
 
 def indicator_history(
@@ -298,32 +283,46 @@ def indicator_history(
     as_of: str,
 ) -> pd.DataFrame:
     """Each feature over the years up to `as_of`: the council, its class median, its neighbours."""
-    peers = (
-        set(neighbours.loc[neighbours["gss_code"] == gss_code, "neighbour_gss"])
+    return indicator_histories(frames, {gss_code: features}, neighbours, as_of)[gss_code]
+
+
+def indicator_histories(
+    frames: dict[str, pd.DataFrame],
+    features_of: Mapping[str, list[str]],
+    neighbours: pd.DataFrame | None,
+    as_of: str,
+) -> dict[str, pd.DataFrame]:
+    """`indicator_history` of each council of `features_of` (GSS code: its features), with
+    each year's class medians computed once for all the councils."""
+    wanted = list(dict.fromkeys(f for features in features_of.values() for f in features))
+    peers_of = {
+        gss: set(neighbours.loc[neighbours["gss_code"] == gss, "neighbour_gss"])
         if neighbours is not None
         else set()
-    )
-    records = []
+        for gss in features_of
+    }
+    records = {gss: [] for gss in features_of}
     for year in sorted(y for y in frames if y <= as_of):
         frame = frames[year]
-        own = frame[frame["gss_code"] == gss_code]
-        if own.empty:
-            continue
-        same_class = frame[frame["class"] == own["class"].iloc[0]]
-        near = frame[frame["gss_code"].isin(peers)]
-        for feature in features:
-            records.append(
-                {
-                    "year": year,
-                    "feature": feature,
-                    "value": own[feature].iloc[0],
-                    "class_median": same_class[feature].median(),
-                    "neighbour_median": near[feature].median() if len(near) else np.nan,
-                }
-            )
-    return pd.DataFrame(
-        records, columns=["year", "feature", "value", "class_median", "neighbour_median"]
-    )
+        class_medians = frame.groupby("class")[wanted].median()
+        own_rows = frame.drop_duplicates("gss_code").set_index("gss_code")
+        for gss, features in features_of.items():
+            if gss not in own_rows.index:
+                continue
+            own = own_rows.loc[gss]
+            near = frame[frame["gss_code"].isin(peers_of[gss])]
+            for feature in features:
+                records[gss].append(
+                    {
+                        "year": year,
+                        "feature": feature,
+                        "value": own[feature],
+                        "class_median": class_medians.at[own["class"], feature],
+                        "neighbour_median": near[feature].median() if len(near) else np.nan,
+                    }
+                )
+    columns = ["year", "feature", "value", "class_median", "neighbour_median"]
+    return {gss: pd.DataFrame(found, columns=columns) for gss, found in records.items()}
 
 
 def what_would_move(

@@ -41,3 +41,24 @@ def test_an_indicator_with_no_value_says_so(frames, tables):
     text = history_svg(history, "no values")
     assert "no value on record" in text
     ET.fromstring(text)
+
+
+def test_histories_of_many_councils_are_each_councils_own(frames, tables):
+    """Computed together (class medians once a year), each council's history is the one
+    computed alone, and its values are its own rows of the frames."""
+    from riskwatch.review import indicator_histories
+
+    features = ["usable_reserves_pct_nre", "gross_external_debt_pct_nre"]
+    codes = [THURROCK, "E09000025", "E06000021"]  # Thurrock, Newham, Stoke-on-Trent
+    together = indicator_histories(
+        frames, {gss: features for gss in codes}, tables["neighbours"], "2022-23"
+    )
+    for gss in codes:
+        alone = indicator_history(frames, gss, features, tables["neighbours"], "2022-23")
+        assert together[gss].equals(alone)
+        frame = frames["2015-16"]
+        own = frame.loc[frame["gss_code"] == gss, features[0]].iloc[0]
+        rows = alone[(alone["year"] == "2015-16") & (alone["feature"] == features[0])]
+        assert rows["value"].iloc[0] == own or (np.isnan(own) and rows["value"].isna().all())
+        same_class = frame[frame["class"] == frame.loc[frame["gss_code"] == gss, "class"].iloc[0]]
+        assert rows["class_median"].iloc[0] == same_class[features[0]].median()

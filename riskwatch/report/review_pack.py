@@ -52,7 +52,6 @@ def write_review(
     catalogue,
     model,
     as_of: str,
-    progress,
     data_source: str,
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
@@ -67,7 +66,7 @@ def write_review(
         tables,
         frames,
         model,
-        progress("explaining listed councils")(list(watchlist.table["gss_code"])),
+        list(watchlist.table["gss_code"]),
         as_of,
         catalogue,
         config,
