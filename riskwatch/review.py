@@ -6,6 +6,7 @@ return DataFrames and dicts; `riskwatch.report.pack` writes them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -219,7 +220,7 @@ def explain_councils(
         listed, frame, frames, as_of, catalogue, tables.get("neighbours"), every=True
     )
     groups_of = {gss: rows.reset_index(drop=True) for gss, rows in every_group.groupby("gss_code")}
-    contributions_of = {gss: _contributions(listed, frame, gss, catalogue) for gss in gss_codes}
+    contributions_of = _contributions(listed, frame, gss_codes, catalogue)
     top_features = {
         gss: [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
         for gss, contributions in contributions_of.items()
@@ -253,26 +254,34 @@ def explain_councils(
 
 
 def _contributions(
-    scored: pd.DataFrame, frame: pd.DataFrame, gss_code: str, catalogue: pd.DataFrame
-) -> pd.DataFrame:
-    """One council's contribution per model input, with its base indicator, label, unit and
-    value; largest first (ties by feature name)."""
-    row = scored[scored["gss_code"] == gss_code].iloc[0]
+    scored: pd.DataFrame, frame: pd.DataFrame, gss_codes: list[str], catalogue: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Each council's contribution per model input, with its base indicator, label, unit
+    and value; largest first (ties by feature name)."""
     described = catalogue.set_index("name")
     features = [c.removeprefix(CONTRIB) for c in scored.columns if c.startswith(CONTRIB)]
     features = [f for f in features if f != "baseline"]
-    values = frame.set_index("gss_code").loc[gss_code]
-    contributions = pd.DataFrame(
-        {
-            "feature": features,
-            "base": base_indicators(features, catalogue).to_numpy(),
-            "indicator": [described["label"].get(f, f.replace("_", " ")) for f in features],
-            "unit": [described["unit"].get(f, "") for f in features],
-            "value": [values.get(f, np.nan) for f in features],
-            "contribution": [row[CONTRIB + f] for f in features],
-        }
-    ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
-    return contributions.reset_index(drop=True)
+    bases = base_indicators(features, catalogue).to_numpy()
+    labels = [described["label"].get(f, f.replace("_", " ")) for f in features]
+    units = [described["unit"].get(f, "") for f in features]
+    by_code = frame.set_index("gss_code")
+    scored_by_code = scored.set_index("gss_code")
+    out = {}
+    for gss_code in gss_codes:
+        row = scored_by_code.loc[gss_code]
+        values = by_code.loc[gss_code]
+        contributions = pd.DataFrame(
+            {
+                "feature": features,
+                "base": bases,
+                "indicator": labels,
+                "unit": units,
+                "value": [values.get(f, np.nan) for f in features],
+                "contribution": [row[CONTRIB + f] for f in features],
+            }
+        ).sort_values(["contribution", "feature"], ascending=[False, True], kind="mergesort")
+        out[gss_code] = contributions.reset_index(drop=True)
+    return out
 
 
 def indicator_history(
@@ -305,20 +314,28 @@ def indicator_histories(
     for year in sorted(y for y in frames if y <= as_of):
         frame = frames[year]
         class_medians = frame.groupby("class")[wanted].median()
-        own_rows = frame.drop_duplicates("gss_code").set_index("gss_code")
+        values = frame[wanted].to_numpy(dtype=float)
+        row_of = {gss: i for i, gss in reversed(list(enumerate(frame["gss_code"])))}
+        classes = frame["class"].to_numpy()
+        column = {feature: j for j, feature in enumerate(wanted)}
         for gss, features in features_of.items():
-            if gss not in own_rows.index:
+            if gss not in row_of:
                 continue
-            own = own_rows.loc[gss]
-            near = frame[frame["gss_code"].isin(peers_of[gss])]
+            own = row_of[gss]
+            near = [i for i, code in enumerate(frame["gss_code"]) if code in peers_of[gss]]
+            with warnings.catch_warnings():  # a feature no neighbour reports: NaN, as pandas
+                warnings.simplefilter("ignore", RuntimeWarning)
+                near_medians = np.nanmedian(values[near], axis=0) if near else None
             for feature in features:
                 records[gss].append(
                     {
                         "year": year,
                         "feature": feature,
-                        "value": own[feature],
-                        "class_median": class_medians.at[own["class"], feature],
-                        "neighbour_median": near[feature].median() if len(near) else np.nan,
+                        "value": values[own, column[feature]],
+                        "class_median": class_medians.at[classes[own], feature],
+                        "neighbour_median": (
+                            near_medians[column[feature]] if near_medians is not None else np.nan
+                        ),
                     }
                 )
     columns = ["year", "feature", "value", "class_median", "neighbour_median"]
