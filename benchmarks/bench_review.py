@@ -2,13 +2,15 @@
 
 In a fresh temporary directory (its own `mlflow.db`), registers a champion once
 with `riskwatch train --register --alias champion`, then runs the watchlist of
-all councils (`--top 1000`, CSV to a file) and, if the command exists, the
-quarterly `review` pack. Each command runs --runs times as a new process; the
-first run is cold (disk caches, MLflow schema, model load), the reported
-figure is the median of the later, warm runs, as a user re-running the
-command sees it. Also prints an in-process breakdown of the stages.
+all councils (`--top 1000`, CSV to a file) and the quarterly `review` pack (30
+councils), the pack also as the code of `--before` (a git commit, extracted with
+`git archive` and put first on PYTHONPATH) so one run prints the pack's time
+before and after. Each command runs --runs times as a new process; the first run
+is cold (disk caches, MLflow schema, model load), the reported figure is the
+median of the later, warm runs, as a user re-running the command sees it. Also
+prints an in-process breakdown of the stages of a warm watchlist and pack.
 
-    /tmp/venv/bin/python benchmarks/bench_review.py [--runs 3]
+    .venv/bin/python benchmarks/bench_review.py [--runs 3] [--before 66eb8d5]
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ def timed(argv: list[str], cwd: Path, env: dict) -> float:
     return elapsed
 
 
+def checkout(commit: str, into: Path) -> Path:
+    """The riskwatch package as it was at `commit`, extracted into `into`."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", commit, "riskwatch"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 def stages(home: Path) -> list[tuple[str, float]]:
     """Where a warm watchlist spends its time, measured in this process."""
     os.chdir(home)
@@ -44,11 +56,13 @@ def stages(home: Path) -> list[tuple[str, float]]:
         marks.append((label, now - t))
         t = now
 
+    import pandas as pd
     from riskwatch.features import feature_descriptions
 
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
-    from riskwatch.review import make_watchlist
+    from riskwatch.report.pack import review_html
+    from riskwatch.review import explain_councils, make_watchlist
     from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
 
@@ -67,7 +81,23 @@ def stages(home: Path) -> list[tuple[str, float]]:
     mark("feature descriptions (labels and units, from the registry)")
     result = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"], 1000)
     mark(f"score, rank, reasons ({len(result.table)} councils)")
-    del features
+    listed = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"])
+    mark(f"pack: watchlist of the top {len(listed.table)}")
+    explanations = explain_councils(
+        tables,
+        frames,
+        loaded,
+        list(listed.table["gss_code"]),
+        years[-1],
+        catalogue,
+        config["watchlist"],
+        {**features.directions, "past_failure": 1},
+        listed.scored,
+    )
+    mark(f"pack: {len(explanations)} explanations (with what would move each)")
+    no_drift = pd.DataFrame(columns=["feature", "psi", "flag"])
+    html_text = review_html("2026Q3", listed.table, explanations, None, no_drift, {}, "")
+    mark(f"pack: review.html ({len(html_text) / 1e6:.1f} MB, charts included)")
     marks.append(("total in process", sum(seconds for _, seconds in marks)))
     return marks
 
@@ -75,6 +105,12 @@ def stages(home: Path) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--before",
+        default="66eb8d5",
+        help="git commit whose pack to time as 'before' (default: the last commit before "
+        "the pack drew its charts as SVG and batched what-would-move)",
+    )
     args = parser.parse_args()
     cli = [sys.executable, "-m", "riskwatch.cli"]
     with tempfile.TemporaryDirectory(prefix="riskwatch-bench-review-") as tmp:
@@ -95,12 +131,16 @@ def main() -> None:
                 "watch.csv",
             ],
         }
-        helped = subprocess.run([*cli, "review", "--help"], capture_output=True, env=env)
-        if helped.returncode == 0:
-            commands["review pack (2026Q3)"] = [*cli, "review", "2026Q3", "--out", "reviews"]
+        review = [*cli, "review", "2026Q3", "--out", "reviews"]
+        commands["review pack (2026Q3), after"] = review
+        commands[f"review pack (2026Q3), before ({args.before})"] = review
+        old = checkout(args.before, Path(tempfile.mkdtemp(dir=tmp, prefix="before-")))
+        envs = {label: env for label in commands}
+        envs[f"review pack (2026Q3), before ({args.before})"] = {**env, "PYTHONPATH": str(old)}
+        print(f"load: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores before timing")
         results = {}
         for label, argv in commands.items():
-            times = [timed(argv, home, env) for _ in range(args.runs)]
+            times = [timed(argv, home, envs[label]) for _ in range(args.runs)]
             warm = statistics.median(times[1:]) if len(times) > 1 else times[0]
             results[label] = warm
             print(
@@ -109,7 +149,8 @@ def main() -> None:
             )
         for label, warm in results.items():
             print(f"goal <= 5 s, {label}: {'met' if warm <= 5 else 'NOT met'} ({warm:.2f} s)")
-        print("in-process stages of a warm watchlist:")
+        print(f"load: {os.getloadavg()[0]:.2f} (1 min) after timing")
+        print("in-process stages of a warm watchlist and pack (this code):")
         for label, seconds in stages(home):
             print(f"  {seconds:6.2f} s  {label}")
 

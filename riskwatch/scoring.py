@@ -6,7 +6,7 @@ input; `model_inputs` builds exactly the columns its signature names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,34 +127,55 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
     )
 
 
-def threshold_crossing(
+def threshold_crossings(
     predict_probability: Callable[[pd.DataFrame], np.ndarray],
-    row: pd.DataFrame,
-    feature: str,
+    searches: Mapping[Hashable, tuple[pd.DataFrame, str, float]],
     threshold: float,
-    bound: float,
     rounds: int = 4,
     points: int = 33,
-) -> float | None:
-    """The value of `feature` that brings the probability just below `threshold`.
+) -> dict[Hashable, float | None]:
+    """For each search (a council's input row, a feature, the feature's bound): the value of
+    the feature that alone brings the row's probability just below `threshold`.
 
-    Holds every other input fixed and searches between the council's value and
-    `bound` (the safe end of what councils report) on a grid refined each round,
-    scoring a whole grid in one call; the models are monotone in each feature.
-    None when even `bound` does not bring it below.
+    Holds every other input fixed and searches between the row's value and the bound (the
+    safe end of what councils report) on a grid refined each round; each round scores the
+    grids of every search still going in one call (a row's score does not depend on the
+    other rows), as the models are monotone in each feature. None for a search when even
+    its bound does not bring it below.
     """
-    current = float(row[feature].iloc[0])
-    if np.isnan(current) or np.isnan(bound):
-        return None
-    risky, safe = current, bound
-    for _ in range(rounds):
-        grid = np.linspace(risky, safe, points)
-        candidates = pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
-        below = predict_probability(candidates) < threshold
-        if below[0]:
-            return float(grid[0])
-        if not below.any():
-            return None
-        first = int(np.argmax(below))
-        risky, safe = grid[first - 1], grid[first]
-    return float(safe)
+    found: dict[Hashable, float | None] = {}
+    going: dict[Hashable, tuple[float, float]] = {}  # key: (risky end, safe end)
+    for key, (row, feature, bound) in searches.items():
+        current = float(row[feature].iloc[0])
+        if np.isnan(current) or np.isnan(bound):
+            found[key] = None
+        else:
+            going[key] = (current, bound)
+    for last in [False] * (rounds - 1) + [True]:
+        if not going:
+            break
+        grids = {key: np.linspace(*ends, points) for key, ends in going.items()}
+        candidates = pd.concat(
+            [
+                pd.concat([searches[key][0]] * points, ignore_index=True).assign(
+                    **{searches[key][1]: grid}
+                )
+                for key, grid in grids.items()
+            ],
+            ignore_index=True,
+        )
+        below_all = predict_probability(candidates) < threshold
+        for k, (key, grid) in enumerate(grids.items()):
+            below = below_all[k * points : (k + 1) * points]
+            if below[0]:
+                found[key] = float(grid[0])
+            elif not below.any():
+                found[key] = None
+            else:
+                first = int(np.argmax(below))
+                going[key] = (grid[first - 1], grid[first])
+                if last:
+                    found[key] = float(grid[first])
+                continue
+            del going[key]
+    return {key: found[key] for key in searches}

@@ -175,11 +175,10 @@ def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, fea
         fitted,
         frames[AS_OF],
         tables["events"],
-        top["gss_code"],
-        features,
+        {top["gss_code"]: features},
         {**feature_inputs.directions},
         threshold,
-    )
+    )[top["gss_code"]]
     found = moves.dropna(subset=["value_below_threshold"])
     found = found[found["note"] == ""]
     assert len(found) > 0
@@ -329,3 +328,69 @@ def test_councils_that_raised_the_alarm_are_monitored_not_warned(tables):
     # A review held before the support was agreed warns about all three.
     before = mark_alarms(table, tables["events"], "2023-24")
     assert before["list"].tolist() == ["warning"] * 3
+
+
+def _one_feature_at_a_time(
+    predict_probability, row, feature, threshold, bound, rounds=4, points=33
+):
+    """The search as it ran before it was batched (a grid per feature and round, one call
+    each): the reference the batched search must reproduce exactly."""
+    current = float(row[feature].iloc[0])
+    if np.isnan(current) or np.isnan(bound):
+        return None
+    risky, safe = current, bound
+    for _ in range(rounds):
+        grid = np.linspace(risky, safe, points)
+        candidates = pd.concat([row] * points, ignore_index=True).assign(**{feature: grid})
+        below = predict_probability(candidates) < threshold
+        if below[0]:
+            return float(grid[0])
+        if not below.any():
+            return None
+        first = int(np.argmax(below))
+        risky, safe = grid[first - 1], grid[first]
+    return float(safe)
+
+
+def test_batched_what_would_move_matches_searching_one_feature_at_a_time(
+    tables, frames, fitted, feature_inputs
+):
+    """On the real 2022-23 frame, searched for the five highest-scored councils and a council
+    in the middle together, every input's value is the one the unbatched search finds, None
+    where it found none; at two thresholds, so that searches both cross and do not."""
+    from riskwatch.scoring import model_inputs, score
+
+    scored = score(fitted, frames[AS_OF], tables["events"]).sort_values(
+        ["probability", "gss_code"], ascending=[False, True]
+    )
+    councils = [*scored["gss_code"].head(5), scored["gss_code"].iloc[len(scored) // 2]]
+    directions = {**feature_inputs.directions, "past_failure": 1}
+    features = [f for f in fitted.input_columns if directions.get(f, 0) != 0]
+    inputs = model_inputs(frames[AS_OF], tables["events"], fitted.input_columns)
+
+    def probability(candidate):
+        return fitted.predict(candidate)["probability"].to_numpy()
+
+    notes = set()
+    for threshold in (0.03, float(scored["probability"].iloc[0]) / 2):
+        every = what_would_move(  # all six councils searched together
+            fitted,
+            frames[AS_OF],
+            tables["events"],
+            {gss: features for gss in councils},
+            directions,
+            threshold,
+        )
+        assert list(every) == councils
+        for gss, moves in every.items():
+            row = inputs[frames[AS_OF]["gss_code"].to_numpy() == gss]
+            assert moves["feature"].tolist() == features
+            for move in moves.itertuples():
+                direction = directions[move.feature]
+                column = inputs[move.feature]
+                bound = float(column.min() if direction > 0 else column.max())
+                expected = _one_feature_at_a_time(probability, row, move.feature, threshold, bound)
+                got = None if pd.isna(move.value_below_threshold) else move.value_below_threshold
+                assert got == expected, (gss, move.feature, threshold)
+                notes.add(move.note)
+    assert "" in notes and len(notes) >= 2  # searches that crossed, and others that did not

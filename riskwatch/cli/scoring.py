@@ -130,7 +130,6 @@ def review_command(
         context.catalogue,
         context.model,
         context.as_of,
-        progress=progress_bar,
         data_source=data_source(data_dir),
     )
     typer.echo(

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import html
 import json
-import textwrap
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from riskwatch.data.store import write_atomic
+from riskwatch.report.svg import history_svg
 from riskwatch.review import LISTS
 
 WATCHLIST_COLUMNS = ["rank", "name", "gss_code", "class", "probability", "band", "rank_change"]
@@ -50,42 +49,6 @@ def _plain(value):
     return str(value)
 
 
-def history_png(
-    history: pd.DataFrame, title: str, labels: Mapping[str, str] | None = None
-) -> bytes:
-    """Small multiples: each key indicator over the years against class and neighbour medians.
-
-    `labels` names each feature in plain words (the catalogue label) above its panel."""
-    from riskwatch.report.charts import figure, png_bytes  # matplotlib: only when charting
-
-    labels = labels or {}
-    features = list(dict.fromkeys(history["feature"]))
-    fig, axes = figure(3.0 * max(1, len(features)), 2.6, columns=max(1, len(features)))
-    for ax, feature in zip(np.atleast_1d(axes), features, strict=False):
-        rows = history[history["feature"] == feature]
-        years = [y[2:4] + "/" + y[5:] for y in rows["year"]]
-        ax.plot(years, rows["value"], marker="o", markersize=3, label="council")
-        medians = rows["class_median"]
-        ax.plot(years, medians, linestyle="--", marker=_lone(medians), label="class median")
-        if rows["neighbour_median"].notna().any():
-            neighbours = rows["neighbour_median"]
-            ax.plot(years, neighbours, linestyle=":", marker=_lone(neighbours), label="neighbours")
-        if rows["value"].isna().all():
-            ax.text(0.5, 0.5, "no value on record", transform=ax.transAxes, ha="center", fontsize=7)
-        title_text = labels.get(feature, feature.replace("_", " "))
-        ax.set_title(textwrap.fill(title_text, 40), fontsize=7)
-        ax.tick_params(labelsize=6)
-        ax.tick_params(axis="x", labelrotation=90)
-    np.atleast_1d(axes)[0].legend(fontsize=6)
-    fig.suptitle(title, fontsize=8)
-    return png_bytes(fig)
-
-
-def _lone(values: pd.Series) -> str | None:
-    """A marker where a line has a single point, which a line alone would not draw."""
-    return "." if values.notna().sum() == 1 else None
-
-
 # Inline, so the page works with no network: filter rows by a search box, sort by a header.
 LIST_SCRIPT = """<script>
 function filterList(box){var t=document.getElementById(box.dataset.table),q=box.value.toLowerCase();
@@ -101,7 +64,7 @@ Array.from(b.rows).sort(function(x,y){var a=key(x),c=key(y);return (a<c?-1:a>c?1
 STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:1200px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}
 th[onclick]{cursor:pointer;background:#f3f3f3}ul{margin:0;padding-left:1.1em}
-.charts img{margin:2px;max-width:100%}small{color:#555}#summary{border-bottom:2px solid #333}
+.charts svg{margin:2px;max-width:100%;height:auto}small{color:#555}#summary{border-bottom:2px solid #333}
 #summary table{display:inline-table;margin-right:2em}input[type=search]{margin:.4em 0;width:20em}
 @media print{body{margin:0;max-width:none;font-size:11px}input[type=search]{display:none}
 th[onclick]{background:none}section.council{break-inside:avoid}h2{break-after:avoid}
@@ -228,15 +191,10 @@ def _reasons(row: dict) -> list[str]:
 
 def _council_section(gss: str, explanation, reasons: list[str]) -> str:
     """One listed council: reasons, flags, key indicators over time, events on record."""
-    from riskwatch.report.charts import img_tag
-
-    charts = img_tag(
-        history_png(
-            explanation.history,
-            f"{explanation.name}: key indicators against peers",
-            labels=explanation.groups.set_index("base")["indicator"].to_dict(),
-        ),
-        f"{explanation.name}: key indicators over time",
+    charts = history_svg(
+        explanation.history,
+        f"{explanation.name}: key indicators against peers",
+        labels=explanation.groups.set_index("base")["indicator"].to_dict(),
     )
     reasons_html = "".join(f"<li>{html.escape(text)}</li>" for text in reasons)
     flags = f"<p><b>Flagged:</b> {html.escape(explanation.flags)}</p>" if explanation.flags else ""

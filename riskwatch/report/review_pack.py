@@ -20,7 +20,7 @@ from riskwatch.errors import RiskwatchError
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.report.pack import review_html, to_json, write_table
-from riskwatch.review import drift, explain, make_watchlist, review_diff
+from riskwatch.review import drift, explain_councils, make_watchlist, review_diff
 from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
 
@@ -52,7 +52,6 @@ def write_review(
     catalogue,
     model,
     as_of: str,
-    progress,
     data_source: str,
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
@@ -63,12 +62,17 @@ def write_review(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
     )
     directions = {**features.directions, "past_failure": 1}
-    explanations = {
-        gss: explain(
-            tables, frames, model, gss, as_of, catalogue, config, directions, watchlist.scored
-        )
-        for gss in progress("explaining listed councils")(list(watchlist.table["gss_code"]))
-    }
+    explanations = explain_councils(
+        tables,
+        frames,
+        model,
+        list(watchlist.table["gss_code"]),
+        as_of,
+        catalogue,
+        config,
+        directions,
+        watchlist.scored,
+    )
     before = previous_pack(Path(reviews), quarter)
     diff = review_diff(pd.read_csv(before / "watchlist.csv"), watchlist.table) if before else None
     feature_columns = [c for c in features.names if c in frames[as_of].columns]
