@@ -278,7 +278,7 @@ def resolve_authority(query: str, authorities) -> str:
     prefix."""
     import difflib
 
-    from riskwatch.data.schools import name_key
+    from riskwatch.data.authority_index import name_key
 
     codes = set(authorities["gss_code"])
     if query.upper() in codes:

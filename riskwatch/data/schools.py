@@ -20,11 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.authority_index import (  # noqa: F401 (cli.py imports name_key from here)
-    Match,
-    load_authorities,
-    name_key,
-)
+from riskwatch.data.authority_index import Match, load_authorities
 from riskwatch.data.cells import parse_cell
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.workbook import cell_text, label_key, read_grids
