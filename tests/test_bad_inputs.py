@@ -10,7 +10,6 @@ xfails whose reason names the fix (see tests/data/bad/make_corpus.py, CASES).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cli_helpers import snapshot
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
@@ -90,17 +90,6 @@ def riskwatch(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.Co
         text=True,
         timeout=timeout,
     )
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under a folder with its content hash (an absent folder is {})."""
-    if not folder.exists():
-        return {}
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> str:

@@ -10,7 +10,6 @@ port nobody listens on.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import socket
@@ -21,21 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_cli, snapshot
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
-
-
-def run_cli(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    from riskwatch.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["riskwatch", *argv])
-    try:
-        main()
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def riskwatch(args: list[str], cwd: Path, tracking_uri: str, timeout: float = 120):
@@ -60,16 +47,6 @@ def one_error_line(code: int, err: str, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     return lines[0]
-
-
-def files_under(folder: Path) -> dict[str, str]:
-    if not folder.exists():
-        return {}
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def fail_with(number: int):
@@ -113,7 +90,7 @@ def test_ingest_onto_a_full_disk_stores_nothing(tmp_path, monkeypatch, capsys):
         capsys,
     )
     one_error_line(code, err, "No space left on device")
-    assert files_under(data_dir) == {}
+    assert snapshot(data_dir) == {}
 
 
 def test_a_review_pack_into_a_missing_folder_is_refused_before_any_work(tmp_path):
@@ -130,11 +107,11 @@ def test_a_review_pack_into_a_missing_folder_is_refused_before_any_work(tmp_path
 def test_a_corrupt_registry_is_one_line_and_left_as_it_was(tmp_path):
     database = tmp_path / "mlflow.db"
     database.write_bytes(b"this is not an SQLite database\n" * 200)
-    before = files_under(tmp_path)
+    before = snapshot(tmp_path)
     done = riskwatch(["models", "list"], tmp_path, f"sqlite:///{database}")
     line = one_error_line(done.returncode, done.stderr, str(database), "cannot open")
     assert "riskwatch train" in line
-    assert files_under(tmp_path) == before
+    assert snapshot(tmp_path) == before
 
 
 def closed_port() -> int:
@@ -189,7 +166,7 @@ def champion_without_files(tmp_path, monkeypatch) -> tuple[Path, str]:
 
 def test_a_champion_whose_files_were_deleted_names_the_version(champion_without_files):
     home, uri = champion_without_files
-    before = files_under(home)
+    before = snapshot(home)
     done = riskwatch(["watchlist", "--top", "5"], home, uri)
     one_error_line(
         done.returncode,
@@ -199,7 +176,7 @@ def test_a_champion_whose_files_were_deleted_names_the_version(champion_without_
         "riskwatch train --register --alias champion",
         "riskwatch models promote",
     )
-    assert files_under(home) == before
+    assert snapshot(home) == before
 
 
 def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):

@@ -15,10 +15,10 @@ the record.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 
 RELEASE_FOLDERS = ("revenue-outturn", "revenue-budget", "service-expenditure")
 COMPILED_FOLDER = "debt-and-outturn-compiled"
@@ -53,19 +53,6 @@ def real_releases() -> list[Path]:
         for path in (SHARED_DATA / folder).glob("*")
         if path.suffix.lower() in suffixes
     )
-
-
-def run_cli(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    from riskwatch.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["riskwatch", *argv])
-    try:
-        main()
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.slow

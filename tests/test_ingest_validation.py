@@ -6,11 +6,11 @@ its header block and six councils).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 
 from riskwatch.data.workbook import find_header_row, read_grids
 
@@ -48,19 +48,6 @@ def column_of(grid: pd.DataFrame, code: str) -> int:
         if code in grid.iloc[: header_row(grid), col].astype(str).tolist():
             return col
     raise AssertionError(code)
-
-
-def run_cli(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    from riskwatch.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["riskwatch", *argv])
-    try:
-        main()
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def assert_refused(path: Path, tmp_path: Path, monkeypatch, capsys, *fragments: str) -> str:
