@@ -8,15 +8,14 @@ is backtested on its own (councils flagged, and how many failed within one and t
 from __future__ import annotations
 
 import operator
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failed_by, outcomes, shift_year
+from riskwatch.settings import config_file, plain
 
 CONFIG = "configs/flags.toml"
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -55,9 +54,9 @@ class Flag:
 
 
 def load_flags(known_features: set[str] | None = None) -> tuple[Flag, ...]:
-    """The configured flags, validated: one line naming the file and key on a bad entry."""
-    text = resources.files("riskwatch.configs").joinpath("flags.toml").read_text()
-    return parse_flags(tomllib.loads(text), known_features)
+    """The configured flags (configs/flags.toml, read once), validated: one line naming the
+    file and key on a bad entry."""
+    return parse_flags(plain(config_file("flags.toml")), known_features)
 
 
 def parse_flags(config: dict, known_features: set[str] | None = None) -> tuple[Flag, ...]:

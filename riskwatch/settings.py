@@ -1,4 +1,4 @@
-"""Configuration: the five TOML files under configs/, each read once, checked and frozen.
+"""Configuration: the TOML files under configs/, each read once, checked and frozen.
 
 Every file has a schema below. A wrong type, an unknown or missing key, or a value
 out of range stops with one line naming the file and the key (``RiskwatchError``,
@@ -216,6 +216,8 @@ SCHEMAS: dict[str, Table] = {
     # Each family's parameters are checked against the family's own declared
     # constraints by riskwatch.models.load_model_specs (the class is their one source).
     "models.toml": Table({"features": MapOf(FEATURE_CHOICE)}, rest=MapOf(ANY)),
+    # Each flag's keys, operators and features are checked by riskwatch.flags.parse_flags.
+    "flags.toml": Table({"flag": ListOf(MapOf(ANY))}),
 }
 
 
