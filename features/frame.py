@@ -14,12 +14,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.schema import TO_POUNDS
 from riskwatch.data.vintages import rule_publication_date
 from riskwatch.errors import RiskwatchError
 
 from .registry import FEATURES, ordered
 
-TO_POUNDS = {"GBP": 1.0, "GBP_thousand": 1e3, "GBP_million": 1e6}
 STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
 KEY = ["gss_code", "source", "indicator", "financial_year"]
 YEAR = re.compile(r"^(\d{4})-(\d{2})$")

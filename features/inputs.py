@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from riskwatch.data.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
+
 from .frame import View
 
 RS, RA, RSX, COR = "RS", "RA", "RSX", "COR"
@@ -45,17 +47,14 @@ def reserve_inputs(date: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-# Reserve levels at 31 March summed into the total (RS lines 911 to 916): the lines
-# besides earmarked (915, as reported) and unallocated (916) count as 0 in a year whose
-# form does not carry them (public health from 2013-14, DSG from 2018-19, the DSG
-# adjustment account from 2022-23).
+# Reserve levels at 31 March summed into the total (RS lines 911 to 916; see
+# OTHER_TOTAL_RESERVE_KINDS for the lines that count as 0 where a form lacks them).
 TOTAL_RESERVES_STATED = (RS, "reserves_total_close")
-OTHER_RESERVE_LINES = ("schools", "dsg_adjustment", "dsg", "public_health")
 TOTAL_RESERVE_INPUTS = (
     TOTAL_RESERVES_STATED,
     *(
         (RS, f"reserves_{kind}_close")
-        for kind in (*OTHER_RESERVE_LINES, "earmarked", "unallocated")
+        for kind in (*OTHER_TOTAL_RESERVE_KINDS, "earmarked", "unallocated")
     ),
 )
 
@@ -70,7 +69,8 @@ def total_reserves(view: View, lag: int = 0) -> pd.Series:
     stated = view.get(*TOTAL_RESERVES_STATED, lag)
     main = view.get(RS, "reserves_earmarked_close", lag) + unallocated(view, "close", lag)
     others = sum(
-        view.get(RS, f"reserves_{kind}_close", lag).fillna(0.0) for kind in OTHER_RESERVE_LINES
+        view.get(RS, f"reserves_{kind}_close", lag).fillna(0.0)
+        for kind in OTHER_TOTAL_RESERVE_KINDS
     )
     return stated.where(stated.notna(), main + others)
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
+from riskwatch.data.schema import TO_POUNDS
+
 DEBT_MEASURES = {
     "cfr": ("COR", "cfr_close"),
     "external_debt": ("COR", "gross_external_debt_close"),
     "borrowing": ("BI", "borrowing_total"),
 }
-RESERVE_LINES = ("schools", "dsg_adjustment", "dsg", "public_health", "unallocated")
 IMPLAUSIBLE_FLOOR = 1_000.0  # £ thousand: a zero after a year of at least £1m is flagged
 # Stocks a council can clear in a year (short-term loans repaid, investments drawn):
 # a zero there is not implausible.
@@ -62,10 +64,9 @@ def overlap_agreement(panel: pd.DataFrame) -> dict:
     compiled = latest_compiled(reported)
     official = reported[~is_compiled(reported)].drop_duplicates(key, keep="last")
     both = compiled.merge(official, on=key, suffixes=("_compiled", "_mhclg"))
-    pounds = {"GBP_thousand": 1.0, "GBP_million": 1e3, "GBP": 1e-3}
-    left = both["value_compiled"] * both["unit_compiled"].map(pounds)
-    right = both["value_mhclg"] * both["unit_mhclg"].map(pounds)
-    agree = np.isclose(left, right, rtol=0, atol=1.0)
+    left = both["value_compiled"] * both["unit_compiled"].map(TO_POUNDS)
+    right = both["value_mhclg"] * both["unit_mhclg"].map(TO_POUNDS)
+    agree = np.isclose(left, right, rtol=0, atol=1e3)  # within £1k
     disagreements = both.loc[~agree, [*key, "value_compiled", "value_mhclg", "source_file_mhclg"]]
     return {
         "values_compared": int(len(both)),
@@ -83,7 +84,7 @@ def rs_total_reserves(panel: pd.DataFrame, year: str, earmarked: str) -> pd.Seri
         (panel["source"] == "RS") & (panel["financial_year"] == year) & ~is_compiled(panel)
     ].drop_duplicates(["gss_code", "indicator"], keep="last")
     wide = rows.pivot(index="gss_code", columns="indicator", values="value")
-    others = [f"reserves_{kind}_close" for kind in RESERVE_LINES if kind != "unallocated"]
+    others = [f"reserves_{kind}_close" for kind in OTHER_TOTAL_RESERVE_KINDS]
     main = wide.get(earmarked) + wide.get("reserves_unallocated_close")
     return main + wide.reindex(columns=others).fillna(0.0).sum(axis=1)
 

@@ -367,3 +367,10 @@ def carried(line: Line, form: str, year: str) -> bool:
     since = line.since.get(form)
     until = line.until.get(form)
     return (since is None or year >= since) and (until is None or year <= until)
+
+
+# Reserve levels summed into the total of RS lines 911 to 916: the lines besides earmarked
+# (915, as reported) and unallocated (916), which count as 0 in a year whose form does not
+# carry them (public health from 2013-14, DSG from 2018-19, the DSG adjustment account from
+# 2022-23). The compiled 2024-25 `reserves` is the same sum.
+OTHER_TOTAL_RESERVE_KINDS = ("schools", "dsg_adjustment", "dsg", "public_health")

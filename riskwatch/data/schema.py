@@ -60,3 +60,6 @@ UNMATCHED_COLUMNS: list[str] = [
     "name",  # the name the row carries, if any
     "reason",  # why it matched nothing
 ]
+
+# Currency units the panel holds, in pounds: ratios compare values whatever unit a release used.
+TO_POUNDS: dict[str, float] = {"GBP": 1.0, "GBP_thousand": 1e3, "GBP_million": 1e6}
