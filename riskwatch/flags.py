@@ -18,8 +18,13 @@ from riskwatch.labels import failed_by, outcomes, shift_year
 from riskwatch.settings import config_file, plain
 
 CONFIG = "configs/flags.toml"
-OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-OPERATORS["=="] = operator.eq
+OPERATORS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+}
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,6 @@ class Condition:
         values = frame[self.feature].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             return ~np.isnan(values) & OPERATORS[self.op](values, self.value)
-
-    def describe(self, label: str) -> str:
-        return f"{label} {self.op} {self.value:g}"
 
 
 @dataclass(frozen=True)
