@@ -35,12 +35,23 @@ def timed(argv: list[str], cwd: Path, env: dict) -> float:
 
 
 def checkout(commit: str, into: Path) -> Path:
-    """The riskwatch package as it was at `commit`, extracted into `into`."""
+    """The package as it was at `commit`, laid out as installed: riskwatch/ with the
+    features/, models/ and configs/ it maps in moved inside it, so no part of the old
+    package is imported from the working tree (whose editable install maps those names)."""
     repo = Path(__file__).resolve().parents[1]
+    held = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "--name-only", commit],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split()
+    folders = [name for name in ("riskwatch", "features", "models", "configs") if name in held]
     archive = subprocess.run(
-        ["git", "-C", str(repo), "archive", commit, "riskwatch"], capture_output=True, check=True
+        ["git", "-C", str(repo), "archive", commit, *folders], capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for folder in folders[1:]:
+        (into / folder).rename(into / "riskwatch" / folder)
     return into
 
 
