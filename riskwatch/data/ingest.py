@@ -8,6 +8,7 @@ is already held is kept beside the older one as a later vintage.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -38,6 +39,12 @@ OUTTURN_FORMS = ("RS", "RSX")
 # Classes the revenue releases print: councils (London boroughs as L, later LB) and O for
 # other bodies (fire, police, parks, the GLA), which leave the council panel by design.
 KNOWN_CLASSES = (*COUNCIL_CLASSES, "LB", "O")
+# The largest release a reader is handed, refused from its size before a byte is parsed,
+# so a huge file costs no memory. The official files held are at most 2.9 MB on disk
+# (ra2013_14.xls) and 5.4 MB unpacked (ra2020_21.xlsx): the limits leave ten times that.
+MAX_RELEASE_BYTES = 32 * 2**20
+MAX_UNPACKED_BYTES = 64 * 2**20
+ZIPPED_SUFFIXES = (".xlsx", ".ods")
 
 
 def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFrame) -> None:
@@ -97,6 +104,34 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
             )
 
 
+def check_release_size(path: Path) -> None:
+    """Refuse a file far larger than any official release, before reading it: on disk,
+    or unpacked (an XLSX or ODS is a zip whose members could inflate to gigabytes)."""
+    if not path.is_file():
+        return  # the reader names a missing file or a folder
+    size = path.stat().st_size
+    if size > MAX_RELEASE_BYTES:
+        raise RiskwatchError(
+            f"file is {_megabytes(size)}, more than ten times any official release "
+            f"(limit {_megabytes(MAX_RELEASE_BYTES)}); not read",
+            file=path,
+        )
+    if path.suffix.lower() not in ZIPPED_SUFFIXES or not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise RiskwatchError(
+            f"workbook unpacks to {_megabytes(unpacked)}, more than ten times any official "
+            f"release (limit {_megabytes(MAX_UNPACKED_BYTES)}); not read",
+            file=path,
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
+
+
 def _check_council_code(row: pd.Series, known: pd.DataFrame, year: str, path: Path) -> None:
     """A council's E-code must be in the authority table and not retired by `year`."""
     if row["ecode"] not in known.index:
@@ -124,7 +159,9 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
     A revenue release (RS, RA, RSX) or a compiled CSV (known by its header). A value
     beyond its measure's plausibility bound, or a council's net revenue expenditure
     moving more than tenfold from its previous year, refuses the file unless
-    `accept_outliers`; accepted outliers are counted in the vintage's name. Storing holds
+    `accept_outliers`; accepted outliers are counted in the vintage's name. Files are
+    checked in order, each against what is held plus the files before it, so a release
+    for 2024-25 ingested beside 2023-24 is compared with that 2023-24. Storing holds
     the data directory's lock: a second ingest at the same time waits, then numbers its
     release after the first's, so no two revisions share a release number.
     """
@@ -133,9 +170,11 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
     bounds = plausibility_bounds(held)
     stores: list[Callable[[], IngestResult]] = []
     for path in map(Path, paths):
+        check_release_size(path)
         if is_compiled(path):
             checked = check_compiled(path, authorities, held, bounds, accept_outliers)
             stores.append(partial(store_compiled, checked, data_dir))
+            held = pd.concat([held, checked.values], ignore_index=True)
             continue
         release = read_revenue_file(path)
         validate_release(release, path, authorities)
@@ -147,6 +186,7 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
             accept_outliers,
         )
         stores.append(partial(_store, path, release, authorities, data_dir, accepted))
+        held = pd.concat([held, values], ignore_index=True)
     with exclusive_lock(Path(data_dir), "data-dir"):
         return [store() for store in stores]
 
