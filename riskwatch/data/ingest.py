@@ -188,7 +188,17 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
         stores.append(partial(_store, path, release, authorities, data_dir, accepted))
         held = pd.concat([held, values], ignore_index=True)
     with exclusive_lock(Path(data_dir), "data-dir"):
+        _remove_abandoned_temporaries(Path(data_dir) / "releases")
         return [store() for store in stores]
+
+
+def _remove_abandoned_temporaries(folder: Path) -> None:
+    """Delete the temporary files of an ingest killed before its rename. Releases are
+    only written under the data directory's lock, which this caller holds, so any
+    temporary file here belongs to a process that is gone."""
+    if folder.is_dir():
+        for abandoned in folder.glob(".*.tmp"):
+            abandoned.unlink(missing_ok=True)
 
 
 def _store(
