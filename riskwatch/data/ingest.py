@@ -165,12 +165,14 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
     the data directory's lock: a second ingest at the same time waits, then numbers its
     release after the first's, so no two revisions share a release number.
     """
+    paths = [Path(path) for path in paths]
+    for path in paths:
+        check_release_size(path)
     authorities = load_table("authorities")
     held = load_table("panel", data_dir)
     bounds = plausibility_bounds(held)
     stores: list[Callable[[], IngestResult]] = []
-    for path in map(Path, paths):
-        check_release_size(path)
+    for path in paths:
         if is_compiled(path):
             checked = check_compiled(path, authorities, held, bounds, accept_outliers)
             stores.append(partial(store_compiled, checked, data_dir))
