@@ -38,7 +38,15 @@ def revenue_files(root: Path) -> list[Path]:
 
 
 def read_revenue_releases(files: list[Path], progress: Progress = iter) -> list[RevenueRelease]:
-    return [read_revenue_file(path) for path in progress(files)]
+    """Every revenue release read; one holding an impossible value is refused (the build
+    has no outliers to accept: the embedded data holds none)."""
+    releases = []
+    for path in progress(files):
+        release = read_revenue_file(path)
+        if release.impossible_values:
+            raise release.impossible_values[0]
+        releases.append(release)
+    return releases
 
 
 def council_rosters(releases: list[RevenueRelease]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from riskwatch.data.compiled import is_compiled
 from riskwatch.data.ingest_compiled import check_compiled, store_compiled
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
 from riskwatch.data.plausibility import (
+    as_outlier,
     outliers,
     plausibility_bounds,
     refuse_or_count,
@@ -184,7 +185,9 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
         row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
         values = values.assign(row=values["ecode"].map(row_of))
         accepted = refuse_or_count(
-            outliers(values, bounds, path) + year_on_year_jumps(values, held, path),
+            [as_outlier(error) for error in release.impossible_values]
+            + outliers(values, bounds, path)
+            + year_on_year_jumps(values, held, path),
             accept_outliers,
         )
         stores.append(partial(_store, path, release, authorities, data_dir, accepted))

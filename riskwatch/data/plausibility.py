@@ -1,6 +1,7 @@
 """Plausibility of a release's values against the data already held (learned, not fixed).
 
-Two checks, each refusing a file unless the user accepts outliers on purpose:
+Two checks, each refusing a file unless the user accepts outliers on purpose (as are
+the impossible values a reader finds, such as a negative council tax requirement):
 
 - a value beyond ten times the largest any council ever reported for its measure
   (a unit slip of a thousand, 1e308);
@@ -101,6 +102,14 @@ def _who(r) -> str:
 def _row(r) -> int | None:
     row = getattr(r, "row", None)
     return int(row) if row is not None and not pd.isna(row) else None
+
+
+def as_outlier(error: RiskwatchError) -> RiskwatchError:
+    """A reader's impossible value (e.g. a negative council tax requirement) as an outlier:
+    the same line, saying how to keep it on purpose."""
+    return RiskwatchError(
+        f"{error.message}; {ACCEPT_HINT}", file=error.file, row=error.row, field=error.field
+    )
 
 
 def refuse_or_count(found: list[RiskwatchError], accept_outliers: bool) -> int:

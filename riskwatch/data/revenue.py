@@ -57,6 +57,11 @@ class RevenueRelease:
     values: pd.DataFrame  # PANEL_COLUMNS less gss_code/published (filled by the build)
     roster: pd.DataFrame  # ecode, ons_code, name, class, financial_year
     encoding: str | None = None  # a CSV's text encoding ("cp1252" when not UTF-8)
+    # A council's negative value of a measure that cannot be negative, each as the error
+    # that refuses it: the build refuses the release, an ingest unless outliers are
+    # accepted on purpose (MHCLG's RA 2023-24 prints Eastbourne's council tax
+    # requirement as -1). The value stays in `values`, as published.
+    impossible_values: tuple[RiskwatchError, ...] = ()
 
 
 def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
@@ -98,7 +103,7 @@ def read_revenue_file(path: Path) -> RevenueRelease:
     columns = {
         line.indicator: _locate(path, form, year, line, primary, sheets) for line in lines_for(form)
     }
-    values = _values(path, form, year, columns)
+    values, impossible = _values(path, form, year, columns)
     if values.empty:
         raise RiskwatchError("no authority rows with values below the header", file=path)
     return RevenueRelease(
@@ -109,6 +114,7 @@ def read_revenue_file(path: Path) -> RevenueRelease:
         values=values,
         roster=_roster(primary, year),
         encoding=next((g.attrs["encoding"] for g in grids.values() if "encoding" in g.attrs), None),
+        impossible_values=tuple(impossible),
     )
 
 
@@ -243,9 +249,12 @@ def _drop_identical(sheet: DataSheet, columns: list[Column]) -> list[Column]:
     return distinct
 
 
-def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
+def _values(
+    path: Path, form: str, year: str, columns: dict
+) -> tuple[pd.DataFrame, list[RiskwatchError]]:
+    """The release's values as panel rows, and its impossible values as errors."""
     line_of = {line.indicator: line for line in lines_for(form)}
-    records = []
+    records, impossible = [], []
     for indicator, located in columns.items():
         if located is None:
             continue
@@ -265,11 +274,14 @@ def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
                 continue
             value, status = parsed
             if line_of[indicator].non_negative and value < 0 and classes[row_index] in COUNCILS:
-                raise RiskwatchError(
-                    f"negative value {value:g} for {indicator}, which cannot be negative",
-                    file=path.name,
-                    row=int(row_index) + 1,
-                    field=column.label or indicator,
+                impossible.append(
+                    RiskwatchError(
+                        f"negative value {value:g} for {indicator} of {ecode}, which cannot be "
+                        "negative",
+                        file=path.name,
+                        row=int(row_index) + 1,
+                        field=column.label or indicator,
+                    )
                 )
             records.append((ecode, indicator, value, status, column.date_context))
     frame = pd.DataFrame(records, columns=["ecode", "indicator", "value", "status", "date"])
@@ -286,7 +298,7 @@ def _values(path: Path, form: str, year: str, columns: dict) -> pd.DataFrame:
     frame["vintage"] = None
     frame["published"] = None
     frame["published_basis"] = None
-    return frame[PANEL_COLUMNS]
+    return frame[PANEL_COLUMNS], impossible
 
 
 def _roster(sheet: DataSheet, year: str) -> pd.DataFrame:

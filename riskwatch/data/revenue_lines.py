@@ -245,12 +245,20 @@ def _reserve(kind: str, description: str, labels: tuple[str, ...], lines: dict, 
     return tuple(out)
 
 
+# The last RA year held whose release prints estimated reserve levels (lines 1011 to
+# 1016). RA 2023-24 is held as MHCLG's "Part 1" CSV, the revenue account lines only
+# (its budgeted appropriations to and from reserves, 911 to 916, are there; the levels
+# are not), so later RA years are not expected to carry the levels: a release that does
+# still has them read, since a measure found is read whether expected or not.
+RA_LAST_WITH_RESERVE_LEVELS = "2021-22"
+
 RESERVE_LINES: tuple[Line, ...] = (
     *_reserve(
         "schools",
         "Schools reserves level",
         ("Schools reserves level", "Estimated schools reserves level"),
         {"RS": ("911",), "RA": ("1011",)},
+        until={"RA": RA_LAST_WITH_RESERVE_LEVELS},
     ),
     *_reserve(
         "dsg_adjustment",
@@ -279,6 +287,7 @@ RESERVE_LINES: tuple[Line, ...] = (
         ),
         {"RS": ("914",), "RA": ("1014",)},
         since={"RS": "2014-15", "RA": "2014-15"},
+        until={"RA": RA_LAST_WITH_RESERVE_LEVELS},
     ),
     *_reserve(
         "earmarked",
@@ -289,6 +298,7 @@ RESERVE_LINES: tuple[Line, ...] = (
             "Estimated other earmarked financial reserves level (unadjusted)",
         ),
         {"RS": ("915",), "RA": ("1015",)},
+        until={"RA": RA_LAST_WITH_RESERVE_LEVELS},
     ),
     *_reserve(
         "earmarked_adjusted",
@@ -304,6 +314,7 @@ RESERVE_LINES: tuple[Line, ...] = (
         "Unallocated reserves level",
         ("Unallocated financial reserves level", "Estimated unallocated financial reserves level"),
         {"RS": ("916",), "RA": ("1016",)},
+        until={"RA": RA_LAST_WITH_RESERVE_LEVELS},
     ),
 )
 
