@@ -22,6 +22,8 @@ RA_2023-24_data_Part_1.csv is: accepted too, read as Windows-1252 (tests/test_in
 from __future__ import annotations
 
 import argparse
+import io
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -139,6 +141,12 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         "one council's net revenue expenditure typed in £ million under the £ thousand title "
         "(a thousandth of its 2022-23 value held)",
         ("row 16", "net_revenue_expenditure", "2022-23 value held", "--accept-outliers"),
+        None,
+    ),
+    "unpacks_too_far.xlsx": (
+        "a 65 KB workbook whose one sheet unpacks to 65 MB of zeros (a zip bomb), refused "
+        "from its zip directory before it is opened",
+        ("unpacks to 65 MB", "limit 64 MB", "not read"),
         None,
     ),
     "compiled_renamed_column.csv": (
@@ -287,6 +295,11 @@ def make(source: Path, out: Path) -> list[Path]:
         "compiled_ecode_mismatch.csv",
         "\n".join([header, mismatched, *compiled[2:]]).encode() + b"\n",
     )
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+        zipped.writestr("xl/worksheets/sheet1.xml", b"\0" * (65 * 2**20))
+    raw("unpacks_too_far.xlsx", bomb.getvalue())
 
     whole = (out / "good.xlsx").read_bytes()
     raw("truncated.xlsx", whole[: len(whole) // 2])
