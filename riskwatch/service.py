@@ -128,7 +128,7 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     from riskwatch import tracking
     from riskwatch.data.store import panel_fingerprint
     from riskwatch.pipeline import score_years
-    from riskwatch.training import registry_entry
+    from riskwatch.training import backtest_headline, registry_entry, with_backtest
 
     run_id = tracking.log_training_run(
         trained.model,
@@ -142,12 +142,15 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     )
     if not register:
         return None
+    fingerprint = panel_fingerprint(tables["panel"])
     description, tags = registry_entry(
-        trained,
-        features.catalogue_version,
-        panel_fingerprint(tables["panel"]),
-        score_years(tables)[-1],
+        trained, features.catalogue_version, fingerprint, score_years(tables)[-1]
     )
+    headline = backtest_headline(
+        tracking.backtest_records(), trained.params, features.catalogue_version, fingerprint
+    )
+    if headline is not None:
+        description, tags = with_backtest(description, headline[0]), tags | headline[1]
     version = tracking.register(run_id, config["registered_name"], description, tags)
     if alias:
         tracking.set_alias(config["registered_name"], alias, version)
@@ -392,3 +395,23 @@ def log_backtest(spec, run: BacktestRun) -> None:
         },
         run_name="backtest",
     )
+    describe_backtested_versions(run.features.catalogue_version)
+
+
+def describe_backtested_versions(catalogue_version: str) -> None:
+    """Give every registered version whose configuration the newest backtests cover that
+    backtest's figures in its description and tags, so the registry says how each did."""
+    from riskwatch import tracking
+    from riskwatch.settings import load_run_config
+    from riskwatch.training import backtest_headline, with_backtest
+
+    name = load_run_config()["train"]["registered_name"]
+    records = tracking.backtest_records()
+    for version in tracking.list_versions(name):
+        params, fingerprint = version["params"], version.get("panel_fingerprint")
+        if version.get("feature_catalogue_version") != catalogue_version or not params:
+            continue
+        headline = backtest_headline(records, params, catalogue_version, fingerprint)
+        if headline is not None:
+            described = with_backtest(version["description"], headline[0])
+            tracking.describe_version(name, version["version"], described, headline[1])

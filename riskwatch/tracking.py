@@ -196,6 +196,40 @@ def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
         return sorted(described, key=lambda item: item["version"])
 
 
+def backtest_records(limit: int = 20) -> list[dict[str, Any]]:
+    """The newest backtest runs of the riskwatch experiment, newest first: run id, start
+    date, params, metrics and tags."""
+    with _quiet():
+        client = _client()
+        runs = client.search_runs(
+            [_experiment_id(client)],
+            filter_string="tags.kind = 'backtest'",
+            order_by=["attributes.start_time DESC"],
+            max_results=limit,
+        )
+        return [
+            {
+                "run_id": run.info.run_id,
+                "started": datetime.fromtimestamp(run.info.start_time / 1000, UTC)
+                .date()
+                .isoformat(),
+                "params": dict(run.data.params),
+                "metrics": dict(run.data.metrics),
+                "tags": dict(run.data.tags),
+            }
+            for run in runs
+        ]
+
+
+def describe_version(name: str, version: int, description: str, tags: dict[str, str]) -> None:
+    """Replace a registered version's description and set (or overwrite) its tags."""
+    with _quiet():
+        client = _client()
+        client.update_model_version(name, str(version), description=description)
+        for key, value in tags.items():
+            client.set_model_version_tag(name, str(version), key, value)
+
+
 def load_model(name: str, version_or_alias: int | str) -> PyFuncModel:
     """Load a registered version (a number) or alias (e.g. ``champion``) as a pyfunc model."""
     ref = str(version_or_alias)

@@ -108,6 +108,48 @@ def registry_entry(
     return description, tags
 
 
+BACKTEST_SENTENCE = "Backtest of this configuration"
+BACKTEST_FIGURES = ("roc_auc", "pr_auc", "recall_at_30", "brier")
+
+
+def backtest_headline(
+    records: list[dict], params: dict, catalogue_version: str, panel_fingerprint: str
+) -> tuple[str, dict[str, str]] | None:
+    """The sentence and tags a registered version gets from the newest backtest of its
+    configuration (family, task, horizon, past-failure input, feature catalogue), or None
+    when no backtest of it is recorded. `records` are backtest runs, newest first, as
+    `tracking.backtest_records` gives them; `params` the version's training params."""
+    key = f"{params['model']}.{params['task']}.h{params['horizon']}"
+    for record in records:
+        metrics, tags = record["metrics"], record["tags"]
+        if f"{key}.roc_auc" not in metrics:
+            continue
+        if tags.get("feature_catalogue_version") != catalogue_version:
+            continue
+        if record["params"].get("past_failure_feature") != str(params["past_failure_feature"]):
+            continue
+        panel = tags.get("panel_fingerprint")
+        on = "this version's panel" if panel == panel_fingerprint else f"panel {panel}"
+        figures = {m: metrics.get(f"{key}.{m}", float("nan")) for m in BACKTEST_FIGURES}
+        sentence = (
+            f"{BACKTEST_SENTENCE} (run {record['run_id'][:8]} of {record['started']}, on {on}), "
+            f"scored only on years it did not train on: ROC-AUC {figures['roc_auc']:.3f}, "
+            f"PR-AUC {figures['pr_auc']:.3f}, recall in the top 30 "
+            f"{figures['recall_at_30']:.2f}, Brier score {figures['brier']:.4f}."
+        )
+        version_tags = {"backtest_run": record["run_id"]} | {
+            f"backtest_{m}": f"{value:.4g}" for m, value in figures.items()
+        }
+        return sentence, version_tags
+    return None
+
+
+def with_backtest(description: str, sentence: str) -> str:
+    """A version's description with its backtest sentence added, or replacing the one it
+    had (a newer backtest of the same configuration)."""
+    return f"{description.split(' ' + BACKTEST_SENTENCE)[0]} {sentence}"
+
+
 def retrospective_model(
     tables: dict[str, pd.DataFrame],
     frames: dict[str, pd.DataFrame],

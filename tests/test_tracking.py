@@ -145,3 +145,89 @@ def test_registered_versions_carry_a_description_and_tags(store: Path) -> None:
     ).stdout
     assert description in shown
     assert "data_through=2023-24  family=logit  horizon=2  task=new" in shown
+
+
+def backtest_record(run_id: str, started: str, roc_auc: float, **changes) -> dict:
+    record = {
+        "run_id": run_id,
+        "started": started,
+        "params": {"past_failure_feature": "True"},
+        "metrics": {
+            "logit.new.h2.roc_auc": roc_auc,
+            "logit.new.h2.pr_auc": 0.21,
+            "logit.new.h2.recall_at_30": 0.5,
+            "logit.new.h2.brier": 0.0123,
+        },
+        "tags": {"feature_catalogue_version": "cat-1", "panel_fingerprint": "0123abcd"},
+    }
+    for part, value in changes.items():
+        record[part] = record[part] | value
+    return record
+
+
+LOGIT_PARAMS = {"model": "logit", "task": "new", "horizon": "2", "past_failure_feature": "True"}
+
+
+def test_a_version_takes_the_newest_backtest_of_its_own_configuration() -> None:
+    from riskwatch.training import backtest_headline
+
+    records = [  # newest first: another catalogue, another input set, then the match
+        backtest_record("run-newest", "2026-11-30", 0.9, tags={"feature_catalogue_version": "x"}),
+        backtest_record("run-other", "2026-11-29", 0.8, params={"past_failure_feature": "False"}),
+        backtest_record("run-match-1", "2026-11-28", 0.812),
+        backtest_record("run-match-0", "2026-11-27", 0.7),
+    ]
+    sentence, tags = backtest_headline(records, LOGIT_PARAMS, "cat-1", "0123abcd")
+    assert sentence == (
+        "Backtest of this configuration (run run-matc of 2026-11-28, on this version's panel), "
+        "scored only on years it did not train on: ROC-AUC 0.812, PR-AUC 0.210, recall in the "
+        "top 30 0.50, Brier score 0.0123."
+    )
+    assert tags == {
+        "backtest_run": "run-match-1",
+        "backtest_roc_auc": "0.812",
+        "backtest_pr_auc": "0.21",
+        "backtest_recall_at_30": "0.5",
+        "backtest_brier": "0.0123",
+    }
+    assert "on panel 0123abcd" in backtest_headline(records, LOGIT_PARAMS, "cat-1", "ffff")[0]
+    assert backtest_headline(records, {**LOGIT_PARAMS, "horizon": "3"}, "cat-1", "x") is None
+
+
+def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> None:
+    """Registered first, backtested after: the version's description and tags gain the
+    backtest's figures, and a later backtest replaces them rather than adding more."""
+    from riskwatch.service import describe_backtested_versions
+
+    X, y, groups = small_data(3)
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    run_id = tracking.log_training_run(
+        model,
+        params=LOGIT_PARAMS,
+        metrics={"training_rows": 600.0},
+        feature_catalogue_version="cat-1",
+        panel_fingerprint="0123abcd",
+        config={},
+        X_example=X.head(20),
+        run_name="logit",
+    )
+    version = tracking.register(run_id, "riskwatch", "logit model warning 2 years ahead.", {})
+    for roc_auc in (0.8, 0.83):
+        record = backtest_record("", "", roc_auc)
+        tracking.log_run(
+            params=record["params"],
+            metrics=record["metrics"],
+            tags={"kind": "backtest", **record["tags"]},
+            texts={},
+            run_name="backtest",
+        )
+        describe_backtested_versions("cat-1")
+    (listed,) = tracking.list_versions("riskwatch")
+    assert listed["version"] == version
+    assert listed["description"].startswith(
+        "logit model warning 2 years ahead. Backtest of this configuration (run "
+    )
+    assert listed["description"].count("Backtest") == 1
+    assert "ROC-AUC 0.830, PR-AUC 0.210, recall in the top 30 0.50" in listed["description"]
+    assert listed["version_tags"]["backtest_roc_auc"] == "0.83"
+    assert listed["version_tags"]["backtest_run"] == tracking.backtest_records()[0]["run_id"]
