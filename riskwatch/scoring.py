@@ -97,9 +97,13 @@ def score(model: LoadedModel, frame: pd.DataFrame, events: pd.DataFrame) -> pd.D
 
 def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
     """A registered version (number) or alias; None when the alias is not set."""
-    from riskwatch import tracking
+    from riskwatch import registry_snapshot, tracking
 
     reference = str(version_or_alias)
+    key = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
+    kept = registry_snapshot.read(key) if key else None
+    if kept is not None:
+        return _loaded(kept)
     if reference.isdigit():
         found = [v for v in tracking.list_versions(name) if v["version"] == int(reference)]
         description = found[0] if found else None
@@ -118,12 +122,26 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
             "alias at another version with `riskwatch models promote VERSION`",
             field="--model",
         ) from None
-    columns = pyfunc.metadata.get_input_schema().input_names()
-    return LoadedModel(
-        version=int(description["version"]),
+    snapshot = registry_snapshot.Snapshot(
+        model=pyfunc.unwrap_python_model().model,
         description=description,
-        predict=lambda inputs: pyfunc.predict(inputs),
-        input_columns=list(columns),
+        input_columns=list(pyfunc.metadata.get_input_schema().input_names()),
+    )
+    if key:
+        registry_snapshot.keep(key, snapshot)
+    return _loaded(snapshot)
+
+
+def _loaded(snapshot) -> LoadedModel:
+    """A registered version ready to score: the fitted model answers as its MLflow pyfunc
+    does (probability and contributions, `tracking.score_frame`)."""
+    from riskwatch.tracking import score_frame
+
+    return LoadedModel(
+        version=int(snapshot.description["version"]),
+        description=snapshot.description,
+        predict=lambda inputs: score_frame(inputs[snapshot.input_columns], snapshot.model),
+        input_columns=snapshot.input_columns,
     )
 
 
