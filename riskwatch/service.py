@@ -238,6 +238,39 @@ class ScoringContext:
     as_of: str
 
 
+def review_pack(
+    out: Path,
+    quarter: str,
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+) -> tuple[dict, ScoringContext]:
+    """Score a quarter and write its review pack, recorded as an MLflow run. The run is
+    logged by a child process started first, so MLflow's start-up overlaps the scoring."""
+    from riskwatch.data.store import data_source
+    from riskwatch.report.review_pack import write_review
+    from riskwatch.run_logger import RunLogger
+
+    with RunLogger() as logger:
+        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        summary = write_review(
+            out,
+            quarter,
+            context.tables,
+            context.frames,
+            context.features,
+            context.catalogue,
+            context.model,
+            context.as_of,
+            data_source=data_source(data_dir),
+            log_run=logger.log,
+        )
+    return summary, context
+
+
 def scoring_context(
     data_dir: Path,
     model_ref: str,

@@ -290,6 +290,13 @@ def _client() -> MlflowClient:
         return _connect(uri, database)
 
 
+def connect() -> None:
+    """Import MLflow and open the tracking store now (checked to answer), so later calls
+    in this process start at once."""
+    with _quiet():
+        _client()
+
+
 def check_reachable() -> None:
     """Before a long run: a tracking server that does not accept connections is one line now,
     not after the work is done (a local store needs no check)."""

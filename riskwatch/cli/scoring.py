@@ -112,25 +112,15 @@ def review_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
-    from riskwatch.data.store import check_output_folder, data_source
-    from riskwatch.report.review_pack import write_review
+    from riskwatch.data.store import check_output_folder
     from riskwatch.scoring import model_words
-    from riskwatch.service import scoring_context
+    from riskwatch.service import review_pack
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
         raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
     check_output_folder(out)
-    context = scoring_context(data_dir, model, as_of, quarter_end(quarter), progress_bar, announce)
-    summary = write_review(
-        out,
-        quarter,
-        context.tables,
-        context.frames,
-        context.features,
-        context.catalogue,
-        context.model,
-        context.as_of,
-        data_source=data_source(data_dir),
+    summary, context = review_pack(
+        out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce
     )
     typer.echo(
         f"review {quarter}: {summary['listed']} councils listed as of {context.as_of} with "

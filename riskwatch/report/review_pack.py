@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -53,10 +54,12 @@ def write_review(
     model,
     as_of: str,
     data_source: str,
+    log_run: Callable[..., str],
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
 
-    `data_source` names the data used (riskwatch.data.store.data_source)."""
+    `data_source` names the data used (riskwatch.data.store.data_source); `log_run`
+    records the pack as an MLflow run (`tracking.log_run`'s arguments)."""
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
@@ -138,7 +141,17 @@ def write_review(
         if isinstance(exc, OSError):
             raise _unwritable(reviews, exc) from None
         raise
-    _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables)
+    log_run(
+        params={"quarter": quarter, **model_info},
+        metrics={
+            "listed": float(len(watchlist.table)),
+            "drift_flagged": float((drift_table["flag"] != "").sum()),
+            "new_entrants": float(len(diff["entrants"])) if diff else float("nan"),
+        },
+        tags={"kind": "review", "panel_fingerprint": panel_fingerprint(tables["panel"])},
+        texts={"review.html": html_text, "watchlist.csv": watchlist.table.to_csv(index=False)},
+        run_name=f"review-{quarter}",
+    )
     return {
         "listed": len(watchlist.table),
         "folder": str(target),
@@ -170,19 +183,3 @@ def _explanations_json(explanations: dict) -> str:
             "events": json.loads(to_json(e.events)),
         }
     return json.dumps(out, indent=2, default=str) + "\n"
-
-
-def _log(quarter, model_info, watchlist, diff, drift_table, html_text, tables) -> None:
-    from riskwatch import tracking
-
-    tracking.log_run(
-        params={"quarter": quarter, **model_info},
-        metrics={
-            "listed": float(len(watchlist.table)),
-            "drift_flagged": float((drift_table["flag"] != "").sum()),
-            "new_entrants": float(len(diff["entrants"])) if diff else float("nan"),
-        },
-        tags={"kind": "review", "panel_fingerprint": panel_fingerprint(tables["panel"])},
-        texts={"review.html": html_text, "watchlist.csv": watchlist.table.to_csv(index=False)},
-        run_name=f"review-{quarter}",
-    )
