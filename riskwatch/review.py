@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.backtest import available_inputs
+from riskwatch.dataset import available_inputs
 from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
 from riskwatch.reasons import CONTRIB, base_indicators, indicator_groups, reasons
