@@ -72,9 +72,10 @@ def stages(home: Path) -> list[tuple[str, float]]:
 
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.dataset import feature_set
+    from riskwatch.explanations import explain_councils
     from riskwatch.pipeline import feature_frames, frames_key, score_years
     from riskwatch.report.pack import review_html
-    from riskwatch.review import explain_councils, make_watchlist
+    from riskwatch.review import make_watchlist
     from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
 
