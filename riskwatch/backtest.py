@@ -5,6 +5,9 @@ s <= t - h, whose outcome windows (s, s + h] closed by t, then scores every
 council at t and is compared with the failures that became known in (t, t + h].
 Two tasks run side by side: all failures, and new failures only (a council drops
 out once a failure of its own is known), the one an early warning is for.
+`run_backtest` runs every fit (in turn, with joblib or on Dask) on the labelled rows of
+riskwatch.dataset and scores them: pooled metrics, each origin, paired differences, and
+the rank each failure had before it became known.
 """
 
 from __future__ import annotations
