@@ -1,7 +1,7 @@
 """Full rolling-origin backtest: every horizon and model family, sequential vs `--n-jobs 2`.
 
 The feature frames are built once (timed separately, as the CLI builds them
-before the fits); then `riskwatch.pipeline.run_backtest` runs every (origin,
+before the fits); then `riskwatch.backtest.run_backtest` runs every (origin,
 horizon, task, model) fit with n_jobs=1 and again with n_jobs=2 (joblib,
 loky processes), and the two results are checked to be identical. Bootstrap
 resamples are kept small (--bootstrap, default 20) since they are not what is
@@ -34,9 +34,10 @@ def main() -> None:
 
     import pandas as pd
 
-    from riskwatch.backtest import BacktestSpec
+    from riskwatch.backtest import BacktestSpec, run_backtest
     from riskwatch.data.store import load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, run_backtest, score_years
+    from riskwatch.dataset import feature_set
+    from riskwatch.pipeline import feature_frames, score_years
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["backtest"]

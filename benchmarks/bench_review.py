@@ -71,9 +71,11 @@ def stages(home: Path) -> list[tuple[str, float]]:
     from riskwatch.features import feature_descriptions
 
     from riskwatch.data.store import cached_frames, load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
+    from riskwatch.dataset import feature_set
+    from riskwatch.explanations import explain_councils
+    from riskwatch.pipeline import feature_frames, frames_key, score_years
     from riskwatch.report.pack import review_html
-    from riskwatch.review import explain_councils, make_watchlist
+    from riskwatch.review import make_watchlist
     from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
 

@@ -50,7 +50,8 @@ def peak_rss_mb() -> float:
 def prepare(workdir: Path, model_name: str | None) -> dict:
     """Fit the champion-like model on the real data; save it and the real rows to draw from."""
     from riskwatch.data.store import load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, score_years
+    from riskwatch.dataset import feature_set
+    from riskwatch.pipeline import feature_frames, score_years
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
@@ -90,7 +91,7 @@ def child(n: int, workdir: Path, chunk: int, top: int, seed: int, repeat: int) -
     import numpy as np
     import pandas as pd
 
-    from riskwatch.backtest import class_column
+    from riskwatch.dataset import class_column
     from riskwatch.scoring import model_inputs
     from riskwatch.settings import load_run_config
     from riskwatch.tracking import CONTRIB_PREFIX, score_frame

@@ -1,11 +1,21 @@
 """Feature builders: documented indicators computed point-in-time from the panel.
 
-Importing the package registers every feature (one module per family); the registry
+Importing the package registers every feature (a module per family, the debt family in two:
+its yearly stocks and ratios, then its latest dated positions); the registry
 is `FEATURES`, the frame builder `build_features`, the printed catalogue
 `catalogue_table`.
 """
 
-from . import debt, finance, housing, peers, reserves, services, trends  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    debt,
+    debt_positions,
+    finance,
+    housing,
+    peers,
+    reserves,
+    services,
+    trends,
+)
 from .catalogue import catalogue_table, coverage_by_year, feature_descriptions, model_features
 from .frame import as_of_date, build_features, build_history, prepare, visible
 from .registry import FEATURES, Feature, catalogue_version

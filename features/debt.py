@@ -5,7 +5,8 @@ outstanding borrowing by lender from the borrowing and investment live tables (B
 the stock at the latest date published by the as-of date within the as-of year or the
 one before, normally a 31 March; the live tables appear months after their date), financing
 costs from the revenue outturn (RS), core spending power (CSP) and trading accounts
-(CAC). Debt is compared with net revenue expenditure (RS) and core spending power.
+(CAC). Debt is compared with net revenue expenditure (RS) and core spending power. The
+latest dated borrowing positions, which can postdate the as-of year, are debt_positions'.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from .frame import View
 from .inputs import NRE, RS, mrp, nre
 from .ops import growth, latest, ratio, value_at_lag
-from .registry import CONTEXT, INCOME, RISKIER, SAFER, feature
+from .registry import INCOME, RISKIER, SAFER, feature
 
 COR, BI, CSP, CAC = "COR", "BI", "CSP", "CAC"
 CFR = ((COR, "cfr_open"), (COR, "cfr_close"))
@@ -387,85 +388,3 @@ def investment_income_pct_nre(view: View) -> pd.Series:
 )
 def trading_surplus_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(CAC, "trading_account_surplus"), nre(view))
-
-
-POSITION_YEARS = (
-    "2016-17 on: the latest borrowing position published by the view's date, whatever its "
-    "date (quarterly BI positions to March 2020, the compiled 31 March positions to 2025, and "
-    "the compiled position at 31 December 2025 for a review seen after mid-2026)"
-)
-
-
-def position_share(view: View, part: str) -> pd.Series:
-    """A lender class as % of all borrowing at the latest position where both are dated alike."""
-    value, date = view.position(part)
-    total, total_date = view.position(BORROWING[1])
-    return ratio(value, total.where(date == total_date))
-
-
-@feature(
-    "latest_borrowing_pct_nre",
-    "Latest known borrowing, % of net revenue spending",
-    "debt",
-    "Outstanding borrowing at the latest date published by the time the score is made (see "
-    "latest_borrowing_months_after_year) as % of the as-of year's net revenue expenditure.",
-    "percent",
-    RISKIER,
-    (BORROWING, NRE),
-    POSITION_YEARS,
-    base="borrowing_pct_nre",
-)
-def latest_borrowing_pct_nre(view: View) -> pd.Series:
-    return ratio(view.position(BORROWING[1])[0], nre(view))
-
-
-@feature(
-    "latest_la_borrowing_share",
-    "Latest known loans from other councils, share of borrowing",
-    "debt",
-    "Loans from other local authorities as % of outstanding borrowing at the latest date "
-    "published by the time the score is made (both figures of one date).",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_other_local_authorities"), BORROWING),
-    POSITION_YEARS + "; the compiled 31 March positions give no lender split",
-    base="la_borrowing_share",
-)
-def latest_la_borrowing_share(view: View) -> pd.Series:
-    return position_share(view, "borrowing_other_local_authorities")
-
-
-@feature(
-    "latest_short_term_borrowing_share",
-    "Latest known short-term loans, share of borrowing",
-    "debt",
-    "Short-term loans as % of outstanding borrowing at the latest date published by the time "
-    "the score is made (both figures of one date).",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_short_term"), BORROWING),
-    POSITION_YEARS,
-    base="short_term_borrowing_share",
-)
-def latest_short_term_borrowing_share(view: View) -> pd.Series:
-    return position_share(view, "borrowing_short_term")
-
-
-@feature(
-    "latest_borrowing_months_after_year",
-    "Date of the latest known borrowing position (months after the as-of year)",
-    "debt",
-    "How many months after the as-of year's end (31 March) the latest borrowing position is "
-    "dated: 0 for 31 March, 9 for 31 December after it. Says how current the latest figures are.",
-    "months",
-    CONTEXT,
-    (BORROWING,),
-    POSITION_YEARS,
-    model_input=False,
-)
-def latest_borrowing_months_after_year(view: View) -> pd.Series:
-    _, date = view.position(BORROWING[1])
-    year_end = pd.Timestamp(f"{int(view.year[:4]) + 1}-03-31")
-    stamp = pd.to_datetime(date, errors="coerce")
-    months = (stamp.dt.year - year_end.year) * 12 + (stamp.dt.month - year_end.month)
-    return months.astype(float)

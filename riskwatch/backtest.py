@@ -5,6 +5,9 @@ s <= t - h, whose outcome windows (s, s + h] closed by t, then scores every
 council at t and is compared with the failures that became known in (t, t + h].
 Two tasks run side by side: all failures, and new failures only (a council drops
 out once a failure of its own is known), the one an early warning is for.
+`run_backtest` runs every fit (in turn, with joblib or on Dask) on the labelled rows of
+riskwatch.dataset and scores them: pooled metrics, each origin, paired differences, and
+the rank each failure had before it became known.
 """
 
 from __future__ import annotations
@@ -15,10 +18,18 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from riskwatch.labels import failed_by, outcomes, shift_year
+from riskwatch.dataset import (
+    PAST_FAILURE,
+    FeatureSet,
+    available_inputs,
+    design,
+    stacked_design,
+    with_class,
+)
+from riskwatch.labels import failure_events, last_label_year, shift_year
+from riskwatch.pipeline import Progress, no_progress, score_years
 
 TASKS = ("new", "all")
-PAST_FAILURE = "past_failure"
 
 
 @dataclass(frozen=True)
@@ -53,65 +64,117 @@ def origins_for(
     ]
 
 
-MIN_COVERAGE_SHARE = 0.5
+def check_horizons(tables: dict[str, pd.DataFrame], horizons: tuple[int, ...]) -> None:
+    """Refuse, before any fit, a horizon no backtest origin has: its outcome window would end
+    after the labels' last year, or no failure is known early enough to train on."""
+    from riskwatch.errors import RiskwatchError
+
+    failures = failure_events(tables["events"])
+    years = score_years(tables)
+    covered = last_label_year()
+    usable = [h for h in range(1, len(years) + 1) if origins_for(years, failures, h, covered)]
+    for horizon in horizons:
+        if horizon not in usable:
+            raise RiskwatchError(
+                f"no backtest origin for a {horizon}-year horizon: the labels cover outcomes "
+                f"until {covered} (horizons with origins: "
+                f"{f'{usable[0]} to {usable[-1]}' if usable else 'none'})",
+                field="--horizons",
+            )
 
 
-def available_inputs(
-    frames: dict[str, pd.DataFrame], names: list[str], year: str
-) -> tuple[list[str], list[str]]:
-    """The inputs a model scoring `year` may read, and those the year lacks.
-
-    An input is available when the year's frame holds it for at least half the share of
-    councils it ever reached in a year up to `year` (so an upper-tier-only ratio counts as
-    available at its usual 45%). A model scoring `year` is trained on the available inputs
-    only: a score never leans on a value imputed from other years for an input the year
-    does not have (2024-25 has no earmarked/unallocated split, for example).
-    """
-    coverage = pd.DataFrame({s: frames[s][names].notna().mean() for s in frames if s <= year})
-    usual = coverage.max(axis=1)
-    current = frames[year][names].notna().mean()
-    kept = (usual > 0) & (current >= MIN_COVERAGE_SHARE * usual)
-    return [n for n in names if kept[n]], [n for n in names if not kept[n]]
+@dataclass(frozen=True)
+class BacktestResult:
+    scored: pd.DataFrame
+    metrics: pd.DataFrame  # pooled over origins, with bootstrap intervals
+    per_origin: pd.DataFrame  # each origin on its own
+    paired: pd.DataFrame  # challenger minus incumbent, paired bootstrap intervals
+    failure_ranks: pd.DataFrame
 
 
-def design(
-    frame: pd.DataFrame,
-    features: list[str],
-    as_of: str,
-    horizon: int,
-    task: str,
-    failures: pd.DataFrame,
-    past_failure_feature: bool,
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Model inputs, outcomes and row ids for one as-of frame and task."""
-    already = failed_by(frame["gss_code"], as_of, failures)
-    keep = ~already if task == "new" else np.ones(len(frame), dtype=bool)
-    rows = frame[keep]
-    X = rows[features].astype(float)
-    if task == "all" and past_failure_feature:
-        X = X.assign(**{PAST_FAILURE: already[keep].astype(float)})
-    y = outcomes(rows["gss_code"], as_of, horizon, failures)
-    ids = rows[["gss_code", "class"]].assign(as_of=as_of)
-    return X, y, ids
-
-
-def stacked_design(
+def run_backtest(
+    tables: dict[str, pd.DataFrame],
     frames: dict[str, pd.DataFrame],
-    years: list[str],
-    features: list[str],
-    horizon: int,
-    task: str,
-    failures: pd.DataFrame,
-    past_failure_feature: bool,
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """`design` for several as-of years, stacked: the rows a model is trained on."""
-    parts = [
-        design(frames[s], features, s, horizon, task, failures, past_failure_feature) for s in years
+    features: FeatureSet,
+    spec: BacktestSpec,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    progress: Progress = no_progress,
+) -> BacktestResult:
+    """Every model, task, horizon and origin; metrics pooled over origins with intervals;
+    `progress` sees each fit as it completes."""
+    failures = failure_events(tables["events"])
+    covered = last_label_year()
+    jobs = [
+        (origin, horizon, task, model)
+        for horizon in spec.horizons
+        for origin in origins_for(sorted(frames), failures, horizon, covered)
+        for task in spec.tasks
+        for model in spec.models
     ]
-    X = pd.concat([p[0] for p in parts], ignore_index=True)
-    y = np.concatenate([p[1] for p in parts])
-    ids = pd.concat([p[2] for p in parts], ignore_index=True)
-    return X, y, ids
+    results = _map_jobs(jobs, frames, features, failures, spec, n_jobs, scheduler, progress)
+    scored = pd.concat(results, ignore_index=True)
+    scored["rank"] = rank_within_origin(scored)
+    names = tables["authorities"].set_index("gss_code")["name"]
+    return BacktestResult(
+        scored=scored,
+        metrics=metrics_table(scored, spec),
+        per_origin=per_origin_metrics(scored, spec),
+        paired=(
+            paired_differences(scored, *spec.compare, spec)
+            if spec.compare and set(spec.compare) <= set(spec.models)
+            else pd.DataFrame()
+        ),
+        failure_ranks=failure_ranks(scored, failures, names),
+    )
+
+
+def _map_jobs(
+    jobs,
+    frames,
+    features: FeatureSet,
+    failures,
+    spec,
+    n_jobs: int,
+    scheduler: str | None,
+    progress: Progress = no_progress,
+) -> list[pd.DataFrame]:
+    """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask,
+    in order; each result passes through `progress` as it completes."""
+    from joblib import Parallel, delayed, parallel_backend
+
+    inputs = {model: features.for_model(model) for model in spec.models}
+    calls = [
+        delayed(_run_job)(
+            frames, inputs[job[3]].names, inputs[job[3]].directions, failures, *job, spec
+        )
+        for job in jobs
+    ]
+    if scheduler:
+        from riskwatch.errors import RiskwatchError
+
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise RiskwatchError(
+                "--scheduler needs Dask: pip install 'riskwatch[distributed]'", field="--scheduler"
+            ) from None
+        try:  # connect timeout from Dask's config (distributed.comm.timeouts.connect, 30 s)
+            client = Client(scheduler)
+        except (OSError, TimeoutError) as exc:
+            raise RiskwatchError(
+                f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
+            ) from None
+        with client, parallel_backend("dask"):
+            return list(progress(Parallel(return_as="generator")(calls), len(calls)))
+    return list(progress(Parallel(n_jobs=n_jobs, return_as="generator")(calls), len(calls)))
+
+
+def _run_job(frames, names, directions, failures, origin, horizon, task, model, spec):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # one BLAS thread per worker: no oversubscription
+        return run_origin(frames, names, directions, failures, origin, horizon, task, model, spec)
 
 
 def run_origin(
@@ -141,7 +204,7 @@ def run_origin(
     model = make_model(
         model_name, directions=model_directions, **spec.model_params.get(model_name, {})
     )
-    fit_X, test_X = _with_class(model, X_train, groups), _with_class(model, X_test, ids)
+    fit_X, test_X = with_class(model, X_train, groups), with_class(model, X_test, ids)
     if y_train.sum() == 0:
         raise ValueError(f"no failures to learn from before {origin} (h={horizon}, {task})")
     model.fit(fit_X, y_train, groups=groups["gss_code"].to_numpy())
@@ -154,18 +217,6 @@ def run_origin(
         probability=probability,
         outcome=y_test,
     )
-
-
-def class_column(model) -> str | None:
-    """The column a model reads the authority class from: the index's peer groups, or the
-    logit's class baseline; None for a model that does not read it."""
-    return getattr(model, "peer_column", None) or getattr(model, "baseline_column", None)
-
-
-def _with_class(model, X: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
-    """Give a model that reads the authority class (peer groups, class baseline) its column."""
-    column = class_column(model)
-    return X.assign(**{column: ids["class"].to_numpy()}) if column else X
 
 
 def rank_within_origin(scored: pd.DataFrame) -> pd.Series:

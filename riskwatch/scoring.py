@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.backtest import PAST_FAILURE
+from riskwatch.dataset import PAST_FAILURE
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failed_by, failure_events
 
@@ -72,7 +72,7 @@ def check_inputs_present(model: LoadedModel, frames: dict[str, pd.DataFrame], as
     """Refuse to score a year that lacks inputs the model reads: the model would lean on
     values imputed from other years. One line says which, and how to train a model that
     reads only what the year has."""
-    from riskwatch.backtest import available_inputs
+    from riskwatch.dataset import available_inputs
     from riskwatch.errors import RiskwatchError
 
     catalogued = [c for c in model.input_columns if c in frames[as_of].columns and c != "class"]

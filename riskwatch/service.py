@@ -69,7 +69,8 @@ def load_frames(
     """Tables, every year's feature frame and the feature set; the latest year seen by
     `seen_by` where given. Frames come from the cache when their inputs are unchanged."""
     from riskwatch.data.store import cached_frames, load_tables
-    from riskwatch.pipeline import feature_frames, feature_set, frames_key, score_years
+    from riskwatch.dataset import feature_set
+    from riskwatch.pipeline import feature_frames, frames_key, score_years
 
     tables = tables if tables is not None else load_tables(data_dir)
     features = feature_set()
@@ -377,15 +378,15 @@ def run_backtest(
     progress: ProgressFactory = no_bars,
 ) -> BacktestRun:
     """Run the rolling-origin backtest on the data directory and draw its HTML report."""
-    from riskwatch import pipeline, tracking
+    from riskwatch import backtest, tracking
     from riskwatch.data.store import load_tables
     from riskwatch.report.backtest import backtest_html
 
     tracking.check_reachable()
     tables = load_tables(data_dir)
-    pipeline.check_horizons(tables, spec.horizons)
+    backtest.check_horizons(tables, spec.horizons)
     tables, frames, features = load_frames(data_dir, tables, progress=progress)
-    result = pipeline.run_backtest(
+    result = backtest.run_backtest(
         tables,
         frames,
         features,

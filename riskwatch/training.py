@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from riskwatch.backtest import PAST_FAILURE, available_inputs, class_column
+from riskwatch.dataset import PAST_FAILURE, FeatureSet, available_inputs, training_set, with_class
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failure_events, last_label_year, shift_year
-from riskwatch.pipeline import FeatureSet, training_set
 from riskwatch.scoring import LoadedModel, training_window
 from riskwatch.tracking import score_frame
 
@@ -53,9 +52,7 @@ def train(
     )
     directions = {**features.directions, PAST_FAILURE: 1}
     model = make_model(model_name, directions=directions, **(model_params or {}))
-    column = class_column(model)
-    if column:
-        X = X.assign(**{column: ids["class"].to_numpy()})
+    X = with_class(model, X, ids)
     model.fit(X, y, groups=ids["gss_code"].to_numpy())
     probability = model.predict_proba(X)[:, 1]
     params = {

@@ -33,6 +33,6 @@ def frames(tables) -> dict:
 
 @pytest.fixture(scope="session")
 def feature_inputs():
-    from riskwatch.pipeline import feature_set
+    from riskwatch.dataset import feature_set
 
     return feature_set()

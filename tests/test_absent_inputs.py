@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskwatch.backtest import available_inputs
+from riskwatch.dataset import available_inputs
 from riskwatch.errors import RiskwatchError
 from riskwatch.scoring import LoadedModel, check_inputs_present
 

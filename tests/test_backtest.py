@@ -9,12 +9,13 @@ from riskwatch.backtest import (
     paired_differences,
     per_origin_metrics,
     rank_within_origin,
+    run_backtest,
     run_origin,
     summary_metrics,
 )
 from riskwatch.flags import load_flags
 from riskwatch.labels import failure_events
-from riskwatch.pipeline import feature_frames, run_backtest
+from riskwatch.pipeline import feature_frames
 
 ORIGIN = "2019-20"
 

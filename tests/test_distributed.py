@@ -2,7 +2,7 @@
 
 A throwaway `LocalCluster` (two single-threaded worker processes, loopback
 only) receives the (origin, horizon, task, model) jobs of a small backtest
-through `riskwatch.pipeline.run_backtest(..., scheduler=address)`; the scores
+through `riskwatch.backtest.run_backtest(..., scheduler=address)`; the scores
 and metrics must equal the sequential run's exactly. Needs the `distributed`
 extra (in the test extra too); skipped cleanly without it.
 """
@@ -25,7 +25,8 @@ SPEC = dict(models=("index",), horizons=(1,), tasks=("new",), bootstrap=0, seed=
 
 @pytest.fixture(scope="module")
 def inputs(tables):
-    from riskwatch.pipeline import feature_frames, feature_set, score_years
+    from riskwatch.dataset import feature_set
+    from riskwatch.pipeline import feature_frames, score_years
 
     return tables, feature_frames(tables, score_years(tables)), feature_set()
 
@@ -51,8 +52,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_backtest_on_a_local_cluster_equals_the_sequential_run(inputs, cluster):
-    from riskwatch.backtest import BacktestSpec
-    from riskwatch.pipeline import run_backtest
+    from riskwatch.backtest import BacktestSpec, run_backtest
 
     tables, frames, features = inputs
     spec = BacktestSpec(**SPEC)
@@ -69,8 +69,7 @@ def test_the_cluster_did_the_work(inputs, cluster):
     """The jobs ran on the cluster's workers, not silently in this process."""
     from distributed import Client
 
-    from riskwatch.backtest import BacktestSpec
-    from riskwatch.pipeline import run_backtest
+    from riskwatch.backtest import BacktestSpec, run_backtest
 
     tables, frames, features = inputs
     with Client(cluster.scheduler_address) as client:
@@ -116,7 +115,7 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     if "Traceback" in done.stderr:
         pytest.xfail(
-            "an unreachable --scheduler ends in a traceback; fix: riskwatch/pipeline.py "
+            "an unreachable --scheduler ends in a traceback; fix: riskwatch/backtest.py "
             "_map_jobs: wrap `Client(scheduler)` in try/except (OSError, TimeoutError) and raise "
             "RiskwatchError(f'cannot reach Dask scheduler {scheduler}: {exc}', field='--scheduler'); "
             "also raise RiskwatchError naming `pip install riskwatch[distributed]` on ImportError"

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from riskwatch.explanations import indicator_history
 from riskwatch.report.svg import history_svg
-from riskwatch.review import indicator_history
 
 SVG = "{http://www.w3.org/2000/svg}"
 THURROCK = "E06000034"
@@ -46,7 +46,7 @@ def test_an_indicator_with_no_value_says_so(frames, tables):
 def test_histories_of_many_councils_are_each_councils_own(frames, tables):
     """Computed together (class medians once a year), each council's history is the one
     computed alone, and its values are its own rows of the frames."""
-    from riskwatch.review import indicator_histories
+    from riskwatch.explanations import indicator_histories
 
     features = ["usable_reserves_pct_nre", "gross_external_debt_pct_nre"]
     codes = [THURROCK, "E09000025", "E06000021"]  # Thurrock, Newham, Stoke-on-Trent

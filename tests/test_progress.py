@@ -2,8 +2,9 @@
 
 import io
 
-from riskwatch import pipeline
+from riskwatch import backtest
 from riskwatch.cli import progress as cli_progress
+from riskwatch.dataset import feature_set
 
 
 class FakeTerminal(io.StringIO):
@@ -86,13 +87,13 @@ def test_backtest_fits_pass_through_progress_in_order(monkeypatch):
             seen.setdefault("items", []).append(item)
             yield item
 
-    monkeypatch.setattr(pipeline, "_run_job", lambda *args: args[4:8])
+    monkeypatch.setattr(backtest, "_run_job", lambda *args: args[4:8])
     jobs = [("2018-19", 2, "new", "logit"), ("2019-20", 2, "new", "logit")]
-    features = pipeline.feature_set()
+    features = feature_set()
 
     class Spec:
         models = ("logit",)
 
-    results = pipeline._map_jobs(jobs, {}, features, None, Spec, 1, None, progress)
+    results = backtest._map_jobs(jobs, {}, features, None, Spec, 1, None, progress)
     assert results == jobs
     assert seen == {"length": 2, "items": jobs}

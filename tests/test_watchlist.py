@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.explanations import what_would_move
 from riskwatch.reasons import class_standing, peer_percentiles, reason_text, reasons
-from riskwatch.review import review_diff, what_would_move
+from riskwatch.review import review_diff
 from riskwatch.scoring import LoadedModel
 from riskwatch.units import change_words, format_value
 from riskwatch.watchlist import assign_band, bands_from_config, rank_councils
@@ -242,7 +243,7 @@ def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_ind
     from riskwatch.features import feature_descriptions
 
     from riskwatch.cli.format import format_explanation
-    from riskwatch.review import explain
+    from riskwatch.explanations import explain
     from riskwatch.settings import load_run_config
 
     woking = "E07000217"  # filed no outturn return for 2022-23: most inputs have no value

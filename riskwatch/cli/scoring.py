@@ -79,7 +79,7 @@ def explain_command(
     """Why a council scores as it does: contributions, indicators against peers, events, and
     what would move it off the watchlist."""
     from riskwatch.data.store import load_table
-    from riskwatch.review import explain
+    from riskwatch.explanations import explain
     from riskwatch.service import resolve_authority, scoring_context
     from riskwatch.settings import load_run_config
 

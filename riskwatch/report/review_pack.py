@@ -18,10 +18,11 @@ import pandas as pd
 
 from riskwatch.data.store import check_output_folder, panel_fingerprint
 from riskwatch.errors import RiskwatchError
+from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.report.pack import review_html, to_json, write_table
-from riskwatch.review import drift, explain_councils, make_watchlist, review_diff
+from riskwatch.review import drift, make_watchlist, review_diff
 from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
 
