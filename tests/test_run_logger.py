@@ -29,8 +29,11 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def review_runs() -> list:
+    """Runs tagged as reviews in this test's store (pointing MLflow at it first: an
+    earlier test in this process may have pointed it elsewhere)."""
     import mlflow
 
+    tracking.connect()
     client = mlflow.MlflowClient()
     experiments = [e.experiment_id for e in client.search_experiments()]
     return client.search_runs(experiments, filter_string="tags.kind = 'review'")
@@ -52,7 +55,6 @@ def test_the_child_logs_the_run_it_is_handed(store: Path) -> None:
 def test_work_that_fails_logs_nothing(store: Path) -> None:
     with pytest.raises(ValueError), RunLogger():
         raise ValueError("the pack could not be built")
-    tracking.connect()
     assert review_runs() == []
 
 
