@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskwatch.data import context
-from riskwatch.data.workbook import HEADER_SEARCH_ROWS, read_grids
+from riskwatch.data.opening import read_grids
+from riskwatch.data.workbook import HEADER_SEARCH_ROWS
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")

@@ -16,9 +16,10 @@ from riskwatch.data.council_tax import (
     read_council_tax,
     read_council_tax_file,
 )
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.store import load_table
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import cell_text
 from riskwatch.errors import RiskwatchError
 
 CT = Path("/work/shared/data") / FOLDER

@@ -187,11 +187,12 @@ def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     from riskwatch.data import ingest as ingest_module
+    from riskwatch.data.opening import read_grids
     from riskwatch.data.store import ingested_panel, write_parquet
-    from riskwatch.data.workbook import find_header_row, read_grids
+    from riskwatch.data.workbook import describe_sheet
 
     grid = read_grids(BAD / "good.xlsx")["RS_LA_Data_2023-24"]
-    header = find_header_row(grid)
+    header = describe_sheet("RS_LA_Data_2023-24", grid).header_row
     nre = next(c for c in range(grid.shape[1]) if "C1R805" in grid.iloc[:header, c].tolist())
     revisions = []
     for step in (1000, 2000):

@@ -21,8 +21,8 @@ from riskwatch.data.homelessness import (
     read_ta1_file,
 )
 from riskwatch.data.housing_spending import read_housing_spending
+from riskwatch.data.opening import read_named_sheet
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.workbook import read_named_sheet
 from riskwatch.errors import RiskwatchError
 
 FOLDER = "housing-homelessness/hclic-detailed-la"

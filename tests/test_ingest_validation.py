@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from cli_helpers import run_cli
 
-from riskwatch.data.workbook import find_header_row, read_grids
+from riskwatch.data.opening import read_grids
+from riskwatch.data.workbook import describe_sheet
 
 SLICE_COUNCILS = 6
 
@@ -21,7 +22,7 @@ SLICE_COUNCILS = 6
 def rs_slice(shared_data) -> pd.DataFrame:
     grids = read_grids(shared_data / "revenue-outturn" / "rs2023_24.xlsx")
     grid = grids["RS_LA_Data_2023-24"]
-    header = find_header_row(grid)
+    header = describe_sheet("RS_LA_Data_2023-24", grid).header_row
     return grid.iloc[: header + 1 + SLICE_COUNCILS].reset_index(drop=True)
 
 
@@ -35,7 +36,7 @@ def rs_tail(shared_data) -> pd.DataFrame:
 
 
 def header_row(grid: pd.DataFrame) -> int:
-    return find_header_row(grid)
+    return describe_sheet("RS_LA_Data_2023-24", grid).header_row
 
 
 def write(grid: pd.DataFrame, path: Path, sheet: str = "RS_LA_Data_2023-24") -> Path:

@@ -11,17 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskwatch.data.authority_index import AuthorityIndex, name_key
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.schools import (
     ALLOCATIONS_FILE,
     DEFICIT_FILE,
-    HEADER_SEARCH_ROWS,
     LA_CODE_FILE,
     read_dsg_allocations,
     read_dsg_deficit,
 )
 from riskwatch.data.store import load_table
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import HEADER_SEARCH_ROWS, cell_text
 from riskwatch.errors import RiskwatchError
 
 DATA = Path("/work/shared/data")

@@ -23,6 +23,7 @@ from riskwatch.data import (
     defra_recycling,
     dfe_social_care,
     oflog_adult_social_care,
+    opening,
     service_frames,
     workbook,
 )
@@ -494,7 +495,7 @@ def test_ofsted_samples_read_when_unchanged(kind):
 
 def test_fast_ods_reader_matches_pandas(shared_data):
     path = shared_data / ofsted_reader.OFSTED_ILACS
-    ours = workbook.read_ods_sheet(path, ofsted_reader.OFSTED_ILACS_SHEET)
+    ours = opening.read_ods_sheet(path, ofsted_reader.OFSTED_ILACS_SHEET)
     theirs = pd.read_excel(
         path, sheet_name=ofsted_reader.OFSTED_ILACS_SHEET, header=None, engine="odf"
     )

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.schools import HEADER_SEARCH_ROWS
 from riskwatch.data.spending_power import (
     CHANGES_FILE,
     FOLDER,
@@ -21,6 +20,7 @@ from riskwatch.data.spending_power import (
     read_spending_power,
 )
 from riskwatch.data.store import load_table
+from riskwatch.data.workbook import HEADER_SEARCH_ROWS
 from riskwatch.errors import RiskwatchError
 
 DATA = Path("/work/shared/data")

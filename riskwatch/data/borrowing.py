@@ -34,8 +34,8 @@ from riskwatch.data.capital import (
     measure_key,
 )
 from riskwatch.data.cells import COR_MARKS, parse_cell
+from riskwatch.data.opening import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.workbook import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 

@@ -27,9 +27,10 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.cells import COR_MARKS, parse_cell
+from riskwatch.data.opening import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import rule_publication_date
-from riskwatch.data.workbook import SUPPORTED_SUFFIXES, cell_text, label_key, read_grids
+from riskwatch.data.workbook import cell_text, label_key
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "COR"

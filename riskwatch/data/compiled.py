@@ -29,9 +29,10 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.cells import parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import load_release_config, rule_publication_date
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import cell_text
 from riskwatch.data.years import financial_year_ending, financial_year_of
 from riskwatch.errors import RiskwatchError
 

@@ -36,8 +36,9 @@ import pandas as pd
 
 from riskwatch.data.authority_index import gss_name_key
 from riskwatch.data.cells import EES_MARKS, parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.revenue import read_revenue_file
-from riskwatch.data.workbook import cell_text, label_key, locate_columns, read_grids
+from riskwatch.data.workbook import cell_text, label_key, locate_columns
 from riskwatch.errors import RiskwatchError
 
 IOD_FILE = Path("context/File_10_IoD2019_LAD_Summaries_LowerTier.xlsx")
@@ -118,7 +119,7 @@ def read_iod_districts(path: Path) -> pd.DataFrame:
 
 
 def _iod_sheet(grid: pd.DataFrame, spec: dict, path: Path, sheet: str) -> pd.DataFrame:
-    header, cols = locate_columns(grid, spec, path)
+    header, cols = locate_columns(grid, spec, file=path.name, sheet=sheet)
     rows = []
     for index in range(header + 1, len(grid)):
         code = cell_text(grid.iat[index, cols["gss_code"]])
@@ -174,7 +175,7 @@ def _county_list(path: Path) -> list[tuple[str, str]]:
     if COUNTY_LIST_SHEET not in grids:
         raise RiskwatchError(f"no sheet named '{COUNTY_LIST_SHEET}'", file=path.name)
     grid = grids[COUNTY_LIST_SHEET]
-    header, cols = locate_columns(grid, COUNTY_LIST_KEYS, path)
+    header, cols = locate_columns(grid, COUNTY_LIST_KEYS, file=path.name)
     above = grid.iloc[: header + 1]
     county = [
         c

@@ -32,13 +32,14 @@ import pandas as pd
 
 from riskwatch.data.authority_index import AuthorityIndex, load_authorities
 from riskwatch.data.cells import parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schools import (
     panel_frame,
     panel_record,
     unmatched_frame,
     unmatched_record,
 )
-from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.workbook import cell_text, label_key
 from riskwatch.data.years import year_end
 from riskwatch.errors import RiskwatchError
 

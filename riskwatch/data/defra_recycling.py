@@ -16,8 +16,9 @@ from riskwatch.data.authority_index import (
     gss_index,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.service_frames import concat_parts, file_constants, panel_rows
-from riskwatch.data.workbook import cell_text, locate_columns, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
 
@@ -49,7 +50,7 @@ def read_recycling_file(
         )
     factor = RECYCLING_FILES[path.name]
     grid = read_grids(path)["csv"]
-    header, cols = locate_columns(grid, RECYCLING_COLUMNS, path)
+    header, cols = locate_columns(grid, RECYCLING_COLUMNS, file=path.name)
     records = []
     for index in range(header + 1, len(grid)):
         cells = grid.iloc[index]

@@ -28,8 +28,9 @@ from riskwatch.data.authority_index import (
     gss_index,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.service_frames import concat_parts, file_constants, panel_rows
-from riskwatch.data.workbook import cell_text, locate_columns, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns
 from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 
@@ -116,7 +117,7 @@ def read_csc_file(
     columns.update({header: (header,) for header in spec.measures})
     if spec.keep:
         columns["keep"] = spec.keep[0]
-    header, cols = locate_columns(grid, columns, path)
+    header, cols = locate_columns(grid, columns, file=path.name)
     records = []
     for index in range(header + 1, len(grid)):
         cells = grid.iloc[index]

@@ -30,9 +30,10 @@ import pandas as pd
 
 from riskwatch.data.capital import FULL_DATE
 from riskwatch.data.cells import COR_MARKS, parse_cell
+from riskwatch.data.opening import read_named_sheet
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import lagged_publication_date, load_release_config
-from riskwatch.data.workbook import cell_text, read_named_sheet, two_row_header
+from riskwatch.data.workbook import cell_text, two_row_header
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.cells import EES_MARKS, parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import load_release_config
-from riskwatch.data.workbook import cell_text, locate_columns, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "RO4"
@@ -55,7 +56,7 @@ def read_housing_spending_file(path: Path) -> pd.DataFrame:
     path = Path(path)
     grid = read_grids(path)["csv"]
     spec = {**ID_COLUMNS, **{k: (v,) for k, v in RO4_MEASURES.items()}}
-    header, cols = locate_columns(grid, spec, path)
+    header, cols = locate_columns(grid, spec, file=path.name)
     records = []
     for index in range(header + 1, len(grid)):
         cells = grid.iloc[index]

@@ -21,6 +21,7 @@ from riskwatch.data.build import attach_gss, same_values
 from riskwatch.data.compiled import is_compiled
 from riskwatch.data.ingest_compiled import check_compiled, store_compiled
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
+from riskwatch.data.opening import FALLBACK_ENCODING
 from riskwatch.data.plausibility import (
     as_outlier,
     outliers,
@@ -32,7 +33,6 @@ from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
 from riskwatch.data.vintages import revision_date, rule_publication_date
-from riskwatch.data.workbook import FALLBACK_ENCODING
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 

@@ -27,8 +27,9 @@ from riskwatch.data.authority_index import (
     gss_index,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.service_frames import file_constants, panel_rows
-from riskwatch.data.workbook import cell_text, label_key, locate_columns, read_grids
+from riskwatch.data.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
 
@@ -78,7 +79,7 @@ def read_adult_social_care(
     """Oflog's adult social care measures 2015-16 to 2022-23 (see `ASC_MEASURES`)."""
     path = Path(root) / ASC_FILE
     grid = read_grids(path)["csv"]
-    header, cols = locate_columns(grid, ASC_COLUMNS, path)
+    header, cols = locate_columns(grid, ASC_COLUMNS, file=path.name)
     records = []
     for index in range(header + 1, len(grid)):
         cells = grid.iloc[index]

@@ -31,9 +31,10 @@ from riskwatch.data.authority_index import (
     name_aliases,
 )
 from riskwatch.data.dfe_social_care import CSC_DIR
+from riskwatch.data.opening import read_ods_sheet
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.service_frames import file_constants, panel_rows, unmatched_rows
-from riskwatch.data.workbook import cell_text, label_key, locate_columns, read_ods_sheet
+from riskwatch.data.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
@@ -174,7 +175,7 @@ def read_ilacs_history(path: Path) -> pd.DataFrame:
     Returns panel columns plus `row`, `code`, `name`; codes are attached by the caller.
     """
     grid = read_ods_sheet(path, OFSTED_ILACS_SHEET)
-    header, cols = locate_columns(grid, ILACS_COLUMNS, path)
+    header, cols = locate_columns(grid, ILACS_COLUMNS, file=path.name)
     records = []
     for index in range(header + 1, len(grid)):
         cells = grid.iloc[index]

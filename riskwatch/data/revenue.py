@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.cells import parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.revenue_lines import Line, carried, lines_for
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.workbook import (
@@ -24,7 +25,6 @@ from riskwatch.data.workbook import (
     cell_text,
     describe_sheet,
     label_key,
-    read_grids,
     stated_update_date,
 )
 from riskwatch.errors import RiskwatchError

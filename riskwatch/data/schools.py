@@ -22,8 +22,9 @@ import pandas as pd
 
 from riskwatch.data.authority_index import Match, load_authorities
 from riskwatch.data.cells import parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.workbook import cell_text, label_key, read_grids
+from riskwatch.data.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import parse_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
@@ -31,7 +32,6 @@ SOURCE = "DSG"
 DEFICIT_FILE = Path("schools-dsg/dsg_deficit_derived.xlsx")
 ALLOCATIONS_FILE = Path("schools-dsg/DSG_by_year_dr.xlsx")
 LA_CODE_FILE = Path("services/childrens-social-care/lait/la_code_list.xlsx")
-HEADER_SEARCH_ROWS = 40
 
 # indicator -> (unit, definition)
 INDICATORS: dict[str, tuple[str, str]] = {
@@ -63,43 +63,6 @@ def unmatched_frame(records: list[dict]) -> pd.DataFrame:
     """Unmatched rows with exactly UNMATCHED_COLUMNS, one per source row and reason."""
     frame = pd.DataFrame(records, columns=UNMATCHED_COLUMNS)
     return frame.drop_duplicates(["source_file", "row", "reason"]).reset_index(drop=True)
-
-
-def locate_header(
-    grid: pd.DataFrame, labels: dict[str, tuple[str, ...]], *, file: str, sheet: str | None = None
-) -> tuple[int, dict[str, int]]:
-    """The header row of a one-table sheet and the column of each role in `labels`.
-
-    `labels` maps a role to the `label_key`s it may be printed as (the first
-    present wins); every role is required. The header is the first row (of the
-    first HEADER_SEARCH_ROWS) that holds them all; failing that, the row holding
-    at least half of them is named with the roles it lacks.
-    """
-    best: tuple[int, dict[str, int]] | None = None
-    for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
-        found = {}
-        for role, variants in labels.items():
-            present = [keys.index(key) for key in variants if key in keys]
-            if present:
-                found[role] = present[0]
-        if len(found) == len(labels):
-            return row, found
-        if 2 * len(found) >= len(labels) and (best is None or len(found) > len(best[1])):
-            best = (row, found)
-    where = f" in sheet '{sheet}'" if sheet else ""
-    if best is None:
-        raise RiskwatchError(
-            f"header row not found{where} in the first {HEADER_SEARCH_ROWS} rows "
-            f"(expected columns {', '.join(labels)})",
-            file=file,
-        )
-    missing = [role for role in labels if role not in best[1]]
-    raise RiskwatchError(
-        f"key column {', '.join(repr(m) for m in missing)} missing from the header{where}",
-        file=file,
-        row=best[0] + 1,
-    )
 
 
 def panel_record(
@@ -176,7 +139,7 @@ def read_dsg_deficit(
     path = Path(root) / DEFICIT_FILE
     index = load_authorities(authorities)
     grid = _only_sheet(path)
-    header, columns = locate_header(grid, DEFICIT_LABELS, file=path.name)
+    header, columns = locate_columns(grid, DEFICIT_LABELS, file=path.name)
     values, unmatched = [], []
     for row_index in range(header + 1, len(grid)):
         cells = grid.iloc[row_index]
@@ -246,7 +209,7 @@ def read_dsg_allocations(
     dfe_names = read_la_codes(root / LA_CODE_FILE)
     values, unmatched = [], []
     for sheet, grid in read_grids(path).items():
-        header, columns = locate_header(grid, ALLOCATION_LABELS, file=path.name, sheet=sheet)
+        header, columns = locate_columns(grid, ALLOCATION_LABELS, file=path.name, sheet=sheet)
         for row_index in range(header + 1, len(grid)):
             cells = grid.iloc[row_index]
             code = cell_text(cells.iloc[columns["code"]])
@@ -296,7 +259,7 @@ def read_dsg_allocations(
 def read_la_codes(path: Path) -> dict[str, str]:
     """DfE 3-digit LA number -> DfE's LA name, from the LAIT code list."""
     grid = _only_sheet(path)
-    header, columns = locate_header(grid, LA_CODE_LABELS, file=path.name)
+    header, columns = locate_columns(grid, LA_CODE_LABELS, file=path.name)
     body = grid.iloc[header + 1 :]
     codes = body.iloc[:, columns["code"]].map(cell_text)
     names = body.iloc[:, columns["name"]].map(cell_text)

@@ -40,14 +40,14 @@ import pandas as pd
 
 from riskwatch.data.authority_index import AuthorityIndex, Match, load_authorities
 from riskwatch.data.cells import parse_cell
+from riskwatch.data.opening import read_grids
 from riskwatch.data.schools import (
-    locate_header,
     panel_frame,
     panel_record,
     unmatched_frame,
     unmatched_record,
 )
-from riskwatch.data.workbook import cell_text, read_grids
+from riskwatch.data.workbook import cell_text, locate_columns
 from riskwatch.data.years import (
     financial_year_ending,
     financial_year_starting,
@@ -183,7 +183,7 @@ def _spending_table(
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Rows keyed by ONS code, one value per column `columns_of` picks from the header."""
     grid = read_grids(path)["csv"]
-    header_row, ids = locate_header(grid, SPENDING_LABELS, file=path.name)
+    header_row, ids = locate_columns(grid, SPENDING_LABELS, file=path.name)
     header = [cell_text(v) for v in grid.iloc[header_row].tolist()]
     columns = columns_of(path, header)
     values, unmatched = [], []
@@ -321,7 +321,7 @@ def _one_year_table(
         **table.key_labels,
         **{m.indicator + m.financial_year: m.labels for m in table.measures},
     }
-    header_row, columns = locate_header(grid, labels, file=path.name)
+    header_row, columns = locate_columns(grid, labels, file=path.name)
     values, unmatched = [], []
     for row_index in range(header_row + 1, len(grid)):
         cells = grid.iloc[row_index]

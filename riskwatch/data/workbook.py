@@ -1,4 +1,4 @@
-"""Read official spreadsheets as raw grids and describe their header blocks.
+"""Describe the header blocks of official spreadsheets' grids (opened by `opening`).
 
 MHCLG workbooks move their header row between years, split one return over
 several sheets and print the form's line numbers (where at all) on a row of
@@ -9,23 +9,14 @@ the group caption written above it and the date that caption names.
 
 from __future__ import annotations
 
-import html
 import re
-import warnings
-import zipfile
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from xml.etree import ElementTree
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
 
 from riskwatch.errors import RiskwatchError
-
-SUPPORTED_SUFFIXES = (".csv", ".xls", ".xlsx", ".ods")
-_ENGINES = {".xls": "xlrd", ".xlsx": "openpyxl", ".ods": "odf"}
 
 _LINE_CODE = re.compile(r"^C(\d+)R(\d{3,4}[a-z]?)$", re.IGNORECASE)
 _BARE_LINE = re.compile(r"^(\d{3,4}[a-z]?)$", re.IGNORECASE)
@@ -34,247 +25,8 @@ _DATE_CLOSE = re.compile(r"\b31(st)?\s+march", re.IGNORECASE)
 E_CODE = r"E\d{4}"
 # E-code or name cells of the totals row that closes an authority table.
 _TOTAL_KEYS = {"eng", "england", "englandtotal", "total"}
-HEADER_SEARCH_ROWS = 20
-
-
-def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.DataFrame]:
-    """Every sheet of a CSV/XLS/XLSX/ODS file as a raw grid of cells (no header parsing).
-
-    With `formulas_as_text`, an XLSX formula is read as its text ('=SUM(...)'), not the
-    value a spreadsheet last cached (a workbook written by a script has none, and would
-    read as empty), so a release's reader can refuse it like the same formula in a CSV.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise RiskwatchError(
-            f"unsupported file type '{suffix}' (expected one of {', '.join(SUPPORTED_SUFFIXES)})",
-            file=path,
-        )
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
-    if path.stat().st_size == 0:
-        raise RiskwatchError("file is empty", file=path)
-    if suffix == ".csv":
-        return {"csv": _read_csv_grid(path)}
-    engine_kwargs = {"data_only": False} if suffix == ".xlsx" and formulas_as_text else {}
-    try:
-        with pd.ExcelFile(path, engine=_ENGINES[suffix], engine_kwargs=engine_kwargs) as book:
-            return {
-                name: pd.read_excel(
-                    book, sheet_name=name, header=None, dtype=object, keep_default_na=False
-                )
-                for name in book.sheet_names
-            }
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise RiskwatchError(
-            f"cannot read as {suffix} workbook (truncated or corrupt?): {exc}", file=path
-        ) from None
-    except Exception as exc:  # xlrd/odf raise their own types for damaged files
-        raise RiskwatchError(
-            f"cannot read as {suffix} workbook (truncated or corrupt?): "
-            f"{type(exc).__name__}: {exc}",
-            file=path,
-        ) from None
-
-
-def read_named_sheet(path: Path, name: re.Pattern) -> tuple[str, pd.DataFrame]:
-    """The one sheet of an XLSX/ODS workbook whose name fully matches `name`, as a raw grid.
-
-    Only that sheet is parsed (an H-CLIC workbook holds 40 sheets; reading all of
-    them takes seconds per file). Fails naming the sheets when none or several match.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".ods"):
-        raise RiskwatchError(f"expected an .xlsx or .ods workbook, not '{suffix}'", file=path)
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
-    if suffix == ".ods":
-        xml = _ods_content(path)
-        names = [html.unescape(n.decode()) for n in _ODS_SHEET_NAME.findall(xml)]
-        sheet = _one_match(path, names, name)
-        return sheet, _ods_table(path, xml, sheet)
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():  # unsupported extensions (validation, sparklines)
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise RiskwatchError(f"cannot read as .xlsx workbook: {exc}", file=path) from None
-    try:
-        sheet = _one_match(path, book.sheetnames, name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            rows = [list(row) for row in book[sheet].iter_rows(values_only=True)]
-    finally:
-        book.close()
-    width = max((len(r) for r in rows), default=0)
-    grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-    return sheet, grid
-
-
-def _one_match(path: Path, names: list[str], pattern: re.Pattern) -> str:
-    found = [n for n in names if pattern.fullmatch(n)]
-    if len(found) != 1:
-        listed = ", ".join(n for n in names if len(n) < 40)
-        raise RiskwatchError(
-            f"expected one sheet named like '{pattern.pattern}', found {len(found)} "
-            f"(sheets: {listed})",
-            file=path,
-        )
-    return found[0]
-
-
-def read_ods_sheet(path: Path, sheet: str) -> pd.DataFrame:
-    """One sheet of an ODS file as a raw grid, parsing only that sheet's XML.
-
-    odfpy (pandas' engine) builds the whole document: 23 s for the 40 MB Ofsted
-    workbook, against 0.1 s here. Cells read as float, Timestamp, bool or text.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
-    return _ods_table(path, _ods_content(path), sheet)
-
-
-_ODS_SHEET_NAME = re.compile(rb"<table:table\s[^>]*?table:name=\"([^\"]*)\"")
-
-
-def _ods_content(path: Path) -> bytes:
-    try:
-        with zipfile.ZipFile(path) as book:
-            return book.read("content.xml")
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise RiskwatchError(f"cannot read as .ods workbook: {exc}", file=path) from None
-
-
-def _ods_table(path: Path, xml: bytes, sheet: str) -> pd.DataFrame:
-    """The named table of an ODS content.xml as a raw grid."""
-    opening = re.search(
-        rb"<table:table\s[^>]*table:name=" + re.escape(quoteattr(sheet).encode()), xml
-    )
-    if opening is None:
-        raise RiskwatchError(f"no sheet named '{sheet}'", file=path, field=sheet)
-    root = re.search(rb"<office:document-content[^>]*>", xml)
-    end = xml.find(b"</table:table>", opening.start())
-    if root is None or end < 0:
-        raise RiskwatchError("unknown ODS layout (no document or table end)", file=path)
-    document = (
-        root.group(0) + xml[opening.start() : end] + b"</table:table></office:document-content>"
-    )
-    try:
-        table = ElementTree.fromstring(document)[0]
-    except ElementTree.ParseError as exc:
-        raise RiskwatchError(f"malformed sheet XML: {exc}", file=path, field=sheet) from None
-    return _ods_grid(table)
-
-
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-
-
-def _ods_grid(table: ElementTree.Element) -> pd.DataFrame:
-    """Rows of an ODS table, expanding repeated rows and cells (trailing blanks dropped)."""
-    rows: list[list] = []
-    blank_rows = 0
-    for row in table.iter(f"{_TABLE}table-row"):
-        cells = _ods_cells(row)
-        repeat = int(row.get(f"{_TABLE}number-rows-repeated", "1"))
-        if not cells:
-            blank_rows += repeat
-            continue
-        rows.extend([[]] * blank_rows + [cells] * repeat)
-        blank_rows = 0
-    width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-
-
-def _ods_cells(row: ElementTree.Element) -> list:
-    cells: list = []
-    blanks = 0
-    for cell in row:
-        repeat = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
-        value = _ods_value(cell)
-        if value is None:
-            blanks += repeat
-            continue
-        cells.extend([None] * blanks + [value] * repeat)
-        blanks = 0
-    return cells
-
-
-def _ods_value(cell: ElementTree.Element) -> object:
-    kind = cell.get(f"{_OFFICE}value-type")
-    if kind in ("float", "percentage", "currency"):
-        return float(cell.get(f"{_OFFICE}value"))
-    if kind == "date":
-        return pd.Timestamp(cell.get(f"{_OFFICE}date-value"))
-    if kind == "boolean":
-        return cell.get(f"{_OFFICE}boolean-value") == "true"
-    text = "\n".join("".join(_ods_text(p)) for p in cell.iter(f"{_TEXT}p"))
-    return text or None
-
-
-def _ods_text(node: ElementTree.Element):
-    if node.text:
-        yield node.text
-    for child in node:
-        if child.tag == f"{_TEXT}s":
-            yield " " * int(child.get(f"{_TEXT}c", "1"))
-        elif child.tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
-            yield " "
-        else:
-            yield from _ods_text(child)
-        if child.tail:
-            yield child.tail
-
-
-# A CSV that is not UTF-8 is read as Windows-1252 (what Excel on Windows saves as "CSV";
-# MHCLG's RA_2023-24_data_Part_1.csv is one, stating it nowhere but in its '£' bytes),
-# and the grid records it in attrs["encoding"] so the vintage can say so (a UTF-8 grid
-# carries no attrs, so nothing built from one changes). A file with a NUL byte is binary
-# (or UTF-16), never read as text; a byte Windows-1252 does not define is refused.
-FALLBACK_ENCODING = "cp1252"
-
-
-def _read_csv_grid(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        at = raw.index(b"\x00")
-        raise RiskwatchError(
-            f"not CSV text (NUL byte at offset {at}): a binary or UTF-16 file?",
-            file=path,
-            row=raw[:at].count(b"\n") + 1,
-        )
-    encoding = "utf-8"
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        encoding = FALLBACK_ENCODING
-        try:
-            text = raw.decode(FALLBACK_ENCODING)
-        except UnicodeDecodeError as exc:
-            raise RiskwatchError(
-                f"neither UTF-8 nor Windows-1252 text (byte {raw[exc.start]:#x}); save the "
-                "file as UTF-8 CSV",
-                file=path,
-                row=raw[: exc.start].count(b"\n") + 1,
-            ) from None
-    import io
-
-    try:
-        grid = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise RiskwatchError("file has no rows", file=path) from None
-    except pd.errors.ParserError as exc:
-        raise RiskwatchError(f"malformed CSV: {exc}", file=path) from None
-    grid = grid.replace({"": None})
-    if encoding != "utf-8":
-        grid.attrs["encoding"] = encoding
-    return grid
+# How far down a sheet its header row may sit (notes and titles above it).
+HEADER_SEARCH_ROWS = 40
 
 
 def cell_text(value: object) -> str:
@@ -394,19 +146,12 @@ _ID_LABELS = {
 }
 
 
-def find_header_row(grid: pd.DataFrame, *, search_rows: int = 40) -> int | None:
-    """Index of the first row with an 'E-code' cell, or None."""
-    for row in range(min(search_rows, len(grid))):
-        if any(label_key(cell_text(v)) == "ecode" for v in grid.iloc[row].tolist()):
-            return row
-    return None
-
-
 def describe_sheet(name: str, grid: pd.DataFrame) -> DataSheet | None:
     """Describe a sheet's header block; None when the sheet has no E-code header."""
-    header = find_header_row(grid)
-    if header is None:
-        return None
+    try:
+        header, _ = locate_columns(grid, {"ecode": ("E-code",)}, file=name)
+    except RiskwatchError:
+        return None  # a title, notes or contents sheet: no authority table
     header_cells = [cell_text(v) for v in grid.iloc[header].tolist()]
     ids: dict[str, int] = {}
     for index, text in enumerate(header_cells):
@@ -578,40 +323,40 @@ def stated_update_date(sheet: DataSheet) -> str | None:
 
 
 def locate_columns(
-    grid: pd.DataFrame,
-    spec: dict[str, tuple[str, ...]],
-    path: Path,
-    *,
-    start: int = 0,
-    search_rows: int = HEADER_SEARCH_ROWS,
+    grid: pd.DataFrame, spec: dict[str, tuple[str, ...]], *, file: str, sheet: str | None = None
 ) -> tuple[int, dict[str, int]]:
-    """The header row (from `start`) holding every role's label, and each role's column.
+    """The header row holding every role's label, and each role's column.
 
-    Fails naming the missing column when a row holds most of the labels, else
-    naming the labels no row in the first `search_rows` rows holds.
+    `spec` maps a role to the labels it may be printed as, compared by `label_key`
+    (the first variant the row holds wins). The header is the first of the top
+    HEADER_SEARCH_ROWS rows that holds every role. Fails naming the missing column
+    when a row holds at least half of them, else naming the labels no row holds.
     """
-    wanted = {role: {label_key(v) for v in variants} for role, variants in spec.items()}
+    wanted = {role: [label_key(v) for v in variants] for role, variants in spec.items()}
     best: tuple[int, dict[str, int]] | None = None
-    for row in range(start, min(start + search_rows, len(grid))):
+    for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
         keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
-        found = {
-            role: keys.index(k) for role, accepted in wanted.items() for k in keys if k in accepted
-        }
+        found = {}
+        for role, accepted in wanted.items():
+            present = [keys.index(k) for k in accepted if k in keys]
+            if present:
+                found[role] = present[0]
         if len(found) == len(spec):
             return row, found
-        if found and (best is None or len(found) > len(best[1])):
+        if 2 * len(found) >= len(spec) and (best is None or len(found) > len(best[1])):
             best = (row, found)
-    if best is not None and len(best[1]) * 2 >= len(spec):
-        missing = [spec[r] for r in spec if r not in best[1]][0]
+    where = f" in sheet '{sheet}'" if sheet else ""
+    if best is not None:
+        missing = next(spec[role] for role in spec if role not in best[1])
         raise RiskwatchError(
-            f"missing column {' or '.join(repr(v) for v in missing)} in the header row: "
+            f"missing column {' or '.join(repr(v) for v in missing)} in the header row{where}: "
             "unknown layout",
-            file=Path(path).name,
+            file=file,
             row=best[0] + 1,
             field=missing[0],
         )
     raise RiskwatchError(
-        f"no header row with columns {', '.join(repr(v[0]) for v in spec.values())} "
-        f"in the first {search_rows} rows: unknown layout",
-        file=Path(path).name,
+        f"header row not found{where} in the first {HEADER_SEARCH_ROWS} rows (expected columns "
+        f"{', '.join(repr(v[0]) for v in spec.values())}): unknown layout",
+        file=file,
     )

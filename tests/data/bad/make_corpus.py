@@ -163,11 +163,12 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 
 
 def slice_of_release(source: Path):
-    from riskwatch.data.workbook import find_header_row, read_grids
+    from riskwatch.data.opening import read_grids
+    from riskwatch.data.workbook import describe_sheet
 
     grids = read_grids(source / "revenue-outturn" / "rs2023_24.xlsx")
     grid = grids[SHEET]
-    header = find_header_row(grid)
+    header = describe_sheet(SHEET, grid).header_row
     return grids, grid.iloc[: header + 1 + COUNCILS].reset_index(drop=True), header
 
 
