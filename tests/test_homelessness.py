@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskwatch.data.build import attach_codes
+from riskwatch.data.authority_index import attach_codes, council_index
 from riskwatch.data.homelessness import (
     TA1_SHEET,
     locate_table,
@@ -136,11 +136,11 @@ def test_one_vintage_per_file_and_quarter_with_publication_dates(hclic):
 def test_new_codes_of_barnsley_and_sheffield_match_and_unknown_codes_are_reported(hclic, tables):
     sample = hclic[hclic.source_file.str.endswith("202512.ods")]
     assert {"E08000038", "E08000039"} <= set(sample.gss_code)  # Barnsley, Sheffield from 2025
-    coded, unmatched = attach_codes(sample, tables["authorities"])
+    coded, unmatched = attach_codes(sample, council_index(tables["authorities"]))
     assert len(coded) == len(sample) and unmatched.empty
     assert {"E08000016", "E08000019"} <= set(coded.gss_code)
     stray = sample[sample.gss_code == NEWHAM].assign(gss_code="E07999999")
-    coded, unmatched = attach_codes(stray, tables["authorities"])
+    coded, unmatched = attach_codes(stray, council_index(tables["authorities"]))
     assert coded.empty
     assert unmatched[["code", "name", "row"]].values.tolist() == [["E07999999", "Newham", 184]]
 
@@ -178,5 +178,5 @@ def test_ro4_reader(shared_data, tables):
     amber = ro4[ro4.gss_code == "E07000032"]
     assert amber["value"].isna().all() and (amber["status"] == "missing_return").all()
     assert ro4.groupby("gss_code")["status"].first().eq("missing_return").sum() == 9
-    coded, unmatched = attach_codes(ro4, tables["authorities"])
+    coded, unmatched = attach_codes(ro4, council_index(tables["authorities"]))
     assert unmatched.empty and coded.gss_code.nunique() == 296

@@ -123,11 +123,11 @@ def test_judgements_belong_to_the_authority_existing_at_publication(ofsted):
 
 
 def test_the_two_ofsted_releases_agree_on_ilacs_judgements(shared_data, authorities):
-    index = authority_index.GssIndex.build(authorities)
+    index = authority_index.AuthorityIndex(authorities)
     ilacs = ofsted_reader.read_ilacs_history(shared_data / ofsted_reader.OFSTED_ILACS)
     aliases = authority_index.name_aliases(ilacs)
-    ilacs["code"] = index.codes_in_year(ilacs)
-    later, _ = authority_index.attach_codes(ilacs, index, source="OFSTED", source_file="2025")
+    ilacs["gss_code"] = index.codes_in_year(ilacs)
+    later, _ = authority_index.attach_codes(ilacs, index)
     history = ofsted_reader.read_ofsted_frameworks(shared_data / ofsted_reader.OFSTED_HISTORY)
     earlier, lost = ofsted_reader.attach_names(history, index, aliases, "2023")
     earlier = earlier[earlier["ilacs"]]
@@ -159,23 +159,29 @@ def small_authorities(rows: list[tuple]) -> pd.DataFrame:
     return frame[AUTHORITY_COLUMNS]
 
 
-def test_name_key_normalises_only_style():
-    assert authority_index.gss_name_key(
-        "Bath & North East Somerset UA"
-    ) == authority_index.gss_name_key("Bath and North East Somerset")
-    assert authority_index.gss_name_key("Bristol, City of") == authority_index.gss_name_key(
-        "Bristol UA"
-    )
-    assert authority_index.gss_name_key("Derby City UA") == authority_index.gss_name_key("Derby")
-    assert authority_index.gss_name_key("Telford & the Wrekin UA") == authority_index.gss_name_key(
-        "Telford and Wrekin"
-    )
-    assert authority_index.gss_name_key("Bedford Borough") == authority_index.gss_name_key(
-        "Bedford UA"
-    )
-    assert authority_index.gss_name_key("Medway Towns UA") != authority_index.gss_name_key(
-        "Medway"
-    )  # no fuzzing
+def test_name_key_normalises_only_style(monkeypatch):
+    key = authority_index.name_key
+    assert key("Bath & North East Somerset UA") == key("Bath and North East Somerset")
+    assert key("Bristol, City of") == key("Bristol UA")
+    assert key("Derby City UA") == key("Derby")
+    assert key("Telford & the Wrekin UA") == key("Telford and Wrekin")
+    assert key("Bedford Borough") == key("Bedford UA")
+    # The authority table's "Medway Towns UA" (from the revenue returns) is Ofsted's
+    # "Medway" (2009-2023 table, row 83) through the alias table only, never a fuzzy rule.
+    assert key("Medway Towns UA") == key("Medway")
+    monkeypatch.setattr(authority_index, "NAME_ALIASES", {})
+    assert key("Medway Towns UA") != key("Medway")
+
+
+def test_the_publishers_names_of_medway_and_newcastle_find_the_council(authorities):
+    # The authority table names them as the revenue returns do ("Medway Towns UA",
+    # "Newcastle"); Ofsted's 2009-2023 table (rows 83 and 87) and the DfE as "Medway"
+    # and "Newcastle upon Tyne". Found by name alone, without a coded file's name list.
+    index = authority_index.AuthorityIndex(authorities)
+    assert index.by_name("Medway", "2015-16", upper_tier=True).gss_code == "E06000035"
+    newcastle = index.by_name("Newcastle upon Tyne", "2015-16", upper_tier=True)
+    assert newcastle.gss_code == "E08000021"
+    assert index.by_name("Newcastle-under-Lyme", "2015-16").gss_code == "E07000195"
 
 
 def test_former_codes_map_to_the_current_code_and_unknown_codes_are_reported():
@@ -185,14 +191,16 @@ def test_former_codes_map_to_the_current_code_and_unknown_codes_are_reported():
             ("E08000037", "E08000020", "Gateshead", "MD", "2007-08", "2024-25"),
         ]
     )
-    index = authority_index.GssIndex.build(authorities)
+    index = authority_index.AuthorityIndex(authorities)
     frame = service_frames.panel_rows(
         [
             {"code": code, "name": "", "row": row, "value": 1.0, "indicator": "x"}
             for row, code in enumerate(["E06000048", "E08000020", "E08000037", "E09000099"], 2)
-        ]
+        ],
+        source="T",
+        source_file="t.csv",
     )
-    values, unmatched = authority_index.attach_codes(frame, index, source="T", source_file="t.csv")
+    values, unmatched = authority_index.attach_codes(frame, index)
     assert values["gss_code"].tolist() == ["E06000057", "E08000037", "E08000037"]
     assert unmatched[["row", "code"]].values.tolist() == [[5, "E09000099"]]
 
@@ -206,12 +214,12 @@ def test_names_are_never_guessed_between_two_live_authorities():
             ("E06000099", "", "Twin UA", "UA", "2007-08", "2024-25"),
         ]
     )
-    index = authority_index.GssIndex.build(authorities)
-    assert index.by_name("Dorset", "2016-17", {}) == ("E10000009", "")
-    assert index.by_name("Dorset", "2021-22", {}) == ("E06000059", "")
-    code, reason = index.by_name("Twin", "2020-21", {})
-    assert code is None and "several" in reason
-    assert index.by_name("Medway", "2020-21", {})[0] is None
+    index = authority_index.AuthorityIndex(authorities)
+    assert index.by_name("Dorset", "2016-17", upper_tier=True).gss_code == "E10000009"
+    assert index.by_name("Dorset", "2021-22", upper_tier=True).gss_code == "E06000059"
+    twin = index.by_name("Twin", "2020-21", upper_tier=True)
+    assert twin.gss_code is None and "several" in twin.problem
+    assert "matches no authority" in index.by_name("Medway", "2020-21").problem
 
 
 # ------------------------------------------------------------ DfE children's social care

@@ -16,11 +16,11 @@ from riskwatch.data.authorities import (
     apply_ecode_aliases,
     authority_years,
     build_authorities,
-    load_reorganisation_config,
 )
+from riskwatch.data.authority_index import attach_codes, council_index
 from riskwatch.data.events import read_events
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
-from riskwatch.data.schema import COUNCIL_CLASSES, PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS
 from riskwatch.data.vintages import (
     load_release_config,
     order_releases,
@@ -80,8 +80,7 @@ def revenue_panel(releases: list[RevenueRelease], authorities: pd.DataFrame) -> 
             )
             kept.append(values)
         frames.extend(kept)
-    panel = apply_ecode_aliases(pd.concat(frames, ignore_index=True))
-    return attach_gss(panel, authorities)
+    return attach_gss(pd.concat(frames, ignore_index=True), authorities)
 
 
 def same_values(a: pd.DataFrame, b: pd.DataFrame, authority: str = "ecode") -> bool:
@@ -100,11 +99,9 @@ def same_values(a: pd.DataFrame, b: pd.DataFrame, authority: str = "ecode") -> b
 
 
 def attach_gss(panel: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
-    """Fill GSS codes from E-codes and keep council rows only (class O bodies drop out)."""
-    lookup = authorities.set_index("ecode")["gss_code"]
-    panel = panel.copy()
-    panel["gss_code"] = panel["ecode"].map(lookup)
-    return panel[panel["gss_code"].notna()][PANEL_COLUMNS].reset_index(drop=True)
+    """Panel rows keyed by E-code with their GSS codes; non-council bodies (class O) drop out."""
+    coded, _ = attach_codes(panel, council_index(authorities))
+    return coded.reset_index(drop=True)
 
 
 def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
@@ -157,44 +154,6 @@ def _source_readers() -> list[Callable]:
     ]
 
 
-def attach_codes(
-    values: pd.DataFrame, authorities: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Current GSS codes for rows keyed by E-code or by any (former) GSS code.
-
-    Rows with an E-code that is not a council (fire, police, ... class O) leave the
-    council panel by design; rows with a GSS code that matches no council are
-    returned as unmatched, never dropped silently (with the sheet row and name where
-    the values carry `row` and `name` columns). A code ONS issued after the returns'
-    latest year is read through `gss_aliases` in configs/reorganisations.toml.
-    """
-    by_ecode = authorities.set_index("ecode")["gss_code"]
-    by_gss = {code: code for code in authorities["gss_code"]}
-    for row in authorities.itertuples():
-        for former in filter(None, row.former_gss_codes.split(";")):
-            by_gss[former] = row.gss_code
-    for alias, code in load_reorganisation_config().get("gss_aliases", {}).items():
-        if code in by_gss:
-            by_gss.setdefault(alias, by_gss[code])
-    values = apply_ecode_aliases(values) if values["ecode"].notna().any() else values
-    from_ecode = values["ecode"].map(by_ecode)
-    from_gss = values["gss_code"].map(by_gss)
-    coded = values.assign(gss_code=from_ecode.fillna(from_gss))
-    orphan = coded["gss_code"].isna() & values["ecode"].isna() & values["gss_code"].notna()
-    unmatched = values[orphan].drop_duplicates(["source", "source_file", "gss_code"])
-    unmatched = pd.DataFrame(
-        {
-            "source": unmatched["source"],
-            "source_file": unmatched["source_file"],
-            "row": unmatched.get("row"),
-            "code": unmatched["gss_code"],
-            "name": unmatched.get("name"),
-            "reason": "GSS code matches no council in the authority lookup",
-        }
-    )
-    return coded[coded["gss_code"].notna()][PANEL_COLUMNS], unmatched[UNMATCHED_COLUMNS]
-
-
 def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFrame]:
     """Every embedded table, rebuilt from the shared data folder."""
     from riskwatch.data.context import read_deprivation, read_nearest_neighbours
@@ -204,10 +163,11 @@ def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFram
     rosters = council_rosters(releases)
     authorities = build_authorities(rosters)
     parts = [revenue_panel(releases, authorities)]
+    index = council_index(authorities)
     unmatched = []
     for reader in progress(_source_readers()):
         values, missed = reader(root, authorities)
-        coded, orphans = attach_codes(values, authorities)
+        coded, orphans = attach_codes(values, index)
         parts.append(coded)
         unmatched += [frame for frame in (missed, orphans) if frame is not None and len(frame)]
     panel = pd.concat(parts, ignore_index=True)

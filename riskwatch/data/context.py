@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.authority_index import gss_name_key
+from riskwatch.data.authority_index import name_key
 from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.opening import read_grids
 from riskwatch.data.revenue import read_revenue_file
@@ -155,11 +155,11 @@ def county_districts(county_list: Path, roster_file: Path) -> pd.DataFrame:
     gss_of_ecode = dict(zip(roster["ecode"], roster["ons_code"], strict=True))
     counties = roster[roster["class"] == "SC"]
     gss_of_county = {
-        gss_name_key(n): c for n, c in zip(counties["name"], counties["ons_code"], strict=True)
+        name_key(n): c for n, c in zip(counties["name"], counties["ons_code"], strict=True)
     }
     rows = []
     for ecode, county in pairs:
-        district, county_gss = gss_of_ecode.get(ecode), gss_of_county.get(gss_name_key(county))
+        district, county_gss = gss_of_ecode.get(ecode), gss_of_county.get(name_key(county))
         if district is None or county_gss is None:
             unknown = ecode if district is None else county
             raise RiskwatchError(

@@ -13,7 +13,7 @@ import pandas as pd
 
 from riskwatch.data.authority_index import (
     attach_codes,
-    gss_index,
+    index_or_none,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.opening import read_grids
@@ -63,7 +63,7 @@ def read_recycling_file(
         )
     frame = panel_rows(records, **file_constants("DEFRA", path, "rule"))
     _check_scale(frame, factor, path.name)
-    return attach_codes(frame, gss_index(authorities), source="DEFRA", source_file=path.name)
+    return attach_codes(frame, index_or_none(authorities))
 
 
 def _recycling_record(

@@ -25,7 +25,7 @@ import pandas as pd
 
 from riskwatch.data.authority_index import (
     attach_codes,
-    gss_index,
+    index_or_none,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.opening import read_grids
@@ -131,7 +131,7 @@ def read_csc_file(
             "no local-authority rows below the header", file=path.name, row=header + 1
         )
     frame = panel_rows(records, **file_constants("DFE_CSC", path, "rule"))
-    return attach_codes(frame, gss_index(authorities), source="DFE_CSC", source_file=path.name)
+    return attach_codes(frame, index_or_none(authorities))
 
 
 def _csc_records(

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.authorities import apply_ecode_aliases, owner_of_gss_codes
-from riskwatch.data.build import attach_codes, same_values
+from riskwatch.data.authority_index import attach_codes, council_index
+from riskwatch.data.build import same_values
 from riskwatch.data.check_compiled import is_compiled as is_compiled_vintage
 from riskwatch.data.compiled import CompiledFile, published_date, read_compiled_rows
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
@@ -59,7 +60,7 @@ def check_compiled(
     _check_periods(compiled.values, path)
     # Every ONS code names a council (checked above), so no row is left unmatched; the
     # rows keep their index through attach_codes, and with it their CSV row.
-    coded, _ = attach_codes(compiled.values, authorities)
+    coded, _ = attach_codes(compiled.values, council_index(authorities))
     values = coded.assign(row=compiled.values.loc[coded.index, "row"])
     _check_one_row_per_council_year(values, path)
     accepted = refuse_or_count(

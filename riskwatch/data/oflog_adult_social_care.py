@@ -24,7 +24,7 @@ import pandas as pd
 
 from riskwatch.data.authority_index import (
     attach_codes,
-    gss_index,
+    index_or_none,
 )
 from riskwatch.data.cells import EES_MARKS, parse_cell
 from riskwatch.data.opening import read_grids
@@ -87,7 +87,7 @@ def read_adult_social_care(
     if not records:
         raise RiskwatchError("no rows below the header", file=path.name, row=header + 1)
     frame = panel_rows(records, **file_constants("OFLOG_ASC", path, "rule"))
-    return attach_codes(frame, gss_index(authorities), source="OFLOG_ASC", source_file=path.name)
+    return attach_codes(frame, index_or_none(authorities))
 
 
 def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> dict:

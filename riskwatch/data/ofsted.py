@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.authority_index import (
-    GssIndex,
+    AuthorityIndex,
     attach_codes,
-    gss_index,
-    gss_name_key,
+    index_or_none,
     name_aliases,
+    name_key,
 )
 from riskwatch.data.dfe_social_care import CSC_DIR
 from riskwatch.data.opening import read_ods_sheet
@@ -308,15 +308,13 @@ def read_ofsted(
     (so Buckinghamshire's 2014 judgement is the county council's). Without an
     authority table, names resolve through the 2025 file's own name-code pairs.
     """
-    index = gss_index(authorities)
+    index = index_or_none(authorities)
     ilacs_path, history_path = Path(root) / OFSTED_ILACS, Path(root) / OFSTED_HISTORY
     ilacs = read_ilacs_history(ilacs_path)
     aliases = name_aliases(ilacs)
     if index is not None:
-        ilacs["code"] = index.codes_in_year(ilacs)
-    ilacs_values, ilacs_lost = attach_codes(
-        ilacs, index, source="OFSTED", source_file=ilacs_path.name
-    )
+        ilacs["gss_code"] = index.codes_in_year(ilacs)
+    ilacs_values, ilacs_lost = attach_codes(ilacs, index)
     history, history_lost = attach_names(
         read_ofsted_frameworks(history_path), index, aliases, history_path.name
     )
@@ -333,7 +331,7 @@ def read_ofsted(
 
 def attach_names(
     frame: pd.DataFrame,
-    index: GssIndex | None,
+    index: AuthorityIndex | None,
     aliases: dict[str, set[str]],
     source_file: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -341,9 +339,10 @@ def attach_names(
     codes, lost = [], []
     for row in frame.itertuples(index=False):
         if index is not None:
-            code, reason = index.by_name(row.name, row.financial_year, aliases)
+            match = index.by_name(row.name, row.financial_year, upper_tier=True, aliases=aliases)
+            code, reason = match.gss_code, match.problem
         else:
-            found = aliases.get(gss_name_key(row.name), set())
+            found = aliases.get(name_key(row.name), set())
             code = next(iter(found)) if len(found) == 1 else None
             reason = "name not in the ILACS history's name-code pairs" if code is None else ""
         codes.append(code)

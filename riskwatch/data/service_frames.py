@@ -2,7 +2,7 @@
 
 Each reader returns `(values, unmatched)`: panel rows (`PANEL_COLUMNS`) and the
 rows that matched no authority (`UNMATCHED_COLUMNS`). Records carry the source
-row, code and name until `authority_index.attach_codes` gives them GSS codes.
+row, printed code and name until `authority_index.attach_codes` makes the codes current.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 def panel_rows(records: list[dict], **constants: object) -> pd.DataFrame:
     """Panel rows from per-value records plus per-file constants.
 
-    Records also carry `row`, `code` and `name` (for matching and unmatched
-    reporting), kept as extra columns until the codes are attached.
+    Records also carry `row`, `code` (as printed) and `name` (for matching and
+    unmatched reporting); the printed code is the row's `gss_code` until
+    `attach_codes` makes it current, the others stay as extra columns.
     """
-    frame = pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records).rename(columns={"code": "gss_code"})
     frame = frame.reindex(columns=[*PANEL_COLUMNS, *(c for c in frame if c not in PANEL_COLUMNS)])
     for column, value in constants.items():
         frame[column] = value
