@@ -1,4 +1,4 @@
-"""Readers for Dedicated Schools Grant (DSG) data, and the authority matching they share.
+"""Readers for Dedicated Schools Grant (DSG) data, and the panel records name-matched readers share.
 
 High-needs deficits on the DSG are the failure mechanism government has held off
 with an accounting override; two DfE tables describe them (see `INDICATORS`).

@@ -5,6 +5,7 @@ several sheets and print the form's line numbers (where at all) on a row of
 their own. This module turns any sheet into a `DataSheet`: the header row, the
 identifying columns, and for every other column its label, form line number,
 the group caption written above it and the date that caption names.
+Every other reader finds its one-table sheet's header row with `locate_columns`.
 """
 
 from __future__ import annotations
