@@ -172,7 +172,8 @@ def _judgement_record(
 def read_ilacs_history(path: Path) -> pd.DataFrame:
     """Ofsted ILACS inspections 2018- (one row each, GSS codes): `ofsted_overall` records.
 
-    Returns panel columns plus `row`, `code`, `name`; codes are attached by the caller.
+    Returns panel columns (`gss_code` as printed) plus `row` and `name`; the caller
+    attaches current codes.
     """
     grid = read_ods_sheet(path, OFSTED_ILACS_SHEET)
     header, cols = locate_columns(grid, ILACS_COLUMNS, file=path.name)
@@ -211,7 +212,7 @@ def read_ofsted_frameworks(path: Path) -> pd.DataFrame:
     """Ofsted's 2009-2023 table of every framework's judgements, by authority NAME.
 
     The sheet holds two tables (current authorities, then four former ones), each
-    under its own header row. Returns panel columns plus `row`, `code` (empty)
+    under its own header row. Returns panel columns (`gss_code` empty) plus `row`
     and `name`; names are matched to codes by `read_ofsted`.
     """
     grid = read_ods_sheet(path, OFSTED_HISTORY_SHEET)
