@@ -18,7 +18,8 @@ import pytest
 from cli_helpers import run_cli, snapshot
 
 from riskwatch.data import ingest as ingest_module
-from riskwatch.data.workbook import find_header_row, read_grids
+from riskwatch.data.opening import read_grids
+from riskwatch.data.workbook import describe_sheet
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 SHEET = "RS_LA_Data_2023-24"
@@ -68,7 +69,7 @@ def _release_for(year: str, tmp_path: Path, nre_factor: float = 1.0) -> Path:
     """The six-council slice retitled to `year`, the first council's net revenue
     expenditure (C1R805) multiplied by `nre_factor`."""
     grid = read_grids(BAD / "good.xlsx")[SHEET]
-    header = find_header_row(grid)
+    header = describe_sheet(SHEET, grid).header_row
     grid.iloc[:header, :] = grid.iloc[:header, :].map(
         lambda v: v.replace("2023-24", year) if isinstance(v, str) else v
     )
