@@ -197,7 +197,7 @@ def test_a_version_takes_the_newest_backtest_of_its_own_configuration() -> None:
 def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> None:
     """Registered first, backtested after: the version's description and tags gain the
     backtest's figures, and a later backtest replaces them rather than adding more."""
-    from riskwatch.service import describe_backtested_versions
+    from riskwatch.backtest_service import describe_backtested_versions
 
     X, y, groups = small_data(3)
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)

@@ -47,9 +47,9 @@ def backtest_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Rolling-origin backtest of every model on real failures, logged to MLflow."""
+    from riskwatch.backtest_service import backtest_spec, log_backtest, run_backtest
     from riskwatch.data.store import check_output_folder, write_atomic
     from riskwatch.models import load_model_specs
-    from riskwatch.service import backtest_spec, log_backtest, run_backtest
 
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure
