@@ -89,7 +89,7 @@ def stages(home: Path) -> list[tuple[str, float]]:
     mark(f"feature frames ({len(years)} years, from the cache the CLI filled)")
     config = load_run_config()
     loaded = load_registered(config["train"]["registered_name"], "champion")
-    mark("load champion from MLflow")
+    mark("load champion (the kept copy, importing scikit-learn; MLflow on first use)")
     catalogue = feature_descriptions()
     mark("feature descriptions (labels and units, from the registry)")
     result = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"], 1000)
