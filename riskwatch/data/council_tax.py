@@ -40,7 +40,7 @@ from riskwatch.data.schools import (
     unmatched_record,
 )
 from riskwatch.data.workbook import cell_text, label_key
-from riskwatch.data.years import year_end
+from riskwatch.data.years import WRITTEN, financial_years_in, is_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "CTR"
@@ -154,7 +154,6 @@ _REORGANISING = re.compile(r"^re-organising authorities\s*|\(row \d+\)\s*$", re.
 _CAPTION = re.compile(
     r"^((billing|precepting) authorities|table \d+:.* for (billing|precepting) authorities\b)", re.I
 )
-_YEAR = re.compile(r"(20\d\d)-(\d\d)")
 _PUBLISHED = re.compile(r"published\b.*\bon (\d{1,2} [A-Za-z]+ \d{4})", re.I)
 
 
@@ -244,12 +243,7 @@ def _sections(path: Path, sheet: str, grid: pd.DataFrame) -> list[Section]:
 def _file_year(path: Path, section: Section) -> str:
     """The release's year: the latest year printed above its first authority row."""
     above = section.grid.iloc[: section.rows[0]].to_numpy().ravel()
-    years = [
-        m.group(0)
-        for v in above
-        for m in _YEAR.finditer(cell_text(v))
-        if int(m.group(2)) == (int(m.group(1)) + 1) % 100
-    ]
+    years = [year for v in above for year in financial_years_in(cell_text(v), WRITTEN)]
     if not years:
         raise RiskwatchError("no financial year printed above the data", file=path.name)
     return max(years)
@@ -305,7 +299,7 @@ def _year_row(section: Section) -> list[str] | None:
     """The row of years under the header ('2014-15', '2015-16'), if the section has one."""
     for row in range(section.header + 1, section.rows[0]):
         cells = [cell_text(v) for v in section.grid.iloc[row].tolist()]
-        if sum(bool(re.fullmatch(r"20\d\d-\d\d", c)) for c in cells) >= 2:
+        if sum(is_financial_year(c) for c in cells) >= 2:
             return cells
     return None
 
