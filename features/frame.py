@@ -16,28 +16,26 @@ import pandas as pd
 
 from riskwatch.data.schema import TO_POUNDS
 from riskwatch.data.vintages import rule_publication_date
+from riskwatch.data.years import financial_year_starting, is_financial_year
 from riskwatch.errors import RiskwatchError
 
 from .registry import FEATURES, ordered
 
 STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
 KEY = ["gss_code", "source", "indicator", "financial_year"]
-YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
 
 
 def check_year(year: str) -> str:
     """A financial year written '2016-17', or a one-line error."""
-    match = YEAR.match(str(year))
-    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+    if not is_financial_year(str(year)):
         raise RiskwatchError(f"financial year '{year}' should look like 2016-17", field="as_of")
     return str(year)
 
 
 def year_range(first: str, last: str) -> tuple[str, ...]:
     """Consecutive financial years from `first` to `last`, both included."""
-    start, end = int(first[:4]), int(last[:4])
-    return tuple(f"{y}-{(y + 1) % 100:02d}" for y in range(start, end + 1))
+    return tuple(map(financial_year_starting, range(int(first[:4]), int(last[:4]) + 1)))
 
 
 def as_of_date(as_of: str) -> str:

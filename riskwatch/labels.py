@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.years import financial_year_starting
 from riskwatch.settings import config_file, plain
 
 
@@ -22,16 +23,14 @@ def load_label_config() -> dict:
 
 def shift_year(year: str, years: int) -> str:
     """'2019-20' shifted by `years` financial years."""
-    start = int(year[:4]) + years
-    return f"{start}-{(start + 1) % 100:02d}"
+    return financial_year_starting(int(year[:4]) + years)
 
 
 def quarter_year(quarter: str) -> str:
     """The financial year a calendar quarter falls in: '2026Q3' (July-September) -> '2026-27',
     '2026Q1' (January-March) -> '2025-26'."""
     year, part = int(quarter[:4]), int(quarter[-1])
-    start = year - 1 if part == 1 else year
-    return f"{start}-{(start + 1) % 100:02d}"
+    return financial_year_starting(year - 1 if part == 1 else year)
 
 
 def failure_events(events: pd.DataFrame, config: dict | None = None) -> pd.DataFrame:

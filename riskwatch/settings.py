@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 
 
@@ -101,10 +102,8 @@ TEXT = Value("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip
 ANY = Value("a TOML value", lambda v: True)
 ECODE = pattern(r"E\d{4}", "an MHCLG E-code such as 'E0534'")
 GSS_CODE = pattern(r"E\d{8}", "an ONS GSS code such as 'E08000016'")
-FINANCIAL_YEAR = pattern(
-    r"\d{4}-\d{2}",
-    "a financial year such as '2019-20'",
-    lambda v: (int(v[:4]) + 1) % 100 == int(v[5:]),
+FINANCIAL_YEAR = Value(
+    "a financial year such as '2019-20'", lambda v: isinstance(v, str) and is_financial_year(v)
 )
 MONTH_DAY = pattern(r"\d{2}-\d{2}", "a month and day such as '11-30'", _month_day_exists)
 ISO_DATE = pattern(

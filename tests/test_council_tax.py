@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from riskwatch.data.authority_index import AuthorityIndex
 from riskwatch.data.council_tax import (
     FOLDER,
+    ID_COLUMNS,
     MEASURES,
     read_council_tax,
     read_council_tax_file,
@@ -19,7 +20,7 @@ from riskwatch.data.council_tax import (
 from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.store import load_table
-from riskwatch.data.workbook import cell_text
+from riskwatch.data.workbook import cell_text, locate_tables
 from riskwatch.errors import RiskwatchError
 
 CT = Path("/work/shared/data") / FOLDER
@@ -140,6 +141,18 @@ def test_a_release_without_a_key_column_is_rejected(
     with pytest.raises(RiskwatchError) as error:
         read_council_tax(write_release(tmp_path_factory.mktemp("ct"), bad), authorities)
     assert_one_line_naming_the_file(error.value)
+    assert f"'{label}'" in str(error.value)
+
+
+def test_every_table_of_a_sheet_has_its_header_found_and_checked():
+    """ctr_2021.xlsx's Data sheet holds two tables, headed on sheet rows 4 and 326."""
+    grid = read_grids(CT / "ctr_2021.xlsx")["Data"]
+    tables = locate_tables(grid, ID_COLUMNS, file="ctr_2021.xlsx", sheet="Data")
+    assert tables == [(3, {"ecode": 0, "name": 1, "class": 2}), (325, tables[0][1])]
+    broken = grid.copy()
+    broken.iat[325, 2] = None  # the second table's 'Class' label
+    with pytest.raises(RiskwatchError, match=r"row 326: field 'Class': missing column 'Class'"):
+        locate_tables(broken, ID_COLUMNS, file="ctr_2021.xlsx", sheet="Data")
 
 
 @settings(max_examples=6, deadline=None)

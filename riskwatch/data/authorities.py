@@ -86,15 +86,6 @@ def apply_ecode_aliases(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(ecode=frame["ecode"].replace(aliases))
 
 
-def owner_of_gss_codes(authorities: pd.DataFrame) -> dict[str, str]:
-    """Every council's current and former GSS codes -> its E-code."""
-    owners = {}
-    for row in authorities.itertuples():
-        for code in [row.gss_code, *filter(None, row.former_gss_codes.split(";"))]:
-            owners[code] = row.ecode
-    return owners
-
-
 def _successors(table: pd.DataFrame) -> list[str]:
     """';'-joined successor GSS codes per authority, checked against the years in the data."""
     by_ecode = {row.ecode: row for row in table.itertuples()}

@@ -31,6 +31,7 @@ from riskwatch.data.opening import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import rule_publication_date
 from riskwatch.data.workbook import cell_text, label_key
+from riskwatch.data.years import financial_years_in
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "COR"
@@ -41,7 +42,6 @@ AUTHORITY_CODE = re.compile(r"[EWSN]\d{4}")  # MHCLG-style codes of UK authoriti
 ECODE = re.compile(r"E\d{4}")  # English authorities: the rows the panel keeps
 GSS_CODE = re.compile(r"[EWSN]\d{8}")
 VARIABLE_CODE = re.compile(r"^(?:[A-Z0-9]+-)?([a-z]+-(?:amt|strt|end|chng))$")
-FINANCIAL_YEAR = re.compile(r"(?<!\d)(20\d\d)\s*[-/–]\s*(\d\d)(?!\d)")
 FULL_DATE = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(January|February|March|April|May|June|July|August"
     r"|September|October|November|December)\s+(\d{4})\b",
@@ -245,13 +245,8 @@ def stated_year(path: Path, grids: dict[str, pd.DataFrame]) -> str:
     """The financial year the workbook's titles state most often ('2018-19')."""
     sheets_per_year: Counter[str] = Counter()
     for grid in grids.values():
-        found = set()
-        for value in grid.iloc[:TITLE_ROWS].to_numpy().ravel():
-            for match in FINANCIAL_YEAR.finditer(cell_text(value)):
-                start, end = int(match.group(1)), int(match.group(2))
-                if end == (start + 1) % 100:
-                    found.add(f"{start}-{end:02d}")
-        sheets_per_year.update(found)
+        titles = grid.iloc[:TITLE_ROWS].to_numpy().ravel()
+        sheets_per_year.update({y for v in titles for y in financial_years_in(cell_text(v))})
     ranked = sheets_per_year.most_common()
     if not ranked:
         raise RiskwatchError(

@@ -39,8 +39,8 @@ from riskwatch.data.schools import (
     unmatched_frame,
     unmatched_record,
 )
-from riskwatch.data.workbook import cell_text, label_key
-from riskwatch.data.years import year_end
+from riskwatch.data.workbook import cell_text, label_key, locate_tables
+from riskwatch.data.years import WRITTEN, financial_years_in, is_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "CTR"
@@ -154,7 +154,8 @@ _REORGANISING = re.compile(r"^re-organising authorities\s*|\(row \d+\)\s*$", re.
 _CAPTION = re.compile(
     r"^((billing|precepting) authorities|table \d+:.* for (billing|precepting) authorities\b)", re.I
 )
-_YEAR = re.compile(r"(20\d\d)-(\d\d)")
+# The key columns every data table's header carries; a row with "Ecode" is a header.
+ID_COLUMNS = {"ecode": ("Ecode",), "name": ("Authority",), "class": ("Class",)}
 _PUBLISHED = re.compile(r"published\b.*\bon (\d{1,2} [A-Za-z]+ \d{4})", re.I)
 
 
@@ -173,6 +174,7 @@ class Section:
     header: int  # row index of the header the rows sit under
     own_header: bool  # False: precepting rows under the billing header (to 2019-20)
     rows: list[int]
+    ids: dict[str, int]  # column of each key: ecode, name, class
 
 
 def read_council_tax(
@@ -213,17 +215,18 @@ def read_council_tax_file(path: Path, index: AuthorityIndex) -> tuple[pd.DataFra
 
 def _sections(path: Path, sheet: str, grid: pd.DataFrame) -> list[Section]:
     """The billing and precepting blocks of a data sheet."""
-    kind = header = ecode_column = header_kind = None
+    headers = dict(locate_tables(grid, ID_COLUMNS, file=path.name, sheet=sheet))
+    kind = header = header_kind = None
     blocks: dict[tuple[str, int, bool], list[int]] = {}
     for row in range(len(grid)):
-        cells = [cell_text(v) for v in grid.iloc[row].tolist()]
-        keys = [label_key(c) for c in cells]
-        caption = _CAPTION.match(cells[0])
+        caption = _CAPTION.match(cell_text(grid.iat[row, 0]))
         if caption:
             kind = "billing" if "billing" in caption.group(0).lower() else "precepting"
-        elif "ecode" in keys:
-            header, header_kind, ecode_column = row, kind, keys.index("ecode")
-        elif ecode_column is not None and re.fullmatch(r"E\d{4}", cells[ecode_column]):
+        elif row in headers:
+            header, header_kind = row, kind
+        elif header is not None and re.fullmatch(
+            r"E\d{4}", cell_text(grid.iat[row, headers[header]["ecode"]])
+        ):
             if kind is None:
                 raise RiskwatchError(
                     "authority rows under no 'Billing authorities' or 'Precepting "
@@ -233,10 +236,8 @@ def _sections(path: Path, sheet: str, grid: pd.DataFrame) -> list[Section]:
                     field=sheet,
                 )
             blocks.setdefault((kind, header, header_kind == kind), []).append(row)
-    if ecode_column is None:
-        raise RiskwatchError("no 'Ecode' header row", file=path.name, field=sheet)
     return [
-        Section(kind, sheet, grid, header, own, rows)
+        Section(kind, sheet, grid, header, own, rows, headers[header])
         for (kind, header, own), rows in blocks.items()
     ]
 
@@ -244,12 +245,7 @@ def _sections(path: Path, sheet: str, grid: pd.DataFrame) -> list[Section]:
 def _file_year(path: Path, section: Section) -> str:
     """The release's year: the latest year printed above its first authority row."""
     above = section.grid.iloc[: section.rows[0]].to_numpy().ravel()
-    years = [
-        m.group(0)
-        for v in above
-        for m in _YEAR.finditer(cell_text(v))
-        if int(m.group(2)) == (int(m.group(1)) + 1) % 100
-    ]
+    years = [year for v in above for year in financial_years_in(cell_text(v), WRITTEN)]
     if not years:
         raise RiskwatchError("no financial year printed above the data", file=path.name)
     return max(years)
@@ -305,7 +301,7 @@ def _year_row(section: Section) -> list[str] | None:
     """The row of years under the header ('2014-15', '2015-16'), if the section has one."""
     for row in range(section.header + 1, section.rows[0]):
         cells = [cell_text(v) for v in section.grid.iloc[row].tolist()]
-        if sum(bool(re.fullmatch(r"20\d\d-\d\d", c)) for c in cells) >= 2:
+        if sum(is_financial_year(c) for c in cells) >= 2:
             return cells
     return None
 
@@ -358,7 +354,7 @@ def _read_section(
 ) -> tuple[list[dict], list[dict]]:
     columns = _measure_columns(path, section, year)
     reorganising = _reorganising_columns(section) if section.kind == "billing" else {}
-    ids = _id_columns(path, section)
+    ids = section.ids
     values, unmatched = [], []
     for row in section.rows:
         cells = section.grid.iloc[row]
@@ -402,26 +398,6 @@ def _reorganised(parsed: tuple[float, str] | None) -> tuple[float, str] | None:
 def _parse(path: Path, section: Section, row: int, column: int) -> tuple[float, str] | None:
     field = cell_text(section.grid.iat[section.header, column])[:60] or f"column {column + 1}"
     return parse_cell(section.grid.iat[row, column], file=path.name, row=row + 1, field=field)
-
-
-def _id_columns(path: Path, section: Section) -> dict[str, int]:
-    keys = [label_key(cell_text(v)) for v in section.grid.iloc[section.header].tolist()]
-    ids = {}
-    for role, variants in {
-        "ecode": ("ecode",),
-        "name": ("authority",),
-        "class": ("class",),
-    }.items():
-        present = [k for k in variants if k in keys]
-        if not present:
-            raise RiskwatchError(
-                f"key column '{role}' missing from the header",
-                file=path.name,
-                row=section.header + 1,
-                field=section.sheet,
-            )
-        ids[role] = keys.index(present[0])
-    return ids
 
 
 def _is_council(path: Path, row: int, klass: str) -> bool:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.schema import EVENT_COLUMNS
+from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 
 EVENT_TYPES = {"s114", "efs"}
-_YEAR = re.compile(r"^(20\d\d)-(\d\d)$")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
@@ -52,8 +52,7 @@ def _check_row(path: Path, line: int, row: pd.Series) -> None:
             field="event",
         )
     for field in ("financial_year", "decided_year"):
-        match = _YEAR.match(row[field])
-        if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+        if not is_financial_year(row[field]):
             raise RiskwatchError(
                 f"malformed financial year '{row[field]}'", file=path, row=line, field=field
             )

@@ -22,6 +22,7 @@ from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import load_release_config
 from riskwatch.data.workbook import cell_text, locate_columns
+from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "RO4"
@@ -101,7 +102,7 @@ def read_housing_spending_file(path: Path) -> pd.DataFrame:
         raise RiskwatchError("no authority rows", file=path.name)
     frame = pd.DataFrame.from_records(records)
     years = frame["financial_year"].unique()
-    if len(years) != 1 or not pd.Series(years).str.fullmatch(r"20\d\d-\d\d").all():
+    if len(years) != 1 or not all(map(is_financial_year, years)):
         raise RiskwatchError(
             f"expected one financial year, found {', '.join(map(str, years))}", file=path.name
         )

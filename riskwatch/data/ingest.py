@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.authorities import apply_ecode_aliases, owner_of_gss_codes
+from riskwatch.data.authorities import apply_ecode_aliases
+from riskwatch.data.authority_index import council_index
 from riskwatch.data.build import attach_gss, same_values
 from riskwatch.data.compiled import is_compiled
 from riskwatch.data.ingest_compiled import check_compiled, store_compiled
@@ -82,7 +83,7 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
             field="E-code",
         )
     known = authorities.set_index("ecode")
-    owner_of_code = owner_of_gss_codes(authorities)
+    index = council_index(authorities)
     for _, row in roster.iterrows():
         if row["class"] not in KNOWN_CLASSES:
             raise RiskwatchError(
@@ -94,8 +95,8 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
             )
         if row["class"] != "O":
             _check_council_code(row, known, release.financial_year, path)
-        owner = owner_of_code.get(row["ons_code"])
-        if row["ons_code"] and owner is not None and owner != row["ecode"]:
+        owner = index.by_code(row["ons_code"]).ecode if row["ons_code"] else None
+        if owner is not None and owner != row["ecode"]:
             raise RiskwatchError(
                 f"ONS code {row['ons_code']} belongs to {known.loc[owner, 'name']} ({owner}), "
                 f"not to {row['ecode']} ({row['name']})",

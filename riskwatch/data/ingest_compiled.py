@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.authorities import apply_ecode_aliases, owner_of_gss_codes
-from riskwatch.data.authority_index import attach_codes, council_index
+from riskwatch.data.authorities import apply_ecode_aliases
+from riskwatch.data.authority_index import AuthorityIndex, attach_codes, council_index
 from riskwatch.data.build import same_values
 from riskwatch.data.check_compiled import is_compiled as is_compiled_vintage
 from riskwatch.data.compiled import CompiledFile, published_date, read_compiled_rows
@@ -56,11 +56,12 @@ def check_compiled(
 ) -> CheckedCompiled:
     """Read and validate one compiled CSV; the first fault raised as one line."""
     compiled = read_compiled_rows(path)
-    _check_identities(compiled, path, authorities)
+    index = council_index(authorities)
+    _check_identities(compiled, path, authorities, index)
     _check_periods(compiled.values, path)
     # Every ONS code names a council (checked above), so no row is left unmatched; the
     # rows keep their index through attach_codes, and with it their CSV row.
-    coded, _ = attach_codes(compiled.values, council_index(authorities))
+    coded, _ = attach_codes(compiled.values, index)
     values = coded.assign(row=compiled.values.loc[coded.index, "row"])
     _check_one_row_per_council_year(values, path)
     accepted = refuse_or_count(
@@ -70,16 +71,17 @@ def check_compiled(
     return CheckedCompiled(Path(path), compiled, values.reset_index(drop=True), accepted)
 
 
-def _check_identities(compiled: CompiledFile, path: Path, authorities: pd.DataFrame) -> None:
+def _check_identities(
+    compiled: CompiledFile, path: Path, authorities: pd.DataFrame, index: AuthorityIndex
+) -> None:
     """Each row's ONS code belongs to a council, and the E-code beside it to the same one."""
-    owners = owner_of_gss_codes(authorities)
     names = authorities.set_index("ecode")["name"]
     identities = compiled.identities
     printed = identities["ecode"].notna()
     ecodes = identities["ecode"].where(~printed, apply_ecode_aliases(identities[printed])["ecode"])
     e_field = "la_code" if "la_code" in compiled.layout.id_columns else "mhclg_code"
     for r, ecode in zip(identities.itertuples(), ecodes, strict=True):
-        owner = owners.get(r.gss_code)
+        owner = index.by_code(r.gss_code).ecode
         if owner is None:
             raise RiskwatchError(
                 f"ONS code {r.gss_code} ({r.name or 'no name given'}) matches no council in the "

@@ -34,7 +34,7 @@ from riskwatch.data.dfe_social_care import CSC_DIR
 from riskwatch.data.opening import read_ods_sheet
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.service_frames import file_constants, panel_rows, unmatched_rows
-from riskwatch.data.workbook import cell_text, label_key, locate_columns
+from riskwatch.data.workbook import cell_text, label_key, locate_columns, locate_tables
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
@@ -216,26 +216,17 @@ def read_ofsted_frameworks(path: Path) -> pd.DataFrame:
     and `name`; names are matched to codes by `read_ofsted`.
     """
     grid = read_ods_sheet(path, OFSTED_HISTORY_SHEET)
-    name = label_key(OFSTED_NAME_HEADER)
-    headers = [row for row in range(len(grid)) if name in _row_keys(grid, row)]
-    if not headers:
-        raise RiskwatchError(
-            f"no header row with column '{OFSTED_NAME_HEADER}': unknown layout",
-            file=path.name,
-            field=OFSTED_NAME_HEADER,
-        )
+    tables = locate_tables(
+        grid, {"name": (OFSTED_NAME_HEADER,)}, file=path.name, sheet=OFSTED_HISTORY_SHEET
+    )
     records: list[dict] = []
-    for header in headers:
-        keys = _row_keys(grid, header)
+    for header, columns in tables:
+        keys = [label_key(cell_text(v)) for v in grid.iloc[header].tolist()]
         frameworks = _framework_columns(keys, path.name, header)
-        _read_framework_table(grid, header, keys.index(name), frameworks, path.name, records)
+        _read_framework_table(grid, header, columns["name"], frameworks, path.name, records)
     if not records:
-        raise RiskwatchError("no judgements below the header", file=path.name, row=headers[0] + 1)
+        raise RiskwatchError("no judgements below the header", file=path.name, row=tables[0][0] + 1)
     return panel_rows(records, **file_constants("OFSTED", path, "file"))
-
-
-def _row_keys(grid: pd.DataFrame, row: int) -> list[str]:
-    return [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
 
 
 def _framework_columns(keys: list[str], file: str, header: int) -> list[tuple[int, int, str, str]]:

@@ -27,6 +27,7 @@ from riskwatch.data.workbook import (
     label_key,
     stated_update_date,
 )
+from riskwatch.data.years import CODE, financial_years_in
 from riskwatch.errors import RiskwatchError
 
 FORM_TITLES = {
@@ -76,12 +77,10 @@ def identify_release(path: Path, sheets: list[DataSheet]) -> tuple[str, str]:
             f"'{sheets[0].title[:80]}'",
             file=path,
         )
-    match = re.search(r"(20\d\d)[-_/]?(\d\d)\b", sheets[0].title) or re.search(
-        r"(20\d\d)[-_]?(\d\d)", path.name
-    )
-    if not match or int(match.group(2)) != (int(match.group(1)) + 1) % 100:
+    years = financial_years_in(sheets[0].title, CODE) or financial_years_in(path.name, CODE)
+    if not years:
         raise RiskwatchError("cannot find the financial year in the release title", file=path)
-    return forms[0], f"{match.group(1)}-{match.group(2)}"
+    return forms[0], years[0]
 
 
 def read_revenue_file(path: Path) -> RevenueRelease:

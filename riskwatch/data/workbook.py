@@ -333,31 +333,82 @@ def locate_columns(
     HEADER_SEARCH_ROWS rows that holds every role. Fails naming the missing column
     when a row holds at least half of them, else naming the labels no row holds.
     """
-    wanted = {role: [label_key(v) for v in variants] for role, variants in spec.items()}
+    wanted = _wanted(spec)
     best: tuple[int, dict[str, int]] | None = None
     for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
-        keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
-        found = {}
-        for role, accepted in wanted.items():
-            present = [keys.index(k) for k in accepted if k in keys]
-            if present:
-                found[role] = present[0]
+        found = _roles_in_row(grid, row, wanted)
         if len(found) == len(spec):
             return row, found
         if 2 * len(found) >= len(spec) and (best is None or len(found) > len(best[1])):
             best = (row, found)
-    where = f" in sheet '{sheet}'" if sheet else ""
     if best is not None:
-        missing = next(spec[role] for role in spec if role not in best[1])
-        raise RiskwatchError(
-            f"missing column {' or '.join(repr(v) for v in missing)} in the header row{where}: "
-            "unknown layout",
-            file=file,
-            row=best[0] + 1,
-            field=missing[0],
-        )
-    raise RiskwatchError(
-        f"header row not found{where} in the first {HEADER_SEARCH_ROWS} rows (expected columns "
+        raise _missing_column(spec, *best, file=file, sheet=sheet)
+    raise _no_header(spec, f" in the first {HEADER_SEARCH_ROWS} rows", file=file, sheet=sheet)
+
+
+def locate_tables(
+    grid: pd.DataFrame, spec: dict[str, tuple[str, ...]], *, file: str, sheet: str | None = None
+) -> list[tuple[int, dict[str, int]]]:
+    """Every header row of a sheet holding several tables, top to bottom, with its columns.
+
+    As `locate_columns`, over the whole sheet: a row holding a label of the first
+    role (the tables' key column) is a header, and fails naming the missing column
+    unless it holds every role; a sheet with no such row fails naming the labels.
+    """
+    wanted = _wanted(spec)
+    key = next(iter(spec))
+    headers = []
+    for row in range(len(grid)):
+        found = _roles_in_row(grid, row, wanted)
+        if len(found) == len(spec):
+            headers.append((row, found))
+        elif key in found:
+            raise _missing_column(spec, row, found, file=file, sheet=sheet)
+    if not headers:
+        raise _no_header(spec, "", file=file, sheet=sheet)
+    return headers
+
+
+def _wanted(spec: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    return {role: [label_key(v) for v in variants] for role, variants in spec.items()}
+
+
+def _roles_in_row(grid: pd.DataFrame, row: int, wanted: dict[str, list[str]]) -> dict[str, int]:
+    """Each role whose label the row holds -> the column of the first variant held."""
+    keys = [label_key(cell_text(v)) for v in grid.iloc[row].tolist()]
+    found = {}
+    for role, accepted in wanted.items():
+        present = [keys.index(k) for k in accepted if k in keys]
+        if present:
+            found[role] = present[0]
+    return found
+
+
+def _missing_column(
+    spec: dict[str, tuple[str, ...]],
+    row: int,
+    found: dict[str, int],
+    *,
+    file: str,
+    sheet: str | None,
+) -> RiskwatchError:
+    where = f" in sheet '{sheet}'" if sheet else ""
+    missing = next(spec[role] for role in spec if role not in found)
+    return RiskwatchError(
+        f"missing column {' or '.join(repr(v) for v in missing)} in the header row{where}: "
+        "unknown layout",
+        file=file,
+        row=row + 1,
+        field=missing[0],
+    )
+
+
+def _no_header(
+    spec: dict[str, tuple[str, ...]], searched: str, *, file: str, sheet: str | None
+) -> RiskwatchError:
+    where = f" in sheet '{sheet}'" if sheet else ""
+    return RiskwatchError(
+        f"header row not found{where}{searched} (expected columns "
         f"{', '.join(repr(v[0]) for v in spec.values())}): unknown layout",
         file=file,
     )
