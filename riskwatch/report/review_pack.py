@@ -85,7 +85,8 @@ def write_review(
         if before
         else pd.DataFrame(columns=["feature", "psi", "flag"])
     )
-    vintage = f"{data_source} (panel fingerprint {panel_fingerprint(tables['panel'])})"
+    fingerprint = panel_fingerprint(tables["panel"])
+    vintage = f"{data_source} (panel fingerprint {fingerprint})"
     model_info = {
         **{
             k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
@@ -149,7 +150,7 @@ def write_review(
             "drift_flagged": float((drift_table["flag"] != "").sum()),
             "new_entrants": float(len(diff["entrants"])) if diff else float("nan"),
         },
-        tags={"kind": "review", "panel_fingerprint": panel_fingerprint(tables["panel"])},
+        tags={"kind": "review", "panel_fingerprint": fingerprint},
         texts={"review.html": html_text, "watchlist.csv": watchlist.table.to_csv(index=False)},
         run_name=f"review-{quarter}",
     )
