@@ -1,12 +1,38 @@
-"""Shared fixtures: the embedded tables, and the path to the shared public data."""
+"""Shared fixtures: the embedded tables, the path to the shared public data, one feature
+cache for the whole session, and a ready-made empty MLflow store to copy."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _session_root(tmp_path_factory) -> Path:
+    """The session's temporary folder, shared by every pytest-xdist worker of the run."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def feature_cache(tmp_path_factory) -> Path:
+    """Feature frames are cached in one folder for the run (RISKWATCH_CACHE_DIR, inherited
+    by every `riskwatch` subprocess), never in the user's ~/.cache: a run neither reads
+    frames an earlier run left nor leaves any. Its writes are atomic (temp file, rename),
+    so workers and subprocesses can share it."""
+    folder = _session_root(tmp_path_factory) / "riskwatch-cache"
+    folder.mkdir(exist_ok=True)
+    previous = os.environ.get("RISKWATCH_CACHE_DIR")
+    os.environ["RISKWATCH_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("RISKWATCH_CACHE_DIR", None)
+    else:
+        os.environ["RISKWATCH_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +62,48 @@ def feature_inputs():
     from riskwatch.dataset import feature_set
 
     return feature_set()
+
+
+@pytest.fixture(scope="session")
+def seeded_feature_cache(tables, frames, feature_inputs, feature_cache) -> Path:
+    """The session cache holding the frames `frames` built, under the key a `riskwatch`
+    command on the embedded panel looks them up by (train, backtest): those commands read
+    them instead of building them again. The key covers the panel, catalogue and code, so
+    a command on other data never sees these frames."""
+    from riskwatch.data.store import cached_frames
+    from riskwatch.pipeline import frames_key, score_years
+
+    key = frames_key(tables, feature_inputs.catalogue_version, score_years(tables))
+    cached_frames(key, lambda: frames)
+    return feature_cache
+
+
+@pytest.fixture(scope="session")
+def empty_registry(tmp_path_factory) -> Path:
+    """An MLflow SQLite store as riskwatch creates it on first use (schema migrated, no
+    model yet), made once: tests that need an empty store copy it (`copy_empty_registry`)
+    instead of paying for the migrations each time."""
+    from riskwatch import tracking
+
+    database = tmp_path_factory.mktemp("empty-registry") / "mlflow.db"
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{database}"
+    try:
+        assert tracking.list_versions("riskwatch") == []
+    finally:
+        if previous is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous
+    return database
+
+
+@pytest.fixture
+def copy_empty_registry(empty_registry):
+    """copy(path): an empty, migrated MLflow store at `path`; returns its tracking URI."""
+
+    def copy(path: Path) -> str:
+        shutil.copyfile(empty_registry, path)
+        return f"sqlite:///{path}"
+
+    return copy

@@ -24,11 +24,9 @@ SPEC = dict(models=("index",), horizons=(1,), tasks=("new",), bootstrap=0, seed=
 
 
 @pytest.fixture(scope="module")
-def inputs(tables):
-    from riskwatch.dataset import feature_set
-    from riskwatch.pipeline import feature_frames, score_years
-
-    return tables, feature_frames(tables, score_years(tables)), feature_set()
+def inputs(tables, frames, feature_inputs):
+    """The session's tables, frames and feature set (built once for the whole run)."""
+    return tables, frames, feature_inputs
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ def test_an_unreachable_tracking_server_fails_in_seconds(command, tmp_path):
 
 
 @pytest.fixture
-def champion_without_files(tmp_path, monkeypatch) -> tuple[Path, str]:
+def champion_without_files(tmp_path, monkeypatch, copy_empty_registry) -> tuple[Path, str]:
     """A local registry whose champion's artifact folder was deleted afterwards.
 
     The model is a small logit fitted on random numbers: what it predicts does not
@@ -143,7 +143,7 @@ def champion_without_files(tmp_path, monkeypatch) -> tuple[Path, str]:
 
     from riskwatch import tracking
 
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = copy_empty_registry(tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
@@ -164,6 +164,7 @@ def champion_without_files(tmp_path, monkeypatch) -> tuple[Path, str]:
     return tmp_path, uri
 
 
+@pytest.mark.slow  # an end-to-end watchlist: every feature frame is built before the model loads
 def test_a_champion_whose_files_were_deleted_names_the_version(champion_without_files):
     home, uri = champion_without_files
     before = snapshot(home)

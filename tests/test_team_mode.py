@@ -223,7 +223,9 @@ def team_server(tmp_path_factory):
         yield url, "sqlite"
 
 
-def test_train_promote_and_watchlist_from_two_processes(team_server, tmp_path):
+def test_train_promote_and_watchlist_from_two_processes(
+    team_server, tmp_path, seeded_feature_cache
+):
     url, backend = team_server
     a, b = tmp_path / "analyst-a", tmp_path / "analyst-b"
     a.mkdir()
@@ -277,7 +279,7 @@ def _versions(outputs: list[str]) -> list[int]:
     )
 
 
-def test_two_trainings_at_once_on_an_existing_local_store(tmp_path):
+def test_two_trainings_at_once_on_an_existing_local_store(tmp_path, seeded_feature_cache):
     ok(riskwatch(["models", "list"], tmp_path, None))  # the store exists, as after first use
     assert (tmp_path / "mlflow.db").exists()
     done = _train_twice_at_once(tmp_path)
@@ -287,7 +289,7 @@ def test_two_trainings_at_once_on_an_existing_local_store(tmp_path):
     assert "version   1" in listed and "version   2" in listed
 
 
-def test_two_trainings_at_once_on_a_fresh_local_store(tmp_path):
+def test_two_trainings_at_once_on_a_fresh_local_store(tmp_path, seeded_feature_cache):
     done = _train_twice_at_once(tmp_path)
     outputs = [ok(d) for d in done]
     assert _versions(outputs) == [1, 2]

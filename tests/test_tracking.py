@@ -17,9 +17,10 @@ FEATURES = ["a", "b", "c"]
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_empty_registry) -> Path:
+    """An empty registry (a copy of one migrated store) in a temporary working directory."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "store.db"))
     return tmp_path
 
 
