@@ -251,12 +251,14 @@ def review_pack(
     announce: Callable[[str], None] = lambda text: None,
 ) -> tuple[dict, ScoringContext]:
     """Score a quarter and write its review pack, recorded as an MLflow run. The run is
-    logged by a child process started first, so MLflow's start-up overlaps the scoring."""
-    from riskwatch.data.store import data_source
-    from riskwatch.report.review_pack import write_review
+    logged by a child process started first, before even pandas is imported here, so
+    MLflow's start-up overlaps all of the scoring."""
     from riskwatch.run_logger import RunLogger
 
     with RunLogger() as logger:
+        from riskwatch.data.store import data_source
+        from riskwatch.report.review_pack import write_review
+
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
         summary = write_review(
             out,

@@ -48,8 +48,9 @@ def backtest_command(
 ) -> None:
     """Rolling-origin backtest of every model on real failures, logged to MLflow."""
     from riskwatch.backtest_service import backtest_spec, log_backtest, run_backtest
-    from riskwatch.data.store import check_output_folder, write_atomic
+    from riskwatch.data.store import write_atomic
     from riskwatch.models import load_model_specs
+    from riskwatch.paths import check_output_folder
 
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure

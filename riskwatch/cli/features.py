@@ -48,8 +48,9 @@ def features_build(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The feature frame as of a year: one row per council that filed, only data public then."""
-    from riskwatch.data.store import check_output_folder, write_atomic, write_parquet
+    from riskwatch.data.store import write_atomic, write_parquet
     from riskwatch.features import as_of_date
+    from riskwatch.paths import check_output_folder
     from riskwatch.service import feature_frame
 
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):

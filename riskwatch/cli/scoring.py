@@ -30,7 +30,8 @@ def watchlist_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
-    from riskwatch.data.store import check_output_folder, data_source
+    from riskwatch.data.store import data_source
+    from riskwatch.paths import check_output_folder
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.review import make_watchlist
     from riskwatch.service import scoring_context
@@ -112,8 +113,7 @@ def review_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
-    from riskwatch.data.store import check_output_folder
-    from riskwatch.scoring import model_words
+    from riskwatch.paths import check_output_folder
     from riskwatch.service import review_pack
 
     if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
@@ -122,6 +122,8 @@ def review_command(
     summary, context = review_pack(
         out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce
     )
+    from riskwatch.scoring import model_words
+
     typer.echo(
         f"review {quarter}: {summary['listed']} councils listed as of {context.as_of} with "
         f"{model_words(context.model)}; {summary['diff']}; pack in {summary['folder']}"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.paths import check_output_folder
 
 TABLES = (
     "authorities",
@@ -105,12 +106,6 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
-
-
-def check_output_folder(path: Path) -> None:
-    """Refuse an output path whose folder does not exist (checked before any work is done)."""
-    if not Path(path).parent.is_dir():
-        raise RiskwatchError("the folder to write into does not exist", file=Path(path).parent)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

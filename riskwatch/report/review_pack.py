@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.store import check_output_folder, panel_fingerprint
+from riskwatch.data.store import panel_fingerprint
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
+from riskwatch.paths import check_output_folder
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.review import drift, make_watchlist, review_diff
 from riskwatch.scoring import model_words
