@@ -1,8 +1,8 @@
 """The contract every data reader keeps, checked on a small slice of its real input.
 
 One table, `READERS`, names each reader: how to cut a small input from the real
-file in /work/shared/data (or, for Ofsted, the one-row workbook the publisher's
-layout gives), the public function that reads it, its key column labels, the
+file in /work/shared/data (its header and a few authority rows, written back in
+the reader's format), the public function that reads it, its key column labels, the
 column an authority code sits in, a value column and the publisher's missing
 mark. Every check below runs over every reader:
 
@@ -39,6 +39,7 @@ from riskwatch.data import (
     council_tax,
     defra_recycling,
     dfe_social_care,
+    housing_spending,
     oflog_adult_social_care,
     ofsted,
     revenue,
@@ -290,6 +291,7 @@ def csc_reader(name: str) -> Reader:
     )
 
 
+RO4_FILE = Path("housing-homelessness") / "ro4_housing_expenditure_2024-25.csv"
 CASINO_BORROWING = spending_power.FOLDER / spending_power.ONE_YEAR_TABLES[0].file
 READERS = [
     Reader(
@@ -489,6 +491,20 @@ READERS = [
         unknown=("E07999999", "unmatched"),
         measure="value",
         mark=("NA", "status"),  # Defra writes NA
+    ),
+    Reader(
+        name="housing_spending",
+        relative=RO4_FILE,
+        sample=lambda shared: csv_grid(shared / RO4_FILE, GSS_ROW, "lad24cd"),
+        read=lambda root, path, authorities: panel(
+            housing_spending.read_housing_spending_file(path)
+        ),
+        keys=("lad24cd", "la_name", "financial_year", "data_missing"),
+        code="lad24cd",
+        authority_row=GSS_ROW,
+        unknown=("E07999999", "kept"),  # the build matches printed codes (attach_codes)
+        measure="hostels_gross_exp_000",
+        mark=("", "status"),  # RO4 extract: an empty cell (data_missing flags a whole return)
     ),
     Reader(
         name="ofsted_ilacs",
