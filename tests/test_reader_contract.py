@@ -4,7 +4,7 @@ One table, `READERS`, names each reader: how to cut a small input from the real
 file in /work/shared/data (its header and a few authority rows, written back in
 the reader's format), the public function that reads it, its key column labels, the
 column an authority code sits in, a value column and the publisher's missing
-mark. Every check below runs over every reader:
+mark. Each check below runs over every reader it applies to:
 
 1. the untouched slice reads (control);
 2. the header moved down a few rows reads the same values; moved beyond the rows
