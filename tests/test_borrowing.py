@@ -13,8 +13,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from riskwatch.data.borrowing import (
     CATEGORIES,
@@ -161,38 +159,6 @@ def test_read_borrowing_reads_every_workbook_in_the_folder(tmp_path):
     write_xlsx(folder / "b.xlsx", bi_rows(4))
     frame = read_borrowing(tmp_path)
     assert set(frame.vintage) == {"a.xlsx:2019-03-31", "b.xlsx:2019-03-31"}
-
-
-def assert_one_line_error(path: Path) -> None:
-    with pytest.raises(RiskwatchError) as caught:
-        read_borrowing_file(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert path.name in message
-
-
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(3, 8), blank=st.booleans())
-def test_missing_key_column_is_rejected(tmp_path_factory, n, blank):
-    rows = bi_rows(n)
-    if blank:
-        bad = rows[:3] + [[None, *row[1:]] for row in rows[3:]]
-    else:
-        bad = rows[:2] + [row[1:] for row in rows[2:]]
-    assert_one_line_error(write_xlsx(tmp_path_factory.mktemp("bi") / "bi.xlsx", bad))
-
-
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(3, 8), down=st.integers(1, 12), sideways=st.booleans())
-def test_shifted_header_is_rejected(tmp_path_factory, n, down, sideways):
-    rows = bi_rows(n)
-    title, unit, header, body = rows[0], rows[1], rows[2], rows[3:]
-    if sideways:  # labels pushed right, off the columns that hold the values
-        bad = [title, unit, [None] * (len(header) + down) + header, *body]
-    else:  # header row pushed down among or below the authority rows
-        at = min(down, len(body))
-        bad = [title, unit, *body[:at], header, *body[at:]]
-    assert_one_line_error(write_xlsx(tmp_path_factory.mktemp("bi") / "bi.xlsx", bad))
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from riskwatch.data.capital import CAPITAL_MEASURES, read_capital, read_capital_file
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -151,39 +149,6 @@ def test_read_capital_reads_every_workbook_in_the_folder(tmp_path):
     write_xlsx(folder / "a.xlsx", cor_rows(3))
     write_xlsx(folder / "b.xlsx", cor_rows(5))
     assert set(read_capital(tmp_path).source_file) == {"a.xlsx", "b.xlsx"}
-
-
-def assert_one_line_error(path: Path) -> None:
-    with pytest.raises(RiskwatchError) as caught:
-        read_capital_file(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert path.name in message
-
-
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(3, 8), blank=st.booleans())
-def test_missing_key_column_is_rejected(tmp_path_factory, n, blank):
-    # The E-code column removed (the ONS column alone is no key), or its codes blanked.
-    rows = cor_rows(n)
-    if blank:
-        bad = rows[:3] + [[None, *row[1:]] for row in rows[3:]]
-    else:
-        bad = rows[:2] + [row[1:] for row in rows[2:]]
-    assert_one_line_error(write_xlsx(tmp_path_factory.mktemp("cor") / "cor.xlsx", bad))
-
-
-@settings(max_examples=20, deadline=None)
-@given(n=st.integers(3, 8), down=st.integers(1, 12), sideways=st.booleans())
-def test_shifted_header_is_rejected(tmp_path_factory, n, down, sideways):
-    rows = cor_rows(n)
-    title, blank, header, body = rows[0], rows[1], rows[2], rows[3:]
-    if sideways:  # labels pushed right, off the columns that hold the values
-        bad = [title, blank, [None] * (len(header) + down) + header, *body]
-    else:  # header row pushed down among or below the authority rows
-        at = min(down, len(body))
-        bad = [title, blank, *body[:at], header, *body[at:]]
-    assert_one_line_error(write_xlsx(tmp_path_factory.mktemp("cor") / "cor.xlsx", bad))
 
 
 def test_year_comes_from_the_titles_not_the_file_name(tmp_path):

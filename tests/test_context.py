@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from riskwatch.data import context
 from riskwatch.data.opening import read_grids
-from riskwatch.data.workbook import HEADER_SEARCH_ROWS
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")
@@ -98,59 +94,11 @@ def test_peer_sets_drop_self_and_repeats_and_leave_rank_unknown(neighbours, shar
 
 
 # ------------------------------------------------------------------ bad files
-BAD_FILE_SETTINGS = settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-
-
-@pytest.fixture(scope="module")
-def iod_sample(shared_data) -> dict[str, pd.DataFrame]:
-    """The header and first two districts of every IoD sheet the reader uses."""
-    grids = read_grids(shared_data / context.IOD_FILE)
-    return {sheet: grids[sheet].iloc[:3].reset_index(drop=True) for sheet in context.IOD_ATTRIBUTES}
-
-
 def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, grid in sheets.items():
             grid.to_excel(writer, sheet_name=name, header=False, index=False)
-
-
-IMD_KEYS = [
-    "Local Authority District code (2019)",
-    "Local Authority District name (2019)",
-    "IMD - Average score",
-    "IMD - Average rank",
-]
-
-
-@BAD_FILE_SETTINGS
-@given(drop=st.sampled_from([None, *IMD_KEYS]), extra=st.integers(0, 20))
-def test_iod_reader_rejects_a_missing_key_column_or_a_lost_header(iod_sample, drop, extra):
-    imd = iod_sample["IMD"]
-    if drop is None:  # push the header beyond the rows searched for it
-        junk = pd.DataFrame(
-            [["Notes"] + [None] * (imd.shape[1] - 1)] * (HEADER_SEARCH_ROWS + extra)
-        )
-        imd = pd.concat([junk, imd.set_axis(junk.columns, axis=1)], ignore_index=True)
-    else:
-        imd = imd.loc[:, imd.iloc[0].str.strip() != drop]  # the file pads labels with a space
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / context.IOD_FILE
-        _write_workbook(path, {"IMD": imd})  # the IMD sheet is read first
-        with pytest.raises(RiskwatchError) as error:
-            context.read_iod_districts(path)
-    message = str(error.value)
-    assert path.name in message and "\n" not in message
-    assert (drop or "header row") in message
-
-
-def test_iod_sample_reads_when_unchanged(iod_sample, tmp_path):
-    path = tmp_path / context.IOD_FILE
-    _write_workbook(path, iod_sample)
-    frame = context.read_iod_districts(path)
-    assert frame["gss_code"].tolist() == ["E06000001", "E06000002"]
 
 
 def test_county_list_without_its_ecode_column_is_refused(shared_data, tmp_path):

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from riskwatch.data.authority_index import AuthorityIndex, name_key
-from riskwatch.data.opening import read_grids
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.schools import (
-    ALLOCATIONS_FILE,
-    DEFICIT_FILE,
-    LA_CODE_FILE,
     read_dsg_allocations,
     read_dsg_deficit,
 )
 from riskwatch.data.store import load_table
-from riskwatch.data.workbook import HEADER_SEARCH_ROWS, cell_text
-from riskwatch.errors import RiskwatchError
 
 DATA = Path("/work/shared/data")
 
@@ -138,85 +129,3 @@ def test_allocations_golden_number_and_stated_date(allocations):
         "2022-23",
         "2023-24",
     ]
-
-
-# Bad files -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def deficit_grid() -> pd.DataFrame:
-    return next(iter(read_grids(DATA / DEFICIT_FILE).values())).iloc[:40]
-
-
-@pytest.fixture(scope="module")
-def allocation_grid() -> pd.DataFrame:
-    return read_grids(DATA / ALLOCATIONS_FILE)["dsg_budget_20"].iloc[:20]
-
-
-def write_root(tmp: Path, relative: Path, grid: pd.DataFrame) -> Path:
-    """A data folder holding `grid` as `relative`, plus the real DfE code list."""
-    (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
-    grid.to_excel(tmp / relative, header=False, index=False)
-    (tmp / LA_CODE_FILE).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(DATA / LA_CODE_FILE, tmp / LA_CODE_FILE)
-    return tmp
-
-
-def drop_column(grid: pd.DataFrame, label: str) -> pd.DataFrame:
-    header = [cell_text(v) for v in grid.iloc[0]]
-    return grid.drop(columns=grid.columns[header.index(label)])
-
-
-def shift_down(grid: pd.DataFrame, rows: int) -> pd.DataFrame:
-    filler = pd.DataFrame([["note"] + [None] * (grid.shape[1] - 1)] * rows, columns=grid.columns)
-    return pd.concat([filler, grid], ignore_index=True)
-
-
-def assert_one_line_naming(error: RiskwatchError, file_name: str) -> None:
-    assert file_name in str(error) and "\n" not in str(error)
-
-
-@settings(max_examples=6, deadline=None)
-@given(label=st.sampled_from(["geographic_level", "la_name", "deficit"]))
-def test_deficit_without_a_key_column_is_rejected(
-    tmp_path_factory, deficit_grid, authorities, label
-):
-    root = write_root(
-        tmp_path_factory.mktemp("dsg"), DEFICIT_FILE, drop_column(deficit_grid, label)
-    )
-    with pytest.raises(RiskwatchError) as error:
-        read_dsg_deficit(root, authorities)
-    assert_one_line_naming(error.value, DEFICIT_FILE.name)
-
-
-@settings(max_examples=6, deadline=None)
-@given(rows=st.integers(HEADER_SEARCH_ROWS, HEADER_SEARCH_ROWS + 60))
-def test_deficit_with_its_header_pushed_down_is_rejected(
-    tmp_path_factory, deficit_grid, authorities, rows
-):
-    root = write_root(tmp_path_factory.mktemp("dsg"), DEFICIT_FILE, shift_down(deficit_grid, rows))
-    with pytest.raises(RiskwatchError, match="header row not found") as error:
-        read_dsg_deficit(root, authorities)
-    assert_one_line_naming(error.value, DEFICIT_FILE.name)
-
-
-@settings(max_examples=6, deadline=None)
-@given(
-    label=st.sampled_from(["la_code", "Total DSG allocation (£s)"]),
-    rows=st.integers(0, HEADER_SEARCH_ROWS + 60),
-)
-def test_allocations_without_a_key_column_or_header_are_rejected(
-    tmp_path_factory, allocation_grid, authorities, label, rows
-):
-    bad = drop_column(allocation_grid, label)
-    if rows >= HEADER_SEARCH_ROWS:
-        bad = shift_down(allocation_grid, rows)
-    root = write_root(tmp_path_factory.mktemp("dsg"), ALLOCATIONS_FILE, bad)
-    with pytest.raises(RiskwatchError) as error:
-        read_dsg_allocations(root, authorities)
-    assert_one_line_naming(error.value, ALLOCATIONS_FILE.name)
-
-
-def test_a_slice_of_the_real_file_reads(tmp_path, deficit_grid, authorities):
-    values, _ = read_dsg_deficit(write_root(tmp_path, DEFICIT_FILE, deficit_grid), authorities)
-    assert not values.empty
