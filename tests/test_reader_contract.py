@@ -78,7 +78,6 @@ class Reader:
     header_block: tuple[int, int] = (0, 0)  # header rows above/below the key label row
     searched: bool = True  # the header is searched for in the top HEADER_SEARCH_ROWS rows
     aligned: bool = False  # a header out of line with its data (down, sideways) is refused
-    below_refused: bool = True  # a header below all its data is refused (False: a known gap)
     key_row_named: bool = True  # the missing key column error names the header row
     extra: tuple[Path, ...] = field(default=())  # real files the reader needs beside it
 
@@ -387,7 +386,6 @@ READERS = [
         measure="deficit",
         mark=("[x]", "status"),
         extra=(schools.LA_CODE_FILE,),
-        below_refused=False,
     ),
     Reader(
         name="dsg_allocations",
@@ -405,7 +403,6 @@ READERS = [
         measure="Total DSG allocation (£s)",
         mark=("[x]", "status"),
         extra=(schools.LA_CODE_FILE,),
-        below_refused=False,
     ),
     Reader(
         name="spending_power",
@@ -421,7 +418,6 @@ READERS = [
         measure="2016",
         mark=("[x]", "status"),
         extra=(spending_power.FOLDER / spending_power.CHANGES_FILE,),
-        below_refused=False,
     ),
     Reader(
         name="casino_borrowing",
@@ -435,7 +431,6 @@ READERS = [
         measure="GrossExternalBorrowing",
         mark=("[x]", "status"),
         extra=tuple(spending_power.FOLDER / t.file for t in spending_power.ONE_YEAR_TABLES[1:]),
-        below_refused=False,
     ),
     Reader(
         name="iod",
@@ -600,12 +595,9 @@ def case(request, make_case) -> Case:
     return make_case(request.param)
 
 
-def over(readers: list[Reader], gap: str | None = None) -> list:
-    """Readers as test parameters; those failing `gap`'s check marked as a known gap."""
-    return [
-        pytest.param(r, id=r.name, marks=[pytest.mark.xfail(reason=gap)] if gap else [])
-        for r in readers
-    ]
+def over(readers: list[Reader]) -> list:
+    """Readers as test parameters, named."""
+    return [pytest.param(r, id=r.name) for r in readers]
 
 
 SEARCHED = [r for r in READERS if r.searched]  # the others search the whole sheet
@@ -659,14 +651,7 @@ def test_a_header_beyond_the_rows_searched_is_refused(make_case, reader, extra):
     assert "header row" in message or "no data sheet" in message, message
 
 
-BELOW_GAP = "reader gap: a header right below its data reads as an empty table, not refused"
-
-
-@pytest.mark.parametrize(
-    "reader",
-    over([r for r in READERS if r.below_refused])
-    + over([r for r in READERS if not r.below_refused], BELOW_GAP),
-)
+@pytest.mark.parametrize("reader", over(READERS))
 @pytest.mark.parametrize("gap", [0, 7])
 def test_a_header_below_its_data_is_refused(make_case, reader, gap):
     case = make_case(reader)

@@ -331,13 +331,22 @@ def locate_columns(
     `spec` maps a role to the labels it may be printed as, compared by `label_key`
     (the first variant the row holds wins). The header is the first of the top
     HEADER_SEARCH_ROWS rows that holds every role. Fails naming the missing column
-    when a row holds at least half of them, else naming the labels no row holds.
+    when a row holds at least half of them, else naming the labels no row holds, and
+    fails when nothing but blank rows follows the header (a table cut off, or its
+    header moved below the data, would otherwise read as empty).
     """
     wanted = _wanted(spec)
     best: tuple[int, dict[str, int]] | None = None
     for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
         found = _roles_in_row(grid, row, wanted)
         if len(found) == len(spec):
+            if grid.iloc[row + 1 :].map(cell_text).eq("").all(axis=None):
+                where = f" of sheet '{sheet}'" if sheet else ""
+                raise RiskwatchError(
+                    f"no rows below the header{where}: the table is empty or cut off",
+                    file=file,
+                    row=row + 1,
+                )
             return row, found
         if 2 * len(found) >= len(spec) and (best is None or len(found) > len(best[1])):
             best = (row, found)
