@@ -150,7 +150,9 @@ _ID_LABELS = {
 def describe_sheet(name: str, grid: pd.DataFrame) -> DataSheet | None:
     """Describe a sheet's header block; None when the sheet has no E-code header."""
     try:
-        header, _ = locate_columns(grid, {"ecode": ("E-code",)}, file=name)
+        # A sheet with an E-code header and no rows is a revenue table still: the reader
+        # refuses it as one ("no authority rows").
+        header, _ = locate_columns(grid, {"ecode": ("E-code",)}, file=name, require_rows=False)
     except RiskwatchError:
         return None  # a title, notes or contents sheet: no authority table
     header_cells = [cell_text(v) for v in grid.iloc[header].tolist()]
@@ -324,7 +326,12 @@ def stated_update_date(sheet: DataSheet) -> str | None:
 
 
 def locate_columns(
-    grid: pd.DataFrame, spec: dict[str, tuple[str, ...]], *, file: str, sheet: str | None = None
+    grid: pd.DataFrame,
+    spec: dict[str, tuple[str, ...]],
+    *,
+    file: str,
+    sheet: str | None = None,
+    require_rows: bool = True,
 ) -> tuple[int, dict[str, int]]:
     """The header row holding every role's label, and each role's column.
 
@@ -333,14 +340,15 @@ def locate_columns(
     HEADER_SEARCH_ROWS rows that holds every role. Fails naming the missing column
     when a row holds at least half of them, else naming the labels no row holds, and
     fails when nothing but blank rows follows the header (a table cut off, or its
-    header moved below the data, would otherwise read as empty).
+    header moved below the data, would otherwise read as empty) unless `require_rows`
+    is False (a caller that reports an empty table in its own words).
     """
     wanted = _wanted(spec)
     best: tuple[int, dict[str, int]] | None = None
     for row in range(min(HEADER_SEARCH_ROWS, len(grid))):
         found = _roles_in_row(grid, row, wanted)
         if len(found) == len(spec):
-            if grid.iloc[row + 1 :].map(cell_text).eq("").all(axis=None):
+            if require_rows and grid.iloc[row + 1 :].map(cell_text).eq("").all(axis=None):
                 where = f" of sheet '{sheet}'" if sheet else ""
                 raise RiskwatchError(
                     f"no rows below the header{where}: the table is empty or cut off",
