@@ -180,6 +180,7 @@ def test_a_champion_whose_files_were_deleted_names_the_version(champion_without_
     assert snapshot(home) == before
 
 
+@pytest.mark.slow  # two full ingests held open by a slow disk
 def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
     """Two revisions of RS 2023-24 ingested into one data directory at the same moment:
     the data directory's lock makes them releases 2 and 3 (the embedded one is 1), each

@@ -68,6 +68,7 @@ def kill_at_rename(when: str, argv: list[str], cwd: Path) -> str:
             process.wait()
 
 
+@pytest.mark.slow  # a subprocess or a mounted disk per test
 def test_ingest_killed_just_before_the_rename_leaves_no_release(tmp_path, monkeypatch, capsys):
     """The finished file is still under its temporary name: the data directory holds no
     release (a hidden .tmp file is all that is left, never read as one), the lock died
@@ -90,6 +91,7 @@ def test_ingest_killed_just_before_the_rename_leaves_no_release(tmp_path, monkey
     assert [p.suffix for p in (data_dir / "releases").iterdir()] == [".parquet"]  # tidied
 
 
+@pytest.mark.slow  # a subprocess or a mounted disk per test
 def test_ingest_killed_just_after_the_rename_leaves_a_whole_release(tmp_path, monkeypatch, capsys):
     """Once renamed the release is complete: it reads back whole, and ingesting the same
     file again is a no-op."""
@@ -148,6 +150,7 @@ def one_error_line(code: int, err: str, *fragments: str) -> None:
         assert fragment in lines[0], lines[0]
 
 
+@pytest.mark.slow  # a subprocess or a mounted disk per test
 def test_ingest_onto_a_really_full_disk_is_one_line_and_stores_nothing(
     small_disk, monkeypatch, capsys
 ):
@@ -162,6 +165,7 @@ def test_ingest_onto_a_really_full_disk_is_one_line_and_stores_nothing(
     assert ingested_panel(data_dir).empty
 
 
+@pytest.mark.slow  # a subprocess or a mounted disk per test
 def test_outputs_onto_a_really_read_only_disk_are_one_line_and_write_nothing(
     small_disk, monkeypatch, capsys
 ):

@@ -39,6 +39,7 @@ def review_runs() -> list:
     return client.search_runs(experiments, filter_string="tags.kind = 'review'")
 
 
+@pytest.mark.slow  # a child process that imports MLflow
 def test_the_child_logs_the_run_it_is_handed(store: Path) -> None:
     with RunLogger() as logger:
         run_id = logger.log(**RUN)
@@ -52,12 +53,14 @@ def test_the_child_logs_the_run_it_is_handed(store: Path) -> None:
     assert text == RUN["texts"]["watchlist.csv"]
 
 
+@pytest.mark.slow  # a child process that imports MLflow
 def test_work_that_fails_logs_nothing(store: Path) -> None:
     with pytest.raises(ValueError), RunLogger():
         raise ValueError("the pack could not be built")
     assert review_runs() == []
 
 
+@pytest.mark.slow  # a child process that imports MLflow
 def test_an_unreachable_server_is_the_parents_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
