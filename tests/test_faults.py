@@ -208,7 +208,7 @@ def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
         time.sleep(1.0)
         write_parquet(frame, path)
 
-    monkeypatch.setattr(ingest_module, "write_parquet", slow_write)
+    monkeypatch.setattr("riskwatch.data.store.write_parquet", slow_write)
     data_dir = tmp_path / "user-data"
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda p: ingest_module.ingest([p], data_dir), revisions))

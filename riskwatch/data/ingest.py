@@ -32,7 +32,13 @@ from riskwatch.data.plausibility import (
 )
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.schema import COUNCIL_CLASSES
-from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
+from riskwatch.data.store import (
+    ingested_panel,
+    load_table,
+    release_path,
+    releases_folder,
+    store_release,
+)
 from riskwatch.data.vintages import revision_date, rule_publication_date
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
@@ -194,7 +200,7 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
         stores.append(partial(_store, path, release, authorities, data_dir, accepted))
         held = pd.concat([held, values], ignore_index=True)
     with exclusive_lock(Path(data_dir), "data-dir"):
-        _remove_abandoned_temporaries(Path(data_dir) / "releases")
+        _remove_abandoned_temporaries(releases_folder(data_dir))
         return [store() for store in stores]
 
 
@@ -214,7 +220,7 @@ def _store(
     data_dir: Path,
     accepted_outliers: int = 0,
 ) -> IngestResult:
-    target = Path(data_dir) / "releases" / f"{file_sha256(path)[:20]}.parquet"
+    target = release_path(data_dir, path)
     values = attach_gss(apply_ecode_aliases(release.values), authorities)
     base = dict(
         path=path,
@@ -245,13 +251,7 @@ def _store(
     panel = values.assign(
         vintage=vintage, published=revision_date(first, number), published_basis="rule"
     )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RiskwatchError(
-            f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
-        ) from None
-    write_parquet(panel, target)
+    store_release(panel, target)
     return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
 
 

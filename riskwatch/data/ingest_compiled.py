@@ -26,7 +26,7 @@ from riskwatch.data.compiled import CompiledFile, published_date, read_compiled_
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
 from riskwatch.data.plausibility import outliers, refuse_or_count, year_on_year_jumps
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.store import file_sha256, ingested_panel, load_table, write_parquet
+from riskwatch.data.store import ingested_panel, load_table, release_path, store_release
 from riskwatch.data.vintages import revision_date
 from riskwatch.errors import RiskwatchError
 
@@ -148,7 +148,7 @@ def store_compiled(checked: CheckedCompiled, data_dir: Path) -> IngestResult:
         financial_year=checked.years,
         council_values=len(checked.values),
     )
-    target = Path(data_dir) / "releases" / f"{file_sha256(path)[:20]}.parquet"
+    target = release_path(data_dir, path)
     if target.exists():
         return IngestResult(**base, status="already ingested", vintage=None, rows=0)
     held = pd.concat([load_table("panel"), ingested_panel(data_dir)], ignore_index=True)
@@ -167,13 +167,7 @@ def store_compiled(checked: CheckedCompiled, data_dir: Path) -> IngestResult:
         status = f"same values as the {len(matched)} compiled vintage{plural} held"
         return IngestResult(**base, status=status, vintage=None, rows=0)
     panel = pd.concat(new, ignore_index=True)[PANEL_COLUMNS]
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RiskwatchError(
-            f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
-        ) from None
-    write_parquet(panel, target)
+    store_release(panel, target)
     vintage = "; ".join(sorted(panel["vintage"].unique()))
     return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
 

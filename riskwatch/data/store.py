@@ -48,9 +48,32 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def releases_folder(data_dir: Path) -> Path:
+    """Where a data directory keeps its ingested releases, one Parquet file each."""
+    return Path(data_dir) / "releases"
+
+
+def release_path(data_dir: Path, source: Path) -> Path:
+    """The file an ingested source file is stored as: named by the source's content hash,
+    so ingesting the same file again finds it."""
+    return releases_folder(data_dir) / f"{file_sha256(source)[:20]}.parquet"
+
+
+def store_release(panel: pd.DataFrame, target: Path) -> None:
+    """Write an ingested release, creating the data directory's releases folder if needed;
+    a folder that cannot be created is one line naming it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RiskwatchError(
+            f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
+        ) from None
+    write_parquet(panel, target)
+
+
 def ingested_panel(data_dir: Path) -> pd.DataFrame:
     """Every release ingested into a data directory (one Parquet file per release)."""
-    folder = Path(data_dir) / "releases"
+    folder = releases_folder(data_dir)
     files = sorted(folder.glob("*.parquet")) if folder.exists() else []
     if not files:
         return pd.DataFrame()
