@@ -206,6 +206,7 @@ GROUP_COLUMNS = [
 # Context columns of the frame saying how old its revenue figures are (features/dating.py).
 RS_YEARS_BACK, NRE_YEARS_BACK = "revenue_outturn_years_back", "nre_denominator_years_back"
 NRE_INPUT = "RS net_revenue_expenditure"
+PER_NRE = "% of net revenue spending"  # how a ratio to it is labelled
 SIZE_INPUTS = {NRE_INPUT, "RS total_service_expenditure"}
 
 
@@ -216,10 +217,13 @@ def _inputs(described: pd.DataFrame) -> dict[str, set[str]]:
     return {name: set(filter(None, text.split(", "))) for name, text in described["inputs"].items()}
 
 
-def dated_words(inputs: set[str], as_of: str, rs_back: int, nre_back: float) -> str:
+def dated_words(
+    inputs: set[str], as_of: str, rs_back: int, nre_back: float, per_nre: bool = True
+) -> str:
     """Which earlier year a base's figures are from, where not the scored year's: '2023-24
     outturn, the latest published', 'over net revenue spending of 2021-22, the last valid
-    figure'; '' where every figure is the scored year's."""
+    figure' (for a ratio to net revenue spending, `per_nre`); '' where every figure is the
+    scored year's."""
     from riskwatch.labels import shift_year
 
     # RS lines a feature reads, less those it reads from RSX where RS is carried (services)
@@ -229,7 +233,7 @@ def dated_words(inputs: set[str], as_of: str, rs_back: int, nre_back: float) -> 
     if own and rs_back:
         notes.append(f"{shift_year(as_of, -rs_back)} outturn, the latest published")
     back = rs_back + (0 if np.isnan(nre_back) else int(nre_back))
-    if NRE_INPUT in inputs and back and not (own and back == rs_back):
+    if per_nre and NRE_INPUT in inputs and back and not (own and back == rs_back):
         why = "the last valid figure" if back > rs_back else "the latest outturn published"
         notes.append(f"over net revenue spending of {shift_year(as_of, -back)}, {why}")
     return "; ".join(notes)
@@ -303,8 +307,12 @@ def _base_attributes(
         else np.full(len(frame), np.nan)
     )
     out["dated"] = [
-        dated_words(inputs.get(b, set()), as_of, rs_back, nre_back[r]) if r >= 0 else ""
-        for b, r in zip(groups["base"], row, strict=True)
+        dated_words(inputs.get(b, set()), as_of, rs_back, nre_back[r], PER_NRE in label)
+        if r >= 0 and not np.isnan(value)
+        else ""
+        for b, r, label, value in zip(
+            groups["base"], row, groups["indicator"], out["value"], strict=True
+        )
     ]
     return pd.DataFrame(out, index=groups.index)
 
