@@ -249,5 +249,4 @@ def format_compiled(compiled: dict) -> list[str]:
     for measure, info in compiled["year_on_year_2024_25_by_class"].items():
         medians = ", ".join(f"{k} {v:+.1f}%" for k, v in info["median_change_pct"].items())
         lines.append(f"  {measure}: {medians} ({info['councils']} councils)")
-    lines.append(f"  note: {compiled['reserves_note']}")
     return lines

@@ -154,10 +154,5 @@ def compiled_summary(tables: dict[str, pd.DataFrame]) -> dict:
         "debt_coverage": debt_coverage(panel, years_table),
         "overlap_with_mhclg_files": overlap_agreement(panel),
         "year_on_year_2024_25_by_class": year_on_year_by_class(panel, years_table),
-        "reserves_note": (
-            "the compiled files give the reserves total for 2024-25 only, so it cannot be set "
-            "against the RS sum of lines 911 to 916 for 2019-20..2023-24; the year-on-year "
-            "medians against both earmarked lines are shown instead"
-        ),
         "implausible": implausible_values(panel, tables["authorities"]),
     }
