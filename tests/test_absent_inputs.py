@@ -41,12 +41,15 @@ def test_production_model_for_2024_25_reads_only_what_2024_25_has(tables, frames
     trained = train(tables, frames, feature_inputs, "logit", 2, "new", True)
     model_inputs = set(trained.X_example.columns)
     _, absent = available_inputs(frames, feature_inputs.names, "2024-25")
-    assert "usable_reserves_pct_nre" in absent  # 2024-25 has no earmarked/unallocated split
+    # 2024-25 reads RS 2023-24's reserves (RS 2024-25 is not held), but has no RA budget
+    assert "usable_reserves_pct_nre" not in absent
+    assert "budgeted_reserve_draw_pct_nre" in absent
     assert not model_inputs & set(absent)
     available, _ = available_inputs(frames, feature_inputs.names, "2024-25")
     assert model_inputs and model_inputs <= set(available)
     assert trained.params["scoring_year"] == max(frames)
-    assert "usable_reserves_pct_nre" in trained.params["inputs_absent_in_scoring_year"]
+    # every input the logit is configured with is there: RS 2023-24 stands in for 2024-25
+    assert trained.params["inputs_absent_in_scoring_year"] == ""
 
 
 def test_scoring_a_year_without_the_models_inputs_is_refused(frames):
@@ -54,8 +57,8 @@ def test_scoring_a_year_without_the_models_inputs_is_refused(frames):
         version=7,
         description={},
         predict=lambda inputs: inputs,
-        input_columns=["usable_reserves_pct_nre", "interest_payable_pct_nre"],
+        input_columns=["budgeted_reserve_draw_pct_nre", "interest_payable_pct_nre"],
     )
     with pytest.raises(RiskwatchError, match=r"version 7 reads inputs that 2024-25 does not have"):
         check_inputs_present(model, frames, "2024-25")
-    check_inputs_present(model, frames, "2023-24")  # that year has both
+    check_inputs_present(model, frames, "2021-22")  # that year has both (the last RA held)
