@@ -146,6 +146,8 @@ SCHEMAS: dict[str, Table] = {
                     "bootstrap": integer(0),
                     "seed": integer(0),
                     "compare": ListOf(FAMILY),
+                    "replay_models": ListOf(FAMILY),
+                    "replay_top": ListOf(integer(1)),
                 },
                 optional=frozenset({"compare"}),
             ),
