@@ -99,7 +99,10 @@ def backtest_command(
                 "paired": result.paired,
                 "failure_ranks": result.failure_ranks,
             } | tables
-        records = {name: table.to_dict(orient="records") for name, table in tables.items()}
+        records = {  # a missing value (a council not ranked) as null, not NaN
+            name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
+            for name, table in tables.items()
+        }
         typer.echo(json.dumps(records, indent=2, default=json_default))
         return
     if result is not None:
