@@ -177,6 +177,37 @@ def _run_job(frames, names, directions, failures, origin, horizon, task, model, 
         return run_origin(frames, names, directions, failures, origin, horizon, task, model, spec)
 
 
+def fit_origin(
+    frames: dict[str, pd.DataFrame],
+    features: list[str],
+    directions: dict[str, int],
+    failures: pd.DataFrame,
+    origin: str,
+    horizon: int,
+    task: str,
+    model_name: str,
+    spec: BacktestSpec,
+) -> tuple[object, list[str]]:
+    """A model trained only on windows closed by the origin, reading the inputs the origin's
+    frame has: the fitted model and those inputs."""
+    from riskwatch.models import make_model
+
+    features, _ = available_inputs(frames, features, origin)
+    directions = {name: directions[name] for name in features}
+    train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
+    X_train, y_train, groups = stacked_design(
+        frames, train_years, features, horizon, task, failures, spec.past_failure_feature
+    )
+    model_directions = {**directions, PAST_FAILURE: 1}
+    model = make_model(
+        model_name, directions=model_directions, **spec.model_params.get(model_name, {})
+    )
+    if y_train.sum() == 0:
+        raise ValueError(f"no failures to learn from before {origin} (h={horizon}, {task})")
+    model.fit(with_class(model, X_train, groups), y_train, groups=groups["gss_code"].to_numpy())
+    return model, features
+
+
 def run_origin(
     frames: dict[str, pd.DataFrame],
     features: list[str],
@@ -189,26 +220,13 @@ def run_origin(
     spec: BacktestSpec,
 ) -> pd.DataFrame:
     """Train on windows closed by the origin, score every council at the origin."""
-    from riskwatch.models import make_model
-
-    features, _ = available_inputs(frames, features, origin)
-    directions = {name: directions[name] for name in features}
-    train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
-    X_train, y_train, groups = stacked_design(
-        frames, train_years, features, horizon, task, failures, spec.past_failure_feature
+    model, features = fit_origin(
+        frames, features, directions, failures, origin, horizon, task, model_name, spec
     )
     X_test, y_test, ids = design(
         frames[origin], features, origin, horizon, task, failures, spec.past_failure_feature
     )
-    model_directions = {**directions, PAST_FAILURE: 1}
-    model = make_model(
-        model_name, directions=model_directions, **spec.model_params.get(model_name, {})
-    )
-    fit_X, test_X = with_class(model, X_train, groups), with_class(model, X_test, ids)
-    if y_train.sum() == 0:
-        raise ValueError(f"no failures to learn from before {origin} (h={horizon}, {task})")
-    model.fit(fit_X, y_train, groups=groups["gss_code"].to_numpy())
-    probability = model.predict_proba(test_X)[:, 1]
+    probability = model.predict_proba(with_class(model, X_test, ids))[:, 1]
     return ids.assign(
         origin=origin,
         horizon=horizon,

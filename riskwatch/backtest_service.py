@@ -1,6 +1,7 @@
-"""What the `backtest` command does beyond parsing and printing: choose the backtest from
-the options and configs/run.toml, run it on the data directory, draw its report, and
-record it in MLflow, where it also describes the registered versions it covers.
+"""What the `backtest` command does beyond parsing and printing: choose the backtest and
+the replay of each EFS round from the options and configs/run.toml, run them on the data
+directory, draw their report, and record them in MLflow, where the backtest also describes
+the registered versions it covers.
 """
 
 from __future__ import annotations
@@ -35,11 +36,28 @@ def backtest_spec(
     )
 
 
+def replay_spec(models: tuple[str, ...] | None):
+    """The replay of each EFS round: the models given or configs/run.toml's `replay_models`,
+    fitted in the champion's configuration ([train] horizon and task)."""
+    from riskwatch.replay import ReplaySpec
+    from riskwatch.settings import load_run_config
+
+    config = load_run_config()
+    return ReplaySpec(
+        models=models or tuple(config["backtest"]["replay_models"]),
+        horizon=config["train"]["horizon"],
+        task=config["train"]["task"],
+        top_k=tuple(config["backtest"]["replay_top"]),
+    )
+
+
 @dataclass(frozen=True)
 class BacktestRun:
-    """A finished backtest with its HTML report and what it ran on (for the MLflow record)."""
+    """A finished backtest (None when only the replay ran) and replay of each EFS round,
+    with their HTML report and what they ran on (for the MLflow record)."""
 
     result: Any
+    replay: Any
     html: str
     tables: dict
     features: Any
@@ -48,63 +66,112 @@ class BacktestRun:
 def run_backtest(
     data_dir: Path,
     spec,
+    replay,
+    rolling_origins: bool = True,
     n_jobs: int = 1,
     scheduler: str | None = None,
     progress: ProgressFactory = no_bars,
 ) -> BacktestRun:
-    """Run the rolling-origin backtest on the data directory and draw its HTML report."""
+    """Run the rolling-origin backtest (unless `rolling_origins` is False) and the replay of
+    each EFS round on the data directory, and draw their HTML report."""
     from riskwatch import backtest, tracking
     from riskwatch.data.store import load_tables
+    from riskwatch.replay import replay_rounds
     from riskwatch.report.backtest import backtest_html
 
     tracking.check_reachable()
     tables = load_tables(data_dir)
-    backtest.check_horizons(tables, spec.horizons)
+    if rolling_origins:
+        backtest.check_horizons(tables, spec.horizons)
     tables, frames, features = load_frames(data_dir, tables, progress=progress)
-    result = backtest.run_backtest(
+    result = (
+        backtest.run_backtest(
+            tables,
+            frames,
+            features,
+            spec,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            progress=progress("fitting models"),
+        )
+        if rolling_origins
+        else None
+    )
+    replayed = replay_rounds(
         tables,
         frames,
         features,
+        replay,
         spec,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-        progress=progress("fitting models"),
+        seen_frame=lambda as_of, seen_by: seen_frame(tables, features, as_of, seen_by),
+        progress=progress("replaying EFS rounds"),
     )
-    html_text = backtest_html(
-        result.metrics, result.scored, result.failure_ranks, "riskwatch backtest"
-    )
-    return BacktestRun(result, html_text, tables, features)
+    html_text = backtest_html(result, replayed, "riskwatch backtest")
+    return BacktestRun(result, replayed, html_text, tables, features)
 
 
-def log_backtest(spec, run: BacktestRun) -> None:
-    """Record a backtest in MLflow: its settings, headline metrics and tables."""
+def seen_frame(tables: dict, features, as_of: str, seen_by: str):
+    """The feature frame of `as_of` as seen on the review date `seen_by`, from the cache when
+    its inputs are unchanged."""
+    from riskwatch.data.store import cached_frames
+    from riskwatch.pipeline import feature_frames, frames_key
+
+    key = frames_key(tables, features.catalogue_version, [as_of], seen_by)
+    return cached_frames(key, lambda: feature_frames(tables, [as_of], latest_seen_by=seen_by))[
+        as_of
+    ]
+
+
+def log_backtest(spec, replay, run: BacktestRun) -> None:
+    """Record a backtest in MLflow: its settings, headline metrics and tables, and the
+    replay of each EFS round (first-time councils found in each top k, per model)."""
     from riskwatch import tracking
     from riskwatch.data.store import panel_fingerprint
 
-    result = run.result
+    result, rounds = run.result, run.replay.rounds
     metrics = {
-        f"{r.model}.{r.task}.h{r.horizon}.{m}": getattr(r, m)
-        for r in result.metrics.itertuples()
-        for m in ("roc_auc", "pr_auc", "recall_at_30", "brier")
+        f"replay.{r.model}.{r.round}.in_top_{k}": getattr(r, f"in_top_{k}")
+        for r in rounds.itertuples()
+        for k in replay.top_k
     }
+    totals = rounds.groupby("model")[[f"in_top_{k}" for k in replay.top_k]].sum()
+    metrics |= {
+        f"replay.{model}.in_top_{k}": row[f"in_top_{k}"]
+        for model, row in totals.iterrows()
+        for k in replay.top_k
+    }
+    texts = {
+        "backtest.html": run.html,
+        "replay_rounds.csv": rounds.to_csv(index=False),
+        "replay_councils.csv": run.replay.councils.to_csv(index=False),
+    }
+    params = {f"replay_{key}": value for key, value in replay.__dict__.items()}
+    if result is not None:
+        metrics |= {
+            f"{r.model}.{r.task}.h{r.horizon}.{m}": getattr(r, m)
+            for r in result.metrics.itertuples()
+            for m in ("roc_auc", "pr_auc", "recall_at_30", "brier")
+        }
+        texts |= {
+            "metrics.csv": result.metrics.to_csv(index=False),
+            "metrics_per_origin.csv": result.per_origin.to_csv(index=False),
+            "paired_differences.csv": result.paired.to_csv(index=False),
+            "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
+        }
+        params |= spec.__dict__
     tracking.log_run(
-        params={**spec.__dict__, "features": len(run.features.names)},
+        params={**params, "features": len(run.features.names)},
         metrics=metrics,
         tags={
             "kind": "backtest",
             "feature_catalogue_version": run.features.catalogue_version,
             "panel_fingerprint": panel_fingerprint(run.tables["panel"]),
         },
-        texts={
-            "backtest.html": run.html,
-            "metrics.csv": result.metrics.to_csv(index=False),
-            "metrics_per_origin.csv": result.per_origin.to_csv(index=False),
-            "paired_differences.csv": result.paired.to_csv(index=False),
-            "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
-        },
-        run_name="backtest",
+        texts=texts,
+        run_name="backtest" if result is not None else "backtest-replay",
     )
-    describe_backtested_versions(run.features.catalogue_version)
+    if result is not None:
+        describe_backtested_versions(run.features.catalogue_version)
 
 
 def describe_backtested_versions(catalogue_version: str) -> None:

@@ -2,13 +2,15 @@
 
 Each flag marks a council for review whatever its score when every condition of its rule
 holds on the council's as-of-year features. Pure functions of feature frames; each flag
-is backtested on its own (councils flagged, and how many failed within one and two years).
+is backtested on its own (councils flagged, and how many failed within one and two years)
+and must earn its place (the [rule] of configs/flags.toml): a flag whose two-year precision
+is under a multiple of the base rate is re-thresholded over its stated grid, or dropped.
 """
 
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -41,11 +43,20 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Search:
+    """The thresholds a flag may be moved to on its condition on `feature`."""
+
+    feature: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Flag:
     name: str
     label: str
     mechanism: str
     conditions: tuple[Condition, ...]
+    search: Search | None = None
 
     def raised(self, frame: pd.DataFrame) -> np.ndarray:
         """True for every council of the frame the flag marks."""
@@ -53,6 +64,37 @@ class Flag:
         for condition in self.conditions:
             result &= condition.holds(frame)
         return result
+
+    def threshold(self) -> float | None:
+        """The value of the condition its search moves (None without a search)."""
+        if self.search is None:
+            return None
+        return next(c.value for c in self.conditions if c.feature == self.search.feature)
+
+    def with_threshold(self, value: float) -> Flag:
+        """The same flag with its searched condition's value set to `value`."""
+        feature = self.search.feature if self.search else None
+        conditions = tuple(
+            replace(c, value=value) if c.feature == feature else c for c in self.conditions
+        )
+        return replace(self, conditions=conditions)
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """When a flag earns its place: its precision over `horizon` years is at least
+    `precision_multiple` times the base rate. A flag short of it moves to the loosest
+    threshold of its search (the one flagging the most council-years) that reaches it while
+    flagging at least `min_council_years`, or is dropped when none does."""
+
+    horizon: int
+    precision_multiple: int
+    min_council_years: int
+
+
+def load_rule() -> ThresholdRule:
+    """configs/flags.toml [rule]."""
+    return ThresholdRule(**plain(config_file("flags.toml"))["rule"])
 
 
 def load_flags(known_features: set[str] | None = None) -> tuple[Flag, ...]:
@@ -93,8 +135,33 @@ def parse_flags(config: dict, known_features: set[str] | None = None) -> tuple[F
             conditions.append(Condition(raw["feature"], raw["op"], float(raw["value"])))
         if not conditions:
             raise RiskwatchError("a flag needs at least one condition", file=CONFIG, field=where)
-        flags.append(Flag(entry["name"], entry["label"], entry["mechanism"], tuple(conditions)))
+        search = parse_search(entry.get("search"), conditions, f"{where}.search")
+        flags.append(
+            Flag(entry["name"], entry["label"], entry["mechanism"], tuple(conditions), search)
+        )
     return tuple(flags)
+
+
+def parse_search(raw: dict | None, conditions: list[Condition], field: str) -> Search | None:
+    """A flag's threshold grid: the feature of one of its conditions and the values tried."""
+    if raw is None:
+        return None
+    if set(raw) != {"feature", "values"}:
+        raise RiskwatchError("a search needs exactly feature and values", file=CONFIG, field=field)
+    if raw["feature"] not in {c.feature for c in conditions}:
+        raise RiskwatchError(
+            f"'{raw['feature']}' is not the feature of one of the flag's conditions",
+            file=CONFIG,
+            field=field,
+        )
+    values = raw["values"]
+    if (
+        not isinstance(values, list)
+        or not values
+        or any(not isinstance(v, int | float) or isinstance(v, bool) for v in values)
+    ):
+        raise RiskwatchError("values must be a list of numbers", file=CONFIG, field=field)
+    return Search(raw["feature"], tuple(float(v) for v in values))
 
 
 def raised_flags(frame: pd.DataFrame, flags: tuple[Flag, ...]) -> pd.DataFrame:
@@ -121,6 +188,32 @@ def flag_labels(frame: pd.DataFrame, flags: tuple[Flag, ...]) -> pd.Series:
     return frame["gss_code"].map(joined).fillna("")
 
 
+def closed_years(frames: dict[str, pd.DataFrame], horizon: int, covered_until: str) -> list[str]:
+    """The as-of years whose `horizon`-year outcome windows the labels cover (closed)."""
+    return [y for y in sorted(frames) if shift_year(y, horizon) <= covered_until]
+
+
+def flag_counts(
+    frames: dict[str, pd.DataFrame],
+    flag: Flag,
+    failures: pd.DataFrame,
+    years: list[str],
+    horizon: int,
+) -> tuple[int, int]:
+    """Council-years the flag marks among councils not yet failed, and how many of them
+    had a first failure known within `horizon` years."""
+    flagged = failed = 0
+    for year in years:
+        frame = frames[year]
+        marked = flag.raised(frame) & ~failed_by(frame["gss_code"], year, failures)
+        flagged += int(marked.sum())
+        failed += int(outcomes(frame["gss_code"], year, horizon, failures)[marked].sum())
+    return flagged, failed
+
+
+EVERY_COUNCIL = Flag("base_rate", "Every council not yet failed (the base rate)", "", ())
+
+
 def flag_backtest(
     frames: dict[str, pd.DataFrame],
     flags: tuple[Flag, ...],
@@ -133,26 +226,60 @@ def flag_backtest(
     the precision. Councils that already failed are left out, as in the new-failures task.
     The last row, every council, gives the base rate a flag's precision is read against."""
     records = []
-    every_council = Flag("base_rate", "Every council not yet failed (the base rate)", "", ())
-    for flag in (*flags, every_council):
+    years = closed_years(frames, max(horizons), covered_until)
+    for flag in (*flags, EVERY_COUNCIL):
         record: dict[str, object] = {"flag": flag.name, "label": flag.label}
-        years = [y for y in sorted(frames) if shift_year(y, max(horizons)) <= covered_until]
-        flagged_total = 0
         for horizon in horizons:
-            flagged = failed = 0
-            for year in years:
-                frame = frames[year]
-                fresh = ~failed_by(frame["gss_code"], year, failures)
-                marked = flag.raised(frame) & fresh
-                outcome = outcomes(frame["gss_code"], year, horizon, failures)
-                flagged += int(marked.sum())
-                failed += int(outcome[marked].sum())
-            flagged_total = flagged
+            flagged, failed = flag_counts(frames, flag, failures, years, horizon)
             record[f"failed_within_{horizon}y"] = failed
             record[f"precision_{horizon}y"] = failed / flagged if flagged else np.nan
-        record["council_years_flagged"] = flagged_total
+        record["council_years_flagged"] = flagged
         record["years"] = f"{years[0]}..{years[-1]}" if years else ""
         records.append(record)
     leading = ["flag", "label", "council_years_flagged"]
     table = pd.DataFrame(records)
     return table[leading + [c for c in table.columns if c not in leading]]
+
+
+def judge_flags(
+    frames: dict[str, pd.DataFrame],
+    flags: tuple[Flag, ...],
+    failures: pd.DataFrame,
+    covered_until: str,
+    rule: ThresholdRule,
+) -> pd.DataFrame:
+    """Each flag against the rule, on the years whose outcome windows have closed only (no
+    year a review now judges): kept, re-thresholded (from its threshold to the loosest grid
+    value passing) or dropped, with the council-years and precision of the threshold it keeps or moves to."""
+    years = closed_years(frames, rule.horizon, covered_until)
+    flagged, failed = flag_counts(frames, EVERY_COUNCIL, failures, years, rule.horizon)
+    target = rule.precision_multiple * failed / flagged
+    records = []
+    for flag in flags:
+        verdict, chosen = "dropped", None
+        flagged, failed = flag_counts(frames, flag, failures, years, rule.horizon)
+        if flagged and failed / flagged >= target:
+            verdict, chosen = "kept", (flagged, failed, flag.threshold())
+        elif flag.search is not None:
+            trials = [
+                (*flag_counts(frames, flag.with_threshold(v), failures, years, rule.horizon), v)
+                for v in flag.search.values
+            ]
+            passing = [
+                t for t in trials if t[0] >= rule.min_council_years and t[1] / t[0] >= target
+            ]
+            if passing:  # the loosest: most council-years, then nearest the current value
+                chosen = min(passing, key=lambda t: (-t[0], abs(t[2] - flag.threshold())))
+                verdict = f"re-thresholded from {flag.threshold():g} to {chosen[2]:g}"
+        records.append(
+            {
+                "flag": flag.name,
+                "verdict": verdict,
+                "threshold": flag.threshold(),
+                "threshold_after": chosen[2] if chosen else None,
+                "council_years_after": chosen[0] if chosen else None,
+                "precision_after": chosen[1] / chosen[0] if chosen else None,
+                "target_precision": target,
+            }
+        )
+    return pd.DataFrame(records)

@@ -177,14 +177,18 @@ def promote(version: int, alias: str) -> str:
 
 
 def flag_table(data_dir: Path, progress: ProgressFactory = no_bars):
-    """Each review flag on its own over every as-of year: council-years flagged and the
-    failures that followed within 1 and 2 years."""
-    from riskwatch.flags import flag_backtest, load_flags
+    """Each review flag on its own over every as-of year: council-years flagged, the
+    failures that followed within 1 and 2 years, and whether it earns its place (kept,
+    re-thresholded or dropped by configs/flags.toml's rule)."""
+    from riskwatch.flags import flag_backtest, judge_flags, load_flags, load_rule
     from riskwatch.labels import failure_events, last_label_year
 
     tables, frames, _ = load_frames(data_dir, progress=progress)
     flags = load_flags(set(frames[max(frames)].columns))
-    return flag_backtest(frames, flags, failure_events(tables["events"]), last_label_year())
+    failures, covered = failure_events(tables["events"]), last_label_year()
+    table = flag_backtest(frames, flags, failures, covered)
+    verdicts = judge_flags(frames, flags, failures, covered, load_rule())
+    return table.merge(verdicts, on="flag", how="left")
 
 
 def champion(

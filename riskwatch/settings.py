@@ -146,6 +146,8 @@ SCHEMAS: dict[str, Table] = {
                     "bootstrap": integer(0),
                     "seed": integer(0),
                     "compare": ListOf(FAMILY),
+                    "replay_models": ListOf(FAMILY),
+                    "replay_top": ListOf(integer(1)),
                 },
                 optional=frozenset({"compare"}),
             ),
@@ -216,7 +218,18 @@ SCHEMAS: dict[str, Table] = {
     # constraints by riskwatch.models.load_model_specs (the class is their one source).
     "models.toml": Table({"features": MapOf(FEATURE_CHOICE)}, rest=MapOf(ANY)),
     # Each flag's keys, operators and features are checked by riskwatch.flags.parse_flags.
-    "flags.toml": Table({"flag": ListOf(MapOf(ANY))}),
+    "flags.toml": Table(
+        {
+            "rule": Table(
+                {
+                    "horizon": integer(1),
+                    "precision_multiple": integer(1),
+                    "min_council_years": integer(1),
+                }
+            ),
+            "flag": ListOf(MapOf(ANY)),
+        }
+    ),
 }
 
 

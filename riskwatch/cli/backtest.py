@@ -1,4 +1,5 @@
-"""`riskwatch backtest`: the rolling-origin backtest of every model, logged to MLflow."""
+"""`riskwatch backtest`: the rolling-origin backtest of every model and the replay of each
+Exceptional Financial Support round, logged to MLflow."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_backtest, json_default
+from riskwatch.cli.format import format_backtest, format_replay, json_default
 from riskwatch.cli.options import MODEL_FAMILIES, DataDir, horizons_option, split_list
 from riskwatch.cli.progress import progress_bar, state
 from riskwatch.errors import RiskwatchError
@@ -42,12 +43,21 @@ def backtest_command(
             help="All-failures task: use a council's own past failure as an input.",
         ),
     ] = True,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="Only replay each EFS round (every council ranked as the review of the "
+            "December before would), not the rolling origins; --models picks the models.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
-    """Rolling-origin backtest of every model on real failures, logged to MLflow."""
-    from riskwatch.backtest_service import backtest_spec, log_backtest, run_backtest
+    """Rolling-origin backtest of every model on real failures and the replay of each EFS
+    round, logged to MLflow."""
+    from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
     from riskwatch.data.store import write_atomic
     from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_folder
@@ -55,31 +65,46 @@ def backtest_command(
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure
     )
+    rounds = replay_spec(spec.models if replay and models else None)
     variants = tuple(load_model_specs().get("variants", {}))
-    for name in spec.models:
+    for name in (*spec.models, *rounds.models):
         if name not in MODEL_FAMILIES + variants:
             choices = ", ".join(MODEL_FAMILIES + variants)
             raise RiskwatchError(f"'{name}' is not one of {choices}", field="models")
     if report is not None:
         check_output_folder(report)
     state["quiet"] = as_json
-    run = run_backtest(data_dir, spec, n_jobs=n_jobs, scheduler=scheduler, progress=progress_bar)
+    run = run_backtest(
+        data_dir,
+        spec,
+        rounds,
+        rolling_origins=not replay,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress_bar,
+    )
     if report:
         write_atomic(report, lambda tmp: tmp.write_text(run.html))
-    log_backtest(spec, run)
+    log_backtest(spec, rounds, run)
     result = run.result
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "metrics": result.metrics.to_dict(orient="records"),
-                    "per_origin": result.per_origin.to_dict(orient="records"),
-                    "paired": result.paired.to_dict(orient="records"),
-                    "failure_ranks": result.failure_ranks.to_dict(orient="records"),
-                },
-                indent=2,
-                default=json_default,
-            )
-        )
+        tables = {
+            "replay_rounds": run.replay.rounds,
+            "replay_councils": run.replay.councils,
+        }
+        if result is not None:
+            tables = {
+                "metrics": result.metrics,
+                "per_origin": result.per_origin,
+                "paired": result.paired,
+                "failure_ranks": result.failure_ranks,
+            } | tables
+        records = {  # a missing value (a council not ranked) as null, not NaN
+            name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
+            for name, table in tables.items()
+        }
+        typer.echo(json.dumps(records, indent=2, default=json_default))
         return
-    typer.echo(format_backtest(result))
+    if result is not None:
+        typer.echo(format_backtest(result) + "\n")
+    typer.echo(format_replay(run.replay, rounds))

@@ -22,7 +22,8 @@ def flags_backtest(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
-    """Each flag on its own: council-years flagged, failures within 1 and 2 years, precision."""
+    """Each flag on its own: council-years flagged, failures within 1 and 2 years, precision,
+    and whether it earns its place (kept, re-thresholded or dropped)."""
     from riskwatch.service import flag_table
 
     state["quiet"] = as_json
@@ -30,12 +31,21 @@ def flags_backtest(
     if as_json:
         typer.echo(table.to_json(orient="records", indent=2))
         return
+    target = table["target_precision"].dropna().iloc[0]
     typer.echo(
         f"Review flags on new failures, as-of years {table['years'].iloc[0]} "
-        "(flagged council-years; first failures known within 1 and 2 years; precision)"
+        "(flagged council-years; first failures known within 1 and 2 years; precision; "
+        f"verdict: a flag earns its place at a 2-year precision of {target:.1%}, three times "
+        "the base rate)"
     )
     for r in table.itertuples(index=False):
+        verdict = "" if r.flag == "base_rate" else f"  [{r.verdict}]"
+        if r.flag != "base_rate" and r.verdict.startswith("re-thresholded"):
+            verdict = (
+                f"  [{r.verdict}: {int(r.council_years_after)} flagged, {r.precision_after:.1%}]"
+            )
         typer.echo(
             f"  {r.flag}: {r.council_years_flagged} flagged; 1y {r.failed_within_1y} "
-            f"({r.precision_1y:.1%}); 2y {r.failed_within_2y} ({r.precision_2y:.1%})  {r.label}"
+            f"({r.precision_1y:.1%}); 2y {r.failed_within_2y} ({r.precision_2y:.1%}){verdict}"
+            f"  {r.label}"
         )

@@ -182,6 +182,40 @@ def format_backtest(result) -> str:
     return "\n".join(lines)
 
 
+def format_replay(replay, spec) -> str:
+    """The replay of each EFS round: per round, its first-time councils found in each top k
+    by every model, then each first-time council's rank under every model."""
+    tops = " / ".join(str(k) for k in spec.top_k)
+    lines = [
+        f"Replay of each EFS round: every council ranked as the review of the December before "
+        f"would ({spec.horizon}-year models, {spec.task} failures, trained on the outcome "
+        f"windows closed by the as-of year); first-time councils found in the top {tops}"
+    ]
+    for round_year, rows in replay.rounds.groupby("round", sort=True):
+        first = rows.iloc[0]
+        unranked = first.first_time - first.scored
+        lines.append(
+            f"  {round_year} (review {first.review_date}, as of {first.as_of}): "
+            f"{first.first_time} first-time councils"
+            + (f", {unranked} not ranked (no return for {first.as_of})" if unranked else "")
+        )
+        for r in rows.itertuples():
+            found = " / ".join(str(getattr(r, f"in_top_{k}")) for k in spec.top_k)
+            lines.append(f"    {r.model:<15} {found}")
+        councils = replay.councils[replay.councils["round"] == round_year]
+        for (_, name), ranks in councils.groupby(["gss_code", "name"], sort=False):
+            cells = "  ".join(f"{r.model} {rank_text(r.rank)}" for r in ranks.itertuples())
+            lines.append(f"      {name[:28]:<28} {cells}")
+    totals = replay.rounds.groupby("model", sort=False)[[f"in_top_{k}" for k in spec.top_k]].sum()
+    lines.append(
+        f"  all rounds ({replay.rounds.groupby('round')['first_time'].first().sum()} "
+        "first-time councils):"
+    )
+    for model, row in totals.iterrows():
+        lines.append(f"    {model:<15} " + " / ".join(str(int(v)) for v in row))
+    return "\n".join(lines)
+
+
 def rank_text(value) -> str:
     """A rank, or "-" where the council was not scored."""
     return "-" if value is None or value != value else str(int(value))

@@ -1,4 +1,5 @@
-"""The backtest report: metrics with intervals, precision-recall, lead times, calibration."""
+"""The backtest report: metrics with intervals, precision-recall, lead times, calibration,
+and the replay of each Exceptional Financial Support round."""
 
 from __future__ import annotations
 
@@ -110,25 +111,61 @@ def ranks_html(ranks: pd.DataFrame) -> str:
     return table.to_html(index=False, na_rep="–", float_format=lambda v: f"{v:.0f}", escape=True)
 
 
-def backtest_html(
-    metrics: pd.DataFrame, scored: pd.DataFrame, ranks: pd.DataFrame, title: str
-) -> str:
-    """The whole report as one self-contained HTML page."""
-    charts = [
-        img_tag(png_bytes(precision_recall_figure(scored, "new", h)), f"precision-recall new h{h}")
-        for h in sorted(scored["horizon"].unique())
-    ]
-    charts.append(img_tag(png_bytes(calibration_figure(scored, "new", 2)), "calibration new h2"))
-    charts.append(img_tag(png_bytes(lead_time_figure(ranks)), "lead times"))
+def replay_html(replay) -> str:
+    """The replay of each EFS round: per round and model, the first-time councils found in
+    each top k, then each first-time council's rank under every model."""
+    counts = replay.rounds.drop(columns=["review_date"]).rename(
+        columns={"as_of": "as of", "first_time": "first-time councils", "scored": "ranked"}
+    )
+    ranks = replay.councils.pivot(
+        index=["round", "name"], columns="model", values="rank"
+    ).reset_index()
+    reviews = ", ".join(
+        f"{r.round}: {r.review_date} (as of {r.as_of})"
+        for r in replay.rounds.drop_duplicates("round").itertuples()
+    )
+    return (
+        f"<p>Each round ranked by the review of the December before it ({html.escape(reviews)})"
+        ", every model trained only on the outcome windows closed by its as-of year. A "
+        "first-time council has no earlier failure of its own on record; – means it filed no "
+        "outturn return for the as-of year (a council formed later) and was not ranked.</p>"
+        f"{counts.to_html(index=False, escape=True)}"
+        "<h3>Rank of each first-time council</h3>"
+        f"{ranks.to_html(index=False, na_rep='–', float_format=lambda v: f'{v:.0f}', escape=True)}"
+    )
+
+
+def backtest_html(result, replay, title: str) -> str:
+    """The whole report as one self-contained HTML page: the rolling-origin backtest
+    (`result`, None when only the replay ran) and the replay of each EFS round."""
+    sections = []
+    if result is not None:
+        scored, ranks = result.scored, result.failure_ranks
+        charts = [
+            img_tag(
+                png_bytes(precision_recall_figure(scored, "new", h)), f"precision-recall new h{h}"
+            )
+            for h in sorted(scored["horizon"].unique())
+        ]
+        charts.append(
+            img_tag(png_bytes(calibration_figure(scored, "new", 2)), "calibration new h2")
+        )
+        charts.append(img_tag(png_bytes(lead_time_figure(ranks)), "lead times"))
+        sections.append(
+            "<p>Pooled over rolling origins; 95% intervals from resampling councils. The "
+            "new-failure task (councils drop out once a failure of their own is known) is the "
+            f"headline.</p><h2>Metrics</h2>{metrics_html(result.metrics)}"
+            f"<h2>Charts</h2>{''.join(charts)}"
+            f"<h2>Every real failure: rank before it became known</h2>{ranks_html(ranks)}"
+        )
+    sections.append(
+        f"<h2>Replay of each Exceptional Financial Support round</h2>{replay_html(replay)}"
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}small{{color:#666}}</style></head>
 <body><h1>{html.escape(title)}</h1>
-<p>Pooled over rolling origins; 95% intervals from resampling councils. The new-failure task
-(councils drop out once a failure of their own is known) is the headline.</p>
-<h2>Metrics</h2>{metrics_html(metrics)}
-<h2>Charts</h2>{"".join(charts)}
-<h2>Every real failure: rank before it became known</h2>{ranks_html(ranks)}
+{"".join(sections)}
 </body></html>
 """
