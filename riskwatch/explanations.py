@@ -83,7 +83,10 @@ def explain_councils(
         listed, frame, frames, as_of, catalogue, tables.get("neighbours"), every=True
     )
     groups_of = {gss: rows.reset_index(drop=True) for gss, rows in every_group.groupby("gss_code")}
-    contributions_of = _contributions(listed, frame, gss_codes, catalogue)
+    contributions_of = {
+        gss: _under_shown_base(contributions, groups_of[gss], catalogue)
+        for gss, contributions in _contributions(listed, frame, gss_codes, catalogue).items()
+    }
     top_features = {
         gss: [f for f in contributions["feature"] if f in frame.columns][: config["reasons"]]
         for gss, contributions in contributions_of.items()
@@ -114,6 +117,17 @@ def explain_councils(
         )
         for gss in gss_codes
     }
+
+
+def _under_shown_base(
+    contributions: pd.DataFrame, groups: pd.DataFrame, catalogue: pd.DataFrame
+) -> pd.DataFrame:
+    """A council's contributions with each form under the base its indicator group is shown
+    as: the base contributing most among those measuring one quantity (reasons.py)."""
+    quantity = catalogue.drop_duplicates("base").set_index("base")["quantity"]
+    shown = {quantity.get(b, b): b for b in groups["base"]}
+    bases = [shown.get(quantity.get(b, b), b) for b in contributions["base"]]
+    return contributions.assign(base=bases)
 
 
 def _contributions(

@@ -77,10 +77,14 @@ def test_reasons_sum_every_form_of_one_indicator(tables, frames, fitted, feature
     table = reasons(scored, frames[AS_OF], frames, AS_OF, catalogue, tables["neighbours"], 4)
     assert len(table) > 0
     base = catalogue.set_index("name")["base"]
-    forms = {b: [f for f in fitted.input_columns if base.get(f) == b] for b in set(base)}
+    quantity = catalogue.set_index("name")["quantity"]
+    # a reason sums every form of every base measuring its quantity (one stock, one reason)
+    forms = {
+        b: [f for f in fitted.input_columns if quantity.get(f) == quantity[b]] for b in set(base)
+    }
     for gss, rows in table.groupby("gss_code"):
         assert rows["reason"].tolist() == list(range(1, len(rows) + 1))
-        assert rows["base"].is_unique  # one reason per base indicator
+        assert rows["base"].map(quantity).is_unique  # one reason per quantity
         assert rows["contribution"].is_monotonic_decreasing
         assert (rows["contribution"] > 0).all()
         row = scored[scored.gss_code == gss].iloc[0]
@@ -383,3 +387,31 @@ def test_batched_what_would_move_matches_searching_one_feature_at_a_time(
                 assert got == expected, (gss, move.feature, threshold)
                 notes.add(move.note)
     assert "" in notes and len(notes) >= 2  # searches that crossed, and others that did not
+
+
+def test_scored_year_reasons_name_the_year_and_kind_of_their_figures(tables, frames, fitted):
+    """2024-25 reads RS 2023-24 in place of the RS 2024-25 not held: every reason resting on
+    it says so; no reason rests on a budget figure unless the indicator is a declared
+    budget-against-outturn comparison; one quantity makes one reason."""
+    from riskwatch.features import FEATURES, feature_descriptions
+
+    from riskwatch.scoring import score
+
+    year = "2024-25"
+    scored = score(fitted, frames[year], tables["events"]).head(30)
+    catalogue = feature_descriptions()
+    table = reasons(scored, frames[year], frames, year, catalogue, tables["neighbours"], 4)
+    assert len(table) > 0
+    for row in table.itertuples():
+        inputs = FEATURES[row.base].inputs
+        if any(source == "RA" for source, _ in inputs):
+            assert FEATURES[row.base].compares
+        own_rs = (
+            {i for s, i in inputs if s == "RS"}
+            - {i for s, i in inputs if s == "RSX"}
+            - {"net_revenue_expenditure", "total_service_expenditure"}
+        )
+        if own_rs and not np.isnan(row.value):
+            assert "2023-24 outturn, the latest published" in row.dated, row.base
+    quantity = catalogue.drop_duplicates("base").set_index("base")["quantity"]
+    assert not table.assign(q=table["base"].map(quantity)).duplicated(["gss_code", "q"]).any()
