@@ -2,7 +2,7 @@
 
 In a fresh temporary directory (its own `mlflow.db`), registers a champion once
 with `riskwatch train --register --alias champion`, then runs the watchlist of
-all councils (`--top 1000`, CSV to a file) and the quarterly `review` pack (30
+all councils (`--top all`, CSV to a file) and the quarterly `review` pack (30
 councils), the pack also as the code of `--before` (a git commit, extracted with
 `git archive` and put first on PYTHONPATH) so one run prints the pack's time
 before and after. Each command runs --runs times as a new process; the first run
@@ -92,7 +92,9 @@ def stages(home: Path) -> list[tuple[str, float]]:
     mark("load champion (the kept copy, importing scikit-learn; MLflow on first use)")
     catalogue = feature_descriptions()
     mark("feature descriptions (labels and units, from the registry)")
-    result = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"], 1000)
+    result = make_watchlist(
+        tables, frames, loaded, years[-1], catalogue, config["watchlist"], "all"
+    )
     mark(f"score, rank, reasons ({len(result.table)} councils)")
     listed = make_watchlist(tables, frames, loaded, years[-1], catalogue, config["watchlist"])
     mark(f"pack: watchlist of the top {len(listed.table)}")
@@ -137,7 +139,7 @@ def main() -> None:
                 *cli,
                 "watchlist",
                 "--top",
-                "1000",
+                "all",
                 "--format",
                 "csv",
                 "--out",

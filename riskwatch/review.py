@@ -8,6 +8,7 @@ return DataFrames and dicts; `riskwatch.report.pack` writes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,14 +41,15 @@ def make_watchlist(
     as_of: str,
     catalogue: pd.DataFrame,
     config: dict,
-    top: int | None = None,
+    top: int | Literal["all"] | None = None,
     review_year: str | None = None,
 ) -> Watchlist:
-    """Score every council as of `as_of`, rank, band, give each listed council its reasons,
-    and split the list by whether it has raised the alarm by the review (`mark_alarms`)."""
-    top = top or config["top"]
+    """Score every council as of `as_of`, rank, band, give each listed council (the top
+    `top`, every council for "all", by default configs/run.toml's number) its reasons, and
+    split the list by whether it has raised the alarm by the review (`mark_alarms`)."""
     bands = bands_from_config(config)
     scored = score(model, frames[as_of], tables["events"])
+    top = len(scored) if top == "all" else top or config["top"]
     previous_year = shift_year(as_of, -1)
     previous = (
         score(model, frames[previous_year], tables["events"]) if previous_year in frames else None

@@ -48,8 +48,7 @@ def model_words(model: LoadedModel) -> str:
         return f"registered version {model.version} ({what})"
     return (
         f"{what}: fitted on the outcome windows closed by then, as the backtest does, because "
-        f"champion version {model.description['retrospective_of']} was trained on this "
-        "year's outcome"
+        f"{model.description['refitted_because']}"
     )
 
 
@@ -68,21 +67,30 @@ def model_inputs(frame: pd.DataFrame, events: pd.DataFrame, columns: list[str]) 
     return pd.DataFrame(inputs, index=frame.index)  # built at once: a model may read 150 columns
 
 
+def absent_inputs(model: LoadedModel, frames: dict[str, pd.DataFrame], as_of: str) -> list[str]:
+    """The catalogued inputs the model reads that the year `as_of` does not have."""
+    from riskwatch.dataset import available_inputs
+
+    catalogued = [c for c in model.input_columns if c in frames[as_of].columns and c != "class"]
+    return available_inputs(frames, catalogued, as_of)[1]
+
+
+def first_names(names: list[str], shown: int = 4) -> str:
+    """Up to `shown` names, comma-separated, and how many more: for a one-line message."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def check_inputs_present(model: LoadedModel, frames: dict[str, pd.DataFrame], as_of: str) -> None:
     """Refuse to score a year that lacks inputs the model reads: the model would lean on
     values imputed from other years. One line says which, and how to train a model that
     reads only what the year has."""
-    from riskwatch.dataset import available_inputs
-    from riskwatch.errors import RiskwatchError
-
-    catalogued = [c for c in model.input_columns if c in frames[as_of].columns and c != "class"]
-    _, absent = available_inputs(frames, catalogued, as_of)
+    absent = absent_inputs(model, frames, as_of)
     if absent:
-        shown = ", ".join(absent[:4]) + (f" and {len(absent) - 4} more" if len(absent) > 4 else "")
         raise RiskwatchError(
-            f"model version {model.version} reads inputs that {as_of} does not have ({shown}); "
-            f"train one for that year: riskwatch train --for-year {as_of} --register "
-            "--alias NAME, then --model NAME",
+            f"model version {model.version} reads inputs that {as_of} does not have "
+            f"({first_names(absent)}); train one for that year: riskwatch train --for-year "
+            f"{as_of} --register --alias NAME, then --model NAME",
             field="--as-of",
         )
 

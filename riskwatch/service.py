@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from riskwatch.errors import RiskwatchError
 
@@ -86,6 +86,26 @@ def load_frames(
     return tables, frames, features
 
 
+def today() -> str:
+    """The review date of a watchlist, an explanation or a model trained to score: today."""
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def frames_seen_by(
+    data_dir: Path, tables: dict, as_of: str, seen_by: str, progress: ProgressFactory = no_bars
+):
+    """`load_frames` for scoring (or training a model to score) `as_of` on the review date
+    `seen_by`: when `as_of` is the latest year published by then, its frame carries the
+    latest dated positions published by that date."""
+    from riskwatch.pipeline import latest_seen_year, score_years
+
+    years = score_years(tables)
+    latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
+    return load_frames(data_dir, tables, seen_by if latest else None, progress)
+
+
 def train_model(
     data_dir: Path,
     model: str | None,
@@ -95,21 +115,29 @@ def train_model(
     register: bool,
     alias: str | None,
     progress: ProgressFactory = no_bars,
+    tables: dict | None = None,
 ):
     """Train a model (configs/run.toml fills what is not given) on every closed outcome
-    window, log it to MLflow and register it when asked; the trained model and its version."""
+    window, reading the inputs its year (default the latest) has as published today; log it
+    to MLflow and register it when asked. The trained model and its version."""
     from riskwatch import tracking
+    from riskwatch.data.store import load_tables
+    from riskwatch.pipeline import score_years
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
     config = load_run_config()["train"]
     tracking.check_reachable()
-    tables, frames, features = load_frames(data_dir, progress=progress)
-    if for_year is not None and for_year not in frames:
+    tables = tables if tables is not None else load_tables(data_dir)
+    years = score_years(tables)
+    if for_year is not None and for_year not in years:
         raise RiskwatchError(
-            f"no feature frame as of {for_year} (years held: {min(frames)} to {max(frames)})",
+            f"no feature frame as of {for_year} (years held: {years[0]} to {years[-1]})",
             field="--for-year",
         )
+    tables, frames, features = frames_seen_by(
+        data_dir, tables, for_year or years[-1], today(), progress
+    )
     trained = train(
         tables,
         frames,
@@ -192,17 +220,17 @@ def flag_table(data_dir: Path, progress: ProgressFactory = no_bars):
 
 
 def champion(
-    tables,
-    frames,
-    features,
+    data_dir: Path,
+    tables: dict,
     reference: str,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ):
-    """The registered model to score with; trains and registers a champion on first use."""
+    """The registered model to score with. On first use, trains and registers a champion
+    exactly as `riskwatch train --register --alias champion` would: the same model whatever
+    the command and review date that needed it."""
     from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
-    from riskwatch.training import train
 
     config = load_run_config()["train"]
     loaded = load_registered(config["registered_name"], reference)
@@ -214,19 +242,9 @@ def champion(
         f"no champion registered yet: training the default model ({config['model']}, "
         f"{config['horizon']}-year horizon, {config['task']} failures) on the embedded data"
     )
-    for step in progress("first champion")(("fitting", "registering")):
-        if step == "fitting":
-            trained = train(
-                tables,
-                frames,
-                features,
-                config["model"],
-                config["horizon"],
-                config["task"],
-                config["past_failure_feature"],
-            )
-        else:
-            version = record_model(trained, tables, features, config, True, "champion")
+    _, version = train_model(
+        data_dir, None, None, None, None, True, "champion", progress, tables=tables
+    )
     announce(f"registered it as version {version} with alias 'champion'")
     return load_registered(config["registered_name"], "champion")
 
@@ -289,7 +307,8 @@ def scoring_context(
 ) -> ScoringContext:
     """The context to score with: by default the latest year published by `seen_by` (the
     review date), whose frame then carries the latest dated positions published by that
-    date; the model `model_ref` names, refitted without hindsight for a past year."""
+    date; the model `model_ref` names, or its configuration refitted without hindsight
+    where scoring with it would use hindsight (`retrospective_model`), said in one line."""
     from riskwatch import tracking
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
@@ -306,14 +325,46 @@ def scoring_context(
             f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
             field="--as-of",
         )
-    latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
-    tables, frames, features = load_frames(data_dir, tables, seen_by if latest else None, progress)
-    model = champion(tables, frames, features, model_ref, progress, announce)
-    # A year whose outcome the champion was trained on is scored without hindsight: by the
-    # champion's configuration fitted on the windows closed by then, reading that year's inputs.
-    model = retrospective_model(tables, frames, features, model, as_of) or model
+    model = champion(data_dir, tables, model_ref, progress, announce)
+    tables, frames, features = frames_seen_by(data_dir, tables, as_of, seen_by, progress)
+    past_review = seen_by if seen_by < today() else None
+    refitted = retrospective_model(tables, frames, features, model, as_of, past_review)
+    if refitted is not None:
+        announce(
+            f"{refitted.description['refitted_because']}: scoring {as_of} with its "
+            f"configuration refitted on the outcome windows closed by {as_of}"
+        )
+        model = refitted
     check_inputs_present(model, frames, as_of)
     return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of)
+
+
+def watchlist(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    top: int | Literal["all"] | None,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """The watchlist with what was published by `seen_by` (see `scoring_context`), its
+    councils split by the failures known by then (the financial year of `seen_by`)."""
+    from riskwatch.data.years import financial_year_of
+    from riskwatch.review import make_watchlist
+    from riskwatch.settings import load_run_config
+
+    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    return make_watchlist(
+        context.tables,
+        context.frames,
+        context.model,
+        context.as_of,
+        context.catalogue,
+        load_run_config()["watchlist"],
+        top,
+        review_year=financial_year_of(seen_by),
+    )
 
 
 def resolve_authority(query: str, authorities) -> str:

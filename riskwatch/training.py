@@ -11,7 +11,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from riskwatch.dataset import PAST_FAILURE, FeatureSet, available_inputs, training_set, with_class
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failure_events, last_label_year, shift_year
-from riskwatch.scoring import LoadedModel, training_window
+from riskwatch.scoring import LoadedModel, absent_inputs, first_names, training_window
 from riskwatch.tracking import score_frame
 
 
@@ -147,20 +147,40 @@ def with_backtest(description: str, sentence: str) -> str:
     return f"{description.split(' ' + BACKTEST_SENTENCE)[0]} {sentence}"
 
 
+def hindsight(
+    champion: LoadedModel, frames: dict[str, pd.DataFrame], as_of: str, past_review: str | None
+) -> str | None:
+    """Why scoring `as_of` with the champion itself would use hindsight, in words; None when
+    it would not. It would when the champion was trained on the outcome of `as_of`, or, for
+    a review dated `past_review` (before today), when it reads inputs that `as_of`'s frame as
+    seen then does not have (published later, such as a newer borrowing position)."""
+    window = training_window(champion)
+    if window is not None and as_of <= window[1]:
+        return f"champion version {champion.version} was trained on this year's outcome"
+    absent = absent_inputs(champion, frames, as_of) if past_review else []
+    if absent:
+        return (
+            f"champion version {champion.version} reads inputs not published by "
+            f"{past_review} ({first_names(absent)})"
+        )
+    return None
+
+
 def retrospective_model(
     tables: dict[str, pd.DataFrame],
     frames: dict[str, pd.DataFrame],
     features: FeatureSet,
     champion: LoadedModel,
     as_of: str,
+    past_review: str | None = None,
 ) -> LoadedModel | None:
     """The champion's configuration fitted only on rows whose outcome window closed by
-    `as_of`, as the backtest fits an origin, when the champion was trained on the outcome
-    of `as_of` itself (explaining that year with it would use hindsight); else None."""
-    params = champion.description.get("params", {})
-    window = training_window(champion)
-    if window is None or as_of > window[1]:
+    `as_of`, as the backtest fits an origin, reading only the inputs `as_of` has, when
+    scoring `as_of` with the champion would use hindsight (`hindsight`); else None."""
+    because = hindsight(champion, frames, as_of, past_review)
+    if because is None:
         return None
+    params = champion.description.get("params", {})
     horizon = int(params["horizon"])
     if not any(shift_year(s, horizon) <= as_of for s in frames):
         raise RiskwatchError(
@@ -190,6 +210,7 @@ def retrospective_model(
             "model_family": champion.description.get("model_family"),
             "params": {k: str(v) for k, v in trained.params.items()},
             "retrospective_of": champion.version,
+            "refitted_because": because,
         },
         predict=lambda inputs: score_frame(inputs[columns], trained.model),
         input_columns=columns,

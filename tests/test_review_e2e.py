@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import html
+import io
 import json
 import os
 import re
@@ -167,10 +168,35 @@ def test_the_watchlist_and_the_pack_name_the_data_they_used(first_watchlist):
     packed = riskwatch(["review", "2026Q4", "--out", "d", "--data-dir", "ingested"], workspace)
     assert packed.returncode == 0, packed.stderr
     folder = workspace / "d" / "2026Q4"
-    named = json.loads((folder / "manifest.json").read_text())["data"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model"]["version"] == 1  # the champion itself: it reads nothing later
+    named = manifest["data"]
     assert named.startswith("embedded panel + 1 release ingested in ingested: "), named
     assert "RS 2023-24 release 2 (ingested good.xlsx" in named
     assert html.escape(named) in (folder / "review.html").read_text()
+
+
+def test_a_past_review_refits_the_champion_without_hindsight(workspace):
+    # The champion the first watchlist trained reads the borrowing position at 31 December
+    # 2025, published in 2026: a review dated that day refits its configuration and goes on.
+    result = riskwatch(["review", "2025Q4", "--out", "past"], workspace)
+    assert result.returncode == 0, result.stderr
+    because = "champion version 1 reads inputs not published by 2025-12-31 (latest_"
+    assert because in result.stderr and because in result.stdout
+    model = json.loads((workspace / "past" / "2025Q4" / "manifest.json").read_text())["model"]
+    assert model["version"] is None and model["retrospective_of"] == 1
+    assert "trained on the years 2007-08 to 2022-23" in model["words"]
+
+
+def test_a_watchlist_seen_by_a_past_date_lists_every_council(workspace, tables):
+    args = ["watchlist", "--seen-by", "2025-12-31", "--top", "all", "--format", "csv"]
+    result = riskwatch(args, workspace)
+    assert result.returncode == 0, result.stderr
+    listed = pd.read_csv(io.StringIO(result.stdout))
+    years = tables["authority_years"]
+    filing = set(years.loc[years["financial_year"] == "2024-25", "gss_code"])
+    assert set(listed["as_of"]) == {"2024-25"} and set(listed["gss_code"]) == filing
+    assert listed["rank"].tolist() == list(range(1, len(filing) + 1))
 
 
 def chromium() -> str | None:

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from model_stubs import logit_champion
 
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import what_would_move
@@ -285,20 +286,7 @@ def test_a_past_year_is_explained_without_hindsight(tables, frames, feature_inpu
     from riskwatch.scoring import model_words
     from riskwatch.training import retrospective_model
 
-    champion = LoadedModel(
-        version=7,
-        description={
-            "params": {
-                "model": "logit",
-                "horizon": "2",
-                "task": "new",
-                "past_failure_feature": "True",
-                "training_years": "2007-08..2021-22",
-            }
-        },
-        predict=lambda inputs: inputs,
-        input_columns=[],
-    )
+    champion = logit_champion("2007-08..2021-22", [])
     # A year after the champion's training rows: the champion itself explains it.
     assert retrospective_model(tables, frames, feature_inputs, champion, "2022-23") is None
     # A year it was trained on: a model fitted on the windows closed by then, as the

@@ -71,11 +71,34 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def today() -> str:
-    """The review date of a watchlist or an explanation: today."""
+def top_option(text: str | None) -> int | str | None:
+    """--top as a whole number of councils, 1 or more, or 'all' (every council)."""
+    if text is None or text == "all":
+        return text
+    try:
+        top = int(text)
+    except ValueError:
+        top = 0
+    if top < 1:
+        raise typer.BadParameter(
+            f"'{text}': give a number of councils greater than or equal to 1, or 'all'",
+            param_hint="'--top'",
+        )
+    return top
+
+
+def seen_by_option(text: str | None) -> str | None:
+    """--seen-by as an ISO date (2025-12-31), refused at parsing otherwise."""
     import datetime
 
-    return datetime.date.today().isoformat()
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date written as 2025-12-31", param_hint="'--seen-by'"
+        ) from None
 
 
 def quarter_end(quarter: str) -> str:

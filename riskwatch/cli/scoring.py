@@ -9,18 +9,39 @@ from typing import Annotated
 import typer
 
 from riskwatch.cli.format import format_explanation, format_watchlist
-from riskwatch.cli.options import DataDir, ModelRef, OutputFormat, quarter_end, today
+from riskwatch.cli.options import (
+    DataDir,
+    ModelRef,
+    OutputFormat,
+    quarter_end,
+    seen_by_option,
+    top_option,
+)
 from riskwatch.cli.progress import announce, progress_bar, state
 from riskwatch.errors import RiskwatchError
+from riskwatch.service import today
 
 
 def watchlist_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Financial year, e.g. 2023-24.")
     ] = None,
+    seen_by: Annotated[
+        str | None,
+        typer.Option(
+            "--seen-by",
+            callback=seen_by_option,
+            help="Rank with only what was published by this date, e.g. 2025-12-31 (default: "
+            "today); a champion that reads later figures is refitted without hindsight.",
+        ),
+    ] = None,
     top: Annotated[
-        int | None,
-        typer.Option(min=1, help="How many councils to list (default: configs/run.toml)."),
+        str | None,
+        typer.Option(
+            callback=top_option,
+            metavar="N|all",
+            help="How many councils to list: a number x>=1, or 'all' (default: configs/run.toml).",
+        ),
     ] = None,
     model: ModelRef = "champion",
     output_format: Annotated[
@@ -33,25 +54,14 @@ def watchlist_command(
     from riskwatch.data.store import data_source
     from riskwatch.paths import check_output_folder
     from riskwatch.report.pack import to_json, write_table
-    from riskwatch.review import make_watchlist
-    from riskwatch.service import scoring_context
-    from riskwatch.settings import load_run_config
+    from riskwatch.service import watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
     if out is not None:
         check_output_folder(out)
-    seen_by = today()
-    context = scoring_context(data_dir, model, as_of, seen_by, progress_bar, announce)
-    result = make_watchlist(
-        context.tables,
-        context.frames,
-        context.model,
-        context.as_of,
-        context.catalogue,
-        load_run_config()["watchlist"],
-        top,
-    )
+    seen_by = seen_by or today()
+    result = watchlist(data_dir, model, as_of, seen_by, top, progress_bar, announce)
     if out is not None:
         target = out if shape == "table" else out.with_suffix(f".{shape}")
         write_table(result.table, target)

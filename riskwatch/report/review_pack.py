@@ -92,6 +92,10 @@ def write_review(
         **{
             k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
         },
+        # A model refitted for a past review is no registered version: it says whose
+        # configuration it refits (`retrospective_of`).
+        "version": model.version,
+        "retrospective_of": model.description.get("retrospective_of"),
         "name": load_run_config()["train"]["registered_name"],
         "words": model_words(model),
         "as_of": as_of,
