@@ -95,13 +95,15 @@ def score(model: LoadedModel, frame: pd.DataFrame, events: pd.DataFrame) -> pd.D
     return pd.concat([frame[["gss_code", "class", "as_of"]], scored], axis=1)
 
 
-def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
+def load_registered(
+    name: str, version_or_alias: str, announce: Callable[[str], None] = lambda text: None
+) -> LoadedModel | None:
     """A registered version (number) or alias; None when the alias is not set."""
     from riskwatch import registry_snapshot, tracking
 
     reference = str(version_or_alias)
-    key = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
-    kept = registry_snapshot.read(key) if key else None
+    kept_version = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
+    kept = registry_snapshot.read(kept_version, announce) if kept_version else None
     if kept is not None:
         return _loaded(kept)
     if reference.isdigit():
@@ -127,8 +129,14 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
         description=description,
         input_columns=list(pyfunc.metadata.get_input_schema().input_names()),
     )
-    if key:
-        registry_snapshot.keep(key, snapshot)
+    if kept_version:
+        registry_snapshot.keep(
+            kept_version,
+            snapshot,
+            lambda sha256: tracking.tag_version(
+                name, kept_version.version, registry_snapshot.COPY_HASH_TAG, sha256
+            ),
+        )
     return _loaded(snapshot)
 
 

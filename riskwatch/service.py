@@ -201,7 +201,7 @@ def champion(
     from riskwatch.training import train
 
     config = load_run_config()["train"]
-    loaded = load_registered(config["registered_name"], reference)
+    loaded = load_registered(config["registered_name"], reference, announce)
     if loaded is not None:
         return loaded
     if reference != "champion":
@@ -224,7 +224,7 @@ def champion(
         else:
             version = record_model(trained, tables, features, config, True, "champion")
     announce(f"registered it as version {version} with alias 'champion'")
-    return load_registered(config["registered_name"], "champion")
+    return load_registered(config["registered_name"], "champion", announce)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from riskwatch.cli.models import models_app
 from riskwatch.cli.progress import end_progress, state
 from riskwatch.cli.scoring import explain_command, review_command, watchlist_command
 from riskwatch.cli.train import train_command
-from riskwatch.errors import RiskwatchError, one_line
+from riskwatch.errors import RiskwatchError, plain_line
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -65,5 +65,5 @@ def main() -> None:
     except typer.TyperException as error:  # usage errors: one line, as for bad data
         if state["debug"] or not hasattr(error, "format_message"):
             raise
-        typer.echo(f"error: {one_line(error.format_message())} (see --help)", err=True)
+        typer.echo(f"error: {plain_line(error.format_message())} (see --help)", err=True)
         sys.exit(getattr(error, "exit_code", 2))
