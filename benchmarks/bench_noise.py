@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 
-def champion_and_inputs() -> tuple[object, pd.DataFrame]:
-    """The default model trained as `train` trains it, and the latest year's model inputs."""
+def train_default():
+    """The default model trained as `train` trains it on the embedded data, and the tables,
+    frames and feature set it was trained on."""
     from riskwatch import service
     from riskwatch.data.store import DEFAULT_DATA_DIR
-    from riskwatch.scoring import model_inputs
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
@@ -40,6 +40,14 @@ def champion_and_inputs() -> tuple[object, pd.DataFrame]:
         config["task"],
         config["past_failure_feature"],
     )
+    return trained, tables, frames, features
+
+
+def champion_and_inputs() -> tuple[object, pd.DataFrame]:
+    """The default model, and the latest year's model inputs."""
+    from riskwatch.scoring import model_inputs
+
+    trained, tables, frames, _ = train_default()
     columns = list(trained.X_example.columns)
     return trained.model, model_inputs(frames[max(frames)], tables["events"], columns)
 

@@ -14,7 +14,7 @@ folder (RISKWATCH_CACHE_DIR, else ~/.cache/riskwatch) makes the next run load th
 A kept copy is trusted only if its bytes hash to the sha256 recorded in its version's
 registry tags when it was kept (`COPY_HASH_TAG`, left out of the key): a copy that does not
 match is not unpickled, and is loaded from MLflow and kept again. Model copies and feature
-frames in the cache folder are kept to `RISKWATCH_CACHE_MAX` (default 256 MB; a number of
+frames in the cache folder are kept to `RISKWATCH_CACHE_MAX` (default 64 MB; a number of
 bytes, or with a K, M or G suffix) by deleting the least recently used first.
 """
 

@@ -122,7 +122,7 @@ def load_registered(
             f"loaded ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}): "
             f"retrain with `riskwatch train --register --alias {reference}`, or point the "
             "alias at another version with `riskwatch models promote VERSION`",
-            field="--model",
+            field="--model" if reference != "champion" else None,  # name only what was given
         ) from None
     snapshot = registry_snapshot.Snapshot(
         model=pyfunc.unwrap_python_model().model,

@@ -8,6 +8,7 @@ use them, so `riskwatch --help` stays fast.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -45,6 +46,8 @@ def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     state["debug"] = debug
+    if not debug:  # a library's warnings are not the user's to act on
+        warnings.simplefilter("ignore")
 
 
 def main() -> None:

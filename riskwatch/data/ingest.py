@@ -40,6 +40,7 @@ from riskwatch.data.store import (
     store_release,
 )
 from riskwatch.data.vintages import revision_date, rule_publication_date
+from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_input_file, naming_links
@@ -61,10 +62,16 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
     field."""
     today = date.today()
     latest_possible = latest_possible_year()
+    # An outturn can only be for a year that has ended: the range says so.
+    last_allowed = (
+        financial_year_starting(int(latest_possible[:4]) - 1)
+        if release.form in OUTTURN_FORMS
+        else latest_possible
+    )
     if not FIRST_YEAR <= release.financial_year <= latest_possible:
         raise RiskwatchError(
             f"financial year {release.financial_year} out of range "
-            f"({FIRST_YEAR} to {latest_possible})",
+            f"({FIRST_YEAR} to {last_allowed})",
             file=path,
             field="title",
         )

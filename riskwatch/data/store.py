@@ -31,7 +31,7 @@ TABLES = (
     "neighbours",
 )
 DEFAULT_DATA_DIR = Path("riskwatch-data")
-DEFAULT_CACHE_MAX = 256 * 2**20
+DEFAULT_CACHE_MAX = 64 * 2**20  # ten copies of the blend champion (5.9 MB each) and frames
 _CACHED_FILES = ("model-*.pickle", "features-*.parquet")
 
 
@@ -167,7 +167,7 @@ def cache_dir() -> Path:
 
 
 def cache_limit() -> int:
-    """RISKWATCH_CACHE_MAX in bytes (default 256 MB); refused in one line if unreadable."""
+    """RISKWATCH_CACHE_MAX in bytes (default 64 MB); refused in one line if unreadable."""
     text = os.environ.get("RISKWATCH_CACHE_MAX", "").strip()
     if not text:
         return DEFAULT_CACHE_MAX
