@@ -4,6 +4,7 @@ a link), whether it exists, and whether the folder an output goes into can be wr
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,7 +54,7 @@ def check_output_file(path: Path) -> None:
     path = Path(path)
     if path.is_dir():
         raise RiskwatchError("is a folder: name a file to write", file=path)
-    _check_writable_folder(path.parent)
+    _check_writable_folder(path.parent, path)
 
 
 def check_output_folder(folder: Path) -> None:
@@ -62,13 +63,14 @@ def check_output_folder(folder: Path) -> None:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RiskwatchError("is a file, not a folder to write into", file=folder)
-    _check_writable_folder(folder if folder.is_dir() else folder.parent)
+    _check_writable_folder(folder if folder.is_dir() else folder.parent, folder)
 
 
-def _check_writable_folder(folder: Path) -> None:
+def _check_writable_folder(folder: Path, output: Path) -> None:
+    """The folder an output goes into exists and can be written; the line names the output."""
     if not folder.is_dir():
         raise RiskwatchError("the folder to write into does not exist", file=folder)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise RiskwatchError(
-            "the folder to write into is read-only; nothing was written", file=folder
-        )
+        read_only = os.statvfs(folder).f_flag & os.ST_RDONLY
+        reason = os.strerror(errno.EROFS if read_only else errno.EACCES)
+        raise RiskwatchError(f"cannot write: {reason}; nothing was written", file=output)
