@@ -10,6 +10,12 @@ Anything unexpected (a server URI, a registry schema this query does not know, a
 copy) means loading through MLflow as before. The copy is the model as registered, so
 it scores even if the version's artifact files are deleted later; emptying the cache
 folder (RISKWATCH_CACHE_DIR, else ~/.cache/riskwatch) makes the next run load them.
+
+A kept copy is trusted only if its bytes hash to the sha256 recorded in its version's
+registry tags when it was kept (`COPY_HASH_TAG`, left out of the key): a copy that does not
+match is not unpickled, and is loaded from MLflow and kept again. Model copies and feature
+frames in the cache folder are kept to `RISKWATCH_CACHE_MAX` (default 64 MB; a number of
+bytes, or with a K, M or G suffix) by deleting the least recently used first.
 """
 
 from __future__ import annotations
@@ -17,18 +23,31 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskwatch.data.store import cache_dir, write_atomic
+from riskwatch.data.store import cache_dir, cache_limit, prune_cache, write_atomic
 from riskwatch.errors import RiskwatchError
 
 # The MLflow registry schema the query below was written against (alembic revision of
 # MLflow 3.x); another revision falls back to loading through MLflow.
 KNOWN_SCHEMAS = ("dc11669786a5",)
+COPY_HASH_TAG = "riskwatch.copy_sha256"
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """A registered version as the local registry describes it: the key of its kept copy,
+    its number, and the sha256 recorded for that copy (None before one is kept)."""
+
+    key: str
+    version: int
+    copy_sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +60,7 @@ class Snapshot:
     input_columns: list[str]
 
 
-def version_key(uri: str, name: str, reference: str) -> str | None:
+def version_key(uri: str, name: str, reference: str) -> KeptVersion | None:
     """A key naming exactly the registered version `reference` (a number or an alias)
     resolves to in a local SQLite registry, as it stands; None where it cannot be told
     without MLflow (a server, an unknown schema, no such version)."""
@@ -57,7 +76,7 @@ def version_key(uri: str, name: str, reference: str) -> str | None:
         return None
 
 
-def _key(db: sqlite3.Connection, database: str, name: str, reference: str) -> str | None:
+def _key(db: sqlite3.Connection, database: str, name: str, reference: str) -> KeptVersion | None:
     (schema,) = db.execute("SELECT version_num FROM alembic_version").fetchone() or (None,)
     if schema not in KNOWN_SCHEMAS:
         return None
@@ -76,34 +95,58 @@ def _key(db: sqlite3.Connection, database: str, name: str, reference: str) -> st
     ).fetchone()
     if row is None:
         return None
-    tags = db.execute(
-        "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key",
-        (name, version),
-    ).fetchall()
+    tags = dict(
+        db.execute(
+            "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key",
+            (name, version),
+        ).fetchall()
+    )
+    recorded = tags.pop(COPY_HASH_TAG, None)
     aliases = db.execute(
         "SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias",
         (name, version),
     ).fetchall()
-    state = json.dumps([database, name, schema, list(row), tags, aliases], default=str)
-    return hashlib.sha256(state.encode()).hexdigest()[:24]
+    state = json.dumps(
+        [database, name, schema, list(row), sorted(tags.items()), aliases], default=str
+    )
+    return KeptVersion(hashlib.sha256(state.encode()).hexdigest()[:24], version, recorded)
 
 
 def _path(key: str) -> Path:
     return cache_dir() / f"model-{key}.pickle"
 
 
-def read(key: str) -> Snapshot | None:
-    """The snapshot kept under `key`, or None (none kept, or unreadable)."""
+def read(kept: KeptVersion, announce: Callable[[str], None]) -> Snapshot | None:
+    """The copy kept for a version, if its bytes match the sha256 its registry entry
+    records (checked before unpickling); None when there is none or it does not match."""
+    path = _path(kept.key)
     try:
-        with open(_path(key), "rb") as handle:
-            snapshot = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        content = path.read_bytes()
+    except OSError:
         return None
+    if hashlib.sha256(content).hexdigest() != kept.copy_sha256:
+        announce(
+            f"the kept copy of model version {kept.version} does not match its registry "
+            "entry: loading it from MLflow again"
+        )
+        return None
+    try:
+        snapshot = pickle.loads(content)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: the last copy to be pruned
     return snapshot if isinstance(snapshot, Snapshot) else None
 
 
-def keep(key: str, snapshot: Snapshot) -> None:
-    """Keep a snapshot under `key`; a cache folder that cannot be written is no error."""
+def keep(kept: KeptVersion, snapshot: Snapshot, record_sha256: Callable[[str], None]) -> None:
+    """Keep a snapshot for a version and record its sha256 with the version's registry entry
+    (`record_sha256`); then prune the cache to its size cap. A cache folder that cannot be
+    written is no error."""
+    content = pickle.dumps(snapshot)
+    cache_limit()  # a bad RISKWATCH_CACHE_MAX is the user's to fix, not a cache failure
     with contextlib.suppress(OSError, RuntimeError, RiskwatchError):
-        _path(key).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(_path(key), lambda tmp: tmp.write_bytes(pickle.dumps(snapshot)))
+        _path(kept.key).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(_path(kept.key), lambda tmp: tmp.write_bytes(content))
+        record_sha256(hashlib.sha256(content).hexdigest())
+        prune_cache(_path(kept.key))

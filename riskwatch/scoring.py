@@ -103,13 +103,15 @@ def score(model: LoadedModel, frame: pd.DataFrame, events: pd.DataFrame) -> pd.D
     return pd.concat([frame[["gss_code", "class", "as_of"]], scored], axis=1)
 
 
-def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
+def load_registered(
+    name: str, version_or_alias: str, announce: Callable[[str], None] = lambda text: None
+) -> LoadedModel | None:
     """A registered version (number) or alias; None when the alias is not set."""
     from riskwatch import registry_snapshot, tracking
 
     reference = str(version_or_alias)
-    key = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
-    kept = registry_snapshot.read(key) if key else None
+    kept_version = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
+    kept = registry_snapshot.read(kept_version, announce) if kept_version else None
     if kept is not None:
         return _loaded(kept)
     if reference.isdigit():
@@ -128,15 +130,21 @@ def load_registered(name: str, version_or_alias: str) -> LoadedModel | None:
             f"loaded ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}): "
             f"retrain with `riskwatch train --register --alias {reference}`, or point the "
             "alias at another version with `riskwatch models promote VERSION`",
-            field="--model",
+            field="--model" if reference != "champion" else None,  # name only what was given
         ) from None
     snapshot = registry_snapshot.Snapshot(
         model=pyfunc.unwrap_python_model().model,
         description=description,
         input_columns=list(pyfunc.metadata.get_input_schema().input_names()),
     )
-    if key:
-        registry_snapshot.keep(key, snapshot)
+    if kept_version:
+        registry_snapshot.keep(
+            kept_version,
+            snapshot,
+            lambda sha256: tracking.tag_version(
+                name, kept_version.version, registry_snapshot.COPY_HASH_TAG, sha256
+            ),
+        )
     return _loaded(snapshot)
 
 

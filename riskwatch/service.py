@@ -233,7 +233,7 @@ def champion(
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["train"]
-    loaded = load_registered(config["registered_name"], reference)
+    loaded = load_registered(config["registered_name"], reference, announce)
     if loaded is not None:
         return loaded
     if reference != "champion":
@@ -246,7 +246,7 @@ def champion(
         data_dir, None, None, None, None, True, "champion", progress, tables=tables
     )
     announce(f"registered it as version {version} with alias 'champion'")
-    return load_registered(config["registered_name"], "champion")
+    return load_registered(config["registered_name"], "champion", announce)
 
 
 @dataclass(frozen=True)

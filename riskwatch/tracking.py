@@ -40,6 +40,7 @@ MODEL_ARTIFACT = "model"
 PROBABILITY = "probability"
 CONTRIB_PREFIX = "contrib__"
 _MODEL_URI_TAG = "riskwatch.model_uri"
+_INTERNAL_TAG = "riskwatch."  # tags riskwatch keeps for itself, not shown as a version's tags
 _RECORD_TAGS = ("model_family", "feature_catalogue_version", "panel_fingerprint")
 _REQUIREMENTS = (
     "riskwatch",
@@ -230,6 +231,12 @@ def describe_version(name: str, version: int, description: str, tags: dict[str, 
             client.set_model_version_tag(name, str(version), key, value)
 
 
+def tag_version(name: str, version: int, key: str, value: str) -> None:
+    """Set one tag of a registered version, leaving its description as it is."""
+    with _quiet():
+        _client().set_model_version_tag(name, str(version), key, value)
+
+
 def load_model(name: str, version_or_alias: int | str) -> PyFuncModel:
     """Load a registered version (a number) or alias (e.g. ``champion``) as a pyfunc model."""
     ref = str(version_or_alias)
@@ -398,7 +405,9 @@ def _describe(
         "run_name": tags.get("mlflow.runName"),
         "created": datetime.fromtimestamp(item.creation_timestamp / 1000, UTC).isoformat(),
         "description": item.description or "",
-        "version_tags": dict(item.tags or {}),
+        "version_tags": {
+            k: v for k, v in (item.tags or {}).items() if not k.startswith(_INTERNAL_TAG)
+        },
         **{tag: tags.get(tag) for tag in _RECORD_TAGS},
         "params": dict(run.data.params) if run else {},
         "metrics": dict(run.data.metrics) if run else {},

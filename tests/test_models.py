@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from riskwatch.models import (
     BASELINE,
     FAMILIES,
@@ -145,6 +147,29 @@ def test_index_ranks_within_peer_group() -> None:
     np.testing.assert_allclose(score[:3], score[3:])
     unseen = pd.DataFrame({"debt": [2.0], "class": ["C"]})
     np.testing.assert_allclose(index.stress_score(unseen), [0.25])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    pool=st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False), min_size=2, max_size=6
+    ),
+    picks=st.lists(st.integers(0, 5), min_size=12, max_size=40),
+    noise=st.floats(-1e-9, 1e-9),
+)
+def test_float_noise_moves_no_index_score(
+    pool: list[float], picks: list[int], noise: float
+) -> None:
+    """Inputs drawn from a few values (so training values tie, as a median z-score does) and
+    scored again after a relative change of at most 1e-9 keep every probability to 1e-6: the
+    index's percentile lookup is the one step in the blend, which is otherwise continuous."""
+    values = np.array([pool[i % len(pool)] for i in picks])
+    X = pd.DataFrame({"debt": values, "class": (["A", "B"] * len(values))[: len(values)]})
+    y = (np.arange(len(values)) % 3 == 0).astype(int)
+    index = ResilienceIndex(directions={"debt": 1}, peer_column="class").fit(X, y)
+    moved = X.assign(debt=values * (1.0 + noise))
+    change = np.abs(index.predict_proba(moved)[:, 1] - index.predict_proba(X)[:, 1])
+    assert change.max() <= 1e-6
 
 
 def test_index_needs_direction_and_known_weights(panel: tuple) -> None:

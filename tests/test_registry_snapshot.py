@@ -99,10 +99,17 @@ def test_a_damaged_copy_or_an_unknown_registry_schema_loads_through_mlflow(store
     expected = load_registered("riskwatch", "champion").predict(inputs())
     (kept,) = (store / "cache").glob("model-*.pickle")
     kept.write_bytes(b"not a pickle")
+    said: list[str] = []
     pd.testing.assert_frame_equal(
-        load_registered("riskwatch", "champion").predict(inputs()), expected
+        load_registered("riskwatch", "champion", said.append).predict(inputs()), expected
     )
+    assert said == [
+        f"the kept copy of model version {version} does not match its registry entry: "
+        "loading it from MLflow again"
+    ]
     assert kept.read_bytes() != b"not a pickle"  # kept again
+    assert load_registered("riskwatch", "champion", said.append).version == version
+    assert len(said) == 1  # the copy kept again matches the sha256 recorded with it
 
     uri = tracking.tracking_uri()
     with sqlite3.connect(store / "store.db") as db:

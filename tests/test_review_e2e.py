@@ -10,8 +10,13 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -246,3 +251,67 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served_champion(workspace: Path) -> Iterator[str]:
+    """The workspace's champion behind MLflow's own REST server (`mlflow models serve`) on a
+    free loopback port; its URL once it answers /ping. Always stopped."""
+    port = free_port()
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workspace / 'mlflow.db'}"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # uvicorn
+    argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/riskwatch@champion"]
+    argv += ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)]
+    server = subprocess.Popen(
+        argv, cwd=workspace, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/ping", timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(
+                        f"mlflow models serve did not start: {server.stderr.read()[-2000:]}"
+                    )
+                time.sleep(1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def test_rest_server_scores_as_the_cli_does(workspace, tables, frames, monkeypatch):
+    """The champion behind `mlflow models serve`, sent the 2024-25 inputs as pandas'
+    `dataframe_split` JSON (numbers rounded to ten digits), answers the probabilities and
+    contributions the CLI computes, to 1e-6."""
+    from riskwatch.scoring import load_registered, model_inputs
+
+    monkeypatch.chdir(workspace)
+    model = load_registered("riskwatch", "champion")
+    inputs = model_inputs(frames["2024-25"], tables["events"], model.input_columns)
+    cli = model.predict(inputs)
+    request = ('{"dataframe_split": ' + inputs.to_json(orient="split", index=False) + "}").encode()
+    with served_champion(workspace) as url:
+        posted = urllib.request.Request(
+            f"{url}/invocations", data=request, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(posted, timeout=120) as answer:
+            served = pd.DataFrame(json.load(answer)["predictions"])
+    assert list(served.columns) == list(cli.columns)
+    difference = served.to_numpy(dtype=float) - cli.to_numpy(dtype=float)
+    assert len(served) == len(cli) == 317
+    assert abs(difference).max() <= 1e-6

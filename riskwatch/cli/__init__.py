@@ -8,6 +8,7 @@ use them, so `riskwatch --help` stays fast.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -20,7 +21,7 @@ from riskwatch.cli.models import models_app
 from riskwatch.cli.progress import end_progress, state
 from riskwatch.cli.scoring import explain_command, review_command, watchlist_command
 from riskwatch.cli.train import train_command
-from riskwatch.errors import RiskwatchError, one_line
+from riskwatch.errors import RiskwatchError, plain_line
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -45,6 +46,8 @@ def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
     state["debug"] = debug
+    if not debug:  # a library's warnings are not the user's to act on
+        warnings.simplefilter("ignore")
 
 
 def main() -> None:
@@ -65,5 +68,5 @@ def main() -> None:
     except typer.TyperException as error:  # usage errors: one line, as for bad data
         if state["debug"] or not hasattr(error, "format_message"):
             raise
-        typer.echo(f"error: {one_line(error.format_message())} (see --help)", err=True)
+        typer.echo(f"error: {plain_line(error.format_message())} (see --help)", err=True)
         sys.exit(getattr(error, "exit_code", 2))

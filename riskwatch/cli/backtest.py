@@ -60,7 +60,7 @@ def backtest_command(
     from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
     from riskwatch.data.store import write_atomic
     from riskwatch.models import load_model_specs
-    from riskwatch.paths import check_output_folder
+    from riskwatch.paths import check_output_file
 
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure
@@ -72,7 +72,7 @@ def backtest_command(
             choices = ", ".join(MODEL_FAMILIES + variants)
             raise RiskwatchError(f"'{name}' is not one of {choices}", field="models")
     if report is not None:
-        check_output_folder(report)
+        check_output_file(report)
     state["quiet"] = as_json
     run = run_backtest(
         data_dir,

@@ -50,13 +50,13 @@ def features_build(
     """The feature frame as of a year: one row per council that filed, only data public then."""
     from riskwatch.data.store import write_atomic, write_parquet
     from riskwatch.features import as_of_date
-    from riskwatch.paths import check_output_folder
+    from riskwatch.paths import check_output_file
     from riskwatch.service import feature_frame
 
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
         raise RiskwatchError("output must end in .parquet or .csv", file=out, field="--out")
     if out is not None:
-        check_output_folder(out)
+        check_output_file(out)
     frame = feature_frame(data_dir, as_of)
     if out is None:
         typer.echo(frame.to_csv(index=False), nl=False)

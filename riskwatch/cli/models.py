@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from riskwatch.cli.options import alias_option
+
 models_app = typer.Typer(
     rich_markup_mode=None,
     help="The model registry: versions, champion and challenger.",
@@ -43,7 +45,9 @@ def models_list(
 @models_app.command("promote")
 def models_promote(
     version: Annotated[int, typer.Argument(help="The model version to promote.")],
-    alias: Annotated[str, typer.Option(help="Alias to point at it.")] = "champion",
+    alias: Annotated[
+        str, typer.Option(help="Alias to point at it.", callback=alias_option)
+    ] = "champion",
 ) -> None:
     """Point an alias (champion by default) at a registered version."""
     from riskwatch.service import promote

@@ -4,6 +4,7 @@ The choices are enums so that `--help` lists them; their values are the option v
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,44 @@ def horizons_option(text: str | None) -> tuple[int, ...] | None:
             f"'{text}': every horizon must be 1 year or more", param_hint="'--horizons'"
         )
     return horizons
+
+
+# MLflow's rules for an alias: word characters and dashes, at most 255; 'latest' and 'v7'
+# (any case) are its own names for versions. A number alone would read as a version here.
+_ALIAS = re.compile(r"[\w-]{1,255}")
+_RESERVED_ALIAS = re.compile(r"latest|v\d+|\d+", re.IGNORECASE)
+
+
+def alias_option(text: str | None) -> str | None:
+    """--alias as MLflow will take it, refused at parsing (before any training) otherwise."""
+    if text is None:
+        return None
+    if not _ALIAS.fullmatch(text):
+        raise typer.BadParameter(
+            f"'{text}': an alias is letters, digits, '_' and '-' (at most 255)",
+            param_hint="'--alias'",
+        )
+    if _RESERVED_ALIAS.fullmatch(text):
+        raise typer.BadParameter(
+            f"'{text}' names a version, not an alias ('latest', 'v7' and numbers are reserved)",
+            param_hint="'--alias'",
+        )
+    return text
+
+
+def quarter_option(text: str) -> str:
+    """A review quarter like 2026Q3, refused at parsing if malformed or not yet begun."""
+    import datetime
+
+    if not re.fullmatch(r"\d{4}Q[1-4]", text):
+        raise typer.BadParameter(f"'{text}' should look like 2026Q3", param_hint="'QUARTER'")
+    today = datetime.date.today()
+    current = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    if text > current:
+        raise typer.BadParameter(
+            f"{text} has not begun (the current quarter is {current})", param_hint="'QUARTER'"
+        )
+    return text
 
 
 def split_list(text: str) -> list[str]:

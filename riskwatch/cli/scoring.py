@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from riskwatch.cli.options import (
     ModelRef,
     OutputFormat,
     quarter_end,
+    quarter_option,
     seen_by_option,
     top_option,
 )
@@ -52,18 +52,22 @@ def watchlist_command(
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
     from riskwatch.data.store import data_source
-    from riskwatch.paths import check_output_folder
+    from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.service import watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
+    if shape in ("parquet", "xlsx") and out is None:
+        raise RiskwatchError(f"--format {shape} needs --out FILE", field="--format")
+    target = None
     if out is not None:
-        check_output_folder(out)
+        check_output_file(out)
+        target = out if shape == "table" else out.with_suffix(f".{shape}")
+        check_output_file(target)
     seen_by = seen_by or today()
     result = watchlist(data_dir, model, as_of, seen_by, top, progress_bar, announce)
-    if out is not None:
-        target = out if shape == "table" else out.with_suffix(f".{shape}")
+    if target is not None:
         write_table(result.table, target)
         typer.echo(
             f"wrote {len(result.table)} councils to {target} (data: {data_source(data_dir)})"
@@ -73,8 +77,6 @@ def watchlist_command(
         typer.echo(to_json(result.table), nl=False)
     elif shape == "csv":
         typer.echo(result.table.to_csv(index=False, float_format="%.6g"), nl=False)
-    elif shape in ("parquet", "xlsx"):
-        raise RiskwatchError(f"--format {shape} needs --out FILE", field="--out")
     else:
         typer.echo(format_watchlist(result, seen_by, data_source(data_dir)))
 
@@ -114,7 +116,9 @@ def explain_command(
 
 
 def review_command(
-    quarter: Annotated[str, typer.Argument(help="The review's quarter, e.g. 2026Q3.")],
+    quarter: Annotated[
+        str, typer.Argument(help="The review's quarter, e.g. 2026Q3.", callback=quarter_option)
+    ],
     out: Annotated[Path, typer.Option(help="Reviews directory (one folder per quarter).")] = Path(
         "reviews"
     ),
@@ -126,8 +130,6 @@ def review_command(
     from riskwatch.paths import check_output_folder
     from riskwatch.service import review_pack
 
-    if not re.fullmatch(r"\d{4}Q[1-4]", quarter):
-        raise RiskwatchError(f"quarter must look like 2026Q3, got '{quarter}'", field="QUARTER")
     check_output_folder(out)
     summary, context = review_pack(
         out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce

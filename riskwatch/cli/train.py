@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.options import DataDir, ModelFamily, Task
+from riskwatch.cli.options import DataDir, ModelFamily, Task, alias_option
 from riskwatch.cli.progress import progress_bar
 
 
@@ -22,7 +22,10 @@ def train_command(
     ] = None,
     register: Annotated[bool, typer.Option("--register", help="Register a model version.")] = False,
     alias: Annotated[
-        str | None, typer.Option(help="Point this alias (champion, challenger) at the version.")
+        str | None,
+        typer.Option(
+            help="Point this alias (champion, challenger) at the version.", callback=alias_option
+        ),
     ] = None,
     for_year: Annotated[
         str | None,

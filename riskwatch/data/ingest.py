@@ -40,8 +40,10 @@ from riskwatch.data.store import (
     store_release,
 )
 from riskwatch.data.vintages import revision_date, rule_publication_date
+from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
+from riskwatch.paths import check_input_file, naming_links
 
 OUTTURN_FORMS = ("RS", "RSX")
 # Classes the revenue releases print: councils (London boroughs as L, later LB) and O for
@@ -60,10 +62,16 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
     field."""
     today = date.today()
     latest_possible = latest_possible_year()
+    # An outturn can only be for a year that has ended: the range says so.
+    last_allowed = (
+        financial_year_starting(int(latest_possible[:4]) - 1)
+        if release.form in OUTTURN_FORMS
+        else latest_possible
+    )
     if not FIRST_YEAR <= release.financial_year <= latest_possible:
         raise RiskwatchError(
             f"financial year {release.financial_year} out of range "
-            f"({FIRST_YEAR} to {latest_possible})",
+            f"({FIRST_YEAR} to {last_allowed})",
             file=path,
             field="title",
         )
@@ -113,10 +121,10 @@ def validate_release(release: RevenueRelease, path: Path, authorities: pd.DataFr
 
 
 def check_release_size(path: Path) -> None:
-    """Refuse a file far larger than any official release, before reading it: on disk,
-    or unpacked (an XLSX or ODS is a zip whose members could inflate to gigabytes)."""
-    if not path.is_file():
-        return  # the reader names a missing file or a folder
+    """Refuse a path that is not a regular file, and a file far larger than any official
+    release, before reading it: on disk, or unpacked (an XLSX or ODS is a zip whose members
+    could inflate to gigabytes)."""
+    check_input_file(path)
     size = path.stat().st_size
     if size > MAX_RELEASE_BYTES:
         raise RiskwatchError(
@@ -181,27 +189,35 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
     bounds = plausibility_bounds(held)
     stores: list[Callable[[], IngestResult]] = []
     for path in paths:
-        if is_compiled(path):
-            checked = check_compiled(path, authorities, held, bounds, accept_outliers)
-            stores.append(partial(store_compiled, checked, data_dir))
-            held = pd.concat([held, checked.values], ignore_index=True)
-            continue
-        release = read_revenue_file(path)
-        validate_release(release, path, authorities)
-        values = attach_gss(apply_ecode_aliases(release.values), authorities)
-        row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
-        values = values.assign(row=values["ecode"].map(row_of))
-        accepted = refuse_or_count(
-            [as_outlier(error) for error in release.impossible_values]
-            + outliers(values, bounds, path)
-            + year_on_year_jumps(values, held, path),
-            accept_outliers,
-        )
-        stores.append(partial(_store, path, release, authorities, data_dir, accepted))
+        with naming_links(path):
+            store, values = _checked_release(path, authorities, held, bounds, accept_outliers)
+        stores.append(partial(store, data_dir))
         held = pd.concat([held, values], ignore_index=True)
     with exclusive_lock(Path(data_dir), "data-dir"):
         _remove_abandoned_temporaries(releases_folder(data_dir))
         return [store() for store in stores]
+
+
+def _checked_release(
+    path: Path, authorities: pd.DataFrame, held: pd.DataFrame, bounds, accept_outliers: bool
+) -> tuple[Callable[[Path], IngestResult], pd.DataFrame]:
+    """A release read and validated against what is held: how to store it in a data
+    directory, and its values."""
+    if is_compiled(path):
+        checked = check_compiled(path, authorities, held, bounds, accept_outliers)
+        return partial(store_compiled, checked), checked.values
+    release = read_revenue_file(path)
+    validate_release(release, path, authorities)
+    values = attach_gss(apply_ecode_aliases(release.values), authorities)
+    row_of = apply_ecode_aliases(release.roster).set_index("ecode")["row"]
+    values = values.assign(row=values["ecode"].map(row_of))
+    accepted = refuse_or_count(
+        [as_outlier(error) for error in release.impossible_values]
+        + outliers(values, bounds, path)
+        + year_on_year_jumps(values, held, path),
+        accept_outliers,
+    )
+    return partial(_store, path, release, authorities, accepted_outliers=accepted), values
 
 
 def _remove_abandoned_temporaries(folder: Path) -> None:
@@ -218,6 +234,7 @@ def _store(
     release: RevenueRelease,
     authorities: pd.DataFrame,
     data_dir: Path,
+    *,
     accepted_outliers: int = 0,
 ) -> IngestResult:
     target = release_path(data_dir, path)

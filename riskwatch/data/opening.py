@@ -20,6 +20,7 @@ from xml.sax.saxutils import quoteattr
 import pandas as pd
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.paths import check_input_file
 
 SUPPORTED_SUFFIXES = (".csv", ".xls", ".xlsx", ".ods")
 _ENGINES = {".xls": "xlrd", ".xlsx": "openpyxl", ".ods": "odf"}
@@ -39,8 +40,7 @@ def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.Da
             f"unsupported file type '{suffix}' (expected one of {', '.join(SUPPORTED_SUFFIXES)})",
             file=path,
         )
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
+    check_input_file(path)
     if path.stat().st_size == 0:
         raise RiskwatchError("file is empty", file=path)
     if suffix == ".csv":
@@ -76,8 +76,7 @@ def read_named_sheet(path: Path, name: re.Pattern) -> tuple[str, pd.DataFrame]:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".ods"):
         raise RiskwatchError(f"expected an .xlsx or .ods workbook, not '{suffix}'", file=path)
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
+    check_input_file(path)
     if suffix == ".ods":
         xml = _ods_content(path)
         names = [html.unescape(n.decode()) for n in _ODS_SHEET_NAME.findall(xml)]
@@ -122,8 +121,7 @@ def read_ods_sheet(path: Path, sheet: str) -> pd.DataFrame:
     workbook, against 0.1 s here. Cells read as float, Timestamp, bool or text.
     """
     path = Path(path)
-    if not path.exists():
-        raise RiskwatchError("file not found", file=path)
+    check_input_file(path)
     return _ods_table(path, _ods_content(path), sheet)
 
 

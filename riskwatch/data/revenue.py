@@ -131,7 +131,8 @@ def check_stated_unit(path: Path, sheet: DataSheet) -> None:
             f"the release states its values in '{stated}', not £ thousand: convert it to "
             "£ thousand before ingesting",
             file=path,
-            field=f"{sheet.name} title",
+            sheet=_shown_sheet(path, sheet),
+            field="title",
         )
 
 
@@ -148,15 +149,22 @@ def check_every_row_keyed(path: Path, sheet: DataSheet) -> None:
             f"{reason}: every row of the authority table must name its authority",
             file=path,
             row=int(row) + 1,
-            field=f"{sheet.name} E-code",
+            sheet=_shown_sheet(path, sheet),
+            field="E-code",
         )
     if sheet.authority_below_table is not None:
         raise RiskwatchError(
             "authority row below a blank row that ends the table: remove the blank row",
             file=path,
             row=sheet.authority_below_table + 1,
-            field=f"{sheet.name} E-code",
+            sheet=_shown_sheet(path, sheet),
+            field="E-code",
         )
+
+
+def _shown_sheet(path: Path, sheet: DataSheet) -> str | None:
+    """The sheet an error names: a workbook's sheet, none for a CSV (its one table)."""
+    return None if path.suffix.lower() == ".csv" else sheet.name
 
 
 def _primary_sheet(path: Path, sheets: list[DataSheet]) -> DataSheet:

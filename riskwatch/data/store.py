@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from importlib import resources
@@ -19,7 +20,7 @@ import pandas as pd
 
 from riskwatch.data.schema import with_kinds
 from riskwatch.errors import RiskwatchError
-from riskwatch.paths import check_output_folder
+from riskwatch.paths import check_output_file
 
 TABLES = (
     "authorities",
@@ -31,6 +32,8 @@ TABLES = (
     "neighbours",
 )
 DEFAULT_DATA_DIR = Path("riskwatch-data")
+DEFAULT_CACHE_MAX = 64 * 2**20  # ten copies of the blend champion (5.9 MB each) and frames
+_CACHED_FILES = ("model-*.pickle", "features-*.parquet")
 
 
 def embedded_dir() -> Path:
@@ -115,7 +118,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     folders); a full, read-only or forbidden disk is one line naming the file.
     """
     path = Path(path)
-    check_output_folder(path)
+    check_output_file(path)
     temporary: Path | None = None
     try:
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -153,9 +156,48 @@ def load_tables(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 def cache_dir() -> Path:
-    """Where derived tables are cached: RISKWATCH_CACHE_DIR, else ~/.cache/riskwatch."""
+    """Where derived tables are cached: RISKWATCH_CACHE_DIR, else ~/.cache/riskwatch; with
+    HOME unset, empty or relative, a folder of this user's in the temporary folder (never
+    under / or the working directory)."""
     configured = os.environ.get("RISKWATCH_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "riskwatch"
+    if configured:
+        return Path(configured)
+    home = os.environ.get("HOME", "")
+    if not Path(home).is_absolute() or Path(home) == Path("/"):
+        return Path(tempfile.gettempdir()) / f"riskwatch-cache-{os.getuid()}"
+    return Path(home) / ".cache" / "riskwatch"
+
+
+def cache_limit() -> int:
+    """RISKWATCH_CACHE_MAX in bytes (default 64 MB); refused in one line if unreadable."""
+    text = os.environ.get("RISKWATCH_CACHE_MAX", "").strip()
+    if not text:
+        return DEFAULT_CACHE_MAX
+    found = re.fullmatch(r"(\d+)\s*([KMG]?)B?", text, re.IGNORECASE)
+    if not found:
+        raise RiskwatchError(
+            f"'{text}' is not a size (a number of bytes, or with K, M or G: 500M)",
+            field="RISKWATCH_CACHE_MAX",
+        )
+    return int(found.group(1)) * 1024 ** " KMG".index(found.group(2).upper() or " ")
+
+
+def prune_cache(newest: Path) -> None:
+    """Delete the least recently used model copies and feature frames until the cache
+    folder holds at most `cache_limit()` bytes; the file just written always stays. A file
+    another process deletes meanwhile is simply gone."""
+    kept = []
+    for path in (p for pattern in _CACHED_FILES for p in newest.parent.glob(pattern)):
+        with contextlib.suppress(OSError):
+            kept.append((path.stat(), path))
+    total = sum(stat.st_size for stat, _ in kept)
+    limit = cache_limit()
+    for stat, path in sorted(kept, key=lambda item: item[0].st_mtime):
+        if total <= limit:
+            break
+        if path != newest:
+            path.unlink(missing_ok=True)
+            total -= stat.st_size
 
 
 def cached_frames(
@@ -172,6 +214,7 @@ def cached_frames(
         return build()
     try:
         history = pd.read_parquet(path)
+        os.utime(path)  # used now: the last to be pruned
         return {year: rows.reset_index(drop=True) for year, rows in history.groupby("as_of")}
     except (OSError, ValueError):
         pass
@@ -179,4 +222,5 @@ def cached_frames(
     with contextlib.suppress(OSError, RiskwatchError):  # a read-only home: build again next time
         path.parent.mkdir(parents=True, exist_ok=True)
         write_parquet(pd.concat(list(frames.values()), ignore_index=True), path)
+        prune_cache(path)
     return frames

@@ -7,6 +7,7 @@ replaced only once the new one is complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -113,11 +114,13 @@ def write_review(
     )
     reviews = Path(reviews)
     check_output_folder(reviews)
+    made_reviews = not reviews.exists()
+    target = reviews / quarter
     try:
         reviews.mkdir(exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
     except OSError as exc:
-        raise _unwritable(reviews, exc) from None
+        raise _unwritable(target, exc.strerror or str(exc)) from None
     try:
         # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
         # permissions any folder the user makes would get.
@@ -138,15 +141,19 @@ def write_review(
             "previous": before.name if before else None,
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        target = reviews / quarter
         with exclusive_lock(reviews, "reviews"):  # two packs of one quarter at once: in turn
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if made_reviews:  # a refused pack leaves no empty reviews folder behind
+            with contextlib.suppress(OSError):
+                reviews.rmdir()
         if isinstance(exc, OSError):
-            raise _unwritable(reviews, exc) from None
+            raise _unwritable(target, exc.strerror or str(exc)) from None
+        if isinstance(exc, RiskwatchError):  # named by the pack, not its staging file
+            raise _unwritable(target, exc.message) from None
         raise
     log_run(
         params={"quarter": quarter, **model_info},
@@ -170,10 +177,9 @@ def write_review(
     }
 
 
-def _unwritable(reviews: Path, exc: OSError) -> RiskwatchError:
-    return RiskwatchError(
-        f"cannot write the review pack: {exc.strerror or exc}; nothing was written", file=reviews
-    )
+def _unwritable(pack: Path, reason: str) -> RiskwatchError:
+    reason = reason.removesuffix("; nothing was written")
+    return RiskwatchError(f"cannot write the review pack: {reason}; nothing was written", file=pack)
 
 
 def _explanations_json(explanations: dict) -> str:
