@@ -208,6 +208,17 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
         assert f'<table id="{key}">' in dom
     assert dom.count('<section class="council"') == 30
     assert dom.count('<svg class="history"') == 30  # a chart per council, drawn inline
+    # The pack opens on the map of England: two layouts, a hexagon per council of the year,
+    # coloured by the council's band; the listed councils' hexagons carry their band.
+    assert summary.index('id="council-map"') < summary.index('id="model-line"')
+    assert dom.count('<svg class="hexmap"') == 2
+    hexes = dict(re.findall(r'<polygon class="hex" data-gss="(E\d{8})" data-band="([^"]*)"', dom))
+    assert set(listed_now["gss_code"]) <= set(hexes)
+    for gss, band in zip(listed_now["gss_code"], listed_now["band"], strict=True):
+        assert hexes[gss] == band, gss
+    flagged = listed_now.loc[listed_now["flags"] != "", "gss_code"]
+    assert all(f'data-gss="{gss}" data-band' in dom for gss in flagged)
+    assert re.search(r'data-outlined="1"', dom) and "map-absent" in dom
     # Every council of the pack's watchlist is on the page, by name: real councils.
     listed = pd.read_csv(report.parent / "watchlist.csv")
     assert listed["gss_code"].str.match(r"E(0[6-9]|10)\d{6}$").all()

@@ -16,16 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.geography import england_layouts
 from riskwatch.data.store import panel_fingerprint
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_output_folder
+from riskwatch.report.hexmap import england_map_html
 from riskwatch.report.pack import review_html, to_json, write_table
-from riskwatch.review import drift, make_watchlist, review_diff
+from riskwatch.review import council_flags, drift, make_watchlist, map_councils, review_diff
 from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
+from riskwatch.watchlist import BELOW_BANDS, bands_from_config
 
 
 def previous_pack(reviews: Path, quarter: str) -> Path | None:
@@ -97,6 +100,21 @@ def write_review(
         "as_of": as_of,
         "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
     }
+    flags_of = council_flags(frames[as_of])
+    council_map = england_map_html(
+        "council-map",
+        england_layouts(tables["authorities"]),
+        map_councils(
+            watchlist.scored,
+            tables["authorities"].set_index("gss_code")["name"],
+            bands_from_config(config),
+            outlined=flags_of != "",
+            notes=flags_of,
+        ),
+        [band.name for band in bands_from_config(config)],
+        BELOW_BANDS,
+        "flagged",
+    )
     html_text = review_html(
         quarter,
         watchlist.table,
@@ -106,6 +124,7 @@ def write_review(
         model_info,
         vintage,
         flagged_outside=watchlist.flagged,
+        council_map=council_map,
     )
     reviews = Path(reviews)
     check_output_folder(reviews)
