@@ -99,6 +99,30 @@ def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
     return pd.Series(z.reindex(range(len(values))).to_numpy(), index=values.index)
 
 
+def standing_against(
+    council: int, value: float, reference: pd.Series, classes: pd.Series, pairs: Pairs, form: tuple
+) -> float:
+    """One council's peer standing (`form`: ratio, peers, kind, as in `PEER_FORMS`) with its
+    own value replaced by `value` and every other council at its `reference` value: a
+    council stressed on its own, measured against the unstressed distribution."""
+    _, peers, kind = form
+    if np.isnan(value):
+        return float("nan")
+    values = reference.copy()
+    values.iloc[council] = value
+    if peers == "class":
+        members = values[(classes == classes.iloc[council]).to_numpy()]
+        compare = class_percentile if kind == "pctile" else class_robust_z
+        return float(compare(members, classes[members.index]).loc[values.index[council]])
+    near = pairs[0] == council
+    if not near.any():
+        return float("nan")
+    own = np.zeros(near.sum(), dtype=int)
+    local = values.iloc[np.concatenate([[council], pairs[1][near]])].reset_index(drop=True)
+    compare = neighbour_percentile if kind == "pctile" else neighbour_robust_z
+    return float(compare(local, (own, np.arange(1, len(local))))[0])
+
+
 def _builder(name: str, peers: str, kind: str):
     def build(view: View) -> pd.Series:
         values = view.feature(name)
@@ -118,6 +142,7 @@ KINDS = {
     "z": ("robust_z", "Robust z-score, (value − median) / (1.4826 × MAD), of {name} among {peers}"),
 }
 KIND_WORDS = {"pctile": "percentile", "z": "robust z-score"}
+PEER_FORMS: dict[str, tuple[str, str, str]] = {}  # peer feature -> (ratio, peers, kind)
 
 
 def _register_peers() -> None:
@@ -126,6 +151,7 @@ def _register_peers() -> None:
         for peers, described in PEER_SETS.items():
             for kind, (unit, text) in KINDS.items():
                 needs = "; needs the neighbour table" if peers == "nn" else ""
+                PEER_FORMS[f"{name}_{kind}_{peers}"] = (name, peers, kind)
                 register(
                     Feature(
                         f"{name}_{kind}_{peers}",
