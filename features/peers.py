@@ -103,24 +103,26 @@ def standing_against(
     council: int, value: float, reference: pd.Series, classes: pd.Series, pairs: Pairs, form: tuple
 ) -> float:
     """One council's peer standing (`form`: ratio, peers, kind, as in `PEER_FORMS`) with its
-    own value replaced by `value` and every other council at its `reference` value: a
-    council stressed on its own, measured against the unstressed distribution."""
+    own value `value` and its peers at their `reference` values: a council stressed on its
+    own, measured against the unstressed distribution. Equal to the builders' value when
+    `value` is the council's reference value."""
     _, peers, kind = form
-    if np.isnan(value):
-        return float("nan")
-    values = reference.copy()
-    values.iloc[council] = value
+    known = reference.to_numpy(dtype=float)
     if peers == "class":
-        members = values[(classes == classes.iloc[council]).to_numpy()]
-        compare = class_percentile if kind == "pctile" else class_robust_z
-        return float(compare(members, classes[members.index]).loc[values.index[council]])
-    near = pairs[0] == council
-    if not near.any():
+        same = (classes == classes.iloc[council]).to_numpy().copy()
+        same[council] = False
+        others = known[same]
+    else:
+        others = known[pairs[1][pairs[0] == council]]
+    others = others[~np.isnan(others)]
+    if np.isnan(value) or len(others) < MIN_PEERS:
         return float("nan")
-    own = np.zeros(near.sum(), dtype=int)
-    local = values.iloc[np.concatenate([[council], pairs[1][near]])].reset_index(drop=True)
-    compare = neighbour_percentile if kind == "pctile" else neighbour_robust_z
-    return float(compare(local, (own, np.arange(1, len(local))))[0])
+    if kind == "pctile":
+        return float(100.0 * ((others < value).sum() + 0.5 * (others == value).sum()) / len(others))
+    members = np.append(others, value)
+    median = np.median(members)
+    mad = np.median(np.abs(members - median))
+    return float((value - median) / (MAD_SCALE * mad)) if mad > 0 else float("nan")
 
 
 def _builder(name: str, peers: str, kind: str):

@@ -5,9 +5,9 @@ The same mechanics for every scenario:
 1. the gap (riskwatch.shocks, £ per council and year) at its worst running total is taken
    from the general fund balance (and so from the total of reserve levels), never from
    schools, DSG or public health reserves;
-2. the feature frame of the as-of year is rebuilt from the adjusted panel, and every
-   feature whose inputs include those lines (the registry says which) takes its stressed
-   value for the councils the scenario hits;
+2. every feature of the as-of frame whose inputs include those lines (the registry says
+   which) is built again by its own builder from the adjusted panel, for the councils the
+   scenario hits;
 3. a stressed council's peer standings (percentiles, robust z-scores) are measured against
    the unstressed values of its class and neighbours: stressing every council at once would
    otherwise leave its rank, and the shock, invisible;
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.features import FEATURES, build_features
+from riskwatch.features import FEATURES
 from riskwatch.features.frame import View, councils_of, neighbour_positions
 from riskwatch.features.inputs import RS, TOTAL_RESERVES_STATED, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
@@ -43,6 +43,7 @@ class StressResult:
     scenario: Scenario
     table: pd.DataFrame
     crossings: pd.DataFrame
+    frame: pd.DataFrame  # the stressed feature frame the model scored
 
 
 def stressed_panel(prepared: pd.DataFrame, as_of: str, taken: pd.Series) -> pd.DataFrame:
@@ -83,18 +84,15 @@ def stressed_frame(
     out = frame.copy()
     if not hit.any():
         return out
-    rebuilt = build_features(
-        stressed_panel(prepared, as_of, taken),
-        tables["authority_years"],
-        as_of,
-        neighbours=tables.get("neighbours"),
-        seen_by=seen_by,
-    ).set_index("gss_code")
+    classes = councils_of(tables["authority_years"], as_of)
+    view = View.as_of(
+        stressed_panel(prepared, as_of, taken), classes, as_of, tables.get("neighbours"), seen_by
+    )
     pairs = neighbour_positions(pd.Index(frame["gss_code"]), tables.get("neighbours"))
     councils = np.flatnonzero(hit)
     for name in affected_features(list(frame.columns)):
         if name not in PEER_FORMS:
-            out.loc[hit, name] = rebuilt.loc[frame["gss_code"][hit], name].to_numpy()
+            out.loc[hit, name] = view.feature(name).loc[frame["gss_code"][hit]].to_numpy()
             continue
         form = PEER_FORMS[name]
         reference = frame[form[0]].astype(float)
@@ -184,7 +182,7 @@ def stress(
         ["stressed_probability", "gss_code"], ascending=[False, True], kind="mergesort"
     )
     table.insert(0, "stressed_rank", np.arange(1, len(table) + 1))
-    return StressResult(scenario, table.reset_index(drop=True), crossings_by_class(table))
+    return StressResult(scenario, table.reset_index(drop=True), crossings_by_class(table), stressed)
 
 
 def crossings_by_class(table: pd.DataFrame) -> pd.DataFrame:
