@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from model_helpers import registered_like
 from riskwatch.features import feature_descriptions, prepare
 from riskwatch.features.frame import neighbour_positions
 from riskwatch.features.peers import PEER_FORMS, standing_against
@@ -34,18 +35,7 @@ def spending_scenario(percent: float) -> Scenario:
 @pytest.fixture(scope="module")
 def model(tables, frames, feature_inputs) -> LoadedModel:
     """The default champion's family, trained for 2024-25, wrapped as a registered model."""
-    from riskwatch.tracking import score_frame
-    from riskwatch.training import train
-
-    config = load_run_config()["train"]
-    trained = train(tables, frames, feature_inputs, config["model"], 2, "new", True)
-    columns = list(trained.X_example.columns)
-    return LoadedModel(
-        version=0,
-        description={"version": 0, "params": {k: str(v) for k, v in trained.params.items()}},
-        predict=lambda inputs: score_frame(inputs[columns], trained.model),
-        input_columns=columns,
-    )
+    return registered_like(tables, frames, feature_inputs, load_run_config()["train"]["model"])
 
 
 @pytest.fixture(scope="module")
