@@ -259,8 +259,11 @@ def review_pack(
     with RunLogger() as logger:
         from riskwatch.data.store import data_source
         from riskwatch.report.review_pack import write_review
+        from riskwatch.settings import load_run_config
+        from riskwatch.shocks import load_scenarios, pick
 
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
         summary = write_review(
             out,
             quarter,
@@ -272,6 +275,7 @@ def review_pack(
             context.as_of,
             data_source=data_source(data_dir),
             log_run=logger.log,
+            what_if=stress_scenarios(context, scenarios, progress),
         )
     return summary, context
 

@@ -256,6 +256,8 @@ def format_compiled(compiled: dict) -> list[str]:
 def format_stress(results, as_of: str, top: int) -> str:
     """Each scenario: what it is, who crosses by class, then the councils ranked by their
     stressed probability with reserves now and at the low point, and the headroom."""
+    from riskwatch.units import headroom_words, percent_or_na
+
     lines = [
         f"riskwatch stress as of {as_of}: scenarios, not forecasts; reserves as % of net "
         "revenue spending now and at the scenario's low point; headroom: the multiple of the "
@@ -286,12 +288,12 @@ def format_stress(results, as_of: str, top: int) -> str:
             + ", ".join(h.replace("headroom_", "headroom to ").replace("pct", "%") for h in heads)
         )
         for r in table.head(top).to_dict(orient="records"):
-            room = ", ".join(_multiple(r[h]) for h in heads)
+            room = ", ".join(headroom_words(r[h]) for h in heads)
             cross = f"  [{r['crosses']}]" if r["crosses"] else ""
             lines.append(
                 f"  {r['stressed_rank']:>3}. {r['name']} ({r['class']}): {r['probability']:.1%} "
                 f"-> {r['stressed_probability']:.1%}, {r['band']} -> {r['stressed_band']}; "
-                f"{_percent(r['reserves_pct_nre'])} -> {_percent(r['low_point_pct_nre'])}; "
+                f"{percent_or_na(r['reserves_pct_nre'])} -> {percent_or_na(r['low_point_pct_nre'])}; "
                 f"{room}{cross}"
             )
         crossing = table[(table["crosses"] != "") & (table["stressed_rank"] > top)]
@@ -303,14 +305,3 @@ def format_stress(results, as_of: str, top: int) -> str:
                 for r in crossing.to_dict(orient="records")
             ]
     return "\n".join(lines)
-
-
-def _percent(value: float) -> str:
-    return "n/a" if value != value else f"{value:.1f}%"
-
-
-def _multiple(value: float) -> str:
-    """A headroom multiple: 'no gap' where the scenario takes nothing, 'below now' at 0."""
-    if value != value:
-        return "no gap"
-    return "below now" if value == 0 else f"x{value:.2f}"

@@ -68,7 +68,7 @@ th[onclick]{cursor:pointer;background:#f3f3f3}.maps{display:flex;flex-wrap:wrap;
 .charts svg{margin:2px;max-width:100%;height:auto}small{color:#555}#summary{border-bottom:2px solid #333}
 #summary table{display:inline-table;margin-right:2em}input[type=search]{margin:.4em 0;width:20em}
 @media print{body{margin:0;max-width:none;font-size:11px}input[type=search]{display:none}
-th[onclick]{background:none}section.council{break-inside:avoid}.map{break-inside:avoid}h2{break-after:avoid}
+th[onclick]{background:none}section.council,div.scenario table{break-inside:avoid}.map{break-inside:avoid}h2{break-after:avoid}
 #summary{break-after:page}}"""
 
 
@@ -82,6 +82,7 @@ def review_html(
     data_vintage: str,
     flagged_outside: pd.DataFrame | None = None,
     council_map: str = "",
+    what_if: str = "",
 ) -> str:
     """The self-contained review report: a first screen (the map of England by band, model
     and data, counts per band,
@@ -115,6 +116,7 @@ becoming known within {model.get("horizon", "?")} years.</p>
 {_entrants_leavers_html(diff)}
 </section>
 {tables}
+{what_if}
 {_diff_html(diff)}
 {_drift_html(drift)}
 <h2>Councils: reasons, flags, key indicators against peers, events</h2>

@@ -25,6 +25,7 @@ from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_output_folder
 from riskwatch.report.hexmap import england_map_html
 from riskwatch.report.pack import review_html, to_json, write_table
+from riskwatch.report.what_if import what_if_html
 from riskwatch.review import council_flags, drift, make_watchlist, map_councils, review_diff
 from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
@@ -60,11 +61,14 @@ def write_review(
     as_of: str,
     data_source: str,
     log_run: Callable[..., str],
+    what_if: list | None = None,
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
 
     `data_source` names the data used (riskwatch.data.store.data_source); `log_run`
-    records the pack as an MLflow run (`tracking.log_run`'s arguments)."""
+    records the pack as an MLflow run (`tracking.log_run`'s arguments); `what_if` holds the
+    stress results (riskwatch.stress.StressResult) its What-if section shows."""
+    what_if = what_if or []
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
@@ -101,9 +105,11 @@ def write_review(
         "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
     }
     flags_of = council_flags(frames[as_of])
+    layouts = england_layouts(tables["authorities"])
+    band_names = [band.name for band in bands_from_config(config)]
     council_map = england_map_html(
         "council-map",
-        england_layouts(tables["authorities"]),
+        layouts,
         map_councils(
             watchlist.scored,
             tables["authorities"].set_index("gss_code")["name"],
@@ -111,9 +117,12 @@ def write_review(
             outlined=flags_of != "",
             notes=flags_of,
         ),
-        [band.name for band in bands_from_config(config)],
+        band_names,
         BELOW_BANDS,
         "flagged",
+    )
+    what_if_section = what_if_html(
+        what_if, layouts, band_names, BELOW_BANDS, load_run_config()["stress"]["top"]
     )
     html_text = review_html(
         quarter,
@@ -125,6 +134,7 @@ def write_review(
         vintage,
         flagged_outside=watchlist.flagged,
         council_map=council_map,
+        what_if=what_if_section,
     )
     reviews = Path(reviews)
     check_output_folder(reviews)
@@ -144,10 +154,13 @@ def write_review(
         (staging / "explanations.json").write_text(_explanations_json(explanations))
         (staging / "diff.json").write_text(json.dumps(diff, indent=2, default=str) + "\n")
         write_table(drift_table, staging / "drift.csv")
+        if what_if:
+            write_table(pd.concat([r.table for r in what_if]), staging / "what-if.csv")
         frames[as_of].to_parquet(staging / "features.parquet", index=False)
         (staging / "review.html").write_text(html_text)
         manifest = {
             "quarter": quarter,
+            "what_if": {r.scenario.name: r.scenario.digest for r in what_if},
             "model": model_info,
             "data": vintage,
             "previous": before.name if before else None,
@@ -164,7 +177,11 @@ def write_review(
             raise _unwritable(reviews, exc) from None
         raise
     log_run(
-        params={"quarter": quarter, **model_info},
+        params={
+            "quarter": quarter,
+            **model_info,
+            **{f"what_if.{r.scenario.name}": r.scenario.digest for r in what_if},
+        },
         metrics={
             "listed": float(len(watchlist.table)),
             "drift_flagged": float((drift_table["flag"] != "").sum()),
