@@ -99,6 +99,32 @@ def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
     return pd.Series(z.reindex(range(len(values))).to_numpy(), index=values.index)
 
 
+def standing_against(
+    council: int, value: float, reference: pd.Series, classes: pd.Series, pairs: Pairs, form: tuple
+) -> float:
+    """One council's peer standing (`form`: ratio, peers, kind, as in `PEER_FORMS`) with its
+    own value `value` and its peers at their `reference` values: a council stressed on its
+    own, measured against the unstressed distribution. Equal to the builders' value when
+    `value` is the council's reference value."""
+    _, peers, kind = form
+    known = reference.to_numpy(dtype=float)
+    if peers == "class":
+        same = (classes == classes.iloc[council]).to_numpy().copy()
+        same[council] = False
+        others = known[same]
+    else:
+        others = known[pairs[1][pairs[0] == council]]
+    others = others[~np.isnan(others)]
+    if np.isnan(value) or len(others) < MIN_PEERS:
+        return float("nan")
+    if kind == "pctile":
+        return float(100.0 * ((others < value).sum() + 0.5 * (others == value).sum()) / len(others))
+    members = np.append(others, value)
+    median = np.median(members)
+    mad = np.median(np.abs(members - median))
+    return float((value - median) / (MAD_SCALE * mad)) if mad > 0 else float("nan")
+
+
 def _builder(name: str, peers: str, kind: str):
     def build(view: View) -> pd.Series:
         values = view.feature(name)
@@ -118,6 +144,7 @@ KINDS = {
     "z": ("robust_z", "Robust z-score, (value − median) / (1.4826 × MAD), of {name} among {peers}"),
 }
 KIND_WORDS = {"pctile": "percentile", "z": "robust z-score"}
+PEER_FORMS: dict[str, tuple[str, str, str]] = {}  # peer feature -> (ratio, peers, kind)
 
 
 def _register_peers() -> None:
@@ -126,6 +153,7 @@ def _register_peers() -> None:
         for peers, described in PEER_SETS.items():
             for kind, (unit, text) in KINDS.items():
                 needs = "; needs the neighbour table" if peers == "nn" else ""
+                PEER_FORMS[f"{name}_{kind}_{peers}"] = (name, peers, kind)
                 register(
                     Feature(
                         f"{name}_{kind}_{peers}",

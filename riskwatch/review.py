@@ -18,7 +18,7 @@ from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
 from riskwatch.reasons import reasons
 from riskwatch.scoring import LoadedModel, model_words, score
-from riskwatch.watchlist import bands_from_config, build_watchlist, rank_councils
+from riskwatch.watchlist import assign_band, bands_from_config, build_watchlist, rank_councils
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,25 @@ def council_flags(frame: pd.DataFrame) -> pd.Series:
     """The review flags each council of the frame raises, '; '-joined, by GSS code."""
     flags = load_flags(set(frame.columns))
     return pd.Series(flag_labels(frame, flags).to_numpy(), index=frame["gss_code"].to_numpy())
+
+
+def map_councils(
+    scored: pd.DataFrame,
+    names: pd.Series,
+    bands: list,
+    outlined: pd.Series,
+    notes: pd.Series,
+) -> pd.DataFrame:
+    """Every scored council as the map draws it, by GSS code: name, band, probability,
+    whether it is outlined (`outlined`, by GSS code; False where absent) and a note for its
+    hover title (`notes`, by GSS code)."""
+    table = scored.set_index("gss_code")[["probability"]]
+    return table.assign(
+        name=table.index.map(names),
+        band=assign_band(table["probability"], bands).to_numpy(),
+        outlined=table.index.map(outlined).fillna(False).astype(bool),
+        note=table.index.map(notes).fillna(""),
+    )
 
 
 def flagged_outside(

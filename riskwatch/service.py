@@ -99,11 +99,18 @@ def frames_seen_by(
     """`load_frames` for scoring (or training a model to score) `as_of` on the review date
     `seen_by`: when `as_of` is the latest year published by then, its frame carries the
     latest dated positions published by that date."""
-    from riskwatch.pipeline import latest_seen_year, score_years
+    from riskwatch.pipeline import score_years
 
-    years = score_years(tables)
-    latest = as_of == years[-1] and latest_seen_year(years, seen_by) == as_of
-    return load_frames(data_dir, tables, seen_by if latest else None, progress)
+    seen = frame_seen_by(score_years(tables), as_of, seen_by)
+    return load_frames(data_dir, tables, seen, progress)
+
+
+def frame_seen_by(years: list[str], as_of: str, seen_by: str) -> str | None:
+    """The review date `seen_by` when `as_of` is the latest of `years` published by then (its
+    frame then carries the latest dated positions published by that date), else None."""
+    from riskwatch.pipeline import latest_seen_year
+
+    return seen_by if as_of == years[-1] and latest_seen_year(years, seen_by) == as_of else None
 
 
 def train_model(
@@ -260,6 +267,7 @@ class ScoringContext:
     catalogue: Any
     model: Any
     as_of: str
+    seen_by: str | None = None  # the later date the as-of frame is seen by, if any
 
 
 def review_pack(
@@ -280,8 +288,11 @@ def review_pack(
     with RunLogger() as logger:
         from riskwatch.data.store import data_source
         from riskwatch.report.review_pack import write_review
+        from riskwatch.settings import load_run_config
+        from riskwatch.shocks import load_scenarios, pick
 
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
         summary = write_review(
             out,
             quarter,
@@ -293,6 +304,7 @@ def review_pack(
             context.as_of,
             data_source=data_source(data_dir),
             log_run=logger.log,
+            what_if=stress_scenarios(context, scenarios, progress),
         )
     return summary, context
 
@@ -336,7 +348,94 @@ def scoring_context(
         )
         model = refitted
     check_inputs_present(model, frames, as_of)
-    return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of)
+    seen = frame_seen_by(years, as_of, seen_by)
+    return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of, seen)
+
+
+def stress_run(
+    data_dir: Path,
+    names: list[str],
+    scenario_file: Path | None,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """Stress the scored year with each named scenario (every one when none is named) and
+    record the run in MLflow, with the scenarios' definitions and hashes as artifacts.
+    The results, one per scenario, and the scoring context."""
+    from riskwatch.run_logger import RunLogger
+    from riskwatch.shocks import load_scenarios, pick
+
+    known = load_scenarios(scenario_file)
+    scenarios = pick(known, names or list(known))
+    with RunLogger() as logger:
+        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        results = stress_scenarios(context, scenarios, progress)
+        log_stress(logger.log, context, results)
+    return results, context
+
+
+def stress_scenarios(context: ScoringContext, scenarios, progress: ProgressFactory = no_bars):
+    """Each scenario's StressResult on the context's scored year (configs/run.toml's bands
+    and reserve lines)."""
+    from riskwatch.features import prepare
+    from riskwatch.settings import load_run_config
+    from riskwatch.stress import stress
+    from riskwatch.watchlist import bands_from_config
+
+    config = load_run_config()
+    prepared = prepare(context.tables["panel"])
+    return [
+        stress(
+            scenario,
+            context.model,
+            context.frames[context.as_of],
+            prepared,
+            context.tables,
+            context.seen_by,
+            bands_from_config(config["watchlist"]),
+            config["stress"]["reserve_lines"],
+        )
+        for scenario in progress("stressing")(scenarios)
+    ]
+
+
+def log_stress(log_run: Callable[..., str], context: ScoringContext, results) -> str:
+    """Record a stress run: the scenarios (name, version, hash) as parameters, crossings as
+    metrics, the definitions with their hashes and each scenario's table as files."""
+    import json
+
+    from riskwatch.data.store import panel_fingerprint
+
+    definitions = {
+        r.scenario.name: {"hash": r.scenario.digest, "definition": r.scenario.definition}
+        for r in results
+    }
+    metrics = {}
+    for r in results:
+        everyone = r.crossings.set_index("class").loc["all"]
+        for column in ("into the watchlist", "into a higher band"):
+            metrics[f"{r.scenario.name}.{column.replace(' ', '_')}"] = float(everyone[column])
+    return log_run(
+        params={
+            "as_of": context.as_of,
+            "model_version": context.model.version,
+            **{
+                f"scenario.{r.scenario.name}": f"v{r.scenario.definition['version']} "
+                f"{r.scenario.digest}"
+                for r in results
+            },
+        },
+        metrics=metrics,
+        tags={"kind": "stress", "panel_fingerprint": panel_fingerprint(context.tables["panel"])},
+        texts={
+            "scenarios.json": json.dumps(definitions, indent=2, sort_keys=True) + "\n",
+            **{f"stress-{r.scenario.name}.csv": r.table.to_csv(index=False) for r in results},
+        },
+        run_name="stress-" + "+".join(r.scenario.name for r in results),
+    )
 
 
 def watchlist(

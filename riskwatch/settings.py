@@ -125,6 +125,59 @@ GOVUK_PATH = pattern(r"/[a-z0-9/_-]+", "a GOV.UK path such as '/government/colle
 KNOWN_BY = one_of("financial_year", "decided_year")
 
 
+def number(low: float, high: float) -> Value:
+    """A finite number in [low, high]."""
+    return Value(
+        f"a number from {low:g} to {high:g}",
+        lambda v: (_is_int(v) or isinstance(v, float)) and math.isfinite(v) and low <= v <= high,
+    )
+
+
+SCENARIO_NAME = pattern(r"[a-z0-9]+(-[a-z0-9]+)*", "a lower-case name such as 'send-override-end'")
+PUBLISHED = pattern(r"\d{4}-\d{2}(-\d{2})?", "a date such as '2026-02' or '2026-02-09'")
+# The shocks a scenario can combine (riskwatch.shocks turns each into pounds per council
+# and year); a scenario holds one or more of them, or includes other scenarios.
+SHOCKS = Table(
+    {
+        "spending": Table(
+            {"first_year": FINANCIAL_YEAR, "percent": number(-100, 100), "years": integer(1)}
+        ),
+        "borrowing_rate": Table(
+            {"first_year": FINANCIAL_YEAR, "points": number(-20, 20), "years": integer(1)}
+        ),
+        "temporary_accommodation": Table(
+            {
+                "first_year": FINANCIAL_YEAR,
+                "growth_percent": number(-100, 1000),
+                "years": integer(1),
+            }
+        ),
+        "schools_override_end": Table(
+            {
+                "settled_year": FINANCIAL_YEAR,
+                "last_override_year": FINANCIAL_YEAR,
+                "government_share": number(0, 1),
+            }
+        ),
+    },
+    optional=frozenset(
+        {"spending", "borrowing_rate", "temporary_accommodation", "schools_override_end"}
+    ),
+)
+SCENARIO = Table(
+    {
+        "version": integer(1),
+        "title": TEXT,
+        "source": TEXT,
+        "date": PUBLISHED,
+        "projection": TEXT,
+        "includes": ListOf(SCENARIO_NAME),
+        **SHOCKS.fields,
+    },
+    optional=frozenset({"projection", "includes"}) | SHOCKS.optional,
+)
+
+
 def _is_family(value: Any) -> bool:
     return isinstance(value, str) and value in model_families()
 
@@ -168,6 +221,13 @@ SCHEMAS: dict[str, Table] = {
                     "top": integer(1),
                     "reasons": integer(1),
                     "bands": ListOf(Table({"name": TEXT, "min_probability": probability()})),
+                }
+            ),
+            "stress": Table(
+                {
+                    "review_scenarios": ListOf(SCENARIO_NAME),
+                    "reserve_lines": ListOf(number(0, 100)),
+                    "top": integer(1),
                 }
             ),
         }
@@ -271,6 +331,9 @@ SCHEMAS: dict[str, Table] = {
             "flag": ListOf(MapOf(ANY)),
         }
     ),
+    # A user's own file (`riskwatch stress --scenario-file`) has the same shape; what a
+    # scenario includes must be named in the file or in the shipped one (riskwatch.shocks).
+    "scenarios.toml": Table({"scenarios": MapOf(SCENARIO, key=SCENARIO_NAME)}),
 }
 
 

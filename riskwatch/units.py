@@ -86,3 +86,16 @@ def _special(value: float) -> str | None:
     if np.isinf(value):
         return "unbounded"
     return None
+
+
+def percent_or_na(value: float) -> str:
+    """A percentage to one decimal, 'n/a' where there is no value."""
+    return "n/a" if value != value else f"{value:.1f}%"
+
+
+def headroom_words(multiple: float) -> str:
+    """A stress headroom, the multiple of the shock that takes reserves below a line:
+    'no gap' where the scenario takes nothing, 'below now' where they are below it already."""
+    if multiple != multiple:
+        return "no gap"
+    return "below now" if multiple == 0 else f"x{multiple:.2f}"

@@ -26,9 +26,12 @@ def bands_from_config(config: dict) -> list[Band]:
     return sorted(bands, key=lambda b: -b.min_probability)
 
 
+BELOW_BANDS = "below threshold"  # the band name of a council below every configured band
+
+
 def assign_band(probability: pd.Series, bands: list[Band]) -> pd.Series:
-    """The first band whose lower bound the probability reaches; 'below watch' otherwise."""
-    out = pd.Series("below threshold", index=probability.index, dtype=object)
+    """The first band whose lower bound the probability reaches; BELOW_BANDS otherwise."""
+    out = pd.Series(BELOW_BANDS, index=probability.index, dtype=object)
     for band in reversed(bands):
         out[probability >= band.min_probability] = band.name
     return out

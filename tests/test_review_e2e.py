@@ -138,6 +138,23 @@ def test_pack_opens_on_a_summary_then_both_lists_then_a_section_per_council(work
     assert page.count('<ul class="reasons"><li>') == 30
 
 
+def test_stress_runs_a_scenario_and_refuses_a_bad_file_in_one_line(workspace):
+    result = riskwatch(["stress", "pay-and-prices-plus-2pts", "--out", "stress.json"], workspace)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads((workspace / "stress.json").read_text())
+    assert len(rows) > 300 and {r["scenario"] for r in rows} == {"pay-and-prices-plus-2pts"}
+    assert "pay-and-prices-plus-2pts (version 1, hash " in result.stdout
+    assert "crossings by class" in result.stdout
+    (workspace / "mine.toml").write_text(
+        '[scenarios.cut]\nversion = 1\ntitle = "t"\nsource = "s"\ndate = "2026"\n'
+        '[scenarios.cut.spending]\nfirst_year = "2026-27"\npercent = 2\nyears = 1\n'
+    )
+    bad = riskwatch(["stress", "cut", "--scenario-file", "mine.toml"], workspace)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip().count("\n") == 0
+    assert bad.stderr.startswith("error: mine.toml: field 'scenarios.cut.date': must be")
+
+
 def test_second_review_diffs_against_the_first(workspace):
     assert (
         riskwatch(["review", "2026Q2", "--as-of", "2022-23", "--out", "c"], workspace).returncode
@@ -239,6 +256,33 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
         assert f'<table id="{key}">' in dom
     assert dom.count('<section class="council"') == 30
     assert dom.count('<svg class="history"') == 30  # a chart per council, drawn inline
+    # The pack opens on the map of England: two layouts, a hexagon per council of the year,
+    # coloured by the council's band; the listed councils' hexagons carry their band.
+    assert summary.index('id="council-map"') < summary.index('id="model-line"')
+    assert summary.count('<svg class="hexmap"') == 2
+    hexes = dict(
+        re.findall(r'<polygon class="hex" data-gss="(E\d{8})" data-band="([^"]*)"', summary)
+    )
+    assert set(listed_now["gss_code"]) <= set(hexes)
+    for gss, band in zip(listed_now["gss_code"], listed_now["band"], strict=True):
+        assert hexes[gss] == band, gss
+    flagged = listed_now.loc[listed_now["flags"] != "", "gss_code"]
+    outlined = re.findall(r'data-gss="(E\d{8})" data-band="[^"]*" data-outlined="1"', summary)
+    assert set(flagged) <= set(outlined)
+    assert "map-absent" in summary
+    # The What-if section: the combined scenario, its crossings by class, its map with the
+    # councils that cross outlined, and its top councils under stress, as what-if.csv has them.
+    stressed = pd.read_csv(report.parent / "what-if.csv", keep_default_na=False)
+    what_if = re.search(r'<section id="what-if">(.*?)</section>', dom, re.S).group(1)
+    assert 'id="scenario-combined"' in what_if and what_if.count('<svg class="hexmap"') == 2
+    assert what_if.count('class="crossing"') == stressed["class"].nunique() + 1
+    crossing = stressed.loc[stressed["crosses"] != "", "gss_code"]
+    outlined = re.findall(r'data-gss="(E\d{8})" data-band="[^"]*" data-outlined="1"', what_if)
+    assert sorted(outlined) == sorted(crossing)
+    assert (
+        what_if.count('class="stress-row"')
+        == ((stressed["stressed_rank"] <= 30) | (stressed["crosses"] != "")).sum()
+    )
     # Every council of the pack's watchlist is on the page, by name: real councils.
     listed = pd.read_csv(report.parent / "watchlist.csv")
     assert listed["gss_code"].str.match(r"E(0[6-9]|10)\d{6}$").all()

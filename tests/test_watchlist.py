@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from model_helpers import registered_like
 from model_stubs import logit_champion
 
 from riskwatch.errors import RiskwatchError
@@ -40,31 +41,16 @@ def test_bands_from_configuration():
     assert labels.tolist() == ["high", "high", "watch", "below threshold"]
 
 
-def _registered_like(tables, frames, feature_inputs, family: str) -> LoadedModel:
-    """A model trained on the real training set, wrapped as a registered model would be."""
-    from riskwatch.tracking import score_frame
-    from riskwatch.training import train
-
-    trained = train(tables, frames, feature_inputs, family, 2, "new", True)
-    columns = list(trained.X_example.columns)
-    return LoadedModel(
-        version=0,
-        description={"version": 0, "params": {k: str(v) for k, v in trained.params.items()}},
-        predict=lambda inputs: score_frame(inputs[columns], trained.model),
-        input_columns=columns,
-    )
-
-
 @pytest.fixture(scope="module")
 def fitted(tables, frames, feature_inputs):
     """A logit (on the few inputs configs/models.toml gives it)."""
-    return _registered_like(tables, frames, feature_inputs, "logit")
+    return registered_like(tables, frames, feature_inputs, "logit")
 
 
 @pytest.fixture(scope="module")
 def fitted_index(tables, frames, feature_inputs):
     """The resilience index: every input, a missing value contributing nothing."""
-    return _registered_like(tables, frames, feature_inputs, "index")
+    return registered_like(tables, frames, feature_inputs, "index")
 
 
 def test_reasons_sum_every_form_of_one_indicator(tables, frames, fitted, feature_inputs):

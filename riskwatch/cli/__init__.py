@@ -20,6 +20,7 @@ from riskwatch.cli.flags import flags_app
 from riskwatch.cli.models import models_app
 from riskwatch.cli.progress import end_progress, state
 from riskwatch.cli.scoring import explain_command, review_command, watchlist_command
+from riskwatch.cli.stress import stress_command
 from riskwatch.cli.train import train_command
 from riskwatch.errors import RiskwatchError, plain_line
 
@@ -39,6 +40,7 @@ app.command("backtest")(backtest_command)
 app.command("watchlist")(watchlist_command)
 app.command("explain")(explain_command)
 app.command("review")(review_command)
+app.command("stress")(stress_command)
 
 
 @app.callback()

@@ -284,3 +284,57 @@ def format_compiled(compiled: dict) -> list[str]:
         medians = ", ".join(f"{k} {v:+.1f}%" for k, v in info["median_change_pct"].items())
         lines.append(f"  {measure}: {medians} ({info['councils']} councils)")
     return lines
+
+
+def format_stress(results, as_of: str, top: int) -> str:
+    """Each scenario: what it is, who crosses by class, then the councils ranked by their
+    stressed probability with reserves now and at the low point, and the headroom."""
+    from riskwatch.units import headroom_words, percent_or_na
+
+    lines = [
+        f"riskwatch stress as of {as_of}: scenarios, not forecasts; reserves as % of net "
+        "revenue spending now and at the scenario's low point; headroom: the multiple of the "
+        "shock that takes reserves below the line"
+    ]
+    for result in results:
+        scenario, table = result.scenario, result.table
+        definition = scenario.definition
+        lines += [
+            "",
+            f"{scenario.name} (version {definition['version']}, hash {scenario.digest}): "
+            f"{scenario.title}",
+            f"  source: {definition['source']} ({definition['date']})",
+        ]
+        if "projection" in definition:
+            lines.append(f"  projection: {definition['projection']}")
+        crossings = result.crossings
+        lines.append("  crossings by class (into the watchlist / into a higher band / councils):")
+        lines += [
+            f"    {r['class']:<4} {r['into the watchlist']:>3} {r['into a higher band']:>3} "
+            f"{r['councils']:>4}"
+            for r in crossings.to_dict(orient="records")
+        ]
+        heads = [c for c in table.columns if c.startswith("headroom_")]
+        lines.append(
+            "  rank council (class): probability -> stressed, band -> band; reserves now -> "
+            "low point; "
+            + ", ".join(h.replace("headroom_", "headroom to ").replace("pct", "%") for h in heads)
+        )
+        for r in table.head(top).to_dict(orient="records"):
+            room = ", ".join(headroom_words(r[h]) for h in heads)
+            cross = f"  [{r['crosses']}]" if r["crosses"] else ""
+            lines.append(
+                f"  {r['stressed_rank']:>3}. {r['name']} ({r['class']}): {r['probability']:.1%} "
+                f"-> {r['stressed_probability']:.1%}, {r['band']} -> {r['stressed_band']}; "
+                f"{percent_or_na(r['reserves_pct_nre'])} -> {percent_or_na(r['low_point_pct_nre'])}; "
+                f"{room}{cross}"
+            )
+        crossing = table[(table["crosses"] != "") & (table["stressed_rank"] > top)]
+        if len(crossing):
+            lines.append(f"  crossing below the top {top}:")
+            lines += [
+                f"  {r['stressed_rank']:>3}. {r['name']} ({r['class']}): "
+                f"{r['probability']:.1%} -> {r['stressed_probability']:.1%} [{r['crosses']}]"
+                for r in crossing.to_dict(orient="records")
+            ]
+    return "\n".join(lines)

@@ -63,11 +63,12 @@ Array.from(b.rows).sort(function(x,y){var a=key(x),c=key(y);return (a<c?-1:a>c?1
 
 STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:1200px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}
-th[onclick]{cursor:pointer;background:#f3f3f3}ul{margin:0;padding-left:1.1em}
+th[onclick]{cursor:pointer;background:#f3f3f3}.maps{display:flex;flex-wrap:wrap;gap:1em}
+.hexmap{max-width:100%;height:auto}.map-absent{font-size:12px;color:#333}ul{margin:0;padding-left:1.1em}
 .charts svg{margin:2px;max-width:100%;height:auto}small{color:#555}#summary{border-bottom:2px solid #333}
 #summary table{display:inline-table;margin-right:2em}input[type=search]{margin:.4em 0;width:20em}
 @media print{body{margin:0;max-width:none;font-size:11px}input[type=search]{display:none}
-th[onclick]{background:none}section.council{break-inside:avoid}h2{break-after:avoid}
+th[onclick]{background:none}section.council,div.scenario table{break-inside:avoid}.map{break-inside:avoid}h2{break-after:avoid}
 #summary{break-after:page}}"""
 
 
@@ -80,8 +81,11 @@ def review_html(
     model: dict,
     data_vintage: str,
     flagged_outside: pd.DataFrame | None = None,
+    council_map: str = "",
+    what_if: str = "",
 ) -> str:
-    """The self-contained review report: a first screen (model and data, counts per band,
+    """The self-contained review report: a first screen (the map of England by band, model
+    and data, counts per band,
     entrants and leavers, flags raised), the two lists (searchable and sortable offline),
     then a section per listed council; print-friendly for saving as PDF."""
     tables = "".join(
@@ -104,6 +108,7 @@ def review_html(
 </style>{LIST_SCRIPT}</head><body>
 <section id="summary">
 <h1>Quarterly risk review {html.escape(quarter)}</h1>
+{council_map}
 <p id="model-line">{model_line}</p>
 <p>Probability of a first failure (Section 114 notice or Exceptional Financial Support)
 becoming known within {model.get("horizon", "?")} years.</p>
@@ -111,6 +116,7 @@ becoming known within {model.get("horizon", "?")} years.</p>
 {_entrants_leavers_html(diff)}
 </section>
 {tables}
+{what_if}
 {_diff_html(diff)}
 {_drift_html(drift)}
 <h2>Councils: reasons, flags, key indicators against peers, events</h2>

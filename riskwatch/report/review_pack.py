@@ -17,16 +17,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.geography import england_layouts
 from riskwatch.data.store import panel_fingerprint
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_output_folder
+from riskwatch.report.hexmap import england_map_html
 from riskwatch.report.pack import review_html, to_json, write_table
-from riskwatch.review import drift, make_watchlist, review_diff
+from riskwatch.report.what_if import what_if_html
+from riskwatch.review import council_flags, drift, make_watchlist, map_councils, review_diff
 from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
+from riskwatch.watchlist import BELOW_BANDS, bands_from_config
 
 
 def previous_pack(reviews: Path, quarter: str) -> Path | None:
@@ -58,11 +62,14 @@ def write_review(
     as_of: str,
     data_source: str,
     log_run: Callable[..., str],
+    what_if: list | None = None,
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
 
     `data_source` names the data used (riskwatch.data.store.data_source); `log_run`
-    records the pack as an MLflow run (`tracking.log_run`'s arguments)."""
+    records the pack as an MLflow run (`tracking.log_run`'s arguments); `what_if` holds the
+    stress results (riskwatch.stress.StressResult) its What-if section shows."""
+    what_if = what_if or []
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
@@ -102,6 +109,26 @@ def write_review(
         "as_of": as_of,
         "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
     }
+    flags_of = council_flags(frames[as_of])
+    layouts = england_layouts(tables["authorities"])
+    band_names = [band.name for band in bands_from_config(config)]
+    council_map = england_map_html(
+        "council-map",
+        layouts,
+        map_councils(
+            watchlist.scored,
+            tables["authorities"].set_index("gss_code")["name"],
+            bands_from_config(config),
+            outlined=flags_of != "",
+            notes=flags_of,
+        ),
+        band_names,
+        BELOW_BANDS,
+        "flagged",
+    )
+    what_if_section = what_if_html(
+        what_if, layouts, band_names, BELOW_BANDS, load_run_config()["stress"]["top"]
+    )
     html_text = review_html(
         quarter,
         watchlist.table,
@@ -111,6 +138,8 @@ def write_review(
         model_info,
         vintage,
         flagged_outside=watchlist.flagged,
+        council_map=council_map,
+        what_if=what_if_section,
     )
     reviews = Path(reviews)
     check_output_folder(reviews)
@@ -132,10 +161,13 @@ def write_review(
         (staging / "explanations.json").write_text(_explanations_json(explanations))
         (staging / "diff.json").write_text(json.dumps(diff, indent=2, default=str) + "\n")
         write_table(drift_table, staging / "drift.csv")
+        if what_if:
+            write_table(pd.concat([r.table for r in what_if]), staging / "what-if.csv")
         frames[as_of].to_parquet(staging / "features.parquet", index=False)
         (staging / "review.html").write_text(html_text)
         manifest = {
             "quarter": quarter,
+            "what_if": {r.scenario.name: r.scenario.digest for r in what_if},
             "model": model_info,
             "data": vintage,
             "previous": before.name if before else None,
@@ -156,7 +188,11 @@ def write_review(
             raise _unwritable(target, exc.message) from None
         raise
     log_run(
-        params={"quarter": quarter, **model_info},
+        params={
+            "quarter": quarter,
+            **model_info,
+            **{f"what_if.{r.scenario.name}": r.scenario.digest for r in what_if},
+        },
         metrics={
             "listed": float(len(watchlist.table)),
             "drift_flagged": float((drift_table["flag"] != "").sum()),

@@ -1,0 +1,101 @@
+"""The review pack's "What if" section: each stress scenario stated, who crosses by class,
+the map of England under stress (crossers outlined), and the top councils under stress."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import pandas as pd
+
+from riskwatch.data.geography import Hexagon
+from riskwatch.report.hexmap import england_map_html
+from riskwatch.units import headroom_words, percent_or_na
+
+
+def what_if_html(
+    results: Sequence,
+    layouts: dict[str, list[Hexagon]],
+    bands: Sequence[str],
+    below: str,
+    top: int,
+) -> str:
+    """A part per scenario (`riskwatch.stress.StressResult`s), under one heading."""
+    if not results:
+        return ""
+    parts = "".join(_scenario_html(r, layouts, bands, below, top) for r in results)
+    return (
+        '<section id="what-if"><h2>What if: stress scenarios</h2>'
+        "<p>A scenario is not a forecast: each shock becomes an extra revenue gap in pounds, "
+        "taken from usable reserves (never schools or other ring-fenced reserves); the "
+        "features built on reserves are rebuilt, each council's peer standings measured "
+        "against the unstressed distribution, and the same registered model rescores."
+        f"</p>{parts}</section>"
+    )
+
+
+def _scenario_html(result, layouts, bands, below: str, top: int) -> str:
+    scenario, table = result.scenario, result.table
+    definition = scenario.definition
+    projection = (
+        f"<p><b>Projection:</b> {html.escape(definition['projection'])}</p>"
+        if "projection" in definition
+        else ""
+    )
+    councils = table.set_index("gss_code").assign(
+        probability=lambda t: t["stressed_probability"],
+        band=lambda t: t["stressed_band"],
+        outlined=lambda t: t["crosses"] != "",
+        note=lambda t: "before: " + t["probability"].map("{:.1%}".format) + " " + t["band"],
+    )
+    council_map = england_map_html(
+        f"what-if-map-{scenario.name}",
+        layouts,
+        councils[["name", "band", "probability", "outlined", "note"]],
+        bands,
+        below,
+        "crosses under stress",
+    )
+    return (
+        f'<div class="scenario" id="scenario-{html.escape(scenario.name)}">'
+        f"<h3>{html.escape(scenario.name)}: {html.escape(scenario.title)}</h3>"
+        f"<p><small>Version {definition['version']}, hash {scenario.digest}; source: "
+        f"{html.escape(definition['source'])} ({html.escape(definition['date'])})</small></p>"
+        f"{projection}{_crossings_html(result.crossings)}{council_map}"
+        f"{_top_html(table, top)}</div>"
+    )
+
+
+def _crossings_html(crossings: pd.DataFrame) -> str:
+    rows = "".join(
+        f'<tr class="crossing"><td>{html.escape(str(r["class"]))}</td><td>{r["councils"]}</td>'
+        f"<td>{r['into the watchlist']}</td><td>{r['into a higher band']}</td></tr>"
+        for r in crossings.to_dict(orient="records")
+    )
+    return (
+        '<table class="crossings"><caption>Councils crossing under stress, by class</caption>'
+        "<tr><th>class</th><th>councils</th><th>into the watchlist</th>"
+        f"<th>into a higher band</th></tr>{rows}</table>"
+    )
+
+
+def _top_html(table: pd.DataFrame, top: int) -> str:
+    """The top councils under stress, then any crossing council ranked below them."""
+    heads = [c for c in table.columns if c.startswith("headroom_")]
+    shown = table[(table["stressed_rank"] <= top) | (table["crosses"] != "")]
+    rows = "".join(
+        f'<tr class="stress-row"><td>{r["stressed_rank"]}</td><td>{html.escape(r["name"])}</td>'
+        f"<td>{r['class']}</td><td>{r['probability']:.1%} → {r['stressed_probability']:.1%}</td>"
+        f"<td>{html.escape(r['band'])} → {html.escape(r['stressed_band'])}</td>"
+        f"<td>{percent_or_na(r['reserves_pct_nre'])} → {percent_or_na(r['low_point_pct_nre'])}</td>"
+        + "".join(f"<td>{headroom_words(r[h])}</td>" for h in heads)
+        + f"<td>{html.escape(r['crosses'])}</td></tr>"
+        for r in shown.to_dict(orient="records")
+    )
+    room = "".join(f"<th>headroom to {h[9:].replace('pct', '%')}</th>" for h in heads)
+    return (
+        f'<table class="stress-top"><caption>The top {top} under stress, and every council '
+        "that crosses</caption><tr><th>rank</th><th>council</th><th>class</th>"
+        "<th>probability</th><th>band</th><th>reserves now → low point (% of net revenue "
+        f"spending)</th>{room}<th>crosses</th></tr>{rows}</table>"
+    )
