@@ -10,7 +10,6 @@ from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import what_would_move
 from riskwatch.reasons import class_standing, peer_percentiles, reason_text, reasons
 from riskwatch.review import review_diff
-from riskwatch.scoring import LoadedModel
 from riskwatch.units import change_words, format_value
 from riskwatch.watchlist import assign_band, bands_from_config, rank_councils
 
