@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from riskwatch.cli.format import format_stress
-from riskwatch.cli.options import DataDir, ModelRef, today
+from riskwatch.cli.options import DataDir, ModelRef
 from riskwatch.cli.progress import announce, progress_bar
+from riskwatch.service import today
 
 
 def stress_command(
