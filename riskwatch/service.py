@@ -28,11 +28,14 @@ def no_bars(description: str) -> Callable[..., Any]:
 
 
 def panel_summary(data_dir: Path) -> dict:
-    """The `data check` summary of every table (the user's releases merged in)."""
+    """The `data check` summary of every table (the user's releases merged in), with the
+    panel set against the verification sample shipped in the package."""
     from riskwatch.data.check import data_summary
+    from riskwatch.data.check_verification import read_sample
     from riskwatch.data.store import TABLES, load_table
 
-    return data_summary({name: load_table(name, data_dir) for name in TABLES})
+    tables = {name: load_table(name, data_dir) for name in TABLES}
+    return data_summary(tables, read_sample())
 
 
 def feature_catalogue(data_dir: Path):
