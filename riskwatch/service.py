@@ -38,6 +38,15 @@ def panel_summary(data_dir: Path) -> dict:
     return data_summary(tables, read_sample())
 
 
+def definition_breaks(data_dir: Path) -> dict:
+    """The suspected definition breaks of the panel (the user's releases merged in), each
+    accepted by configs/breaks.toml or held out of trends."""
+    from riskwatch.data.definition_breaks import breaks_report
+    from riskwatch.data.store import load_table
+
+    return breaks_report(load_table("panel", data_dir), load_table("authority_years"))
+
+
 def feature_catalogue(data_dir: Path):
     """The feature catalogue table: definitions, units, directions, years and coverage."""
     from riskwatch.data.store import load_table

@@ -217,6 +217,14 @@ SCHEMAS: dict[str, Table] = {
     "models.toml": Table({"features": MapOf(FEATURE_CHOICE)}, rest=MapOf(ANY)),
     # Each flag's keys, operators and features are checked by riskwatch.flags.parse_flags.
     "flags.toml": Table({"flag": ListOf(MapOf(ANY))}),
+    "breaks.toml": Table(
+        {
+            kind: ListOf(
+                Table({"source": TEXT, "indicator": TEXT, "year": FINANCIAL_YEAR, "reason": TEXT})
+            )
+            for kind in ("declared", "accepted")
+        }
+    ),
 }
 
 

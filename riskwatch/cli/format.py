@@ -224,9 +224,23 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {key}: {n}")
     lines += format_compiled(summary["compiled"])
     lines += format_verification(summary["verification"])
+    lines += format_breaks(summary["definition_breaks"])
     lines += ["", f"Warnings ({len(summary['warnings'])}):"]
     lines += [f"  ! {w}" for w in summary["warnings"]]
     return "\n".join(lines)
+
+
+def format_breaks(report: dict) -> list[str]:
+    """Suspected definition breaks: the rule, then each with its class medians and past
+    ranges, accepted (with the configured reason) or not."""
+    lines = ["", f"Suspected definition breaks ({len(report['suspected'])}): {report['rule']}"]
+    for row in report["suspected"]:
+        status = f"accepted: {row['reason']}" if row["accepted"] else "NOT ACCEPTED"
+        lines.append(
+            f"  {row['source']}:{row['indicator']} {row['financial_year']} [{status}]: "
+            f"{row['classes']}"
+        )
+    return lines
 
 
 def format_verification(verification: dict) -> list[str]:

@@ -6,6 +6,7 @@ import pandas as pd
 
 from riskwatch.data.check_compiled import compiled_summary
 from riskwatch.data.check_verification import verification_summary
+from riskwatch.data.definition_breaks import breaks_report
 from riskwatch.units import pounds_from_thousands
 
 OUTTURN_SOURCES = ("RS", "RSX")
@@ -37,6 +38,7 @@ def data_summary(tables: dict[str, pd.DataFrame], verification_sample: pd.DataFr
         "reorganisations": _reorganisations(authorities),
         "compiled": compiled,
         "verification": verification,
+        "definition_breaks": breaks_report(panel, years_table),
         "warnings": _warnings(panel, years_table, authorities, tables.get("unmatched"))
         + compiled["implausible"]
         + _verification_warnings(verification),
