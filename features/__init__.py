@@ -7,6 +7,8 @@ is `FEATURES`, the frame builder `build_features`, the printed catalogue
 """
 
 from . import (  # noqa: F401  (registration)
+    budgets,
+    dating,
     debt,
     debt_positions,
     finance,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .frame import build_history
-from .registry import FEATURES, RISKIER, SAFER, base_of, catalogue_version, ordered
+from .registry import FEATURES, RISKIER, SAFER, base_of, catalogue_version, ordered, quantity_of
 
 ID_COLUMNS = ("gss_code", "as_of", "class")
 DIRECTION_WORDS = {RISKIER: "higher is riskier", SAFER: "higher is safer", 0: "context"}
@@ -58,7 +58,7 @@ def catalogue_table(
 def feature_descriptions() -> pd.DataFrame:
     """What each feature is, from the registry alone (no data needed): name, label, family,
     definition, unit, direction, inputs, years, model_input, base (the indicator it is a
-    form of) and mechanism. Enough to explain a score; `catalogue_table` adds each
+    form of), quantity (the stock or flow its base measures, `QUANTITIES`) and mechanism. Enough to explain a score; `catalogue_table` adds each
     feature's coverage on a panel."""
     return pd.DataFrame(
         [
@@ -74,6 +74,7 @@ def feature_descriptions() -> pd.DataFrame:
                 "years": feature.years,
                 "model_input": feature.model_input,
                 "base": base_of(feature.name),
+                "quantity": quantity_of(base_of(feature.name)),
                 "mechanism": feature.mechanism,
             }
             for feature in ordered()

@@ -2,7 +2,11 @@
 
 As of year t, an analyst has seen the values for years up to t that were published by
 the day year t's outturn (RS) is published; where several releases of one value are
-visible, the latest of them. Currency values are held in pounds whatever unit the source
+visible, the latest of them. An outturn return not yet held for year t (RS 2024-25,
+when only its capital and service returns are) is read at its latest year instead, one
+year earlier at most, with its whole history moved along: its latest outturn stands for
+year t and its changes are taken between its own years (`carried_sources`). Budgets and
+forecasts are never carried: a plan describes its own year only. Currency values are held in pounds whatever unit the source
 printed (a multiplication, exact for whole numbers), so every ratio is the same whichever
 unit a release used.
 """
@@ -14,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.schema import TO_POUNDS
+from riskwatch.data.schema import KIND_OF_SOURCE, TO_POUNDS
 from riskwatch.data.vintages import rule_publication_date
 from riskwatch.data.years import financial_year_starting, is_financial_year
 from riskwatch.errors import RiskwatchError
@@ -23,6 +27,9 @@ from .registry import FEATURES, ordered
 
 STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
 KEY = ["gss_code", "source", "indicator", "financial_year"]
+# An outturn return covering fewer councils than this share of its year before counts as
+# not yet held for the year: the year before is read instead.
+HELD_SHARE = 0.5
 Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
 
 
@@ -142,6 +149,20 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     )
 
 
+def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
+    """Outturn sources not yet held for `as_of` among visible rows (`visible`'s output), each
+    with the years its latest return lags the as-of year (always 1): a source holding fewer
+    councils for `as_of` than HELD_SHARE of those it held the year before."""
+    outturn = rows[rows["source"].map(KIND_OF_SOURCE).eq("outturn").to_numpy()]
+    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
+    previous = financial_year_starting(int(as_of[:4]) - 1)
+    return {
+        str(source): 1
+        for source in outturn["source"].unique()
+        if councils.get((source, as_of), 0) < HELD_SHARE * councils.get((source, previous), 0)
+    }
+
+
 def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pairs:
     """(council, neighbour) position pairs within `index`: both must be councils of the year."""
     if neighbours is None:
@@ -156,9 +177,10 @@ class View:
     """What was known as of a date, seen from one year of the history (`year`).
 
     `get(source, indicator, lag)` is that input for year `year - lag` for every council of
-    the as-of year (NaN where absent); `shift(k)` is the same knowledge seen from k years
-    earlier (the values for earlier years as revised by the as-of date); `feature(name)`
-    builds a registered feature once per view.
+    the as-of year (NaN where absent), or for a source in `carried` (one whose return for the
+    as-of year is not yet held) `carried[source]` years earlier still; `shift(k)` is the same
+    knowledge seen from k years earlier (the values for earlier years as revised by the as-of
+    date); `feature(name)` builds a registered feature once per view.
     """
 
     def __init__(
@@ -170,9 +192,11 @@ class View:
         neighbours: pd.DataFrame | None,
         cache: dict,
         positions: pd.DataFrame | None = None,
+        carried: dict[str, int] | None = None,
     ) -> None:
         self._wide = wide
         self._positions = positions
+        self.carried = carried or {}
         if "inputs" not in cache:
             cache["inputs"] = frozenset(wide.columns.droplevel(3))
         self._inputs = cache["inputs"]
@@ -199,7 +223,14 @@ class View:
         wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
         positions = latest_positions(panel, "BI", check_seen_by(as_of, seen_by))
         return cls(
-            wide, years, len(years) - 1, classes, neighbours, {}, positions.reindex(classes.index)
+            wide,
+            years,
+            len(years) - 1,
+            classes,
+            neighbours,
+            {},
+            positions.reindex(classes.index),
+            carried_sources(rows, as_of),
         )
 
     @property
@@ -215,8 +246,13 @@ class View:
         position = self.at - lag
         return self.years[position] if 0 <= position < len(self.years) else None
 
+    def year_of(self, source: str, lag: int = 0) -> str | None:
+        """The financial year a source is read at, `lag` years before this view's year: the
+        same year, or earlier for a source whose latest return is carried."""
+        return self.year_at(lag + self.carried.get(source, 0))
+
     def _column(self, field: str, source: str, indicator: str, lag: int) -> pd.Series:
-        year = self.year_at(lag)
+        year = self.year_of(source, lag)
         column = (field, source, indicator, year)
         if year is None or column not in self._wide.columns:
             return pd.Series(np.nan, index=self.index)
@@ -232,7 +268,7 @@ class View:
 
     def history(self, source: str, indicator: str) -> pd.DataFrame:
         """Values of every year up to this view's year: councils × years, oldest first."""
-        years = list(self.years[: max(self.at + 1, 0)])
+        years = list(self.years[: max(self.at + 1 - self.carried.get(source, 0), 0)])
         if ("value", source, indicator) not in self._inputs:
             return pd.DataFrame(np.nan, index=self.index, columns=years)
         return self._wide["value"][source][indicator].reindex(columns=years)
@@ -256,6 +292,7 @@ class View:
             self.neighbours,
             self._cache,
             self._positions,
+            self.carried,
         )
 
     def neighbour_pairs(self) -> Pairs:

@@ -14,9 +14,49 @@ ADJUSTED_FROM = "2021-22"  # first RS year printing earmarked reserves net of CO
 UPPER_TIER = ("SC", "UA", "MD", "L")
 
 
+# A net revenue expenditure below this share of the council's own net service spending
+# of the year is not a size to measure against: spending capitalised under Exceptional
+# Financial Support is netted off it (Woking's 2024-25 is negative, its 2011-12 £1.3m
+# against £15.5m of services). Ratios then take the last valid figure, this many years back
+# at most.
+NEAR_ZERO_SHARE = 0.25
+DENOMINATOR_LOOKBACK = 3
+
+
 def nre(view: View, lag: int = 0) -> pd.Series:
-    """Outturn net revenue expenditure (RS line 805), £: the ratios' denominator."""
-    return view.get(*NRE, lag)
+    """Outturn net revenue expenditure (RS line 805), £: the ratios' denominator. Where the
+    year's figure is negative or near zero (`valid_nre`), the council's last valid figure of
+    up to DENOMINATOR_LOOKBACK years before, so that a ratio neither explodes nor vanishes
+    (missing would read as safe); `nre_years_back` says how far back it was taken."""
+    return _denominator(view, lag)[0]
+
+
+def nre_years_back(view: View, lag: int = 0) -> pd.Series:
+    """How many years before the view's year the ratios' denominator was taken (0: its own
+    year; NaN: no valid figure within the look-back)."""
+    return _denominator(view, lag)[1]
+
+
+def valid_nre(view: View, lag: int = 0) -> pd.Series:
+    """The year's net revenue expenditure where it is positive and at least NEAR_ZERO_SHARE
+    of the year's net service spending (where known); NaN otherwise."""
+    spending = view.get(*NRE, lag)
+    services = view.get(RS, "total_service_expenditure", lag)
+    meaningful = (spending > 0) & ~(spending < NEAR_ZERO_SHARE * services)
+    return spending.where(meaningful)
+
+
+def _denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
+    value = valid_nre(view, lag)
+    years_back = pd.Series(0.0, index=view.index).where(value.notna())
+    for back in range(1, DENOMINATOR_LOOKBACK + 1):
+        missing = value.isna()
+        if not missing.any():
+            break
+        earlier = valid_nre(view, lag + back)
+        value = value.where(~missing, earlier)
+        years_back = years_back.where(~(missing & earlier.notna()), float(back))
+    return value, years_back
 
 
 def earmarked_indicator(year: str | None, date: str) -> str:
@@ -27,7 +67,7 @@ def earmarked_indicator(year: str | None, date: str) -> str:
 
 def earmarked(view: View, date: str = "close", lag: int = 0) -> pd.Series:
     """Other earmarked reserves at 31 March ('close') or 1 April ('open') of the year."""
-    return view.get(RS, earmarked_indicator(view.year_at(lag), date), lag)
+    return view.get(RS, earmarked_indicator(view.year_of(RS, lag), date), lag)
 
 
 def unallocated(view: View, date: str = "close", lag: int = 0) -> pd.Series:
@@ -92,9 +132,11 @@ def mrp(view: View, lag: int = 0) -> pd.Series:
 
 
 def outturn(view: View, indicator: str) -> pd.Series:
-    """A service line from RS, or from RSX for councils with no RS row that year (2024-25)."""
-    from_rs = view.state(RS, indicator).notna()
-    return view.get(RS, indicator).where(from_rs, view.get(RSX, indicator))
+    """A service line from RS, or from RSX for councils with no RS row that year; RSX first
+    where RS is read at an earlier year than RSX (its latest return carried, as in 2024-25)."""
+    first, second = (RSX, RS) if view.year_of(RS) != view.year_of(RSX) else (RS, RSX)
+    from_first = view.state(first, indicator).notna()
+    return view.get(first, indicator).where(from_first, view.get(second, indicator))
 
 
 def upper_tier(view: View, values: pd.Series) -> pd.Series:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from riskwatch.data.schema import KIND_OF_SOURCE
+
 if TYPE_CHECKING:
     from .frame import View
 
@@ -39,6 +41,27 @@ FAMILY_MECHANISMS = {
     "housing": HOUSING,
 }
 
+# Indicators that measure one stock or one flow in different ways: a reviewer reads one
+# reason per quantity, in the form that contributes most for that council, never
+# "outstanding borrowing 312.7%" beside "gross external debt 312.7%".
+QUANTITIES: dict[str, tuple[str, ...]] = {
+    "debt outstanding": (
+        "cfr_pct_nre",
+        "cfr_per_core_spending_power",
+        "gross_external_debt_pct_nre",
+        "net_debt_pct_nre",
+        "borrowing_pct_nre",
+        "borrowing_per_core_spending_power",
+        "latest_borrowing_pct_nre",
+    ),
+    "cost of debt": ("interest_payable_pct_nre", "mrp_pct_nre", "financing_cost_pct_nre"),
+}
+
+
+def quantity_of(base: str) -> str:
+    """The quantity a base indicator measures (its own name where it is the only measure)."""
+    return next((q for q, bases in QUANTITIES.items() if base in bases), base)
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -59,6 +82,9 @@ class Feature:
     # itself a form of another or not (`base_of` follows the chain); its own name when empty.
     base: str = ""
     mechanism: str = ""  # one of MECHANISMS; the family's (FAMILY_MECHANISMS) when empty
+    # A feature reads one kind of figure (outturn, budget, ...). One that sets a budget
+    # against an outturn on purpose says so here, e.g. "budget against outturn".
+    compares: str = ""
 
 
 FEATURES: dict[str, Feature] = {}
@@ -77,6 +103,12 @@ def register(feature: Feature) -> Feature:
         raise ValueError(
             f"feature '{feature.name}': declare its mechanism, one of {', '.join(MECHANISMS)}"
         )
+    kinds = {KIND_OF_SOURCE.get(source, "") for source, _ in feature.inputs}
+    if {"budget", "outturn"} <= kinds and not feature.compares:
+        raise ValueError(
+            f"feature '{feature.name}' reads budget and outturn figures: a feature reads one "
+            "kind, or declares what it compares (compares=...)"
+        )
     feature = replace(feature, base=base, mechanism=mechanism)
     FEATURES[feature.name] = feature
     return feature
@@ -94,6 +126,7 @@ def feature(
     model_input: bool = True,
     base: str = "",
     mechanism: str = "",
+    compares: str = "",
 ) -> Callable[[Builder], Builder]:
     """Decorator: register the function as the builder of feature `name`."""
 
@@ -112,6 +145,7 @@ def feature(
                 model_input,
                 base,
                 mechanism,
+                compares,
             )
         )
         return build

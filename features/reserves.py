@@ -320,6 +320,7 @@ def planned_draw(view: View, source: str) -> pd.Series:
     RISKIER,
     ((RA, APPROPRIATIONS[0]), (RA, APPROPRIATIONS[1]), NRE),
     RA_YEARS,
+    compares="budget against outturn",
 )
 def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
     return ratio(planned_draw(view, RA), nre(view))
@@ -341,6 +342,7 @@ def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
         NRE,
     ),
     RA_YEARS,
+    compares="budget against outturn",
 )
 def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
     return ratio(planned_draw(view, RS) - planned_draw(view, RA), nre(view))

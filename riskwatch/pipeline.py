@@ -25,8 +25,12 @@ ESSENTIAL_COVERAGE = 0.9  # share of a year's councils with a reported net reven
 
 def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Years a council can be scored as of: those whose essential indicator, outturn net
-    revenue expenditure (RS, or its compiled figures for 2024-25), is reported for at least
-    90% of the year's councils (every ratio is taken to it)."""
+    revenue expenditure (RS), is reported for at least 90% of the year's councils (every
+    ratio is taken to it). A year whose councils filed other outturn returns (capital,
+    service spending) before its RS is held reads the RS of the year before, as its
+    feature frame does (`carried_sources`), and is judged on that year's coverage."""
+    from riskwatch.features.frame import HELD_SHARE
+
     councils = tables["authority_years"].groupby("financial_year")["gss_code"].nunique()
     panel = tables["panel"]
     reported = panel[
@@ -34,8 +38,10 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
         & (panel["indicator"] == "net_revenue_expenditure")
         & (panel["status"] == "reported")
     ]
-    with_nre = reported.groupby("financial_year")["gss_code"].nunique()
-    share = (with_nre / councils).dropna()
+    with_nre = reported.groupby("financial_year")["gss_code"].nunique().reindex(councils.index)
+    before = with_nre.shift(1)
+    read = with_nre.where(~(with_nre.fillna(0) < HELD_SHARE * before), before)
+    share = (read / councils).dropna()
     return sorted(str(year) for year in share[share >= ESSENTIAL_COVERAGE].index)
 
 

@@ -67,6 +67,35 @@ def group_contributions(scored: pd.DataFrame, bases: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(summed, index=scored["gss_code"].to_numpy(), columns=order)
 
 
+def quantity_of_bases(bases: pd.Series, catalogue: pd.DataFrame) -> pd.Series:
+    """Each base's quantity from the catalogue: bases measuring one stock or flow (outstanding
+    borrowing, gross external debt, CFR and net debt) share one; others are their own."""
+    by_base = (
+        catalogue.drop_duplicates("base").set_index("base")["quantity"]
+        if "quantity" in catalogue.columns
+        else pd.Series(dtype=object)
+    )
+    return pd.Series({b: by_base.get(b, b) for b in dict.fromkeys(bases)}, dtype=object)
+
+
+def _quantity_rows(summed: pd.DataFrame, quantities: pd.Series) -> pd.DataFrame:
+    """One row per council and quantity: the summed contribution of its bases, shown as the
+    base contributing most for that council (its most telling form); largest contribution
+    first within a council (ties by base name)."""
+    rows = summed.stack().rename("contribution").rename_axis(["gss_code", "base"]).reset_index()
+    rows["council"] = pd.Index(summed.index).get_indexer(rows["gss_code"])
+    rows["quantity"] = quantities.reindex(rows["base"]).to_numpy()
+    rows = rows.sort_values(
+        ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
+    )
+    totals = rows.groupby(["council", "quantity"], sort=False)["contribution"].transform("sum")
+    rows = rows.assign(contribution=totals).drop_duplicates(["council", "quantity"])
+    rows = rows.sort_values(
+        ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
+    )
+    return rows.drop(columns="quantity")
+
+
 def class_standing(value: float, peers: pd.Series, council_class: str) -> str:
     """Where a value stands among the councils of its class (`standing_words`)."""
     known = peers.dropna().to_numpy(dtype=float)
@@ -140,13 +169,8 @@ def indicator_groups(
     the first `count` with a positive contribution (the reasons), numbered in `reason`."""
     features = contribution_features(scored, frame, every)
     bases = base_indicators(features, catalogue)
-    summed = group_contributions(scored, bases)
-    groups = summed.stack().rename("contribution").rename_axis(["gss_code", "base"])
-    groups = groups.reset_index()
-    groups["council"] = pd.Index(summed.index).get_indexer(groups["gss_code"])
-    groups = groups.sort_values(
-        ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
-    )
+    quantities = quantity_of_bases(bases, catalogue)
+    groups = _quantity_rows(group_contributions(scored, bases), quantities)
     if count is not None:
         groups = groups[groups["contribution"] > 0].groupby("council").head(count)
         groups["reason"] = groups.groupby("council").cumcount() + 1
@@ -156,9 +180,9 @@ def indicator_groups(
     groups["mechanism"] = [_described(described, b, "mechanism", "") for b in names]
     groups["indicator"] = [_label(described, b) for b in names]
     groups["unit"] = [_described(described, b, "unit", "") for b in names]
-    attributes = _base_attributes(groups, frame, history, as_of, neighbours)
+    attributes = _base_attributes(groups, frame, history, as_of, neighbours, _inputs(described))
     groups = pd.concat([groups, attributes], axis=1)
-    groups["forms"] = _forms(scored, bases, groups)
+    groups["forms"] = _forms(scored, bases, quantities, groups)
     return groups[[c for c in GROUP_COLUMNS if c in groups.columns]]
 
 
@@ -176,8 +200,39 @@ GROUP_COLUMNS = [
     "change_1y",
     "change_3y",
     "contribution",
+    "dated",
     "forms",
 ]
+# Context columns of the frame saying how old its revenue figures are (features/dating.py).
+RS_YEARS_BACK, NRE_YEARS_BACK = "revenue_outturn_years_back", "nre_denominator_years_back"
+NRE_INPUT = "RS net_revenue_expenditure"
+SIZE_INPUTS = {NRE_INPUT, "RS total_service_expenditure"}
+
+
+def _inputs(described: pd.DataFrame) -> dict[str, set[str]]:
+    """Each catalogued feature's inputs ('RS interest_payable', ...)."""
+    if "inputs" not in described.columns:
+        return {}
+    return {name: set(filter(None, text.split(", "))) for name, text in described["inputs"].items()}
+
+
+def dated_words(inputs: set[str], as_of: str, rs_back: int, nre_back: float) -> str:
+    """Which earlier year a base's figures are from, where not the scored year's: '2023-24
+    outturn, the latest published', 'over net revenue spending of 2021-22, the last valid
+    figure'; '' where every figure is the scored year's."""
+    from riskwatch.labels import shift_year
+
+    # RS lines a feature reads, less those it reads from RSX where RS is carried (services)
+    own = {i for i in inputs if i.startswith("RS ") and f"RSX {i[3:]}" not in inputs}
+    own -= SIZE_INPUTS
+    notes = []
+    if own and rs_back:
+        notes.append(f"{shift_year(as_of, -rs_back)} outturn, the latest published")
+    back = rs_back + (0 if np.isnan(nre_back) else int(nre_back))
+    if NRE_INPUT in inputs and back and not (own and back == rs_back):
+        why = "the last valid figure" if back > rs_back else "the latest outturn published"
+        notes.append(f"over net revenue spending of {shift_year(as_of, -back)}, {why}")
+    return "; ".join(notes)
 
 
 def _base_attributes(
@@ -186,9 +241,12 @@ def _base_attributes(
     history: dict[str, pd.DataFrame],
     as_of: str,
     neighbours: pd.DataFrame | None,
+    inputs: dict[str, set[str]],
 ) -> pd.DataFrame:
     """Per (council, base) row: the base's value, standing and percentiles in the council's
-    class and among its neighbours, and its change on 1 and 3 years before."""
+    class and among its neighbours, its change on 1 and 3 years before (for a base read
+    wholly from a revenue outturn carried from the year before, on that return's own years),
+    and the earlier years its figures are from (`dated_words`)."""
     from riskwatch.labels import shift_year
 
     bases = [b for b in dict.fromkeys(groups["base"]) if b in frame.columns]
@@ -223,15 +281,31 @@ def _base_attributes(
             else np.full(len(groups), np.nan)
         ),
     }
+    rs_back = int(frame[RS_YEARS_BACK].max()) if RS_YEARS_BACK in frame.columns else 0
+    only_rs = [b for b in bases if inputs.get(b) and all(i.startswith("RS ") for i in inputs[b])]
     for k in (1, 3):
-        past = history.get(shift_year(as_of, -k))
-        then = (
-            past.set_index("gss_code").reindex(index=frame["gss_code"], columns=bases)
-            if past is not None
-            else pd.DataFrame(np.nan, index=frame.index, columns=bases)
-        )
+        then = np.full(now.shape, np.nan)
+        for offset, columns in ((0, bases), (rs_back, only_rs)):
+            past = history.get(shift_year(as_of, -k - offset))
+            if past is None or not columns:
+                continue
+            at = pd.Index(bases).get_indexer(columns)
+            then[:, at] = (
+                past.set_index("gss_code")
+                .reindex(index=frame["gss_code"], columns=columns)
+                .to_numpy(dtype=float)
+            )
         with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
-            out[f"change_{k}y"] = pick(now - then.to_numpy(dtype=float))
+            out[f"change_{k}y"] = pick(now - then)
+    nre_back = (
+        frame[NRE_YEARS_BACK].to_numpy(dtype=float)
+        if NRE_YEARS_BACK in frame.columns
+        else np.full(len(frame), np.nan)
+    )
+    out["dated"] = [
+        dated_words(inputs.get(b, set()), as_of, rs_back, nre_back[r]) if r >= 0 else ""
+        for b, r in zip(groups["base"], row, strict=True)
+    ]
     return pd.DataFrame(out, index=groups.index)
 
 
@@ -261,8 +335,9 @@ def reason_text(reason: Mapping) -> str:
         if words:
             parts.append(words)
             break
+    dated = f" ({reason['dated']})" if reason.get("dated") else ""
     mechanism = reason.get("mechanism", "")
-    return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts)
+    return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts) + dated
 
 
 def _described(described: pd.DataFrame, name: str, column: str, default: str) -> str:
@@ -278,13 +353,17 @@ def _label(described: pd.DataFrame, name: str) -> str:
     return _described(described, name, "label", name.replace("_", " "))
 
 
-def _forms(scored: pd.DataFrame, bases: pd.Series, groups: pd.DataFrame) -> list[str]:
-    """Per (council, base) row: the forms behind it with their contributions, largest
-    effect first (those under 0.005 left out)."""
+def _forms(
+    scored: pd.DataFrame, bases: pd.Series, quantities: pd.Series, groups: pd.DataFrame
+) -> list[str]:
+    """Per (council, quantity) row: the forms behind it, of every base of its quantity, with
+    their contributions, largest effect first (those under 0.005 left out)."""
     matrix = scored[[CONTRIB + f for f in bases.index]].to_numpy(dtype=float)
     council = pd.Index(scored["gss_code"]).get_indexer(groups["gss_code"])
+    quantity_of_feature = quantities.reindex(bases.to_numpy()).to_numpy()
     members = {
-        base: np.flatnonzero(bases.to_numpy() == base) for base in dict.fromkeys(groups["base"])
+        base: np.flatnonzero(quantity_of_feature == quantities[base])
+        for base in dict.fromkeys(groups["base"])
     }
     names = bases.index.to_numpy()
     texts = []

@@ -45,14 +45,24 @@ def value(rows: pd.DataFrame, gss: str, source: str, indicator: str, year: str) 
     return found.iloc[0]
 
 
-def test_golden_2024_25_outturn_and_capital(compiled):
+def test_golden_2024_25_budget_and_capital(compiled):
     rows = compiled[OUTTURN]
     # outturn-and-capital_2024-25_councils.csv row 309 (Woking): cfr 2274515, nre -14259,
-    # interest 64043, reserves 49452, external_debt 2176291
+    # interest 64043, reserves 49452, external_debt 2176291. nre and interest are RA 2024-25
+    # budget figures (PROVENANCE.md's correction), published with RA 2024-25 (revised
+    # 3 October 2024); reserves matches no RS sum and is not read.
     assert value(rows, WOKING, "COR", "cfr_close", "2024-25")["value"] == 2_274_515
-    assert value(rows, WOKING, "RS", "net_revenue_expenditure", "2024-25")["value"] == -14_259
-    assert value(rows, WOKING, "RS", "interest_payable", "2024-25")["value"] == 64_043
-    assert value(rows, WOKING, "RS", "reserves_total_close", "2024-25")["value"] == 49_452
+    budget = value(rows, WOKING, "RA", "net_revenue_expenditure", "2024-25")
+    assert budget["value"] == -14_259
+    assert (budget["published"], budget["vintage"].split(" compiled")[0]) == (
+        "2024-10-03",
+        "RA 2024-25",
+    )
+    assert value(rows, WOKING, "RA", "interest_payable", "2024-25")["value"] == 64_043
+    # Thurrock row 274: interest 18556 = its RA 2024-25 budget interest (RS outturn 82,538)
+    assert value(rows, THURROCK, "RA", "interest_payable", "2024-25")["value"] == 18_556
+    assert not rows["source"].eq("RS").any()
+    assert not rows["indicator"].str.startswith("reserves").any()
     assert value(rows, WOKING, "COR", "gross_external_debt_close", "2024-25")["value"] == 2_176_291
     cfr = value(rows, WOKING, "COR", "cfr_close", "2024-25")
     assert (cfr["unit"], cfr["period_end"], cfr["published"]) == (
@@ -90,17 +100,13 @@ def test_golden_borrowing_by_lender_in_millions(compiled):
 def test_error_tokens_are_missing_with_a_status_never_zero(compiled):
     rows = compiled[OUTTURN]
     # row 30 (Brentwood): nre '#VALUE!', interest '[x]'
-    nre = value(rows, BRENTWOOD, "RS", "net_revenue_expenditure", "2024-25")
-    interest = value(rows, BRENTWOOD, "RS", "interest_payable", "2024-25")
+    nre = value(rows, BRENTWOOD, "RA", "net_revenue_expenditure", "2024-25")
+    interest = value(rows, BRENTWOOD, "RA", "interest_payable", "2024-25")
     assert np.isnan(nre["value"]) and nre["status"] == "source_error"
     assert np.isnan(interest["value"]) and interest["status"] == "missing_return"
     # row 70 (Derbyshire): capital '[x]'
     cfr = value(rows, DERBYSHIRE, "COR", "cfr_close", "2024-25")
     assert np.isnan(cfr["value"]) and cfr["status"] == "missing_return"
-    # row 198 (Oxford) and row 296 (West Lancashire): reserves 0 in the source, unknown
-    for council in (OXFORD, "E07000127"):
-        reserves = value(rows, council, "RS", "reserves_total_close", "2024-25")
-        assert np.isnan(reserves["value"]) and reserves["status"] == "not_available"
     assert not ((rows["status"] != "reported") & (rows["value"] == 0)).any()
 
 
@@ -147,10 +153,13 @@ def test_latest_borrowing_position_is_a_dated_feature_of_the_review_date(tables,
     panel, years = tables["panel"], tables["authority_years"]
     own_date = build_features(panel, years, "2024-25").set_index("gss_code")
     review = build_features(panel, years, "2024-25", seen_by="2026-11-30").set_index("gss_code")
-    # Thurrock: £831.318m at 31 December 2025 (by-lender row 274) over 2024-25 NRE £147,298k
+    # Thurrock: £831.318m at 31 December 2025 (by-lender row 274) over its latest outturn
+    # NRE, 2023-24's £123,802k (rs2023_24.xlsx): RS 2024-25 is not held, and the compiled
+    # £147,298k is its 2024-25 budget, never a denominator
     assert review.loc[THURROCK, "latest_borrowing_pct_nre"] == pytest.approx(
-        831.318e6 / 147_298e3 * 100
+        831.318e6 / 123_802e3 * 100
     )
+    assert review.loc[THURROCK, "revenue_outturn_years_back"] == 1
     assert review.loc[THURROCK, "latest_borrowing_months_after_year"] == 9
     assert review.loc[THURROCK, "latest_la_borrowing_share"] == pytest.approx(0.0)
     # Woking: none of its £2,163.564m from other councils at 31 December 2025 (row 309)
@@ -160,7 +169,7 @@ def test_latest_borrowing_position_is_a_dated_feature_of_the_review_date(tables,
     # outturn-and-capital row 274: loans at 31 March 2025
     loans = float((shared_data / FOLDER / OUTTURN).read_text().splitlines()[273].split(",")[-1])
     assert own_date.loc[THURROCK, "latest_borrowing_pct_nre"] == pytest.approx(
-        loans / 147_298 * 100
+        loans / 123_802 * 100
     )
     dated = [c for c in review.columns if c.startswith("latest_")]
     pd.testing.assert_frame_equal(review.drop(columns=dated), own_date.drop(columns=dated))

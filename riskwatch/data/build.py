@@ -20,7 +20,7 @@ from riskwatch.data.authorities import (
 from riskwatch.data.authority_index import attach_codes, council_index
 from riskwatch.data.events import read_events
 from riskwatch.data.revenue import RevenueRelease, read_revenue_file
-from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS
+from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS, with_kinds
 from riskwatch.data.vintages import (
     load_release_config,
     order_releases,
@@ -170,7 +170,7 @@ def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFram
         coded, orphans = attach_codes(values, index)
         parts.append(coded)
         unmatched += [frame for frame in (missed, orphans) if frame is not None and len(frame)]
-    panel = pd.concat(parts, ignore_index=True)
+    panel = with_kinds(pd.concat(parts, ignore_index=True))
     panel["value"] = panel["value"].astype(float)
     panel = panel.sort_values(
         ["gss_code", "financial_year", "indicator", "source", "period_end", "published", "vintage"]

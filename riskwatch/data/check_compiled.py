@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
 from riskwatch.data.schema import TO_POUNDS
 
 DEBT_MEASURES = {
@@ -24,6 +23,8 @@ IMPLAUSIBLE_FLOOR = 1_000.0  # £ thousand: a zero after a year of at least £1m
 # Stocks a council can clear in a year (short-term loans repaid, investments drawn):
 # a zero there is not implausible.
 CAN_BE_ZERO = {"borrowing_short_term", "investments_close"}
+# The outturn return a budget return is compared with.
+OUTTURN_OF_BUDGET = {"RA": "RS"}
 
 
 def is_compiled(panel: pd.DataFrame) -> pd.Series:
@@ -76,23 +77,10 @@ def overlap_agreement(panel: pd.DataFrame) -> dict:
     }
 
 
-def rs_total_reserves(panel: pd.DataFrame, year: str, earmarked: str) -> pd.Series:
-    """RS lines 911 to 916 at 31 March summed per council, £ thousand (lines a year's form
-    lacks count as 0), with the earmarked line given ('reserves_earmarked_close' or the
-    adjusted one)."""
-    rows = panel[
-        (panel["source"] == "RS") & (panel["financial_year"] == year) & ~is_compiled(panel)
-    ].drop_duplicates(["gss_code", "indicator"], keep="last")
-    wide = rows.pivot(index="gss_code", columns="indicator", values="value")
-    others = [f"reserves_{kind}_close" for kind in OTHER_TOTAL_RESERVE_KINDS]
-    main = wide.get(earmarked) + wide.get("reserves_unallocated_close")
-    return main + wide.reindex(columns=others).fillna(0.0).sum(axis=1)
-
-
 def year_on_year_by_class(panel: pd.DataFrame, years_table: pd.DataFrame) -> dict:
     """Median % change of each compiled 2024-25 measure against the council's 2023-24 value,
-    by class, and the councils compared. Reserves are set against the RS 2023-24 sum of lines
-    911 to 916 with the earmarked line as reported and as adjusted."""
+    by class, and the councils compared. A budget figure (RA) is set against the council's
+    2023-24 outturn (RS) of the same line: budget against the last outturn."""
     classes = (
         years_table[years_table["financial_year"] == "2024-25"]
         .drop_duplicates("gss_code")
@@ -108,23 +96,16 @@ def year_on_year_by_class(panel: pd.DataFrame, years_table: pd.DataFrame) -> dic
     out: dict[str, dict] = {}
     for (source, indicator), rows in latest.groupby(["source", "indicator"]):
         new = rows.set_index("gss_code")["value"]
-        if indicator == "reserves_total_close":
-            for label, line in (
-                ("as reported", "reserves_earmarked_close"),
-                ("adjusted", "reserves_earmarked_adjusted_close"),
-            ):
-                old = rs_total_reserves(panel, "2023-24", line)
-                out[f"{source}:{indicator} (2023-24 earmarked {label})"] = _medians(
-                    new, old, classes
-                )
-            continue
-        old_rows = earlier[(earlier["source"] == source) & (earlier["indicator"] == indicator)]
+        # A budget is compared with the last outturn of the same line (RA with RS).
+        against = OUTTURN_OF_BUDGET.get(source, source)
+        old_rows = earlier[(earlier["source"] == against) & (earlier["indicator"] == indicator)]
         if source == "BI":
             old_rows = old_rows[old_rows["period_end"] == "2024-03-31"]
         if len(old_rows):
-            out[f"{source}:{indicator}"] = _medians(
-                new, old_rows.set_index("gss_code")["value"], classes
-            )
+            label = f"{source}:{indicator}"
+            if against != source:
+                label += f" (budget, against {against} 2023-24 outturn)"
+            out[label] = _medians(new, old_rows.set_index("gss_code")["value"], classes)
     return out
 
 
@@ -157,10 +138,6 @@ def implausible_values(panel: pd.DataFrame, authorities: pd.DataFrame) -> list[s
     warnings = []
     for row in flagged.itertuples(index=False):
         previous = before.get((row.gss_code, row.source, row.indicator))
-        if previous is None and row.indicator == "reserves_total_close":
-            previous = rs_total_reserves(panel, "2023-24", "reserves_earmarked_close").get(
-                row.gss_code
-            )
         if previous is not None and abs(previous) >= IMPLAUSIBLE_FLOOR:
             shown = "0" if row.status == "reported" else "0 in the source, held as unknown"
             warnings.append(

@@ -3,21 +3,23 @@
 Three CSV layouts, each known by its header row (columns found by name, never by
 position; an unknown layout or a missing column fails naming the file):
 
-- outturn and capital for one year (2024-25): RS net revenue expenditure (line 805),
-  external interest (line 781) and the total of the reserve levels at 31 March (RS
-  lines 911 to 916 summed: it nets the DSG deficit and does not split earmarked from
-  unallocated), then COR C's capital financing requirement, MRP, debt and prudential
-  limits, and the outstanding borrowing of the quarterly returns;
+- outturn and capital for one year (2024-25): net revenue expenditure and external
+  interest that are RA 2024-25 *budget* figures, not RS outturn (PROVENANCE.md's
+  correction of 2026-12-06: `interest` equals RA 2024-25 budget interest exactly where
+  checked, `nre` differs from RS line 805 for every council checked), then COR C's
+  capital financing requirement, MRP, debt and prudential limits (2024-25 outturn), and
+  the outstanding borrowing of the quarterly returns;
 - capital for 2019-20 to 2023-24 (the same COR C and borrowing columns);
 - borrowing by lender at 31 December 2025, in £ million.
 
-Values are kept under the source family they were first published in (RS, COR, BI),
+Values are kept under the source family they were first published in (RA, COR, BI),
 with the compiled file as their vintage, so every feature reads them as it reads
 MHCLG's own workbooks; where MHCLG's files already hold the same figure, both are
 kept and `data check` reports how often they agree. The compilation's error tokens
-(`[x]`, `#VALUE!`, `#N/A`) stay missing with a status, never zero. Two values
-PROVENANCE.md names as unusable are not read as figures: `grants`, which matches no RS
-line, and a total of reserves of exactly 0 (Oxford's 2024-25; West Lancashire's too).
+(`[x]`, `#VALUE!`, `#N/A`) stay missing with a status, never zero. Two columns
+PROVENANCE.md names as unusable are not read at all: `grants`, which matches no RS line,
+and `reserves`, which matches no sum of RS reserve lines (Rushmoor 778 against 24,159 of
+usable reserves; nationally -16% in the year MHCLG reports -1.6%).
 """
 
 from __future__ import annotations
@@ -49,10 +51,10 @@ class Measure:
     indicator: str
 
 
-OUTTURN = (
-    Measure("nre", "RS", "net_revenue_expenditure"),
-    Measure("interest", "RS", "interest_payable"),
-    Measure("reserves", "RS", "reserves_total_close"),
+# RA 2024-25 budget lines (RA line 905 and 881), read as the budget figures they are.
+BUDGET = (
+    Measure("nre", "RA", "net_revenue_expenditure"),
+    Measure("interest", "RA", "interest_payable"),
 )
 CAPITAL = (
     Measure("mrp", "COR", "mrp"),
@@ -78,7 +80,10 @@ BY_LENDER = (
     Measure("bor_total", "BI", "borrowing_total"),
     Measure("inv_total", "BI", "investments_total"),
 )
-NOT_READ = {"grants": "matches no RS line (PROVENANCE.md): not used"}
+NOT_READ = {
+    "grants": "matches no RS line (PROVENANCE.md): not used",
+    "reserves": "matches no sum of RS reserve lines (PROVENANCE.md's correction): not used",
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ LAYOUTS = (
     Layout(
         "outturn and capital",
         ("year", "ons", "la_code", "name", "class"),
-        OUTTURN + CAPITAL + CAPITAL_2024_25,
+        BUDGET + CAPITAL + CAPITAL_2024_25,
         "GBP_thousand",
     ),
     Layout("capital", ("year", "ons"), CAPITAL, "GBP_thousand"),
@@ -224,21 +229,12 @@ def read_compiled_rows(path: Path) -> CompiledFile:
             if parsed is None:
                 parsed = (float("nan"), "not_available")
             value, status = parsed
-            if measure.column in ZERO_IS_UNKNOWN and status == "reported" and value == 0:
-                value, status = float("nan"), "not_available"
             records.append((gss, year, measure, value, status, period_end, row))
     return CompiledFile(
         layout,
         _panel_rows(path, records, layout.unit),
         pd.DataFrame(identities, columns=["row", "gss_code", "ecode", "name"]),
     )
-
-
-# Measures no council can hold at exactly zero: a council without any reserve at all
-# (general fund balance included) is not a figure but a gap in the compilation. PROVENANCE.md
-# names Oxford's 2024-25 reserves of 0 (tens of millions in other years); West Lancashire's
-# are 0 too. Held as unknown, never as an empty reserve.
-ZERO_IS_UNKNOWN = {"reserves"}
 
 
 def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:

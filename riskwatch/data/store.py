@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.schema import with_kinds
 from riskwatch.errors import RiskwatchError
 from riskwatch.paths import check_output_folder
 
@@ -44,7 +45,8 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     if name == "panel" and data_dir is not None:
         ingested = ingested_panel(data_dir)
         if not ingested.empty:
-            frame = pd.concat([frame, ingested], ignore_index=True)
+            # releases ingested before kinds were stored get theirs from their source
+            frame = pd.concat([frame, with_kinds(ingested)], ignore_index=True)
     return frame
 
 
@@ -68,7 +70,7 @@ def store_release(panel: pd.DataFrame, target: Path) -> None:
         raise RiskwatchError(
             f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
         ) from None
-    write_parquet(panel, target)
+    write_parquet(with_kinds(panel), target)
 
 
 def ingested_panel(data_dir: Path) -> pd.DataFrame:
