@@ -4,6 +4,7 @@ by a known revision."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from riskwatch.data.check import data_summary
@@ -56,27 +57,29 @@ def test_sample_lines_map_through_the_readers_catalogues(line, measure):
     assert panel_measure(*line) == measure
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compiled 2024-25 nre and interest are still stored as RS outturn; the lead's "
-    "fix on main re-reads them as RA budgets (issue 18 part 1): merge main, then drop this mark",
-)
 def test_embedded_panel_agrees_with_the_verification_sample(sampled_panel, sample):
     disagreements = verification_summary(sampled_panel, sample)["disagreements"]
     assert disagreements == []
 
 
 def test_the_check_catches_the_compiled_budget_figures_held_as_outturn(sampled_panel, sample):
-    """Thurrock's compiled 2024-25 interest (18,556, its RA budget) against RS line 781's
-    outturn (82,538): the slip issue 18 found must show as a disagreement."""
-    pairs = compare(sampled_panel, sample)
+    """Before issue 18's fix the compiled 2024-25 interest was stored as RS outturn: Thurrock's
+    18,556, its RA 2024-25 budget (the panel's compiled RA row, relabelled RS as it was read),
+    against RS line 781's outturn of 82,538. The check must show it as a disagreement."""
+    budget = sampled_panel[
+        (sampled_panel["gss_code"] == "E06000034")
+        & (sampled_panel["source"] == "RA")
+        & (sampled_panel["indicator"] == "interest_payable")
+        & (sampled_panel["financial_year"] == "2024-25")
+    ]
+    assert budget["value"].tolist() == [18556.0]
+    as_read_before = pd.concat([sampled_panel, budget.assign(source="RS")], ignore_index=True)
+    pairs = compare(as_read_before, sample)
     thurrock = pairs[
         (pairs["name"] == "Thurrock")
         & (pairs["row"] == "781")
         & (pairs["financial_year"] == "2024-25")
     ]
-    if thurrock.empty or thurrock["panel_value"].isna().all():
-        pytest.skip("the panel no longer holds 2024-25 interest as RS outturn")
     assert thurrock["outcome"].tolist() == ["disagree"]
     assert thurrock["value_gbp_thousand"].tolist() == [82538.0]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.check_compiled import rs_total_reserves
+from riskwatch.data.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
 from riskwatch.data.schema import TO_POUNDS
 from riskwatch.data.years import financial_year_starting
 from riskwatch.settings import config_file
@@ -48,38 +48,30 @@ def latest_values(panel: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(value=rows["value"] * scale)[[*key, "value"]]
 
 
-def with_line_totals(values: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
-    """The values, and the RS total of reserve levels (lines 911 to 916) summed from its
-    lines in the years the panel states no total, so a stated total has a past to move from."""
+def with_line_totals(values: pd.DataFrame) -> pd.DataFrame:
+    """The values (`latest_values`), and the RS total of reserve levels at 31 March summed
+    from lines 911 to 916 (earmarked as reported; a line a year's form lacks counts as 0) in
+    the years where a total is stated for no council, so a stated total (the compiled
+    2024-25 `reserves` read before issue 18) has a past to move from."""
     source, indicator = TOTAL_RESERVES
-    stated = set(
-        values.loc[
-            (values["source"] == source) & (values["indicator"] == indicator), "financial_year"
-        ]
-    )
-    columns = ["gss_code", "source", "indicator", "financial_year", "value", "vintage"]
-    lines = panel.loc[
-        (panel["source"] == source) & panel["indicator"].str.startswith("reserves_"), columns
-    ]
-    years = sorted(set(lines["financial_year"]) - stated)
-    sums = [
-        rs_total_reserves(lines, year, "reserves_earmarked_close")
-        .dropna()
-        .mul(1e3)  # RS lines are £ thousand
-        .rename("value")
-        .rename_axis("gss_code")
-        .reset_index()
-        .assign(source=source, indicator=indicator, financial_year=year)
-        for year in years
-    ]
-    return pd.concat([values, *sums], ignore_index=True)
+    rs = values[values["source"] == source]
+    stated = set(rs.loc[rs["indicator"] == indicator, "financial_year"])
+    if not stated:
+        return values
+    lines = rs[rs["indicator"].str.startswith("reserves_") & ~rs["financial_year"].isin(stated)]
+    wide = lines.pivot(index=["gss_code", "financial_year"], columns="indicator", values="value")
+    others = [f"reserves_{kind}_close" for kind in OTHER_TOTAL_RESERVE_KINDS]
+    main = wide.get("reserves_earmarked_close") + wide.get("reserves_unallocated_close")
+    total = (main + wide.reindex(columns=others).fillna(0.0).sum(axis=1)).dropna()
+    sums = total.rename("value").reset_index().assign(source=source, indicator=indicator)
+    return pd.concat([values, sums], ignore_index=True)
 
 
 def class_median_moves(panel: pd.DataFrame, authority_years: pd.DataFrame) -> pd.DataFrame:
     """Per source, measure, year and class: the median of councils' year-on-year moves, in
     percent (a council counts where its previous year's value is above zero), and how many
     councils moved. Columns source, indicator, financial_year, class, median_move, councils."""
-    values = with_line_totals(latest_values(panel), panel)
+    values = with_line_totals(latest_values(panel))
     values = values[np.isfinite(values["value"])]
     next_year = {y: financial_year_starting(int(y[:4]) + 1) for y in set(values["financial_year"])}
     previous = values.assign(financial_year=values["financial_year"].map(next_year))
