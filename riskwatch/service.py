@@ -60,7 +60,7 @@ def feature_catalogue(data_dir: Path):
 def feature_frame(data_dir: Path, as_of: str):
     """The feature frame as of a year; refused for a year no council filed for."""
     from riskwatch.data.store import load_table
-    from riskwatch.features import build_features
+    from riskwatch.features import breaks_for_trends, build_features
 
     years = load_table("authority_years")
     if as_of not in set(years["financial_year"]):
@@ -68,8 +68,13 @@ def feature_frame(data_dir: Path, as_of: str):
         raise RiskwatchError(
             f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
         )
+    panel = load_table("panel", data_dir)
     return build_features(
-        load_table("panel", data_dir), years, as_of, neighbours=load_table("neighbours")
+        panel,
+        years,
+        as_of,
+        neighbours=load_table("neighbours"),
+        breaks=breaks_for_trends(panel, years),
     )
 
 

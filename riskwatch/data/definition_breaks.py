@@ -67,10 +67,22 @@ def with_line_totals(values: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([values, sums], ignore_index=True)
 
 
-def class_median_moves(panel: pd.DataFrame, authority_years: pd.DataFrame) -> pd.DataFrame:
+def class_median_moves(
+    panel: pd.DataFrame,
+    authority_years: pd.DataFrame,
+    measures: frozenset[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
     """Per source, measure, year and class: the median of councils' year-on-year moves, in
     percent (a council counts where its previous year's value is above zero), and how many
-    councils moved. Columns source, indicator, financial_year, class, median_move, councils."""
+    councils moved; of the given (source, indicator) `measures` only, where given. Columns
+    source, indicator, financial_year, class, median_move, councils."""
+    if measures is not None:
+        panel = panel[panel["indicator"].isin({indicator for _, indicator in measures})]
+        pairs = pd.MultiIndex.from_arrays([panel["source"], panel["indicator"]])
+        reserve_line = (panel["source"] == TOTAL_RESERVES[0]) & panel["indicator"].str.startswith(
+            "reserves_"
+        )
+        panel = panel[pairs.isin(list(measures)) | ((TOTAL_RESERVES in measures) & reserve_line)]
     values = with_line_totals(latest_values(panel))
     values = values[np.isfinite(values["value"])]
     next_year = {y: financial_year_starting(int(y[:4]) + 1) for y in set(values["financial_year"])}
@@ -147,10 +159,15 @@ def suspected_reason(year: str) -> str:
     return f"every class moved beyond its past in {year}, a suspected definition break"
 
 
-def breaks_report(panel: pd.DataFrame, authority_years: pd.DataFrame) -> dict:
-    """The rule, and each suspected break with whether configs/breaks.toml accepts it (and
-    why), as `data check`, `data build` and `data ingest` report them."""
-    suspected = suspected_breaks(class_median_moves(panel, authority_years))
+def breaks_report(
+    panel: pd.DataFrame,
+    authority_years: pd.DataFrame,
+    measures: frozenset[tuple[str, str]] | None = None,
+) -> dict:
+    """The rule, and each suspected break (of `measures` only, where given) with whether
+    configs/breaks.toml accepts it (and why), as `data check`, `data build` and `data ingest`
+    report them."""
+    suspected = suspected_breaks(class_median_moves(panel, authority_years, measures))
     accepted = {(b.source, b.indicator, b.year): b.reason for b in configured("accepted")}
     return {
         "rule": (
