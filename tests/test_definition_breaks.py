@@ -100,3 +100,9 @@ def test_every_class_jumping_at_once_is_a_break_one_class_is_not():
     assert found[["source", "indicator", "financial_year"]].values.tolist() == [
         ["RS", "mrp", "2020-21"]
     ]
+
+
+def test_a_panel_without_the_measures_asked_about_has_no_suspected_break(tables):
+    report = breaks_report(tables["panel"], tables["authority_years"], frozenset())
+    assert report["suspected"] == []
+    assert breaks_in_force(report) == breaks_in_force({"suspected": []})  # the declared ones

@@ -83,6 +83,9 @@ def class_median_moves(
             "reserves_"
         )
         panel = panel[pairs.isin(list(measures)) | ((TOTAL_RESERVES in measures) & reserve_line)]
+    columns = ["source", "indicator", "financial_year", "class", "median_move", "councils"]
+    if panel.empty:
+        return pd.DataFrame(columns=columns)
     values = with_line_totals(latest_values(panel))
     values = values[np.isfinite(values["value"])]
     next_year = {y: financial_year_starting(int(y[:4]) + 1) for y in set(values["financial_year"])}
@@ -104,6 +107,8 @@ def suspected_breaks(moves: pd.DataFrame) -> pd.DataFrame:
     financial_year and `classes`: per class, its median move and widened past range (text),
     e.g. 'SD -19.2% (-13.9..+57.2)'."""
     measure = ["source", "indicator"]
+    if moves.empty:
+        return pd.DataFrame(columns=[*measure, "financial_year", "classes"])
     moves = moves.sort_values([*measure, "class", "financial_year"], kind="stable")
     earlier = moves.groupby([*measure, "class"])["median_move"].shift()
     series = [moves[c] for c in (*measure, "class")]
