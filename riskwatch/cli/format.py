@@ -232,10 +232,13 @@ def format_summary(summary: dict) -> str:
 
 def format_breaks(report: dict) -> list[str]:
     """Suspected definition breaks: the rule, then each with its class medians and past
-    ranges, accepted (with the configured reason) or not."""
+    ranges, accepted (with the configured reason) or held out of trends and reasons'
+    changes (features/breaks.py)."""
     lines = ["", f"Suspected definition breaks ({len(report['suspected'])}): {report['rule']}"]
     for row in report["suspected"]:
-        status = f"accepted: {row['reason']}" if row["accepted"] else "NOT ACCEPTED"
+        status = (
+            f"accepted: {row['reason']}" if row["accepted"] else "not accepted: held out of changes"
+        )
         lines.append(
             f"  {row['source']}:{row['indicator']} {row['financial_year']} [{status}]: "
             f"{row['classes']}"
