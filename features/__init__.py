@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (registration)
     services,
     trends,
 )
+from .breaks import breaks_for_trends, breaks_of, spanned
 from .catalogue import catalogue_table, coverage_by_year, feature_descriptions, model_features
 from .frame import as_of_date, build_features, build_history, prepare, visible
 from .registry import FEATURES, Feature, catalogue_version
@@ -26,6 +27,8 @@ __all__ = [
     "FEATURES",
     "Feature",
     "as_of_date",
+    "breaks_for_trends",
+    "breaks_of",
     "build_features",
     "build_history",
     "catalogue_table",
@@ -34,5 +37,6 @@ __all__ = [
     "feature_descriptions",
     "model_features",
     "prepare",
+    "spanned",
     "visible",
 ]

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.definition_breaks import Break, configured
 from riskwatch.data.schema import KIND_OF_SOURCE, TO_POUNDS
 from riskwatch.data.vintages import rule_publication_date
 from riskwatch.data.years import financial_year_starting, is_financial_year
@@ -214,9 +215,11 @@ class View:
         as_of: str,
         neighbours: pd.DataFrame | None = None,
         seen_by: str | None = None,
+        breaks: tuple[Break, ...] = (),
     ) -> View:
         """The view of year `as_of` as known on its as-of date (or a later `seen_by` date),
-        for the councils in `classes`."""
+        for the councils in `classes`; `breaks` are the definition breaks no change may span
+        (`break_within`)."""
         rows = visible(panel, as_of, seen_by)
         held = rows["financial_year"].cat.categories
         years = year_range(min(held.min(), as_of) if len(held) else as_of, as_of)
@@ -228,7 +231,7 @@ class View:
             len(years) - 1,
             classes,
             neighbours,
-            {},
+            {"breaks": breaks},
             positions.reindex(classes.index),
             carried_sources(rows, as_of),
         )
@@ -250,6 +253,17 @@ class View:
         """The financial year a source is read at, `lag` years before this view's year: the
         same year, or earlier for a source whose latest return is carried."""
         return self.year_at(lag + self.carried.get(source, 0))
+
+    def break_within(self, inputs: tuple[tuple[str, str], ...], window: int) -> Break | None:
+        """The first definition break of one of `inputs` that a change over `window` years
+        to this view's year would span: its year after the earlier year read and no later
+        than this one (each input's years as its source is read, `year_of`); None if none."""
+        for found in self._cache.get("breaks", ()):
+            if (found.source, found.indicator) in inputs:
+                first, last = self.year_of(found.source, window), self.year_of(found.source)
+                if first is not None and last is not None and first < found.year <= last:
+                    return found
+        return None
 
     def _column(self, field: str, source: str, indicator: str, lag: int) -> pd.Series:
         year = self.year_of(source, lag)
@@ -326,6 +340,7 @@ def build_features(
     as_of: str,
     neighbours: pd.DataFrame | None = None,
     seen_by: str | None = None,
+    breaks: tuple[Break, ...] | None = None,
 ) -> pd.DataFrame:
     """One row per council that filed an outturn return for `as_of`, one column per feature.
 
@@ -333,10 +348,12 @@ def build_features(
     on `as_of_date(as_of)` is used, or on a later review date `seen_by` (then the latest
     dated positions, such as borrowing at 31 December 2025, can postdate the year);
     `neighbours` (gss_code, neighbour_gss) adds the nearest-neighbour peer values, which
-    are NaN without it.
+    are NaN without it. No change or slope spans one of `breaks` (`features.breaks_for_trends`
+    gives the declared and the suspected ones not accepted; None: the declared only).
     """
     classes = councils_of(authority_years, check_year(as_of))
-    view = View.as_of(panel, classes, as_of, neighbours, seen_by)
+    breaks = configured("declared") if breaks is None else breaks
+    view = View.as_of(panel, classes, as_of, neighbours, seen_by, breaks)
     columns = {f.name: view.feature(f.name) for f in ordered()}
     frame = pd.DataFrame(
         {"gss_code": classes.index, "as_of": as_of, "class": classes.to_numpy()}

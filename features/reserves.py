@@ -131,7 +131,7 @@ def total_reserves_pct_nre(view: View) -> pd.Series:
     "reserves",
     "Change in the total of reserve levels at 31 March (RS lines 911 to 916) against the "
     "previous 31 March, %: a fall is reserves spent (NaN where the earlier total is not "
-    "positive).",
+    "positive, or where a line of the total was redefined in the year).",
     "percent",
     SAFER,
     TOTAL_RESERVE_INPUTS,
@@ -139,6 +139,8 @@ def total_reserves_pct_nre(view: View) -> pd.Series:
     base="total_reserves_pct_nre",
 )
 def total_reserves_change_1y_pct(view: View) -> pd.Series:
+    if view.break_within(TOTAL_RESERVE_INPUTS, 1):
+        return pd.Series(np.nan, index=view.index)
     return growth(total_reserves(view), total_reserves(view, lag=1))
 
 

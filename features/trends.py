@@ -1,11 +1,14 @@
 """Trend and volatility: three-year change and slope of the key ratios, drawdown streaks.
 
 Each trend reads the ratio's own values for earlier years as known on the as-of date
-(revisions published by then included), so it inherits the ratio's definition.
+(revisions published by then included), so it inherits the ratio's definition; where one of
+the ratio's inputs was redefined inside the window (a definition break, `View.break_within`)
+the change and slope are missing.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import debt, finance, reserves  # noqa: F401  (registers the ratios trended here)
@@ -36,14 +39,22 @@ WINDOW = 3
 
 
 def _change(name: str):
+    inputs = FEATURES[name].inputs
+
     def build(view: View) -> pd.Series:
+        if view.break_within(inputs, WINDOW):
+            return pd.Series(np.nan, index=view.index)
         return view.feature(name) - view.shift(WINDOW).feature(name)
 
     return build
 
 
 def _slope(name: str):
+    inputs = FEATURES[name].inputs
+
     def build(view: View) -> pd.Series:
+        if view.break_within(inputs, WINDOW):
+            return pd.Series(np.nan, index=view.index)
         history = pd.concat(
             [view.shift(lag).feature(name) for lag in range(WINDOW, -1, -1)], axis=1
         )
@@ -62,7 +73,8 @@ def _register_trends() -> None:
                 f"{base.label}: change over three years",
                 "trend",
                 f"Change over three years, in points: {name} of year t less that of year "
-                f"t-{WINDOW}. {name}: {base.definition}",
+                f"t-{WINDOW}; missing where an input was redefined after t-{WINDOW}. "
+                f"{name}: {base.definition}",
                 "points",
                 base.direction,
                 base.inputs,
@@ -78,7 +90,8 @@ def _register_trends() -> None:
                 f"{base.label}: trend per year over three years",
                 "trend",
                 f"Least-squares slope of {name} over years t-{WINDOW}..t, points per year "
-                f"(the as-of year and at least 2 of the 3 before). {name}: {base.definition}",
+                f"(the as-of year and at least 2 of the 3 before); missing where an input was "
+                f"redefined after t-{WINDOW}. {name}: {base.definition}",
                 "points_per_year",
                 base.direction,
                 base.inputs,

@@ -80,7 +80,7 @@ def explain_councils(
     threshold = min(b.min_probability for b in bands_from_config(config))
     listed = scored[scored["gss_code"].isin(gss_codes)]
     every_group = indicator_groups(
-        listed, frame, frames, as_of, catalogue, tables.get("neighbours"), every=True
+        listed, frame, frames, as_of, catalogue, tables.get("neighbours"), every=True, tables=tables
     )
     groups_of = {gss: rows.reset_index(drop=True) for gss, rows in every_group.groupby("gss_code")}
     contributions_of = {

@@ -69,8 +69,9 @@ def feature_frames(
     """The feature frame as of each year (only data published by then). The latest year can
     be seen by a later review date (`latest_seen_by`): it then carries the latest dated
     positions published by that date. No earlier year, so no training row, is affected."""
-    from riskwatch.features import build_features, prepare
+    from riskwatch.features import breaks_for_trends, build_features, prepare
 
+    breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
     panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
     last = max(years)
     return {
@@ -80,6 +81,7 @@ def feature_frames(
             as_of=year,
             neighbours=tables.get("neighbours"),
             seen_by=latest_seen_by if year == last else None,
+            breaks=breaks,
         )
         for year in progress(years)
     }
@@ -111,8 +113,9 @@ def frames_key(
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
-# Configs read while a frame is built: releases.toml dates the as-of cut (features/frame.py).
-FRAME_CONFIGS = ("releases.toml",)
+# Configs read while a frame is built: releases.toml dates the as-of cut (features/frame.py),
+# breaks.toml says which changes are missing (features/breaks.py).
+FRAME_CONFIGS = ("releases.toml", "breaks.toml")
 
 
 def _frame_configs_hash() -> str:

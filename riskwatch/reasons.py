@@ -18,8 +18,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from riskwatch.data.definition_breaks import Break, configured
+from riskwatch.features import breaks_of, spanned
 from riskwatch.tracking import CONTRIB_PREFIX as CONTRIB
-from riskwatch.units import change_words, format_value
+from riskwatch.units import break_words, change_words, format_value
 
 # The class of a council as a reviewer names its peers.
 CLASS_WORDS = {
@@ -161,12 +163,16 @@ def indicator_groups(
     neighbours: pd.DataFrame | None,
     every: bool = False,
     count: int | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The base indicators of every scored council: summed contribution, mechanism, the
     base's value, class standing, percentiles and 1- and 3-year change, and its forms'
     contributions; largest contribution first within a council (ties by base name).
     `every`: from all the model's inputs, not only those a reason may name; `count`: only
-    the first `count` with a positive contribution (the reasons), numbered in `reason`."""
+    the first `count` with a positive contribution (the reasons), numbered in `reason`.
+    A change spanning a definition break of a base's inputs is missing, and `break_1y` /
+    `break_3y` say why: the declared breaks, and with `tables` (panel, authority_years) the
+    suspected ones of those inputs not accepted (features.breaks)."""
     features = contribution_features(scored, frame, every)
     bases = base_indicators(features, catalogue)
     quantities = quantity_of_bases(bases, catalogue)
@@ -180,7 +186,9 @@ def indicator_groups(
     groups["mechanism"] = [_described(described, b, "mechanism", "") for b in names]
     groups["indicator"] = [_label(described, b) for b in names]
     groups["unit"] = [_described(described, b, "unit", "") for b in names]
-    attributes = _base_attributes(groups, frame, history, as_of, neighbours, _inputs(described))
+    inputs = _inputs(described)
+    breaks = _breaks(tables, {i for b in dict.fromkeys(names) for i in inputs.get(b, ())})
+    attributes = _base_attributes(groups, frame, history, as_of, neighbours, inputs, breaks)
     groups = pd.concat([groups, attributes], axis=1)
     groups["forms"] = _forms(scored, bases, quantities, groups)
     return groups[[c for c in GROUP_COLUMNS if c in groups.columns]]
@@ -199,6 +207,8 @@ GROUP_COLUMNS = [
     "neighbour_percentile",
     "change_1y",
     "change_3y",
+    "break_1y",
+    "break_3y",
     "contribution",
     "dated",
     "forms",
@@ -208,6 +218,15 @@ RS_YEARS_BACK, NRE_YEARS_BACK = "revenue_outturn_years_back", "nre_denominator_y
 NRE_INPUT = "RS net_revenue_expenditure"
 PER_NRE = "% of net revenue spending"  # how a ratio to it is labelled
 SIZE_INPUTS = {NRE_INPUT, "RS total_service_expenditure"}
+
+
+def _breaks(tables: dict[str, pd.DataFrame] | None, inputs: set[str]) -> tuple[Break, ...]:
+    """The definition breaks of `inputs` ('RS reserves_earmarked_close', ...) no change may
+    span: the declared ones, and the suspected ones of the panel in `tables` not accepted."""
+    if tables is None:
+        return configured("declared")
+    wanted = frozenset(tuple(i.split(" ", 1)) for i in inputs)
+    return breaks_of(tables["panel"], tables["authority_years"], wanted)
 
 
 def _inputs(described: pd.DataFrame) -> dict[str, set[str]]:
@@ -246,11 +265,13 @@ def _base_attributes(
     as_of: str,
     neighbours: pd.DataFrame | None,
     inputs: dict[str, set[str]],
+    breaks: tuple[Break, ...],
 ) -> pd.DataFrame:
     """Per (council, base) row: the base's value, standing and percentiles in the council's
     class and among its neighbours, its change on 1 and 3 years before (for a base read
-    wholly from a revenue outturn carried from the year before, on that return's own years),
-    and the earlier years its figures are from (`dated_words`)."""
+    wholly from a revenue outturn carried from the year before, on that return's own years;
+    missing where the years span one of `breaks`, and `break_{k}y` gives its reason), and
+    the earlier years its figures are from (`dated_words`)."""
     from riskwatch.labels import shift_year
 
     bases = [b for b in dict.fromkeys(groups["base"]) if b in frame.columns]
@@ -299,8 +320,22 @@ def _base_attributes(
                 .reindex(index=frame["gss_code"], columns=columns)
                 .to_numpy(dtype=float)
             )
+        spans = {
+            b: spanned(
+                breaks,
+                inputs.get(b, set()),
+                shift_year(as_of, -k - (rs_back if b in only_rs else 0)),
+                shift_year(as_of, -(rs_back if b in only_rs else 0)),
+            )
+            for b in bases
+        }
+        broken = [b for b in bases if spans[b] is not None]
+        then[:, pd.Index(bases).get_indexer(broken)] = np.nan
         with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
             out[f"change_{k}y"] = pick(now - then)
+        out[f"break_{k}y"] = [
+            spans[b].reason if spans.get(b) is not None else "" for b in groups["base"]
+        ]
     nre_back = (
         frame[NRE_YEARS_BACK].to_numpy(dtype=float)
         if NRE_YEARS_BACK in frame.columns
@@ -325,10 +360,13 @@ def reasons(
     catalogue: pd.DataFrame,
     neighbours: pd.DataFrame | None,
     count: int,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Up to `count` reasons per council: the base indicators whose forms together push its
     score up most (only positive sums: a reason is something that raises the risk)."""
-    return indicator_groups(scored, frame, history, as_of, catalogue, neighbours, count=count)
+    return indicator_groups(
+        scored, frame, history, as_of, catalogue, neighbours, count=count, tables=tables
+    )
 
 
 def reason_text(reason: Mapping) -> str:
@@ -338,11 +376,13 @@ def reason_text(reason: Mapping) -> str:
     parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
     if reason.get("class_standing"):
         parts.append(reason["class_standing"])
-    for key, years in (("change_3y", 3), ("change_1y", 1)):
-        words = change_words(reason.get(key, np.nan), unit, years)
+    for years in (3, 1):
+        words = change_words(reason.get(f"change_{years}y", np.nan), unit, years)
         if words:
             parts.append(words)
             break
+        if reason.get(f"break_{years}y"):
+            parts.append(break_words(years, reason[f"break_{years}y"]))
     dated = f" ({reason['dated']})" if reason.get("dated") else ""
     mechanism = reason.get("mechanism", "")
     return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts) + dated

@@ -67,6 +67,7 @@ def make_watchlist(
         catalogue,
         tables.get("neighbours"),
         config["reasons"],
+        tables,
     )
     table = build_watchlist(scored, previous, reason_rows, names, bands, top)
     flags_of = council_flags(frames[as_of])

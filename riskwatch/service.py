@@ -28,11 +28,23 @@ def no_bars(description: str) -> Callable[..., Any]:
 
 
 def panel_summary(data_dir: Path) -> dict:
-    """The `data check` summary of every table (the user's releases merged in)."""
+    """The `data check` summary of every table (the user's releases merged in), with the
+    panel set against the verification sample shipped in the package."""
     from riskwatch.data.check import data_summary
+    from riskwatch.data.check_verification import read_sample
     from riskwatch.data.store import TABLES, load_table
 
-    return data_summary({name: load_table(name, data_dir) for name in TABLES})
+    tables = {name: load_table(name, data_dir) for name in TABLES}
+    return data_summary(tables, read_sample())
+
+
+def definition_breaks(data_dir: Path) -> dict:
+    """The suspected definition breaks of the panel (the user's releases merged in), each
+    accepted by configs/breaks.toml or held out of trends."""
+    from riskwatch.data.definition_breaks import breaks_report
+    from riskwatch.data.store import load_table
+
+    return breaks_report(load_table("panel", data_dir), load_table("authority_years"))
 
 
 def feature_catalogue(data_dir: Path):
@@ -48,7 +60,7 @@ def feature_catalogue(data_dir: Path):
 def feature_frame(data_dir: Path, as_of: str):
     """The feature frame as of a year; refused for a year no council filed for."""
     from riskwatch.data.store import load_table
-    from riskwatch.features import build_features
+    from riskwatch.features import breaks_for_trends, build_features
 
     years = load_table("authority_years")
     if as_of not in set(years["financial_year"]):
@@ -56,8 +68,13 @@ def feature_frame(data_dir: Path, as_of: str):
         raise RiskwatchError(
             f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
         )
+    panel = load_table("panel", data_dir)
     return build_features(
-        load_table("panel", data_dir), years, as_of, neighbours=load_table("neighbours")
+        panel,
+        years,
+        as_of,
+        neighbours=load_table("neighbours"),
+        breaks=breaks_for_trends(panel, years),
     )
 
 

@@ -334,6 +334,14 @@ SCHEMAS: dict[str, Table] = {
     # A user's own file (`riskwatch stress --scenario-file`) has the same shape; what a
     # scenario includes must be named in the file or in the shipped one (riskwatch.shocks).
     "scenarios.toml": Table({"scenarios": MapOf(SCENARIO, key=SCENARIO_NAME)}),
+    "breaks.toml": Table(
+        {
+            kind: ListOf(
+                Table({"source": TEXT, "indicator": TEXT, "year": FINANCIAL_YEAR, "reason": TEXT})
+            )
+            for kind in ("declared", "accepted")
+        }
+    ),
 }
 
 

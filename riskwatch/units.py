@@ -67,6 +67,13 @@ def change_words(change: float, unit: str, years: int) -> str:
     return f"{'up' if change > 0 else 'down'} {amount} {span}"
 
 
+def break_words(years: int, why: str) -> str:
+    """Why a change is not given: 'no 3-year change: the earmarked line was redefined in
+    2021-22', 'no change over the year: ...'."""
+    span = "no change over the year" if years == 1 else f"no {years}-year change"
+    return f"{span}: {why}"
+
+
 def pounds_from_thousands(value: float) -> str:
     """A £ thousand figure as a reader says it: £64.6m, -£64.6m, -£9k under £0.1m."""
     sign = "-" if value < 0 else ""

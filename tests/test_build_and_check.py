@@ -80,3 +80,7 @@ def test_data_check_json_reports_years_councils_measures_and_events():
     assert sources["DFE_CSC"]["unmatched_rows"] > 0  # joint and re-coded returns, reported
     per_class = summary["councils_per_year_and_class"]["2022-23"]
     assert per_class["L"] == 33
+    verification = summary["verification"]  # the sample shipped in the package is read
+    assert (
+        verification["verified"] and verification["by_form_and_year"]["RS 2017-18"]["revised"] == 8
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_summary
+from riskwatch.cli.format import format_breaks, format_summary
 from riskwatch.cli.options import DataDir, date_option
 from riskwatch.cli.progress import progress_bar
 from riskwatch.errors import RiskwatchError
@@ -29,8 +29,10 @@ def data_build(
         Path | None, typer.Option("--out", help="Write here instead of the embedded copy.")
     ] = None,
 ) -> None:
-    """Rebuild the embedded Parquet tables from the public data folder."""
+    """Rebuild the embedded Parquet tables from the public data folder, and report the
+    suspected definition breaks in them."""
     from riskwatch.data.build import build_tables
+    from riskwatch.data.definition_breaks import breaks_report
     from riskwatch.data.store import embedded_dir, write_parquet
 
     if not source.is_dir():
@@ -44,6 +46,8 @@ def data_build(
     typer.echo(
         f"wrote {', '.join(f'{n} ({len(f):,} rows)' for n, f in tables.items())} to {target}"
     )
+    report = breaks_report(tables["panel"], tables["authority_years"])
+    typer.echo("\n".join(format_breaks(report)).lstrip("\n"))
 
 
 @data_app.command("check")
@@ -78,10 +82,13 @@ def data_ingest(
     ] = False,
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
-    """Validate new releases and merge them into your data directory (embedded copy untouched)."""
+    """Validate new releases and merge them into your data directory (embedded copy
+    untouched), then report the suspected definition breaks of the merged panel."""
     from riskwatch.data.ingest import ingest
+    from riskwatch.service import definition_breaks
 
-    for result in ingest(paths, data_dir, accept_outliers):
+    results = ingest(paths, data_dir, accept_outliers)
+    for result in results:
         typer.echo(
             f"{result.path.name}: {result.form} {result.financial_year}: {result.status}"
             + (
@@ -90,6 +97,8 @@ def data_ingest(
                 else f" ({result.council_values:,} council values, nothing stored)"
             )
         )
+    if any(result.rows for result in results):
+        typer.echo("\n".join(format_breaks(definition_breaks(data_dir))).lstrip("\n"))
 
 
 @data_app.command("sources")

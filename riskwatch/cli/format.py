@@ -257,9 +257,52 @@ def format_summary(summary: dict) -> str:
     for key, n in events["by_type_and_decided_year"].items():
         lines.append(f"  {key}: {n}")
     lines += format_compiled(summary["compiled"])
+    lines += format_verification(summary["verification"])
+    lines += format_breaks(summary["definition_breaks"])
     lines += ["", f"Warnings ({len(summary['warnings'])}):"]
     lines += [f"  ! {w}" for w in summary["warnings"]]
     return "\n".join(lines)
+
+
+def format_breaks(report: dict) -> list[str]:
+    """Suspected definition breaks: the rule, then each with its class medians and past
+    ranges, accepted (with the configured reason) or held out of trends and reasons'
+    changes (features/breaks.py)."""
+    lines = ["", f"Suspected definition breaks ({len(report['suspected'])}): {report['rule']}"]
+    for row in report["suspected"]:
+        status = (
+            f"accepted: {row['reason']}" if row["accepted"] else "not accepted: held out of changes"
+        )
+        lines.append(
+            f"  {row['source']}:{row['indicator']} {row['financial_year']} [{status}]: "
+            f"{row['classes']}"
+        )
+    return lines
+
+
+def format_verification(verification: dict) -> list[str]:
+    """The panel against the verification sample: outcomes per form and year, and the known
+    revisions (the disagreements are among the warnings)."""
+    if not verification["verified"]:
+        return ["", f"Verification: {verification['note']}"]
+    totals = verification["totals"]
+    lines = [
+        "",
+        f"Verification against an independent reading of MHCLG's returns "
+        f"({verification['sample_values']:,} values; {verification['not_compared']} not "
+        "compared: lines no reader maps):",
+        f"  {'form and year':<16} {'agree':>6} {'revised':>8} {'disagree':>9} {'not held':>9}",
+    ]
+    for key, n in [*verification["by_form_and_year"].items(), ("total", totals)]:
+        lines.append(
+            f"  {key:<16} {n['agree']:>6} {n['revised']:>8} {n['disagree']:>9} {n['not_held']:>9}"
+        )
+    lines += [
+        f"  known revision: {r['name']} {r['form']} line {r['row']} {r['financial_year']}: "
+        f"{r['panel_value']:,.0f} in {r['vintage']}, {r['value_gbp_thousand']:,.0f} later"
+        for r in verification["revisions"]
+    ]
+    return lines
 
 
 def format_compiled(compiled: dict) -> list[str]:

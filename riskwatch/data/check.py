@@ -5,19 +5,23 @@ from __future__ import annotations
 import pandas as pd
 
 from riskwatch.data.check_compiled import compiled_summary
+from riskwatch.data.check_verification import verification_summary
+from riskwatch.data.definition_breaks import breaks_report
 from riskwatch.units import pounds_from_thousands
 
 OUTTURN_SOURCES = ("RS", "RSX")
 
 
-def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
-    """A JSON-ready description of the tables, with warnings about gaps."""
+def data_summary(tables: dict[str, pd.DataFrame], verification_sample: pd.DataFrame | None) -> dict:
+    """A JSON-ready description of the tables, with warnings about gaps, and the panel
+    against the verification sample (None where it is absent: the summary says so)."""
     panel = tables["panel"]
     years_table = tables["authority_years"]
     authorities = tables["authorities"]
     events = tables["events"]
     outturn = panel[panel["source"] == "RS"]
     compiled = compiled_summary(tables)
+    verification = verification_summary(panel, verification_sample)
     councils_per_year = (
         years_table.groupby(["financial_year", "class"]).size().unstack(fill_value=0)
     )
@@ -33,8 +37,11 @@ def data_summary(tables: dict[str, pd.DataFrame]) -> dict:
         "events": _events(events),
         "reorganisations": _reorganisations(authorities),
         "compiled": compiled,
+        "verification": verification,
+        "definition_breaks": breaks_report(panel, years_table),
         "warnings": _warnings(panel, years_table, authorities, tables.get("unmatched"))
-        + compiled["implausible"],
+        + compiled["implausible"]
+        + _verification_warnings(verification),
     }
 
 
@@ -98,6 +105,18 @@ def _reorganisations(authorities: pd.DataFrame) -> list[dict]:
             "successors": r.successor_gss,
         }
         for r in abolished.itertuples()
+    ]
+
+
+def _verification_warnings(verification: dict) -> list[str]:
+    """One line where the panel is not verified, one per value it holds as something else."""
+    if not verification["verified"]:
+        return [verification["note"]]
+    return [
+        f"disagrees with the verification sample: {d['name']} ({d['gss_code']}) {d['form']} "
+        f"line {d['row']} {d['financial_year']}: sample {d['value_gbp_thousand']:,.0f}, panel "
+        f"{d['source']}:{d['indicator']} {d['panel_value']:,.0f} (£ thousand; {d['vintage']})"
+        for d in verification["disagreements"]
     ]
 
 
