@@ -110,6 +110,18 @@ ISO_DATE = pattern(
     r"\d{4}-\d{2}-\d{2}", "a date such as '2025-12-31'", lambda v: _month_day_exists(v[5:])
 )
 TASK = one_of("new", "all")
+
+
+def _compiles(value: Any) -> bool:
+    try:
+        re.compile(value)
+    except (re.error, TypeError):
+        return False
+    return isinstance(value, str) and bool(value)
+
+
+REGEX = Value("a regular expression", _compiles)
+GOVUK_PATH = pattern(r"/[a-z0-9/_-]+", "a GOV.UK path such as '/government/collections/x'")
 KNOWN_BY = one_of("financial_year", "decided_year")
 
 
@@ -211,6 +223,27 @@ SCHEMAS: dict[str, Table] = {
             ),
         },
         optional=frozenset({"ecode_aliases", "gss_aliases"}),
+    ),
+    "sources.toml": Table(
+        {
+            "source": MapOf(
+                Table(
+                    {
+                        "title": TEXT,
+                        "publisher": TEXT,
+                        "licence": TEXT,
+                        "holds": TEXT,
+                        "pages": ListOf(GOVUK_PATH),
+                        "documents": REGEX,
+                        "files": REGEX,
+                        "titles": REGEX,
+                        "read_by": one_of("ingest", "build", "candidate_events"),
+                        "folder": TEXT,
+                    },
+                    optional=frozenset({"files", "titles"}),
+                )
+            )
+        }
     ),
     # Each family's parameters are checked against the family's own declared
     # constraints by riskwatch.models.load_model_specs (the class is their one source).

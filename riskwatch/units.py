@@ -38,6 +38,12 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value:.3g}"
 
 
+def file_size(size: int) -> str:
+    """A file's size in MB (binary): whole above 10 MB (32 MB), one decimal below (0.2 MB)."""
+    megabytes = size / 2**20
+    return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:,.1f} MB"
+
+
 def change_words(change: float, unit: str, years: int) -> str:
     """A change in a level as a reviewer says it: 'up 12 points in 3 years', 'down £4.5m over
     the year', 'unchanged in 3 years'; '' where there is none to say (no value, a 0/1 flag).

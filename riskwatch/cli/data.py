@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from riskwatch.cli.format import format_summary
-from riskwatch.cli.options import DataDir
+from riskwatch.cli.options import DataDir, date_option
 from riskwatch.cli.progress import progress_bar
 from riskwatch.errors import RiskwatchError
 
@@ -90,3 +90,56 @@ def data_ingest(
                 else f" ({result.council_values:,} council values, nothing stored)"
             )
         )
+
+
+@data_app.command("update")
+def data_update(
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Only this source (repeat for several): RS, RSX, RA, ..."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be fetched and why; fetch nothing.")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only pages published or updated on or after this date."),
+    ] = None,
+    from_folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Take the files in this folder instead of GOV.UK (dated by a saved Content "
+            "API response in it, if any).",
+        ),
+    ] = None,
+    accept_outliers: Annotated[
+        bool,
+        typer.Option("--accept-outliers", help="As for `data ingest`: keep outliers, counted."),
+    ] = False,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Find new official releases on GOV.UK, download them and ingest them with the checks of
+    `data ingest`: one line per release added, already held, or refused."""
+    from riskwatch.data.catalogue import select_sources
+    from riskwatch.data.govuk import GovukClient
+    from riskwatch.data.update import update, update_from_folder
+
+    since = date_option(since, "--since")
+    chosen = select_sources(sources)
+    bar = progress_bar("fetching releases")
+    if from_folder is not None:
+        outcomes = update_from_folder(from_folder, chosen, data_dir, bar, accept_outliers)
+    else:
+        client = GovukClient()
+        outcomes = update(client, chosen, data_dir, since, dry_run, bar, accept_outliers)
+    for outcome in outcomes:
+        typer.echo(f"{outcome.source} {outcome.name}: {outcome.status}: {outcome.detail}")
+    counts = {status: sum(o.status == status for o in outcomes) for status in _STATUSES}
+    typer.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n) or "nothing found")
+    refused = counts["refused"]
+    if refused:
+        raise RiskwatchError(f"{refused} release{'s' if refused > 1 else ''} refused (see above)")
+
+
+_STATUSES = ("added", "downloaded", "candidate event", "would fetch", "already held", "refused")

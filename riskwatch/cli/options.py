@@ -66,6 +66,20 @@ def horizons_option(text: str | None) -> tuple[int, ...] | None:
     return horizons
 
 
+def date_option(text: str | None, name: str) -> str | None:
+    """An option that is a date (YYYY-MM-DD), refused at parsing otherwise."""
+    import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a date such as 2026-01-31", param_hint=f"'{name}'"
+        ) from None
+
+
 def split_list(text: str) -> list[str]:
     """The items of a comma-separated option, blanks dropped."""
     return [part.strip() for part in text.split(",") if part.strip()]

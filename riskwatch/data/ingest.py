@@ -9,7 +9,7 @@ is already held is kept beside the older one as a later vintage.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -39,9 +39,10 @@ from riskwatch.data.store import (
     releases_folder,
     store_release,
 )
-from riskwatch.data.vintages import revision_date, rule_publication_date
+from riskwatch.data.vintages import PagePublication, revision_date, rule_publication_date
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
+from riskwatch.units import file_size
 
 OUTTURN_FORMS = ("RS", "RSX")
 # Classes the revenue releases print: councils (London boroughs as L, later LB) and O for
@@ -120,8 +121,8 @@ def check_release_size(path: Path) -> None:
     size = path.stat().st_size
     if size > MAX_RELEASE_BYTES:
         raise RiskwatchError(
-            f"file is {_megabytes(size)}, more than ten times any official release "
-            f"(limit {_megabytes(MAX_RELEASE_BYTES)}); not read",
+            f"file is {file_size(size)}, more than ten times any official release "
+            f"(limit {file_size(MAX_RELEASE_BYTES)}); not read",
             file=path,
         )
     if path.suffix.lower() not in ZIPPED_SUFFIXES or not zipfile.is_zipfile(path):
@@ -130,14 +131,10 @@ def check_release_size(path: Path) -> None:
         unpacked = sum(member.file_size for member in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
         raise RiskwatchError(
-            f"workbook unpacks to {_megabytes(unpacked)}, more than ten times any official "
-            f"release (limit {_megabytes(MAX_UNPACKED_BYTES)}); not read",
+            f"workbook unpacks to {file_size(unpacked)}, more than ten times any official "
+            f"release (limit {file_size(MAX_UNPACKED_BYTES)}); not read",
             file=path,
         )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:,.0f} MB"
 
 
 def _check_council_code(row: pd.Series, known: pd.DataFrame, year: str, path: Path) -> None:
@@ -161,7 +158,12 @@ def _check_council_code(row: pd.Series, known: pd.DataFrame, year: str, path: Pa
         )
 
 
-def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> list[IngestResult]:
+def ingest(
+    paths: list[Path],
+    data_dir: Path,
+    accept_outliers: bool = False,
+    pages: Mapping[Path, PagePublication] | None = None,
+) -> list[IngestResult]:
     """Validate every file first, then store each new release; all or nothing per file.
 
     A revenue release (RS, RA, RSX) or a compiled CSV (known by its header). A value
@@ -171,7 +173,8 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
     checked in order, each against what is held plus the files before it, so a release
     for 2024-25 ingested beside 2023-24 is compared with that 2023-24. Storing holds
     the data directory's lock: a second ingest at the same time waits, then numbers its
-    release after the first's, so no two revisions share a release number.
+    release after the first's, so no two revisions share a release number. A revenue
+    release found on GOV.UK (`pages`, by path) is dated by its page, not by the rule.
     """
     paths = [Path(path) for path in paths]
     for path in paths:
@@ -197,7 +200,8 @@ def ingest(paths: list[Path], data_dir: Path, accept_outliers: bool = False) -> 
             + year_on_year_jumps(values, held, path),
             accept_outliers,
         )
-        stores.append(partial(_store, path, release, authorities, data_dir, accepted))
+        page = (pages or {}).get(path)
+        stores.append(partial(_store, path, release, authorities, data_dir, accepted, page))
         held = pd.concat([held, values], ignore_index=True)
     with exclusive_lock(Path(data_dir), "data-dir"):
         _remove_abandoned_temporaries(releases_folder(data_dir))
@@ -219,6 +223,7 @@ def _store(
     authorities: pd.DataFrame,
     data_dir: Path,
     accepted_outliers: int = 0,
+    page: PagePublication | None = None,
 ) -> IngestResult:
     target = release_path(data_dir, path)
     values = attach_gss(apply_ecode_aliases(release.values), authorities)
@@ -243,14 +248,18 @@ def _store(
         if accepted_outliers
         else ""
     )
+    if page is not None:
+        stated += f", published {page.date} on GOV.UK: {page.note}"
     vintage = (
         f"{release.form} {release.financial_year} release {number + 1} "
         f"(ingested {path.name}{stated}{accepted})"
     )
-    first = rule_publication_date(release.form, release.financial_year)
-    panel = values.assign(
-        vintage=vintage, published=revision_date(first, number), published_basis="rule"
-    )
+    if page is not None:
+        published, basis = page.date, "page"
+    else:
+        first = rule_publication_date(release.form, release.financial_year)
+        published, basis = revision_date(first, number), "rule"
+    panel = values.assign(vintage=vintage, published=published, published_basis=basis)
     store_release(panel, target)
     return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
 

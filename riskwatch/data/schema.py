@@ -17,7 +17,8 @@ PANEL_COLUMNS: list[str] = [
     "vintage",  # release identifier; several vintages of one year are all kept
     "period_end",  # date the value describes the state at / period ends (ISO date)
     "published",  # date the value became public (ISO date)
-    "published_basis",  # "file" (stated in the release) or "rule" (assumed, see configs)
+    "published_basis",  # "file" (stated in the release), "page" (its GOV.UK page's change
+    # history) or "rule" (assumed, see configs)
 ]
 
 AUTHORITY_COLUMNS: list[str] = [

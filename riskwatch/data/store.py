@@ -136,7 +136,12 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """The SHA-256 of a file, read in blocks (a large download is never held in memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(2**20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def panel_fingerprint(panel: pd.DataFrame) -> str:

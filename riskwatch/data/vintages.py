@@ -11,9 +11,21 @@ before it existed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from riskwatch.settings import config_file, plain
+
+
+@dataclass(frozen=True)
+class PagePublication:
+    """When a file became public, from its GOV.UK page: the date of the change-history entry
+    that introduced it (the page's first publication while it has no later entry)."""
+
+    date: str  # ISO date
+    page: str  # the GOV.UK path
+    note: str  # the change-history note, e.g. "First published." or "Revised figures"
 
 
 def load_release_config() -> dict:

@@ -1,0 +1,392 @@
+"""`riskwatch data update`: find the official releases a data directory lacks, fetch them
+from GOV.UK (or take them from a folder), and read them the way `data ingest` does.
+
+For each source in the catalogue (configs/sources.toml) the pages are read through the
+Content API; the attachments the source claims (by file name and title) are compared with
+what the data directory holds (`downloads/manifest.json`: every address fetched, with its
+SHA-256). A new file is downloaded into `downloads/<folder>/`, the layout `data build`
+reads, and then:
+
+- a revenue release (read by "ingest") goes through `riskwatch.data.ingest.ingest`, the same
+  checks as `data ingest`, dated by its page: a republished file is the next vintage, public
+  from the date of the page's change-history entry that introduced it;
+- another source's file (read by "build") is kept for `data build --source`;
+- a page of the Exceptional Financial Support lists becomes a candidate event in
+  `candidate-events.csv`, for a person to confirm into events.csv (never a label by itself).
+
+A file refused by the checks is deleted again; nothing of it is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from riskwatch.data.catalogue import Source
+from riskwatch.data.govuk import GovukClient, Unavailable
+from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
+from riskwatch.data.store import file_sha256, write_atomic
+from riskwatch.data.vintages import PagePublication
+from riskwatch.errors import RiskwatchError
+from riskwatch.units import file_size
+
+Progress = Callable[[Iterable], Iterable]
+CANDIDATE_COLUMNS = ("source", "page", "title", "published", "change_note", "url")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A file a source's page offers (for candidate events: the page itself)."""
+
+    source: Source
+    page: PagePublication | None  # None: a file from a folder with no saved page
+    title: str
+    url: str
+    filename: str
+    file_size: int | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the update did, or would do, with one release."""
+
+    source: str
+    name: str
+    status: str  # added, already held, downloaded, candidate event, would fetch, refused
+    detail: str
+
+
+def downloads_folder(data_dir: Path) -> Path:
+    """Where a data directory keeps the official files it fetched (the `data build` layout)."""
+    return Path(data_dir) / "downloads"
+
+
+def page_publication(item: dict) -> PagePublication:
+    """The date a page's current files became public: its change history's latest entry
+    (the one that introduced a republished file), or its first publication."""
+    history = sorted(
+        item.get("details", {}).get("change_history", []),
+        key=lambda entry: entry.get("public_timestamp", ""),
+    )
+    path = item.get("base_path", "")
+    if len(history) > 1:
+        latest = history[-1]
+        return PagePublication(latest["public_timestamp"][:10], path, latest.get("note", ""))
+    first = item.get("first_published_at") or item.get("public_updated_at", "")
+    return PagePublication(first[:10], path, "first published")
+
+
+def page_files(item: dict, source: Source) -> list[Found]:
+    """The attachments of a page that the source claims (for candidate events, the page)."""
+    page = page_publication(item)
+    if source.read_by == "candidate_events":
+        url = f"https://www.gov.uk{page.page}"
+        return [Found(source, page, item.get("title", ""), url, page.page, None)]
+    found = []
+    for attachment in item.get("details", {}).get("attachments", []):
+        url = attachment.get("url", "")
+        filename = attachment.get("filename") or PurePosixPath(urlsplit(url).path).name
+        title = attachment.get("title", "")
+        if url and source.claims(filename, title):
+            found.append(Found(source, page, title, url, filename, attachment.get("file_size")))
+    return found
+
+
+def discover(
+    client: GovukClient, sources: Iterable[Source], since: str | None
+) -> tuple[list[Found], list[Outcome]]:
+    """Every file the sources' pages offer (pages updated on or after `since`), and a refusal
+    for each page GOV.UK did not give."""
+    found: list[Found] = []
+    refused: list[Outcome] = []
+    for source in sources:
+        for page in _pages(client, source, refused):
+            if since is None or page_publication(page).date >= since:
+                found.extend(page_files(page, source))
+    return found, refused
+
+
+def _pages(client: GovukClient, source: Source, refused: list[Outcome]) -> list[dict]:
+    """A source's pages: each catalogued page, or the documents of a collection it opens
+    (by title); a page GOV.UK does not give is added to `refused`."""
+    pages = []
+    for path in source.pages:
+        try:
+            item = client.content(path)
+        except Unavailable as reason:
+            refused.append(Outcome(source.name, path, "refused", str(reason)))
+            continue
+        documents = item.get("links", {}).get("documents")
+        if documents is None:
+            pages.append(item)
+            continue
+        for document in documents:
+            if _opens(source, document):
+                try:
+                    pages.append(client.content(document["base_path"]))
+                except Unavailable as reason:
+                    refused.append(
+                        Outcome(source.name, document["base_path"], "refused", str(reason))
+                    )
+    return pages
+
+
+def _opens(source: Source, document: dict) -> bool:
+    return "base_path" in document and source.opens_document(document.get("title", ""))
+
+
+def plan(found: list[Found], data_dir: Path) -> tuple[list[Found], list[Outcome]]:
+    """What is new (to fetch), and an "already held" outcome for every file the data
+    directory has fetched before (by address) or candidate page it has listed."""
+    manifest = read_manifest(data_dir)
+    listed = {row["page"] for row in read_candidates(data_dir)}
+    new, held = [], []
+    for item in found:
+        known = item.url in manifest or (
+            item.source.read_by == "candidate_events" and item.page.page in listed
+        )
+        if known:
+            held.append(Outcome(item.source.name, item.filename, "already held", item.url))
+        else:
+            new.append(item)
+    return new, held
+
+
+def why_fetch(item: Found) -> str:
+    """The dry run's reason for fetching a file: where it is new, and since when."""
+    size = f", {file_size(item.file_size)}" if item.file_size else ""
+    return f"new on {item.page.page}, public {item.page.date} ({item.page.note}){size}: {item.url}"
+
+
+def update(
+    client: GovukClient,
+    sources: Iterable[Source],
+    data_dir: Path,
+    since: str | None = None,
+    dry_run: bool = False,
+    progress: Progress = iter,
+    accept_outliers: bool = False,
+) -> list[Outcome]:
+    """Discover, then (unless `dry_run`) fetch and take in every new file; one outcome each.
+    `accept_outliers` as for `data ingest`."""
+    found, refused = discover(client, sources, since)
+    new, held = plan(found, data_dir)
+    if dry_run:
+        would = [Outcome(i.source.name, i.filename, "would fetch", why_fetch(i)) for i in new]
+        return refused + held + would
+    outcomes = refused + held
+    for item in progress(new):
+        outcomes.append(_fetch_and_take(client, item, data_dir, accept_outliers))
+    return outcomes
+
+
+def _fetch_and_take(
+    client: GovukClient, item: Found, data_dir: Path, accept_outliers: bool
+) -> Outcome:
+    if item.source.read_by == "candidate_events":
+        return _list_candidate(item, data_dir)
+    if item.file_size is not None and item.file_size > MAX_RELEASE_BYTES:
+        return Outcome(
+            item.source.name,
+            item.filename,
+            "refused",
+            f"{item.url} is {file_size(item.file_size)}, over the "
+            f"{file_size(MAX_RELEASE_BYTES)} limit",
+        )
+    downloads = downloads_folder(data_dir)
+    partial = downloads / ".partial" / f"{hashlib.sha256(item.url.encode()).hexdigest()[:20]}.part"
+    try:
+        fetched = client.download(
+            item.url,
+            _free_name(downloads / item.source.folder / item.filename),
+            partial,
+            MAX_RELEASE_BYTES,
+        )
+    except Unavailable as reason:
+        return Outcome(item.source.name, item.filename, "refused", str(reason))
+    return take(item, fetched.path, fetched.sha256, data_dir, accept_outliers)
+
+
+def take(
+    item: Found, path: Path, sha256: str, data_dir: Path, accept_outliers: bool = False
+) -> Outcome:
+    """Keep a complete file fetched for a source: the same content held under another
+    address is not kept twice; a revenue release is ingested (a refusal deletes the file)."""
+    manifest = read_manifest(data_dir)
+    same = next((url for url, entry in manifest.items() if entry["sha256"] == sha256), None)
+    if same is not None:
+        path.unlink()
+        _record(data_dir, item, manifest[same]["path"], sha256)
+        return Outcome(item.source.name, item.filename, "already held", f"same file as {same}")
+    relative = path.relative_to(downloads_folder(data_dir)).as_posix()
+    if item.source.read_by == "build":
+        _record(data_dir, item, relative, sha256)
+        return Outcome(
+            item.source.name,
+            item.filename,
+            "downloaded",
+            f"{_public(item)}; read by `riskwatch data build --source "
+            f"{downloads_folder(data_dir)}`",
+        )
+    try:
+        pages = {path: item.page} if item.page is not None else None
+        result = ingest([path], data_dir, accept_outliers, pages)[0]
+    except RiskwatchError as error:
+        path.unlink()
+        return Outcome(item.source.name, item.filename, "refused", str(error))
+    _record(data_dir, item, relative, sha256)
+    if result.status != "added":
+        return Outcome(item.source.name, item.filename, "already held", result.status)
+    return Outcome(
+        item.source.name,
+        item.filename,
+        "added",
+        f"{result.rows:,} rows as '{result.vintage}', {_public(item)}",
+    )
+
+
+def _public(item: Found) -> str:
+    if item.page is None:
+        return "dated by the configs/releases.toml rule (no saved page)"
+    return f"public {item.page.date}"
+
+
+def _free_name(target: Path) -> Path:
+    """`target`, or the first `<stem>_<n><suffix>` free beside it: a republished file with
+    the name of one held is kept beside it, never over it."""
+    candidate, number = target, 1
+    while candidate.exists():
+        number += 1
+        candidate = target.with_name(f"{target.stem}_{number}{target.suffix}")
+    return candidate
+
+
+def read_manifest(data_dir: Path) -> dict[str, dict]:
+    """Every address fetched into the data directory: its SHA-256, file, source and date."""
+    path = downloads_folder(data_dir) / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise RiskwatchError(
+            "not valid JSON (damaged?); delete it and run the update again", file=path
+        ) from None
+
+
+def _record(data_dir: Path, item: Found, relative: str, sha256: str) -> None:
+    manifest = read_manifest(data_dir)
+    manifest[item.url] = {
+        "sha256": sha256,
+        "path": relative,
+        "source": item.source.name,
+        "page": item.page.page if item.page else None,
+        "published": item.page.date if item.page else None,
+        "change_note": item.page.note if item.page else None,
+    }
+    text = json.dumps(manifest, indent=1, sort_keys=True)
+    target = downloads_folder(data_dir) / "manifest.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def candidates_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "candidate-events.csv"
+
+
+def read_candidates(data_dir: Path) -> list[dict[str, str]]:
+    """The candidate events listed so far (EFS pages), for a person to confirm."""
+    path = candidates_path(data_dir)
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _list_candidate(item: Found, data_dir: Path) -> Outcome:
+    rows = read_candidates(data_dir) + [
+        {
+            "source": item.source.name,
+            "page": item.page.page,
+            "title": item.title,
+            "published": item.page.date,
+            "change_note": item.page.note,
+            "url": item.url,
+        }
+    ]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=CANDIDATE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = candidates_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda tmp: tmp.write_text(text.getvalue(), encoding="utf-8"))
+    return Outcome(
+        item.source.name,
+        item.title,
+        "candidate event",
+        f"public {item.page.date}; listed in {path} for a person to confirm into events.csv",
+    )
+
+
+def update_from_folder(
+    folder: Path,
+    sources: Iterable[Source],
+    data_dir: Path,
+    progress: Progress = iter,
+    accept_outliers: bool = False,
+) -> list[Outcome]:
+    """Take in a folder of files an analyst downloaded: each matched to a source by its
+    name (and its title in a saved Content API response in the folder, which also dates
+    it; without one, the releases.toml rules date it)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RiskwatchError("folder not found", file=folder, field="--from")
+    sources = list(sources)
+    saved = _saved_attachments(folder, sources)
+    outcomes = []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() != ".json")
+    for path in progress(files):
+        item = saved.get(path.name) or _found_by_name(path, sources)
+        if item is None:
+            outcomes.append(
+                Outcome("-", path.name, "refused", "matches no source in configs/sources.toml")
+            )
+            continue
+        if item.url in read_manifest(data_dir):
+            outcomes.append(Outcome(item.source.name, path.name, "already held", item.url))
+            continue
+        target = _free_name(downloads_folder(data_dir) / item.source.folder / path.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, lambda tmp, source=path: shutil.copyfile(source, tmp))
+        outcomes.append(take(item, target, file_sha256(target), data_dir, accept_outliers))
+    return outcomes
+
+
+def _saved_attachments(folder: Path, sources: list[Source]) -> dict[str, Found]:
+    """Attachments described by the saved Content API responses in a folder, by file name."""
+    found: dict[str, Found] = {}
+    for saved in sorted(folder.glob("*.json")):
+        try:
+            item = json.loads(saved.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise RiskwatchError("not a saved Content API response (JSON)", file=saved) from None
+        for source in sources:
+            for attachment in page_files(item, source):
+                found.setdefault(attachment.filename, attachment)
+    return found
+
+
+def _found_by_name(path: Path, sources: list[Source]) -> Found | None:
+    """A file with no saved page: matched by its name alone and dated by the rules."""
+    for source in sources:
+        if source.claims(path.name, None):
+            return Found(source, None, path.name, f"file:{path.name}", path.name, None)
+    return None

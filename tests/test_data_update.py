@@ -1,0 +1,289 @@
+"""`riskwatch data update` against a replayed GOV.UK (tests/govuk_replay.py), no internet.
+
+Pages are Content API responses written to the documented schemas (tests/data/govuk);
+attachments are real files from ../shared/data, served from there, and a small slice of
+RS 2023-24 (its header block and six councils) made here. The revision of that slice adds
+£1m to one council's net revenue expenditure: a made-up change, standing for a revision.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_helpers import run_cli
+from govuk_replay import Replay
+
+from riskwatch.data.opening import read_grids
+from riskwatch.data.workbook import describe_sheet
+
+MEDIA = "https://assets.publishing.service.gov.uk/media"
+RS_PAGE = (
+    "/government/statistics/local-authority-revenue-expenditure-and-financing-england-"
+    "2023-to-2024-individual-local-authority-data-outturn"
+)
+RS_FILE = f"{MEDIA}/6740a1b2c3d4e5f601234567/RS_LA_Data_2023-24_data_by_LA.xlsx"
+RA_FILE = f"{MEDIA}/64930a1b2c3d4e5f60123456/RA_2023-24_data_Part_1.csv"
+COR_FILE = f"{MEDIA}/5d8b1a2b3c4d5e6f70123456/COR_2018-19_outputs_COR_B.xlsx"
+RS_SHEET = "RS_LA_Data_2023-24"
+REVISED_ON = "2025-03-20"
+
+
+@pytest.fixture(scope="module")
+def rs_slices(tmp_path_factory, shared_data) -> tuple[Path, Path, str]:
+    """RS 2023-24 cut to six councils, and the same with the first council's net revenue
+    expenditure £1m higher; and that council's E-code."""
+    folder = tmp_path_factory.mktemp("slices")
+    grid = read_grids(shared_data / "revenue-outturn" / "rs2023_24.xlsx")[RS_SHEET]
+    header = describe_sheet(RS_SHEET, grid).header_row
+    first = grid.iloc[: header + 7].reset_index(drop=True)
+    column = next(
+        c for c in range(first.shape[1]) if "C1R805" in first.iloc[:header, c].astype(str).tolist()
+    )
+    revised = first.copy()
+    revised.iat[header + 1, column] = float(revised.iat[header + 1, column]) + 1000
+    paths = folder / "first.xlsx", folder / "revised.xlsx"
+    for frame, path in zip((first, revised), paths, strict=True):
+        frame.to_excel(path, sheet_name=RS_SHEET, header=False, index=False)
+    return paths[0], paths[1], str(first.iat[header + 1, 0]).strip()
+
+
+@pytest.fixture
+def replay(rs_slices, shared_data, monkeypatch):
+    with Replay() as site:
+        site.serve(RS_FILE, rs_slices[0])
+        site.serve(RA_FILE, shared_data / "revenue-budget" / "RA_2023-24_data_Part_1.csv")
+        site.serve(COR_FILE, shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx")
+        monkeypatch.setenv("RISKWATCH_GOVUK_MIRROR", site.url)
+        yield site
+
+
+def update(args: list[str], data_dir: Path, monkeypatch, capsys) -> tuple[int, list[str], str]:
+    code, out, err = run_cli(
+        ["data", "update", *args, "--data-dir", str(data_dir)], monkeypatch, capsys
+    )
+    return code, out.strip().splitlines(), err
+
+
+def line_for(lines: list[str], start: str) -> str:
+    (line,) = [line for line in lines if line.startswith(start)]
+    return line
+
+
+def republish(site: Replay, address: str, served: Path, when: str, note: str) -> str:
+    """The RS page republished on `when` with its file at `address`; returns the address."""
+    page = site.page(RS_PAGE)
+    page["public_updated_at"] = f"{when}T09:30:00.000+00:00"
+    page["details"]["change_history"].append(
+        {"public_timestamp": f"{when}T09:30:00.000+00:00", "note": note}
+    )
+    page["details"]["attachments"][0]["url"] = address
+    page["details"]["attachments"][0]["filename"] = address.rsplit("/", 1)[1]
+    site.serve(address, served)
+    return address
+
+
+def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, monkeypatch, capsys):
+    data_dir = tmp_path / "data"
+    code, lines, err = update(["--dry-run"], data_dir, monkeypatch, capsys)
+    assert code == 2 and err.strip() == "error: 1 release refused (see above)"
+    would = [line.split(" ", 1)[0] for line in lines if ": would fetch: new on " in line]
+    assert sorted(would) == ["COR", "CTR", "EFS", "HCLIC", "RA", "RS", "RS", "RSX"]
+    assert "public 2024-11-28 (first published)" in line_for(lines, "RS RS_LA_Data_2023-24")
+    assert line_for(lines, "BI ").endswith("HTTP 404 Not Found")
+    assert lines[-1] == "8 would fetch, 1 refused"
+    assert not data_dir.exists()
+    assert all("/api/content/" in address for address, _ in replay.requests)
+    code, lines, _ = update(["--dry-run", "--since", "2025-01-01"], data_dir, monkeypatch, capsys)
+    would = sorted(line.split(" ", 1)[0] for line in lines if ": would fetch: " in line)
+    assert would == ["EFS", "HCLIC", "RS", "RSX"]
+
+
+def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, monkeypatch, capsys):
+    from riskwatch.data.store import load_table
+
+    data_dir = tmp_path / "data"
+    args = ["--source", "RS", "--source", "RA", "--source", "COR", "--source", "EFS"]
+    code, lines, err = update([*args, "--accept-outliers"], data_dir, monkeypatch, capsys)
+    assert code == 2 and "1 release refused" in err
+    added = line_for(lines, "RS RS_LA_Data_2023-24")
+    assert ": added: " in added and "release 2 (ingested RS_LA_Data_2023-24" in added
+    assert "published 2024-11-28 on GOV.UK: first published" in added
+    budget = line_for(lines, "RA ")
+    assert "RA 2023-24 release 1" in budget and budget.endswith("public 2023-06-22")
+    assert line_for(lines, "RS RS_LA_Data_2024-25").endswith("HTTP 404 Not Found")
+    assert ": downloaded: public 2019-09-26" in line_for(lines, "COR ")
+    assert (data_dir / "downloads" / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx").exists()
+    assert ": candidate event: " in line_for(lines, "EFS ")
+    with open(data_dir / "candidate-events.csv", newline="") as handle:
+        (candidate,) = list(csv.DictReader(handle))
+    assert candidate["published"] == "2025-02-20" and candidate["source"] == "EFS"
+    panel = load_table("panel", data_dir)
+    ingested = panel[panel["published_basis"] == "page"]
+    assert set(zip(ingested["source"], ingested["published"], strict=True)) == {
+        ("RS", "2024-11-28"),
+        ("RA", "2023-06-22"),
+    }
+    code, lines, _ = update(args, data_dir, monkeypatch, capsys)
+    assert lines[-1] == "4 already held, 1 refused"
+
+
+def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
+    replay, rs_slices, tmp_path, monkeypatch, capsys
+):
+    from riskwatch.features.frame import visible
+
+    from riskwatch.data.store import load_table
+
+    data_dir = tmp_path / "data"
+    update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    address = f"{MEDIA}/67dc1a2b3c4d5e6f70123456/RS_LA_Data_2023-24_data_by_LA.xlsx"
+    republish(replay, address, rs_slices[1], REVISED_ON, "Revised figures for one council.")
+    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    revision = line_for(lines, "RS RS_LA_Data_2023-24")
+    assert ": added: " in revision and "release 3" in revision
+    assert f"public {REVISED_ON}" in revision and "Revised figures for one council." in revision
+    kept = sorted(p.name for p in (data_dir / "downloads" / "revenue-outturn").iterdir())
+    assert kept == ["RS_LA_Data_2023-24_data_by_LA.xlsx", "RS_LA_Data_2023-24_data_by_LA_2.xlsx"]
+    panel = load_table("panel", data_dir)
+    ecode = rs_slices[2]
+    gss = panel.loc[panel["ecode"] == ecode, "gss_code"].iloc[0]
+
+    def spending_seen_on(day: str) -> float:
+        seen = visible(panel, "2023-24", seen_by=day)
+        row = seen[
+            (seen["gss_code"] == gss)
+            & (seen["indicator"] == "net_revenue_expenditure")
+            & (seen["source"] == "RS")
+            & (seen["financial_year"] == "2023-24")
+        ]
+        return float(row["value"].iloc[0])
+
+    assert spending_seen_on("2025-03-21") == spending_seen_on("2025-03-19") + 1_000_000
+
+
+def test_a_renamed_attachment_with_the_same_content_is_already_held(
+    replay, rs_slices, tmp_path, monkeypatch, capsys
+):
+    data_dir = tmp_path / "data"
+    update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    before = sorted((data_dir / "releases").iterdir())
+    renamed = f"{MEDIA}/67dc9a2b3c4d5e6f70123456/RS_2023-24_data_by_LA_v2.xlsx"
+    republish(replay, renamed, rs_slices[0], "2025-01-10", "Attachment renamed.")
+    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    assert line_for(lines, "RS RS_2023-24_data_by_LA_v2.xlsx").endswith(
+        f"already held: same file as {RS_FILE}"
+    )
+    assert sorted((data_dir / "releases").iterdir()) == before
+    assert len(list((data_dir / "downloads" / "revenue-outturn").iterdir())) == 1
+
+
+def test_a_download_cut_short_leaves_nothing_and_resumes(replay, tmp_path, monkeypatch, capsys):
+    data_dir = tmp_path / "data"
+    replay.cut_short_once.add(RS_FILE)
+    code, lines, err = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    assert "was cut short" in line_for(lines, "RS RS_LA_Data_2023-24") and code == 2
+    assert not (data_dir / "releases").exists()
+    assert not (data_dir / "downloads" / "revenue-outturn").exists()
+    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    assert ": added: " in line_for(lines, "RS RS_LA_Data_2023-24")
+    ranges = [asked for address, asked in replay.requests if address == RS_FILE]
+    assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
+    replay, tmp_path, monkeypatch, capsys
+):
+    from riskwatch.data import update as update_module
+
+    monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 100_000)
+    data_dir = tmp_path / "data"
+    code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
+    assert line_for(lines, "COR ").endswith("is 0.2 MB, over the 0.1 MB limit")
+    assert not any(address == COR_FILE for address, _ in replay.requests)  # refused unread
+    monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 1_000)  # the slice: no size given
+    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    assert "over the 0.0 MB limit" in line_for(lines, "RS RS_LA_Data_2023-24")
+    assert not [p for p in (data_dir / "downloads").rglob("*") if p.is_file()]
+
+
+def test_an_unknown_layout_is_refused_in_one_line_and_deleted(
+    replay, shared_data, tmp_path, monkeypatch, capsys
+):
+    replay.serve(RS_FILE, shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx")
+    data_dir = tmp_path / "data"
+    code, lines, err = update(["--source", "RS"], data_dir, monkeypatch, capsys)
+    refusal = line_for(lines, "RS RS_LA_Data_2023-24")
+    assert ": refused: " in refusal and "RS_LA_Data_2023-24_data_by_LA.xlsx" in refusal
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert not [p for p in (data_dir / "downloads").rglob("*.xlsx")]
+    assert not (data_dir / "releases").exists()
+
+
+def test_a_redirect_away_from_govuk_is_not_followed(replay, tmp_path, monkeypatch, capsys):
+    replay.redirects[RS_FILE] = "https://example.org/RS_LA_Data_2023-24_data_by_LA.xlsx"
+    code, lines, _ = update(["--source", "RS"], tmp_path / "data", monkeypatch, capsys)
+    assert line_for(lines, "RS RS_LA_Data_2023-24").endswith(
+        "refused https://example.org/RS_LA_Data_2023-24_data_by_LA.xlsx: not on GOV.UK "
+        "(www.gov.uk, assets.publishing.service.gov.uk)"
+    )
+
+
+def test_no_connection_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RISKWATCH_GOVUK_MIRROR", "http://127.0.0.1:9")  # nothing listens
+    code, lines, err = update(["--source", "RS"], tmp_path / "data", monkeypatch, capsys)
+    assert code == 2 and lines == []
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: cannot reach www.gov.uk: ") and "refused" in line.lower()
+
+
+def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
+    rs_slices, shared_data, tmp_path, monkeypatch, capsys
+):
+    from riskwatch.data.store import load_table
+
+    folder = tmp_path / "downloaded"
+    folder.mkdir()
+    shutil.copy(shared_data / "revenue-budget" / "RA_2023-24_data_Part_1.csv", folder)
+    shutil.copy(Path(__file__).parent / "data" / "govuk" / "ra-2023-24.json", folder)
+    shutil.copy(rs_slices[0], folder / "RS_LA_Data_2023-24_data_by_LA.xlsx")
+    (folder / "notes.txt").write_text("not a release")
+    data_dir = tmp_path / "data"
+    code, lines, err = update(
+        ["--from", str(folder), "--accept-outliers"], data_dir, monkeypatch, capsys
+    )
+    assert "public 2023-06-22" in line_for(lines, "RA RA_2023-24_data_Part_1.csv")
+    assert "dated by the configs/releases.toml rule" in line_for(lines, "RS RS_LA_Data")
+    assert line_for(lines, "- notes.txt").endswith("matches no source in configs/sources.toml")
+    panel = load_table("panel", data_dir)
+    bases = panel[panel["vintage"].str.contains("ingested")].groupby("source")["published_basis"]
+    assert bases.unique().map(tuple).to_dict() == {"RA": ("page",), "RS": ("rule",)}
+
+
+def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):
+    from riskwatch.data.catalogue import load_catalogue, select_sources
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.settings import SCHEMAS, parse_config
+
+    claims = {
+        source.name: source for source in load_catalogue() if source.read_by in ("ingest", "build")
+    }
+    for name, folder in [("RS", "revenue-outturn"), ("RSX", "service-expenditure")]:
+        for path in (shared_data / folder).iterdir():
+            assert claims[name].claims(path.name, None), path.name
+            assert not any(
+                other.claims(path.name, None) for other in claims.values() if other.name != name
+            ), path.name
+    with pytest.raises(RiskwatchError, match="field 'source.X.files': must be a regular"):
+        parse_config(
+            '[source.X]\ntitle="t"\npublisher="p"\nlicence="l"\nholds="h"\npages=["/a"]\n'
+            'documents="d"\nfiles="(unclosed"\nread_by="build"\nfolder="f"\n',
+            SCHEMAS["sources.toml"],
+            "configs/sources.toml",
+        )
+    with pytest.raises(RiskwatchError, match="unknown source 'XX'"):
+        select_sources(["RS", "XX"])
+    assert pd.Series([s.name for s in select_sources(["rs", "RS"])]).tolist() == ["RS"]
