@@ -28,6 +28,10 @@ RS_PAGE = (
 RS_FILE = f"{MEDIA}/6740a1b2c3d4e5f601234567/RS_LA_Data_2023-24_data_by_LA.xlsx"
 RA_FILE = f"{MEDIA}/64930a1b2c3d4e5f60123456/RA_2023-24_data_Part_1.csv"
 COR_FILE = f"{MEDIA}/5d8b1a2b3c4d5e6f70123456/COR_2018-19_outputs_COR_B.xlsx"
+COR_PAGE = (
+    "/government/statistics/local-authority-capital-expenditure-and-receipts-in-england-"
+    "2018-to-2019-individual-local-authority-data-outturn"
+)
 RS_SHEET = "RS_LA_Data_2023-24"
 REVISED_ON = "2025-03-20"
 
@@ -73,9 +77,9 @@ def line_for(lines: list[str], start: str) -> str:
     return line
 
 
-def republish(site: Replay, address: str, served: Path, when: str, note: str) -> str:
-    """The RS page republished on `when` with its file at `address`; returns the address."""
-    page = site.page(RS_PAGE)
+def republish(site: Replay, page_path: str, address: str, served: Path, when: str, note: str):
+    """A page republished on `when`, its first file now at `address` (serving `served`)."""
+    page = site.page(page_path)
     page["public_updated_at"] = f"{when}T09:30:00.000+00:00"
     page["details"]["change_history"].append(
         {"public_timestamp": f"{when}T09:30:00.000+00:00", "note": note}
@@ -83,7 +87,6 @@ def republish(site: Replay, address: str, served: Path, when: str, note: str) ->
     page["details"]["attachments"][0]["url"] = address
     page["details"]["attachments"][0]["filename"] = address.rsplit("/", 1)[1]
     site.serve(address, served)
-    return address
 
 
 def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, monkeypatch, capsys):
@@ -102,6 +105,7 @@ def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, mo
     assert would == ["EFS", "HCLIC", "RS", "RSX"]
 
 
+@pytest.mark.slow  # ingests real releases (about ten seconds each)
 def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, monkeypatch, capsys):
     from riskwatch.data.store import load_table
 
@@ -131,6 +135,7 @@ def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, mo
     assert lines[-1] == "4 already held, 1 refused"
 
 
+@pytest.mark.slow  # ingests real releases (about ten seconds each)
 def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
     replay, rs_slices, tmp_path, monkeypatch, capsys
 ):
@@ -141,7 +146,9 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
     data_dir = tmp_path / "data"
     update(["--source", "RS"], data_dir, monkeypatch, capsys)
     address = f"{MEDIA}/67dc1a2b3c4d5e6f70123456/RS_LA_Data_2023-24_data_by_LA.xlsx"
-    republish(replay, address, rs_slices[1], REVISED_ON, "Revised figures for one council.")
+    republish(
+        replay, RS_PAGE, address, rs_slices[1], REVISED_ON, "Revised figures for one council."
+    )
     code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
     revision = line_for(lines, "RS RS_LA_Data_2023-24")
     assert ": added: " in revision and "release 3" in revision
@@ -166,32 +173,36 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 
 
 def test_a_renamed_attachment_with_the_same_content_is_already_held(
-    replay, rs_slices, tmp_path, monkeypatch, capsys
+    replay, shared_data, tmp_path, monkeypatch, capsys
 ):
     data_dir = tmp_path / "data"
-    update(["--source", "RS"], data_dir, monkeypatch, capsys)
-    before = sorted((data_dir / "releases").iterdir())
-    renamed = f"{MEDIA}/67dc9a2b3c4d5e6f70123456/RS_2023-24_data_by_LA_v2.xlsx"
-    republish(replay, renamed, rs_slices[0], "2025-01-10", "Attachment renamed.")
-    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
-    assert line_for(lines, "RS RS_2023-24_data_by_LA_v2.xlsx").endswith(
-        f"already held: same file as {RS_FILE}"
+    update(["--source", "COR"], data_dir, monkeypatch, capsys)
+    renamed = f"{MEDIA}/5e9a1a2b3c4d5e6f70123456/COR_2018-19_part_B.xlsx"
+    same = shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
+    republish(replay, COR_PAGE, renamed, same, "2020-01-10", "Attachment renamed.")
+    code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
+    assert code == 0
+    assert line_for(lines, "COR COR_2018-19_part_B.xlsx").endswith(
+        f"already held: same file as {COR_FILE}"
     )
-    assert sorted((data_dir / "releases").iterdir()) == before
-    assert len(list((data_dir / "downloads" / "revenue-outturn").iterdir())) == 1
+    assert [p.name for p in (data_dir / "downloads" / "capital-outturn").iterdir()] == [same.name]
 
 
-def test_a_download_cut_short_leaves_nothing_and_resumes(replay, tmp_path, monkeypatch, capsys):
+def test_a_download_cut_short_leaves_nothing_and_resumes(
+    replay, shared_data, tmp_path, monkeypatch, capsys
+):
     data_dir = tmp_path / "data"
-    replay.cut_short_once.add(RS_FILE)
-    code, lines, err = update(["--source", "RS"], data_dir, monkeypatch, capsys)
-    assert "was cut short" in line_for(lines, "RS RS_LA_Data_2023-24") and code == 2
-    assert not (data_dir / "releases").exists()
-    assert not (data_dir / "downloads" / "revenue-outturn").exists()
-    code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
-    assert ": added: " in line_for(lines, "RS RS_LA_Data_2023-24")
-    ranges = [asked for address, asked in replay.requests if address == RS_FILE]
+    replay.cut_short_once.add(COR_FILE)
+    code, lines, err = update(["--source", "COR"], data_dir, monkeypatch, capsys)
+    assert "was cut short" in line_for(lines, "COR ") and code == 2
+    assert not (data_dir / "downloads" / "capital-outturn").exists()
+    code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
+    assert ": downloaded: " in line_for(lines, "COR ") and code == 0
+    ranges = [asked for address, asked in replay.requests if address == COR_FILE]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
+    fetched = data_dir / "downloads" / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
+    original = shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
+    assert fetched.read_bytes() == original.read_bytes()
 
 
 def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
@@ -240,27 +251,32 @@ def test_no_connection_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     assert line.startswith("error: cannot reach www.gov.uk: ") and "refused" in line.lower()
 
 
+@pytest.mark.slow  # ingests real releases (about ten seconds each)
 def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
-    rs_slices, shared_data, tmp_path, monkeypatch, capsys
+    rs_slices, tmp_path, monkeypatch, capsys
 ):
     from riskwatch.data.store import load_table
 
     folder = tmp_path / "downloaded"
     folder.mkdir()
-    shutil.copy(shared_data / "revenue-budget" / "RA_2023-24_data_Part_1.csv", folder)
-    shutil.copy(Path(__file__).parent / "data" / "govuk" / "ra-2023-24.json", folder)
+    shutil.copy(Path(__file__).parent / "data" / "govuk" / "rs-2023-24.json", folder)
     shutil.copy(rs_slices[0], folder / "RS_LA_Data_2023-24_data_by_LA.xlsx")
+    shutil.copy(rs_slices[1], folder / "RS_2023-24_data_by_LA_revised.xlsx")  # not on the page
     (folder / "notes.txt").write_text("not a release")
     data_dir = tmp_path / "data"
-    code, lines, err = update(
-        ["--from", str(folder), "--accept-outliers"], data_dir, monkeypatch, capsys
-    )
-    assert "public 2023-06-22" in line_for(lines, "RA RA_2023-24_data_Part_1.csv")
-    assert "dated by the configs/releases.toml rule" in line_for(lines, "RS RS_LA_Data")
+    code, lines, err = update(["--from", str(folder)], data_dir, monkeypatch, capsys)
+    assert line_for(lines, "RS RS_LA_Data_2023-24").endswith("public 2024-11-28")
+    assert "dated by the configs/releases.toml rule" in line_for(lines, "RS RS_2023-24")
     assert line_for(lines, "- notes.txt").endswith("matches no source in configs/sources.toml")
+    assert code == 2 and err.strip() == "error: 1 release refused (see above)"
     panel = load_table("panel", data_dir)
-    bases = panel[panel["vintage"].str.contains("ingested")].groupby("source")["published_basis"]
-    assert bases.unique().map(tuple).to_dict() == {"RA": ("page",), "RS": ("rule",)}
+    ingested = panel[panel["vintage"].str.contains("ingested")]
+    assert ingested.groupby("vintage")["published_basis"].first().sort_values().tolist() == [
+        "page",
+        "rule",
+    ]
+    code, lines, _ = update(["--from", str(folder)], data_dir, monkeypatch, capsys)
+    assert lines[-1] == "2 already held, 1 refused"
 
 
 def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):

@@ -37,6 +37,10 @@ class Unavailable(Exception):
     release is reported as refused and the update goes on with the others."""
 
 
+class RangeNotSatisfiable(Unavailable):
+    """HTTP 416: the server cannot resume from the bytes held (the file has changed)."""
+
+
 @dataclass(frozen=True)
 class Downloaded:
     """A file fetched whole: where it is, its size and its SHA-256."""
@@ -96,7 +100,12 @@ class GovukClient:
         partial.parent.mkdir(parents=True, exist_ok=True)
         held = partial.stat().st_size if partial.exists() else 0
         headers = {"Range": f"bytes={held}-"} if held else {}
-        with self._open(url, headers) as response:
+        try:
+            response = self._open(url, headers)
+        except RangeNotSatisfiable:  # the partial file is no prefix of this file: start again
+            partial.unlink()
+            held, response = 0, self._open(url)
+        with response:
             resumed = held > 0 and response.status == 206
             start = held if resumed else 0
             announced = response.headers.get("Content-Length")
@@ -125,6 +134,8 @@ class GovukClient:
         try:
             return self._opener.open(request, timeout=TIMEOUT_SECONDS)
         except urllib.error.HTTPError as error:
+            if error.code == 416:
+                raise RangeNotSatisfiable(url) from None
             raise Unavailable(f"{url}: HTTP {error.code} {error.reason}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)

@@ -47,13 +47,17 @@ def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.Da
         return {"csv": _read_csv_grid(path)}
     engine_kwargs = {"data_only": False} if suffix == ".xlsx" and formulas_as_text else {}
     try:
-        with pd.ExcelFile(path, engine=_ENGINES[suffix], engine_kwargs=engine_kwargs) as book:
-            return {
-                name: pd.read_excel(
-                    book, sheet_name=name, header=None, dtype=object, keep_default_na=False
-                )
-                for name in book.sheet_names
-            }
+        # openpyxl warns about features it skips (print areas, validation): not the user's
+        # business, and a warning would break the one-line output of `data ingest`
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            with pd.ExcelFile(path, engine=_ENGINES[suffix], engine_kwargs=engine_kwargs) as book:
+                return {
+                    name: pd.read_excel(
+                        book, sheet_name=name, header=None, dtype=object, keep_default_na=False
+                    )
+                    for name in book.sheet_names
+                }
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise RiskwatchError(
             f"cannot read as {suffix} workbook (truncated or corrupt?): {exc}", file=path
