@@ -238,9 +238,17 @@ SCHEMAS: dict[str, Table] = {
                         "files": REGEX,
                         "titles": REGEX,
                         "read_by": one_of("ingest", "build", "candidate_events"),
+                        "reader": one_of(
+                            "revenue",
+                            "capital",
+                            "borrowing",
+                            "homelessness",
+                            "council_tax",
+                            "events",
+                        ),
                         "folder": TEXT,
                     },
-                    optional=frozenset({"files", "titles"}),
+                    optional=frozenset({"files", "titles", "folder"}),
                 )
             )
         }

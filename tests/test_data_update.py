@@ -201,6 +201,8 @@ def test_a_download_cut_short_leaves_nothing_and_resumes(
     ranges = [asked for address, asked in replay.requests if address == COR_FILE]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
     fetched = data_dir / "downloads" / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
+    provenance = (data_dir / "downloads" / "PROVENANCE.md").read_text()
+    assert "## COR: Capital outturn (COR)" in provenance and "Open Government Licence" in provenance
     original = shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
     assert fetched.read_bytes() == original.read_bytes()
 
@@ -218,7 +220,8 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
     monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 1_000)  # the slice: no size given
     code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
     assert "over the 0.0 MB limit" in line_for(lines, "RS RS_LA_Data_2023-24")
-    assert not [p for p in (data_dir / "downloads").rglob("*") if p.is_file()]
+    kept = [p.name for p in (data_dir / "downloads").rglob("*") if p.is_file()]
+    assert kept == ["PROVENANCE.md"]
 
 
 def test_an_unknown_layout_is_refused_in_one_line_and_deleted(
@@ -296,10 +299,23 @@ def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):
     with pytest.raises(RiskwatchError, match="field 'source.X.files': must be a regular"):
         parse_config(
             '[source.X]\ntitle="t"\npublisher="p"\nlicence="l"\nholds="h"\npages=["/a"]\n'
-            'documents="d"\nfiles="(unclosed"\nread_by="build"\nfolder="f"\n',
+            'documents="d"\nfiles="(unclosed"\nread_by="build"\nreader="capital"\nfolder="f"\n',
             SCHEMAS["sources.toml"],
             "configs/sources.toml",
         )
     with pytest.raises(RiskwatchError, match="unknown source 'XX'"):
         select_sources(["RS", "XX"])
     assert pd.Series([s.name for s in select_sources(["rs", "RS"])]).tolist() == ["RS"]
+
+
+def test_the_provenance_of_every_source_ships_with_the_package(monkeypatch, capsys):
+    from riskwatch.data.catalogue import load_catalogue
+
+    code, out, _ = run_cli(["data", "sources"], monkeypatch, capsys)
+    assert code == 0
+    for source in load_catalogue():
+        section = out.split(f"## {source.name}: ", 1)[1].split("\n## ", 1)[0]
+        assert f"- Publisher: {source.publisher}" in section
+        assert f"- Licence: {source.licence}" in section
+        assert f"riskwatch/data/{source.reader}.py" in section
+        assert all(f"https://www.gov.uk{page}" in section for page in source.pages)

@@ -92,6 +92,26 @@ def data_ingest(
         )
 
 
+@data_app.command("sources")
+def data_sources(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the Markdown here instead of printing it.")
+    ] = None,
+) -> None:
+    """The provenance of every official source (configs/sources.toml): publisher, GOV.UK
+    pages, licence, what it holds, how riskwatch reads it."""
+    from riskwatch.data.catalogue import load_catalogue
+    from riskwatch.data.provenance import provenance_markdown
+    from riskwatch.data.store import write_atomic
+
+    text = provenance_markdown(load_catalogue())
+    if out is None:
+        typer.echo(text)
+        return
+    write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    typer.echo(f"wrote {out}")
+
+
 @data_app.command("update")
 def data_update(
     sources: Annotated[

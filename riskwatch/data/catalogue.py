@@ -30,7 +30,8 @@ class Source:
     files: str | None  # regular expression over an attachment's file name
     titles: str | None  # regular expression over an attachment's title
     read_by: str  # "ingest", "build" or "candidate_events"
-    folder: str
+    reader: str  # the module of riskwatch/data that reads its files
+    folder: str | None  # where its files are kept in the download folder (none: events)
 
     def opens_document(self, title: str) -> bool:
         """Whether a collection's document (by its title) may hold this source's files."""
@@ -48,15 +49,16 @@ class Source:
 @cache
 def load_catalogue() -> tuple[Source, ...]:
     """Every source of configs/sources.toml, checked once: a source whose files are read
-    must say which attachments they are."""
+    must say which attachments they are and where they are kept."""
     sources = []
     for name, entry in config_file("sources.toml")["source"].items():
-        if entry["read_by"] != "candidate_events" and "files" not in entry:
-            raise RiskwatchError(
-                f"source {name} is read by '{entry['read_by']}' but declares no file pattern",
-                file=CATALOGUE_FILE,
-                field=f"source.{name}.files",
-            )
+        for key in ("files", "folder"):
+            if entry["read_by"] != "candidate_events" and key not in entry:
+                raise RiskwatchError(
+                    f"source {name} is read by '{entry['read_by']}' but has no {key}",
+                    file=CATALOGUE_FILE,
+                    field=f"source.{name}.{key}",
+                )
         sources.append(
             Source(
                 name=name,
@@ -69,7 +71,8 @@ def load_catalogue() -> tuple[Source, ...]:
                 files=entry.get("files"),
                 titles=entry.get("titles"),
                 read_by=entry["read_by"],
-                folder=entry["folder"],
+                reader=entry["reader"],
+                folder=entry.get("folder"),
             )
         )
     return tuple(sources)

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from riskwatch.data.catalogue import Source
+from riskwatch.data.catalogue import Source, load_catalogue
 from riskwatch.data.govuk import GovukClient, Unavailable
 from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
+from riskwatch.data.provenance import provenance_markdown
 from riskwatch.data.store import file_sha256, write_atomic
 from riskwatch.data.vintages import PagePublication
 from riskwatch.errors import RiskwatchError
@@ -184,6 +185,7 @@ def update(
     outcomes = refused + held
     for item in progress(new):
         outcomes.append(_fetch_and_take(client, item, data_dir, accept_outliers))
+    write_provenance(data_dir)
     return outcomes
 
 
@@ -367,7 +369,16 @@ def update_from_folder(
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, lambda tmp, source=path: shutil.copyfile(source, tmp))
         outcomes.append(take(item, target, file_sha256(target), data_dir, accept_outliers))
+    write_provenance(data_dir)
     return outcomes
+
+
+def write_provenance(data_dir: Path) -> None:
+    """PROVENANCE.md beside the downloaded files (once there are any): where each came from."""
+    folder = downloads_folder(data_dir)
+    if folder.is_dir():
+        text = provenance_markdown(load_catalogue())
+        write_atomic(folder / "PROVENANCE.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _saved_attachments(folder: Path, sources: list[Source]) -> dict[str, Found]:
