@@ -93,7 +93,7 @@ def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, mo
     data_dir = tmp_path / "data"
     code, lines, err = update(["--dry-run"], data_dir, monkeypatch, capsys)
     assert code == 2 and err.strip() == "error: 1 release refused (see above)"
-    would = [line.split(" ", 1)[0] for line in lines if ": would fetch: new on " in line]
+    would = [line.split(" ", 1)[0] for line in lines if ": would fetch: new, on " in line]
     assert sorted(would) == ["COR", "CTR", "EFS", "HCLIC", "RA", "RS", "RS", "RSX"]
     assert "public 2024-11-28 (first published)" in line_for(lines, "RS RS_LA_Data_2023-24")
     assert line_for(lines, "BI ").endswith("HTTP 404 Not Found")
@@ -115,11 +115,12 @@ def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, mo
     assert code == 2 and "1 release refused" in err
     added = line_for(lines, "RS RS_LA_Data_2023-24")
     assert ": added: " in added and "release 2 (ingested RS_LA_Data_2023-24" in added
-    assert "published 2024-11-28 on GOV.UK: first published" in added
+    assert "on GOV.UK 2024-11-28: first published" in added
+    assert added.endswith("public 2024-12-12")  # the file says "updated 2024-12-12": later
     budget = line_for(lines, "RA ")
     assert "RA 2023-24 release 1" in budget and budget.endswith("public 2023-06-22")
     assert line_for(lines, "RS RS_LA_Data_2024-25").endswith("HTTP 404 Not Found")
-    assert ": downloaded: public 2019-09-26" in line_for(lines, "COR ")
+    assert "public 2019-09-26 (first published); read by" in line_for(lines, "COR ")
     assert (data_dir / "downloads" / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx").exists()
     assert ": candidate event: " in line_for(lines, "EFS ")
     with open(data_dir / "candidate-events.csv", newline="") as handle:
@@ -128,7 +129,7 @@ def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, mo
     panel = load_table("panel", data_dir)
     ingested = panel[panel["published_basis"] == "page"]
     assert set(zip(ingested["source"], ingested["published"], strict=True)) == {
-        ("RS", "2024-11-28"),
+        ("RS", "2024-12-12"),
         ("RA", "2023-06-22"),
     }
     code, lines, _ = update(args, data_dir, monkeypatch, capsys)
@@ -268,8 +269,8 @@ def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
     (folder / "notes.txt").write_text("not a release")
     data_dir = tmp_path / "data"
     code, lines, err = update(["--from", str(folder)], data_dir, monkeypatch, capsys)
-    assert line_for(lines, "RS RS_LA_Data_2023-24").endswith("public 2024-11-28")
-    assert "dated by the configs/releases.toml rule" in line_for(lines, "RS RS_2023-24")
+    assert "on GOV.UK 2024-11-28: first published" in line_for(lines, "RS RS_LA_Data_2023-24")
+    assert "on GOV.UK" not in line_for(lines, "RS RS_2023-24_data_by_LA_revised.xlsx: added")
     assert line_for(lines, "- notes.txt").endswith("matches no source in configs/sources.toml")
     assert code == 2 and err.strip() == "error: 1 release refused (see above)"
     panel = load_table("panel", data_dir)

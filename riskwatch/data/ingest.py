@@ -248,20 +248,21 @@ def _store(
         if accepted_outliers
         else ""
     )
-    if page is not None:
-        stated += f", published {page.date} on GOV.UK: {page.note}"
+    if page is not None:  # a file printing a later update than its page is public from then
+        published, basis = max(page.date, release.stated_update or ""), "page"
+        stated += f", on GOV.UK {page.date}: {page.note}"
+    else:
+        first = rule_publication_date(release.form, release.financial_year)
+        published, basis = revision_date(first, number), "rule"
     vintage = (
         f"{release.form} {release.financial_year} release {number + 1} "
         f"(ingested {path.name}{stated}{accepted})"
     )
-    if page is not None:
-        published, basis = page.date, "page"
-    else:
-        first = rule_publication_date(release.form, release.financial_year)
-        published, basis = revision_date(first, number), "rule"
     panel = values.assign(vintage=vintage, published=published, published_basis=basis)
     store_release(panel, target)
-    return IngestResult(**base, status="added", vintage=vintage, rows=len(panel))
+    return IngestResult(
+        **base, status="added", vintage=vintage, rows=len(panel), published=published
+    )
 
 
 def _held_vintages(release: RevenueRelease, data_dir: Path) -> list[tuple[str, pd.DataFrame]]:

@@ -24,6 +24,7 @@ class IngestResult:
     vintage: str | None
     rows: int  # panel rows stored by this ingest
     council_values: int  # council values the file holds (stored, or already held)
+    published: str | None = None  # the date a stored revenue release is taken as public
 
 
 def latest_possible_year() -> str:

@@ -25,16 +25,14 @@ import io
 import json
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 from riskwatch.data.catalogue import Source, load_catalogue
+from riskwatch.data.discovery import Found, Outcome, discover, page_files
 from riskwatch.data.govuk import GovukClient, Unavailable
 from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
 from riskwatch.data.provenance import provenance_markdown
 from riskwatch.data.store import file_sha256, write_atomic
-from riskwatch.data.vintages import PagePublication
 from riskwatch.errors import RiskwatchError
 from riskwatch.units import file_size
 
@@ -42,105 +40,9 @@ Progress = Callable[[Iterable], Iterable]
 CANDIDATE_COLUMNS = ("source", "page", "title", "published", "change_note", "url")
 
 
-@dataclass(frozen=True)
-class Found:
-    """A file a source's page offers (for candidate events: the page itself)."""
-
-    source: Source
-    page: PagePublication | None  # None: a file from a folder with no saved page
-    title: str
-    url: str
-    filename: str
-    file_size: int | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the update did, or would do, with one release."""
-
-    source: str
-    name: str
-    status: str  # added, already held, downloaded, candidate event, would fetch, refused
-    detail: str
-
-
 def downloads_folder(data_dir: Path) -> Path:
     """Where a data directory keeps the official files it fetched (the `data build` layout)."""
     return Path(data_dir) / "downloads"
-
-
-def page_publication(item: dict) -> PagePublication:
-    """The date a page's current files became public: its change history's latest entry
-    (the one that introduced a republished file), or its first publication."""
-    history = sorted(
-        item.get("details", {}).get("change_history", []),
-        key=lambda entry: entry.get("public_timestamp", ""),
-    )
-    path = item.get("base_path", "")
-    if len(history) > 1:
-        latest = history[-1]
-        return PagePublication(latest["public_timestamp"][:10], path, latest.get("note", ""))
-    first = item.get("first_published_at") or item.get("public_updated_at", "")
-    return PagePublication(first[:10], path, "first published")
-
-
-def page_files(item: dict, source: Source) -> list[Found]:
-    """The attachments of a page that the source claims (for candidate events, the page)."""
-    page = page_publication(item)
-    if source.read_by == "candidate_events":
-        url = f"https://www.gov.uk{page.page}"
-        return [Found(source, page, item.get("title", ""), url, page.page, None)]
-    found = []
-    for attachment in item.get("details", {}).get("attachments", []):
-        url = attachment.get("url", "")
-        filename = attachment.get("filename") or PurePosixPath(urlsplit(url).path).name
-        title = attachment.get("title", "")
-        if url and source.claims(filename, title):
-            found.append(Found(source, page, title, url, filename, attachment.get("file_size")))
-    return found
-
-
-def discover(
-    client: GovukClient, sources: Iterable[Source], since: str | None
-) -> tuple[list[Found], list[Outcome]]:
-    """Every file the sources' pages offer (pages updated on or after `since`), and a refusal
-    for each page GOV.UK did not give."""
-    found: list[Found] = []
-    refused: list[Outcome] = []
-    for source in sources:
-        for page in _pages(client, source, refused):
-            if since is None or page_publication(page).date >= since:
-                found.extend(page_files(page, source))
-    return found, refused
-
-
-def _pages(client: GovukClient, source: Source, refused: list[Outcome]) -> list[dict]:
-    """A source's pages: each catalogued page, or the documents of a collection it opens
-    (by title); a page GOV.UK does not give is added to `refused`."""
-    pages = []
-    for path in source.pages:
-        try:
-            item = client.content(path)
-        except Unavailable as reason:
-            refused.append(Outcome(source.name, path, "refused", str(reason)))
-            continue
-        documents = item.get("links", {}).get("documents")
-        if documents is None:
-            pages.append(item)
-            continue
-        for document in documents:
-            if _opens(source, document):
-                try:
-                    pages.append(client.content(document["base_path"]))
-                except Unavailable as reason:
-                    refused.append(
-                        Outcome(source.name, document["base_path"], "refused", str(reason))
-                    )
-    return pages
-
-
-def _opens(source: Source, document: dict) -> bool:
-    return "base_path" in document and source.opens_document(document.get("title", ""))
 
 
 def plan(found: list[Found], data_dir: Path) -> tuple[list[Found], list[Outcome]]:
@@ -151,7 +53,7 @@ def plan(found: list[Found], data_dir: Path) -> tuple[list[Found], list[Outcome]
     new, held = [], []
     for item in found:
         known = item.url in manifest or (
-            item.source.read_by == "candidate_events" and item.page.page in listed
+            item.source.read_by == "candidate_events" and item.filename in listed
         )
         if known:
             held.append(Outcome(item.source.name, item.filename, "already held", item.url))
@@ -163,7 +65,7 @@ def plan(found: list[Found], data_dir: Path) -> tuple[list[Found], list[Outcome]
 def why_fetch(item: Found) -> str:
     """The dry run's reason for fetching a file: where it is new, and since when."""
     size = f", {file_size(item.file_size)}" if item.file_size else ""
-    return f"new on {item.page.page}, public {item.page.date} ({item.page.note}){size}: {item.url}"
+    return f"new, {_public(item)}{size}: {item.url}"
 
 
 def update(
@@ -250,14 +152,14 @@ def take(
         item.source.name,
         item.filename,
         "added",
-        f"{result.rows:,} rows as '{result.vintage}', {_public(item)}",
+        f"{result.rows:,} rows as '{result.vintage}', public {result.published}",
     )
 
 
 def _public(item: Found) -> str:
     if item.page is None:
-        return "dated by the configs/releases.toml rule (no saved page)"
-    return f"public {item.page.date}"
+        return "no page date: dated by the configs/releases.toml rule"
+    return f"on {item.page.page}, public {item.page.date} ({item.page.note})"
 
 
 def _free_name(target: Path) -> Path:
@@ -316,10 +218,10 @@ def _list_candidate(item: Found, data_dir: Path) -> Outcome:
     rows = read_candidates(data_dir) + [
         {
             "source": item.source.name,
-            "page": item.page.page,
+            "page": item.filename,
             "title": item.title,
-            "published": item.page.date,
-            "change_note": item.page.note,
+            "published": item.page.date if item.page else "",
+            "change_note": item.page.note if item.page else "",
             "url": item.url,
         }
     ]
@@ -334,7 +236,7 @@ def _list_candidate(item: Found, data_dir: Path) -> Outcome:
         item.source.name,
         item.title,
         "candidate event",
-        f"public {item.page.date}; listed in {path} for a person to confirm into events.csv",
+        f"{_public(item)}; listed in {path} for a person to confirm into events.csv",
     )
 
 
