@@ -268,6 +268,10 @@ def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
     shutil.copy(rs_slices[1], folder / "RS_2023-24_data_by_LA_revised.xlsx")  # not on the page
     (folder / "notes.txt").write_text("not a release")
     data_dir = tmp_path / "data"
+    code, lines, _ = update(["--from", str(folder), "--dry-run"], data_dir, monkeypatch, capsys)
+    assert lines[-1] == "2 would take, 1 refused" and not data_dir.exists()
+    assert "public 2024-11-28 (first published)" in line_for(lines, "RS RS_LA_Data_2023-24")
+    assert "no page date" in line_for(lines, "RS RS_2023-24_data_by_LA_revised.xlsx")
     code, lines, err = update(["--from", str(folder)], data_dir, monkeypatch, capsys)
     assert "on GOV.UK 2024-11-28: first published" in line_for(lines, "RS RS_LA_Data_2023-24")
     assert "on GOV.UK" not in line_for(lines, "RS RS_2023-24_data_by_LA_revised.xlsx: added")

@@ -119,7 +119,10 @@ def data_update(
         typer.Option("--source", help="Only this source (repeat for several): RS, RSX, RA, ..."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="List what would be fetched and why; fetch nothing.")
+        bool,
+        typer.Option(
+            "--dry-run", help="List what would be fetched (or taken) and why; change nothing."
+        ),
     ] = False,
     since: Annotated[
         str | None,
@@ -149,7 +152,7 @@ def data_update(
     chosen = select_sources(sources)
     bar = progress_bar("fetching releases")
     if from_folder is not None:
-        outcomes = update_from_folder(from_folder, chosen, data_dir, bar, accept_outliers)
+        outcomes = update_from_folder(from_folder, chosen, data_dir, dry_run, bar, accept_outliers)
     else:
         client = GovukClient()
         outcomes = update(client, chosen, data_dir, since, dry_run, bar, accept_outliers)
@@ -162,4 +165,12 @@ def data_update(
         raise RiskwatchError(f"{refused} release{'s' if refused > 1 else ''} refused (see above)")
 
 
-_STATUSES = ("added", "downloaded", "candidate event", "would fetch", "already held", "refused")
+_STATUSES = (
+    "added",
+    "downloaded",
+    "candidate event",
+    "would fetch",
+    "would take",
+    "already held",
+    "refused",
+)

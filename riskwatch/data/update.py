@@ -34,6 +34,7 @@ from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
 from riskwatch.data.provenance import provenance_markdown
 from riskwatch.data.store import file_sha256, write_atomic
 from riskwatch.errors import RiskwatchError
+from riskwatch.locks import exclusive_lock
 from riskwatch.units import file_size
 
 Progress = Callable[[Iterable], Iterable]
@@ -78,16 +79,19 @@ def update(
     accept_outliers: bool = False,
 ) -> list[Outcome]:
     """Discover, then (unless `dry_run`) fetch and take in every new file; one outcome each.
-    `accept_outliers` as for `data ingest`."""
+    `accept_outliers` as for `data ingest`. One update at a time per data directory: a
+    second waits, then finds what the first fetched already held."""
     found, refused = discover(client, sources, since)
-    new, held = plan(found, data_dir)
     if dry_run:
+        new, held = plan(found, data_dir)
         would = [Outcome(i.source.name, i.filename, "would fetch", why_fetch(i)) for i in new]
         return refused + held + would
-    outcomes = refused + held
-    for item in progress(new):
-        outcomes.append(_fetch_and_take(client, item, data_dir, accept_outliers))
-    write_provenance(data_dir)
+    with exclusive_lock(downloads_folder(data_dir), "downloads"):
+        new, held = plan(found, data_dir)
+        outcomes = refused + held
+        for item in progress(new):
+            outcomes.append(_fetch_and_take(client, item, data_dir, accept_outliers))
+        write_provenance(data_dir)
     return outcomes
 
 
@@ -244,34 +248,39 @@ def update_from_folder(
     folder: Path,
     sources: Iterable[Source],
     data_dir: Path,
+    dry_run: bool = False,
     progress: Progress = iter,
     accept_outliers: bool = False,
 ) -> list[Outcome]:
     """Take in a folder of files an analyst downloaded: each matched to a source by its
     name (and its title in a saved Content API response in the folder, which also dates
-    it; without one, the releases.toml rules date it)."""
+    it; without one, the releases.toml rules date it). `dry_run` lists what it would take."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RiskwatchError("folder not found", file=folder, field="--from")
     sources = list(sources)
     saved = _saved_attachments(folder, sources)
-    outcomes = []
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() != ".json")
-    for path in progress(files):
-        item = saved.get(path.name) or _found_by_name(path, sources)
-        if item is None:
-            outcomes.append(
-                Outcome("-", path.name, "refused", "matches no source in configs/sources.toml")
-            )
-            continue
-        if item.url in read_manifest(data_dir):
-            outcomes.append(Outcome(item.source.name, path.name, "already held", item.url))
-            continue
-        target = _free_name(downloads_folder(data_dir) / item.source.folder / path.name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, lambda tmp, source=path: shutil.copyfile(source, tmp))
-        outcomes.append(take(item, target, file_sha256(target), data_dir, accept_outliers))
-    write_provenance(data_dir)
+    matched = [(path, saved.get(path.name) or _found_by_name(path, sources)) for path in files]
+    outcomes = [
+        Outcome("-", path.name, "refused", "matches no source in configs/sources.toml")
+        for path, item in matched
+        if item is None
+    ]
+    found = {item.url: path for path, item in matched if item is not None}
+    new, held = plan([item for path, item in matched if item is not None], data_dir)
+    outcomes += held
+    if dry_run:
+        return outcomes + [
+            Outcome(i.source.name, i.filename, "would take", why_fetch(i)) for i in new
+        ]
+    with exclusive_lock(downloads_folder(data_dir), "downloads"):
+        for item in progress(new):
+            target = _free_name(downloads_folder(data_dir) / item.source.folder / item.filename)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, lambda tmp, source=found[item.url]: shutil.copyfile(source, tmp))
+            outcomes.append(take(item, target, file_sha256(target), data_dir, accept_outliers))
+        write_provenance(data_dir)
     return outcomes
 
 
@@ -290,7 +299,9 @@ def _saved_attachments(folder: Path, sources: list[Source]) -> dict[str, Found]:
         try:
             item = json.loads(saved.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise RiskwatchError("not a saved Content API response (JSON)", file=saved) from None
+            item = None
+        if not isinstance(item, dict):
+            raise RiskwatchError("not a saved Content API response (JSON)", file=saved)
         for source in sources:
             for attachment in page_files(item, source):
                 found.setdefault(attachment.filename, attachment)
