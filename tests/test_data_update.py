@@ -252,7 +252,8 @@ def test_no_connection_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     code, lines, err = update(["--source", "RS"], tmp_path / "data", monkeypatch, capsys)
     assert code == 2 and lines == []
     (line,) = err.strip().splitlines()
-    assert line.startswith("error: cannot reach www.gov.uk: ") and "refused" in line.lower()
+    assert line.startswith("error: cannot reach www.gov.uk (through http://127.0.0.1:9): ")
+    assert "refused" in line.lower()
 
 
 @pytest.mark.slow  # ingests real releases (about ten seconds each)

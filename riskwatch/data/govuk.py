@@ -29,6 +29,7 @@ GOVUK_HOSTS = ("www.gov.uk", "assets.publishing.service.gov.uk")
 CONTENT_API = "https://www.gov.uk/api/content"
 MIRROR_VARIABLE = "RISKWATCH_GOVUK_MIRROR"
 CHUNK_BYTES = 64 * 1024
+MAX_PAGE_BYTES = 8 * 2**20  # a Content API item is tens of kilobytes
 TIMEOUT_SECONDS = 60
 
 
@@ -85,11 +86,16 @@ class GovukClient:
         if path not in self._pages:
             url = f"{CONTENT_API}{path}"
             with self._open(url) as response:
-                body = response.read()
+                body = response.read(MAX_PAGE_BYTES + 1)
+            if len(body) > MAX_PAGE_BYTES:
+                raise Unavailable(f"{url} is over the {file_size(MAX_PAGE_BYTES)} a page may be")
             try:
-                self._pages[path] = json.loads(body)
+                item = json.loads(body)
             except ValueError:
-                raise Unavailable(f"{url} did not return JSON") from None
+                item = None
+            if not isinstance(item, dict):
+                raise Unavailable(f"{url} did not return a Content API item (a JSON object)")
+            self._pages[path] = item
         return self._pages[path]
 
     def download(self, url: str, target: Path, partial: Path, cap: int) -> Downloaded:
@@ -139,7 +145,8 @@ class GovukClient:
             raise Unavailable(f"{url}: HTTP {error.code} {error.reason}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise RiskwatchError(f"cannot reach www.gov.uk: {reason}") from None
+            through = f" (through {self.mirror})" if self.mirror else ""
+            raise RiskwatchError(f"cannot reach www.gov.uk{through}: {reason}") from None
 
 
 class _GovukRedirects(urllib.request.HTTPRedirectHandler):
