@@ -9,6 +9,7 @@ RS 2023-24 (its header block and six councils) made here. The revision of that s
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -154,6 +155,10 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
     revision = line_for(lines, "RS RS_LA_Data_2023-24")
     assert ": added: " in revision and "release 3" in revision
     assert f"public {REVISED_ON}" in revision and "Revised figures for one council." in revision
+    manifest = json.loads((data_dir / "downloads" / "manifest.json").read_text())
+    assert manifest[address]["public_updated_at"] == f"{REVISED_ON}T09:30:00.000+00:00"
+    assert manifest[address]["first_published_at"] == "2024-11-28T09:30:00.000+00:00"
+    assert manifest[address]["change_note"] == "Revised figures for one council."
     kept = sorted(p.name for p in (data_dir / "downloads" / "revenue-outturn").iterdir())
     assert kept == ["RS_LA_Data_2023-24_data_by_LA.xlsx", "RS_LA_Data_2023-24_data_by_LA_2.xlsx"]
     panel = load_table("panel", data_dir)

@@ -53,13 +53,18 @@ def page_publication(item: dict) -> PagePublication | None:
         (entry for entry in _list(_details(item), "change_history") if _dated(entry)),
         key=lambda entry: entry["public_timestamp"],
     )
+    stated = {
+        key: item[key] if _is_date(item.get(key)) else None
+        for key in ("first_published_at", "public_updated_at")
+    }
     if len(history) > 1:
         latest = history[-1]
-        return PagePublication(latest["public_timestamp"][:10], path, str(latest.get("note", "")))
-    first = item.get("first_published_at") or item.get("public_updated_at")
-    if not _is_date(first):
+        date, note = latest["public_timestamp"][:10], str(latest.get("note", ""))
+        return PagePublication(date, path, note, **stated)
+    first = stated["first_published_at"] or stated["public_updated_at"]
+    if first is None:
         return None
-    return PagePublication(first[:10], path, "first published")
+    return PagePublication(first[:10], path, "first published", **stated)
 
 
 def page_files(item: dict, source: Source) -> list[Found]:

@@ -195,9 +195,17 @@ def _record(data_dir: Path, item: Found, relative: str, sha256: str) -> None:
         "sha256": sha256,
         "path": relative,
         "source": item.source.name,
-        "page": item.page.page if item.page else None,
-        "published": item.page.date if item.page else None,
-        "change_note": item.page.note if item.page else None,
+        **(
+            {
+                "page": item.page.page,
+                "published": item.page.date,
+                "change_note": item.page.note,
+                "first_published_at": item.page.first_published_at,
+                "public_updated_at": item.page.public_updated_at,
+            }
+            if item.page
+            else {}
+        ),
     }
     text = json.dumps(manifest, indent=1, sort_keys=True)
     target = downloads_folder(data_dir) / "manifest.json"

@@ -26,6 +26,8 @@ class PagePublication:
     date: str  # ISO date
     page: str  # the GOV.UK path
     note: str  # the change-history note, e.g. "First published." or "Revised figures"
+    first_published_at: str | None = None  # the page's own timestamps, kept as stated
+    public_updated_at: str | None = None
 
 
 def load_release_config() -> dict:
