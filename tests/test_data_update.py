@@ -57,9 +57,10 @@ def rs_slices(tmp_path_factory, shared_data) -> tuple[Path, Path, str]:
 
 
 @pytest.fixture
-def replay(rs_slices, shared_data, monkeypatch):
+def replay(shared_data, monkeypatch):
+    """The replayed GOV.UK serving RA 2023-24 and COR 2018-19 part B (the RS slice is served
+    by the tests that ingest it: making it reads RS 2023-24, which takes seconds)."""
     with Replay() as site:
-        site.serve(RS_FILE, rs_slices[0])
         site.serve(RA_FILE, shared_data / "revenue-budget" / "RA_2023-24_data_Part_1.csv")
         site.serve(COR_FILE, shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx")
         monkeypatch.setenv("RISKWATCH_GOVUK_MIRROR", site.url)
@@ -107,9 +108,12 @@ def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, mo
 
 
 @pytest.mark.slow  # ingests real releases (about ten seconds each)
-def test_an_update_ingests_new_releases_dated_by_their_page(replay, tmp_path, monkeypatch, capsys):
+def test_an_update_ingests_new_releases_dated_by_their_page(
+    replay, rs_slices, tmp_path, monkeypatch, capsys
+):
     from riskwatch.data.store import load_table
 
+    replay.serve(RS_FILE, rs_slices[0])
     data_dir = tmp_path / "data"
     args = ["--source", "RS", "--source", "RA", "--source", "COR", "--source", "EFS"]
     code, lines, err = update([*args, "--accept-outliers"], data_dir, monkeypatch, capsys)
@@ -145,6 +149,7 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 
     from riskwatch.data.store import load_table
 
+    replay.serve(RS_FILE, rs_slices[0])
     data_dir = tmp_path / "data"
     update(["--source", "RS"], data_dir, monkeypatch, capsys)
     address = f"{MEDIA}/67dc1a2b3c4d5e6f70123456/RS_LA_Data_2023-24_data_by_LA.xlsx"
@@ -214,8 +219,9 @@ def test_a_download_cut_short_leaves_nothing_and_resumes(
 
 
 def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
-    replay, tmp_path, monkeypatch, capsys
+    replay, shared_data, tmp_path, monkeypatch, capsys
 ):
+    cor_path = shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
     from riskwatch.data import update as update_module
 
     monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 100_000)
@@ -223,7 +229,8 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
     code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
     assert line_for(lines, "COR ").endswith("is 0.2 MB, over the 0.1 MB limit")
     assert not any(address == COR_FILE for address, _ in replay.requests)  # refused unread
-    monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 1_000)  # the slice: no size given
+    monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 1_000)
+    replay.serve(RS_FILE, cor_path)  # its page gives no size: refused from Content-Length
     code, lines, _ = update(["--source", "RS"], data_dir, monkeypatch, capsys)
     assert "over the 0.0 MB limit" in line_for(lines, "RS RS_LA_Data_2023-24")
     kept = [p.name for p in (data_dir / "downloads").rglob("*") if p.is_file()]
