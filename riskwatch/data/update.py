@@ -98,6 +98,8 @@ def update(
 def _fetch_and_take(
     client: GovukClient, item: Found, data_dir: Path, accept_outliers: bool
 ) -> Outcome:
+    """List a candidate page, or download a file (refused unread when its page says it is
+    over the size limit) and take it in."""
     if item.source.read_by == "candidate_events":
         return _list_candidate(item, data_dir)
     if item.file_size is not None and item.file_size > MAX_RELEASE_BYTES:
