@@ -164,6 +164,13 @@ def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
     }
 
 
+def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None = None) -> str:
+    """The financial year `source` is read at as of `as_of`: the year itself, or the year
+    before where its return for `as_of` is not yet held (`carried_sources`)."""
+    lag = carried_sources(visible(panel, as_of, seen_by), as_of).get(source, 0)
+    return financial_year_starting(int(as_of[:4]) - lag)
+
+
 def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pairs:
     """(council, neighbour) position pairs within `index`: both must be councils of the year."""
     if neighbours is None:

@@ -89,30 +89,22 @@ def reserve_inputs(date: str) -> tuple[tuple[str, str], ...]:
 
 # Reserve levels at 31 March summed into the total (RS lines 911 to 916; see
 # OTHER_TOTAL_RESERVE_KINDS for the lines that count as 0 where a form lacks them).
-TOTAL_RESERVES_STATED = (RS, "reserves_total_close")
-TOTAL_RESERVE_INPUTS = (
-    TOTAL_RESERVES_STATED,
-    *(
-        (RS, f"reserves_{kind}_close")
-        for kind in (*OTHER_TOTAL_RESERVE_KINDS, "earmarked", "unallocated")
-    ),
+TOTAL_RESERVE_INPUTS = tuple(
+    (RS, f"reserves_{kind}_close")
+    for kind in (*OTHER_TOTAL_RESERVE_KINDS, "earmarked", "unallocated")
 )
 
 
 def total_reserves(view: View, lag: int = 0) -> pd.Series:
     """All revenue reserve levels at 31 March (RS lines 911 to 916 summed, £): schools, DSG
     (negative where a schools deficit is held), public health, earmarked and unallocated.
-
-    It nets the schools (DSG) deficit. The compiled 2024-25 total is this same sum as
-    MHCLG's return gives it; for earlier years the sum is taken from the lines.
-    """
-    stated = view.get(*TOTAL_RESERVES_STATED, lag)
+    It nets the schools (DSG) deficit."""
     main = view.get(RS, "reserves_earmarked_close", lag) + unallocated(view, "close", lag)
     others = sum(
         view.get(RS, f"reserves_{kind}_close", lag).fillna(0.0)
         for kind in OTHER_TOTAL_RESERVE_KINDS
     )
-    return stated.where(stated.notna(), main + others)
+    return main + others
 
 
 def schools_deficit(view: View, lag: int = 0) -> pd.Series:

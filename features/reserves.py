@@ -29,6 +29,9 @@ from .ops import growth, ratio
 from .registry import CONTEXT, RISKIER, SAFER, SCHOOLS, feature
 
 RUNWAY_CAP_YEARS = 100.0  # CIPFA's reserves sustainability measure caps at 100 years
+# A draw on usable reserves is capped at ten times what is left: beyond that (or with
+# nothing left) the size says no more, and a missing value would read as safe.
+DRAW_CAP_PCT = 1_000.0
 CLOSE = reserve_inputs("close")
 BOTH = reserve_inputs("open") + CLOSE
 RS_YEARS = (
@@ -293,14 +296,18 @@ def reserves_runway_years_capped(view: View) -> pd.Series:
     "Yearly draw on usable reserves, % of what is left",
     "reserves",
     "Average yearly draw on usable reserves over years t-2..t as % of usable reserves at "
-    "31 March (the runway's reciprocal ×100, finite; negative when reserves grew).",
+    "31 March (the runway's reciprocal ×100; negative when reserves grew), capped at "
+    f"{DRAW_CAP_PCT:,.0f}%: a council drawing with nothing left is at the cap, never missing "
+    "(missing would read as safe).",
     "percent",
     RISKIER,
     BOTH,
-    "2009-10 to 2023-24 (three returns); NaN where no usable reserves are left",
+    "2009-10 to 2024-25 (three returns); NaN where reserves grew with none left",
 )
 def reserves_draw_pct(view: View) -> pd.Series:
-    return ratio(three_year_draw(view), usable(view))
+    draw, left = three_year_draw(view), usable(view)
+    exhausted = (left <= 0) & (draw > 0)
+    return ratio(draw, left).clip(upper=DRAW_CAP_PCT).mask(exhausted, DRAW_CAP_PCT)
 
 
 APPROPRIATIONS = ("appropriation_earmarked_reserves", "appropriation_unallocated_reserves")

@@ -22,17 +22,18 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.features import FEATURES
-from riskwatch.features.frame import View, councils_of, neighbour_positions
-from riskwatch.features.inputs import RS, TOTAL_RESERVES_STATED, nre, total_reserves, usable
+from riskwatch.features.frame import View, councils_of, neighbour_positions, read_year
+from riskwatch.features.inputs import RS, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
 from riskwatch.features.peers import PEER_FORMS, standing_against
 from riskwatch.scoring import LoadedModel, score
 from riskwatch.shocks import Scenario, revenue_gaps, worst_cumulative_gap
 from riskwatch.watchlist import BELOW_BANDS, Band, assign_band
 
-# The panel lines a gap is taken from: the general fund (unallocated) balance, and the
-# stated total of reserve levels that holds it (the one reserves line of 2024-25).
-GAP_LINES = ((RS, "reserves_unallocated_close"), TOTAL_RESERVES_STATED)
+# The panel line a gap is taken from: the general fund (unallocated) balance at 31 March,
+# of the year the scored frame reads the revenue outturn at (the year before where the
+# year's own RS is not yet held: 2023-24 for 2024-25).
+GAP_LINES = ((RS, "reserves_unallocated_close"),)
 INTO_WATCHLIST, HIGHER_BAND = "into the watchlist", "into a higher band"
 
 
@@ -46,12 +47,12 @@ class StressResult:
     frame: pd.DataFrame  # the stressed feature frame the model scored
 
 
-def stressed_panel(prepared: pd.DataFrame, as_of: str, taken: pd.Series) -> pd.DataFrame:
-    """The prepared panel (values in £) with `taken` (£ by GSS code) subtracted from the
-    as-of year's `GAP_LINES`, every release of them."""
+def stressed_panel(prepared: pd.DataFrame, year: str, taken: pd.Series) -> pd.DataFrame:
+    """The prepared panel (values in £) with `taken` (£ by GSS code) subtracted from
+    `GAP_LINES` of `year`, every release of them."""
     lines = pd.Series(list(zip(prepared["source"], prepared["indicator"], strict=True)))
     hit = (
-        (prepared["financial_year"] == as_of).to_numpy()
+        (prepared["financial_year"] == year).to_numpy()
         & lines.isin(GAP_LINES).to_numpy()
         & prepared["gss_code"].isin(taken.index[taken != 0]).to_numpy()
     )
@@ -85,8 +86,9 @@ def stressed_frame(
     if not hit.any():
         return out
     classes = councils_of(tables["authority_years"], as_of)
+    year = read_year(prepared, as_of, RS, seen_by)
     view = View.as_of(
-        stressed_panel(prepared, as_of, taken), classes, as_of, tables.get("neighbours"), seen_by
+        stressed_panel(prepared, year, taken), classes, as_of, tables.get("neighbours"), seen_by
     )
     pairs = neighbour_positions(pd.Index(frame["gss_code"]), tables.get("neighbours"))
     councils = np.flatnonzero(hit)
@@ -105,7 +107,7 @@ def stressed_frame(
 
 def reserves_now(view: View) -> tuple[pd.Series, pd.Series]:
     """The reserves a gap is held against, £, and which measure: usable reserves where the
-    year has them, else the total of reserve levels (net of the schools deficit; 2024-25)."""
+    year has them, else the total of reserve levels (net of the schools deficit)."""
     held = usable(view)
     measure = pd.Series(
         np.where(held.notna(), "usable reserves", "total reserves less the schools deficit"),
