@@ -131,9 +131,9 @@ def test_every_compiled_file_ingests_into_an_empty_data_directory(
 def test_a_revised_compiled_file_is_stored_once_as_the_next_compiled_release(
     shared_data, tmp_path, monkeypatch, capsys
 ):
-    """One figure changed (Adur's 2024-25 net revenue expenditure, row 2: 10,901 -> 10,950):
-    the RS 2024-25 values are a new compiled release; COR 2024-25, unchanged, is not
-    stored again; a second ingest of the same file is a no-op."""
+    """One figure changed (Adur's 2024-25 budgeted net revenue expenditure, row 2: 10,901 ->
+    10,950): the RA 2024-25 budget values are a new compiled release; COR 2024-25, unchanged,
+    is not stored again; a second ingest of the same file is a no-op."""
     from riskwatch.data.store import ingested_panel
 
     name = "outturn-and-capital_2024-25_councils.csv"
@@ -146,9 +146,10 @@ def test_a_revised_compiled_file_is_stored_once_as_the_next_compiled_release(
     argv = ["data", "ingest", str(revised), "--data-dir", str(data_dir)]
     code, out, err = run_cli(argv, monkeypatch, capsys)
     assert code == 0, err
-    assert "added, 951 rows as 'RS 2024-25 compiled (ingested revised.csv, release 2)'" in out
+    assert "added, 634 rows as 'RA 2024-25 compiled (ingested revised.csv, release 2)'" in out
     stored = ingested_panel(data_dir)
-    assert set(stored["source"]) == {"RS"} and len(stored) == 951  # 317 councils x 3 measures
+    assert set(stored["source"]) == {"RA"} and len(stored) == 634  # 317 councils x 2 budget lines
+    assert set(stored["kind"]) == {"budget"}
     adur = stored[
         (stored["gss_code"] == "E07000223") & (stored["indicator"] == "net_revenue_expenditure")
     ]
@@ -157,7 +158,7 @@ def test_a_revised_compiled_file_is_stored_once_as_the_next_compiled_release(
     assert code == 0 and "already ingested" in out, (out, err)
     assert len(list((data_dir / "releases").iterdir())) == 1
     # `data check` takes the revision as compiled (not as one of MHCLG's own files, which hold
-    # no RS 2024-25 figure): its comparison of the two is the embedded panel's alone.
+    # no RA 2024-25 figure): its comparison of the two is the embedded panel's alone.
     overlap = "Compiled figures against MHCLG's own files"
     code, out, err = run_cli(["data", "check", "--data-dir", str(data_dir)], monkeypatch, capsys)
     assert code == 0, err
