@@ -142,16 +142,7 @@ def top_option(text: str | None) -> int | str | None:
 
 def seen_by_option(text: str | None) -> str | None:
     """--seen-by as an ISO date (2025-12-31), refused at parsing otherwise."""
-    import datetime
-
-    if text is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise typer.BadParameter(
-            f"'{text}' is not a date written as 2025-12-31", param_hint="'--seen-by'"
-        ) from None
+    return date_option(text, "--seen-by")
 
 
 def quarter_end(quarter: str) -> str:
