@@ -72,7 +72,7 @@ def test_top_is_a_number_of_councils_or_all_and_seen_by_a_date():
             top_option(text)
     assert seen_by_option("2025-12-31") == "2025-12-31" and seen_by_option(None) is None
     for text in ("2025-13-01", "31/12/2025", "2025Q4"):
-        with pytest.raises(typer.BadParameter, match="not a date written as 2025-12-31"):
+        with pytest.raises(typer.BadParameter, match="is not a date such as 2026-01-31"):
             seen_by_option(text)
 
 
