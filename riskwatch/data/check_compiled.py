@@ -122,7 +122,7 @@ def _medians(new: pd.Series, old: pd.Series, classes: pd.Series) -> dict:
 
 def implausible_values(panel: pd.DataFrame, authorities: pd.DataFrame) -> list[str]:
     """Compiled 2024-25 zeros (or values PROVENANCE.md marks unknown) where the council
-    reported at least £1m the year before."""
+    reported at least £1m the year before (for a budget, in its outturn of the line)."""
     names = authorities.set_index("gss_code")["name"]
     key = ["gss_code", "source", "indicator"]
     latest = latest_compiled(panel[panel["financial_year"] == "2024-25"])
@@ -137,13 +137,16 @@ def implausible_values(panel: pd.DataFrame, authorities: pd.DataFrame) -> list[s
     before = before.drop_duplicates(key, keep="last").set_index(key)["value"]
     warnings = []
     for row in flagged.itertuples(index=False):
-        previous = before.get((row.gss_code, row.source, row.indicator))
+        # a budget is set against the last outturn of its line (RA against RS)
+        against = OUTTURN_OF_BUDGET.get(row.source, row.source)
+        previous = before.get((row.gss_code, against, row.indicator))
         if previous is not None and abs(previous) >= IMPLAUSIBLE_FLOOR:
             shown = "0" if row.status == "reported" else "0 in the source, held as unknown"
+            kind = f" {against} outturn" if against != row.source else ""
             warnings.append(
                 f"implausible compiled value: {names.get(row.gss_code, row.gss_code)} "
                 f"({row.gss_code}) {row.source} {row.indicator} 2024-25 = {shown}, "
-                f"after {previous:,.0f} (£ thousand) in 2023-24"
+                f"after {previous:,.0f} (£ thousand){kind} in 2023-24"
             )
     return warnings
 
