@@ -21,6 +21,9 @@ from .base import RiskModel, check_directions, fit_logistic_1d
 _NEUTRAL = 0.5
 TIE_TOLERANCE = 1e-7
 """Relative distance within which a value counts as equal to a training value."""
+TIE_FLOOR = 1e-9
+"""Absolute distance within which a value near zero counts as equal to a training value:
+JSON (pandas' `to_json`) rounds to ten decimal places, not ten significant digits."""
 
 
 class ResilienceIndex(RiskModel):
@@ -177,14 +180,15 @@ def _sorted_columns(values: np.ndarray) -> list[np.ndarray]:
 def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Mid-rank empirical CDF of x in ``reference``; neutral where x or the reference is empty.
 
-    Training values within a relative ``TIE_TOLERANCE`` of x count as tied with it: the CDF
-    steps at every training value, so without the tolerance a value equal to a block of
-    tied training values and the same value after float noise (1e-11 lower, or rounded to
-    ten digits as JSON sends it) would fall on opposite sides of the block.
+    Training values within a relative ``TIE_TOLERANCE`` of x (at least ``TIE_FLOOR``) count
+    as tied with it: the CDF steps at every training value, so without the tolerance a value
+    equal to a block of tied training values and the same value after float noise (1e-11
+    lower, or rounded to ten decimal places as JSON sends it) would fall on opposite sides of
+    the block.
     """
     if reference.size == 0:
         return np.full(x.shape, _NEUTRAL)
-    slack = np.where(np.isfinite(x), TIE_TOLERANCE * np.abs(x), 0.0)
+    slack = np.where(np.isfinite(x), np.maximum(TIE_TOLERANCE * np.abs(x), TIE_FLOOR), 0.0)
     below = np.searchsorted(reference, x - slack, side="left")
     at_or_below = np.searchsorted(reference, x + slack, side="right")
     pct = (below + at_or_below) / (2.0 * reference.size)
