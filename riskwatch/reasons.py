@@ -376,13 +376,18 @@ def reason_text(reason: Mapping) -> str:
     parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
     if reason.get("class_standing"):
         parts.append(reason["class_standing"])
+    blanked: dict[str, tuple[int, ...]] = {}
     for years in (3, 1):
         words = change_words(reason.get(f"change_{years}y", np.nan), unit, years)
         if words:
+            parts.extend(break_words(spans, why) for why, spans in blanked.items())
             parts.append(words)
             break
         if reason.get(f"break_{years}y"):
-            parts.append(break_words(years, reason[f"break_{years}y"]))
+            why = reason[f"break_{years}y"]
+            blanked[why] = (*blanked.get(why, ()), years)
+    else:
+        parts.extend(break_words(spans, why) for why, spans in blanked.items())
     dated = f" ({reason['dated']})" if reason.get("dated") else ""
     mechanism = reason.get("mechanism", "")
     return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts) + dated

@@ -67,11 +67,13 @@ def change_words(change: float, unit: str, years: int) -> str:
     return f"{'up' if change > 0 else 'down'} {amount} {span}"
 
 
-def break_words(years: int, why: str) -> str:
-    """Why a change is not given: 'no 3-year change: the earmarked line was redefined in
-    2021-22', 'no change over the year: ...'."""
-    span = "no change over the year" if years == 1 else f"no {years}-year change"
-    return f"{span}: {why}"
+def break_words(spans: tuple[int, ...], why: str) -> str:
+    """Why a change is not given, said once for every span it blanks: 'no 3-year change: the
+    earmarked line was redefined in 2021-22', 'no change over the year: ...', 'no 3-year or
+    1-year change: ...'."""
+    if spans == (1,):
+        return f"no change over the year: {why}"
+    return f"no {' or '.join(f'{years}-year' for years in spans)} change: {why}"
 
 
 def pounds_from_thousands(value: float) -> str:

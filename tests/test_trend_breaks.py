@@ -81,3 +81,18 @@ def test_the_reason_says_why_there_is_no_3_year_change():
     )
     unbroken = {**reason, "change_3y": 17.0, "break_3y": ""}
     assert reason_text(unbroken).endswith("21.4%, up 17 points in 3 years")
+
+
+def test_a_break_that_blanks_both_changes_is_said_once():
+    reason = {
+        "indicator": "Financing costs (interest + MRP), % of net revenue spending",
+        "unit": "percent",
+        "value": 15.9,
+        "change_3y": np.nan,
+        "break_3y": EARMARKED,
+        "change_1y": np.nan,
+        "break_1y": EARMARKED,
+    }
+    text = reason_text(reason)
+    assert text.count(EARMARKED) == 1
+    assert text.endswith(f"15.9%, no 3-year or 1-year change: {EARMARKED}")
