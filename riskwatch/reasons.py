@@ -109,14 +109,18 @@ def class_standing(value: float, peers: pd.Series, council_class: str) -> str:
 
 def standing_words(higher: int, lower: int, count: int, council_class: str) -> str:
     """A standing from how many of the class's `count` values are higher and lower: 'the
-    highest of 62 unitary councils', 'lowest 4% of county councils', 'above the median of
-    district councils'; '' with fewer than `MIN_PEERS` values in the class."""
+    highest of 62 unitary councils', '3 of 36 metropolitan districts share the highest value'
+    (a flag that is set, say), 'lowest 4% of county councils', 'above the median of district
+    councils'; '' with fewer than `MIN_PEERS` values in the class."""
     if count < MIN_PEERS:
         return ""
     words = CLASS_WORDS.get(council_class, f"{council_class} councils")
     if higher == lower:
         return f"at the median of {words}"
     side, beyond = ("highest", higher) if higher < lower else ("lowest", lower)
+    sharing = count - higher - lower
+    if beyond == 0 and sharing > 1:
+        return f"{sharing} of {count} {words} share the {side} value"
     if beyond == 0:
         return f"the {side} of {count} {words}"
     share = math.ceil(100 * (beyond + 1) / count)

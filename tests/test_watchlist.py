@@ -143,6 +143,7 @@ def test_reason_text_reads_in_the_indicator_units():
     one_year["change_3y"], one_year["class_standing"] = np.nan, ""
     assert reason_text(one_year).endswith("spending: 37.0%, up 4.0 points over the year")
     assert class_standing(5.25, peers, "UA") == "lowest 4% of unitary councils"  # 2nd of 62
+
     assert class_standing(15.0, peers, "SC") == "above the median of county councils"
     assert class_standing(15.0, peers.head(4), "UA") == ""
     # Changes are worded for levels only: never a percentile's change as points.
@@ -400,3 +401,14 @@ def test_scored_year_reasons_name_the_year_and_kind_of_their_figures(tables, fra
             assert "2023-24 outturn, the latest published" in row.dated, row.base
     quantity = catalogue.drop_duplicates("base").set_index("base")["quantity"]
     assert not table.assign(q=table["base"].map(quantity)).duplicated(["gss_code", "q"]).any()
+
+
+def test_a_value_shared_at_the_top_is_not_called_the_highest():
+    # A flag set for 2 of 36 metropolitan districts: neither is "the highest of 36".
+    flags = pd.Series([1.0, 1.0, *[0.0] * 34])
+    assert class_standing(1.0, flags, "MD") == (
+        "2 of 36 metropolitan districts share the highest value"
+    )
+    assert class_standing(1.0, pd.Series([1.0, *[0.0] * 35]), "MD") == (
+        "the highest of 36 metropolitan districts"
+    )
