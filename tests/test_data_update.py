@@ -147,7 +147,8 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 ):
     from riskwatch.features.frame import visible
 
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store import load_table, load_tables
+    from riskwatch.pipeline import feature_frames, review_of, score_years
 
     replay.serve(RS_FILE, rs_slices[0])
     data_dir = tmp_path / "data"
@@ -181,6 +182,22 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
         return float(row["value"].iloc[0])
 
     assert spending_seen_on("2025-03-21") == spending_seen_on("2025-03-19") + 1_000_000
+
+    # A review scores 2023-24 until RS 2024-25 is out (2025-12-31), so its frame reads the
+    # revision from the day it was published, though 2023-24 is not the latest year held.
+    tables = load_tables(data_dir)
+    years = score_years(tables)
+    assert years[-1] == "2024-25"
+
+    def council_row_reviewed_on(day: str) -> pd.Series:
+        review = review_of(years, "2023-24", day)
+        frame = feature_frames(tables, ["2023-24"], review=review)["2023-24"]
+        return frame.set_index("gss_code").loc[gss]
+
+    before, after = council_row_reviewed_on("2025-03-19"), council_row_reviewed_on("2025-03-21")
+    as_of_its_date = feature_frames(tables, ["2023-24"])["2023-24"].set_index("gss_code").loc[gss]
+    pd.testing.assert_series_equal(before, as_of_its_date)
+    assert not before.equals(after)
 
 
 def test_a_renamed_attachment_with_the_same_content_is_already_held(
@@ -337,3 +354,12 @@ def test_the_provenance_of_every_source_ships_with_the_package(monkeypatch, caps
         assert f"- Licence: {source.licence}" in section
         assert f"riskwatch/data/{source.reader}.py" in section
         assert all(f"https://www.gov.uk{page}" in section for page in source.pages)
+
+
+def test_a_review_reads_by_its_date_only_the_year_it_scores():
+    from riskwatch.pipeline import Review, review_of
+
+    years = ["2022-23", "2023-24", "2024-25"]
+    assert review_of(years, "2023-24", "2025-03-21") == Review("2023-24", "2025-03-21")
+    assert review_of(years, "2024-25", "2026-01-05") == Review("2024-25", "2026-01-05")
+    assert review_of(years, "2022-23", "2025-03-21") is None  # a backtest's own cutoff
