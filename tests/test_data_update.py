@@ -411,6 +411,10 @@ def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):
             assert not any(
                 other.claims(path.name, None) for other in claims.values() if other.name != name
             ), path.name
+    numbered = {"1719274.xls", "1821128.xls", "2016372.xls"}  # named by GOV.UK's old ids
+    for path in (shared_data / "capital-outturn").iterdir():
+        assert claims["COR"].claims(path.name, None) == (path.name not in numbered), path.name
+    assert not claims["COR"].claims("RS_2023-24_scorecard.xlsx", None)  # `data ingest` routes
     with pytest.raises(RiskwatchError, match="field 'source.X.files': must be a regular"):
         parse_config(
             '[source.X]\ntitle="t"\npublisher="p"\nlicence="l"\nholds="h"\npages=["/a"]\n'
