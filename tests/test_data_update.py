@@ -463,10 +463,11 @@ def test_a_review_reads_by_its_date_only_the_year_it_scores():
 def test_the_folder_an_update_fills_holds_every_file_the_build_reads(
     shared_data, tmp_path, monkeypatch, capsys
 ):
-    """Every file `data build` reads (tests/data/build-reads.txt: the files a full build of
-    ../shared/data opened) is in the download folder, at the path the build reads it from,
-    with the same bytes: fetched from its declared address, or taken from --from where it
-    cannot be fetched."""
+    """Every file `data build` reads (tests/data/build-reads.txt: the 116 files a full
+    `data build` opened, recorded by an audit hook on 2026-12-07 while it rebuilt the
+    embedded tables byte for byte from a folder filled this way) is in the download folder,
+    at the path the build reads it from, with the same bytes: fetched from its declared
+    address, or taken from --from where it cannot be fetched."""
     from riskwatch.data.build import revenue_files
     from riskwatch.data.catalogue import load_archives
 
