@@ -10,19 +10,17 @@ fetched once: one held at its path is "already held".
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from riskwatch.data.catalogue import Archive
 from riskwatch.data.discovery import Outcome
-from riskwatch.data.govuk import GovukClient, Unavailable
+from riskwatch.data.govuk import GovukClient, Unavailable, partial_path
+from riskwatch.data.ingest import MAX_RELEASE_BYTES
 from riskwatch.data.store import write_atomic
 
 Progress = Callable[[Iterable], Iterable]
-# The largest archive file fetched; the largest the build reads is DfE's LAIT data set.
-MAX_ARCHIVE_BYTES = 256 * 2**20
 WITH_FROM = "take it with `riskwatch data update --from FOLDER`"
 
 
@@ -58,10 +56,10 @@ def fetch_archives(
 
 def _fetch(client: GovukClient, archive: Archive, name: str, downloads: Path) -> Outcome:
     url = archive.url(name)
-    partial = downloads / ".partial" / f"{hashlib.sha256(url.encode()).hexdigest()[:20]}.part"
+    partial = partial_path(downloads, url)
     try:
         client.download(
-            url, downloads / archive.path(name), partial, MAX_ARCHIVE_BYTES, archive.hosts
+            url, downloads / archive.path(name), partial, MAX_RELEASE_BYTES, archive.hosts
         )
     except Unavailable as reason:
         return Outcome(archive.name, name, "refused", str(reason))

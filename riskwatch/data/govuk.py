@@ -14,6 +14,7 @@ the tests. The host allow-list still applies to the address itself.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -51,6 +52,12 @@ class Downloaded:
     path: Path
     size: int
     sha256: str
+
+
+def partial_path(downloads: Path, url: str) -> Path:
+    """Where a download of `url` into the folder `downloads` waits until it is complete (a
+    name of its own per address, so an interrupted download resumes)."""
+    return downloads / ".partial" / f"{hashlib.sha256(url.encode()).hexdigest()[:20]}.part"
 
 
 def check_url(url: str, hosts: tuple[str, ...] = GOVUK_HOSTS) -> None:

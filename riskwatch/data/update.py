@@ -24,7 +24,6 @@ A file refused by the checks is deleted again; nothing of it is kept.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import shutil
@@ -34,7 +33,7 @@ from pathlib import Path
 from riskwatch.data.archives import claimed_at_top, fetch_archives, take_archives
 from riskwatch.data.catalogue import Archive, Source, load_archives, load_catalogue
 from riskwatch.data.discovery import Found, Outcome, discover, page_files
-from riskwatch.data.govuk import GovukClient, Unavailable
+from riskwatch.data.govuk import GovukClient, Unavailable, partial_path
 from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
 from riskwatch.data.provenance import provenance_markdown
 from riskwatch.data.store import file_sha256, write_atomic
@@ -120,7 +119,7 @@ def _fetch_and_take(
             f"{file_size(MAX_RELEASE_BYTES)} limit",
         )
     downloads = downloads_folder(data_dir)
-    partial = downloads / ".partial" / f"{hashlib.sha256(item.url.encode()).hexdigest()[:20]}.part"
+    partial = partial_path(downloads, item.url)
     try:
         fetched = client.download(
             item.url,
