@@ -114,12 +114,11 @@ def seen_frame(tables: dict, features, as_of: str, seen_by: str):
     """The feature frame of `as_of` as seen on the review date `seen_by`, from the cache when
     its inputs are unchanged."""
     from riskwatch.data.store import cached_frames
-    from riskwatch.pipeline import feature_frames, frames_key
+    from riskwatch.pipeline import Review, feature_frames, frames_key
 
-    key = frames_key(tables, features.catalogue_version, [as_of], seen_by)
-    return cached_frames(key, lambda: feature_frames(tables, [as_of], latest_seen_by=seen_by))[
-        as_of
-    ]
+    review = Review(as_of, seen_by)
+    key = frames_key(tables, features.catalogue_version, [as_of], review)
+    return cached_frames(key, lambda: feature_frames(tables, [as_of], review=review))[as_of]
 
 
 def log_backtest(spec, replay, run: BacktestRun) -> None:

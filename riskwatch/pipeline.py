@@ -7,6 +7,7 @@ rows built from the frames are riskwatch.dataset's; the backtest run on them ris
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -60,27 +61,44 @@ def latest_seen_year(years: list[str], seen_by: str) -> str:
     return published[-1]
 
 
+@dataclass(frozen=True)
+class Review:
+    """A review dated `date` scoring the year `year`: that year's frame reads every value
+    as the latest vintage published on or before the review date (a revision of the year,
+    or of any year before it, shows from the day it was published), and the latest dated
+    positions by then. Every other year keeps the cutoff of its own as-of date."""
+
+    year: str
+    date: str
+
+
+def review_of(years: list[str], as_of: str, seen_by: str) -> Review | None:
+    """The review dated `seen_by` when it scores `as_of` (the latest of `years` published by
+    then), else None: a year asked for that the review date has moved past is read as of
+    its own date, as a backtest reads it."""
+    return Review(as_of, seen_by) if latest_seen_year(years, seen_by) == as_of else None
+
+
 def feature_frames(
     tables: dict[str, pd.DataFrame],
     years: list[str],
     progress: Progress = iter,
-    latest_seen_by: str | None = None,
+    review: Review | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The feature frame as of each year (only data published by then). The latest year can
-    be seen by a later review date (`latest_seen_by`): it then carries the latest dated
-    positions published by that date. No earlier year, so no training row, is affected."""
+    """The feature frame as of each year (only data published by then); the year a
+    `review` scores reads what was published by the review date instead. No other year,
+    so no training row, is affected."""
     from riskwatch.features import breaks_for_trends, build_features, prepare
 
     breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
     panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
-    last = max(years)
     return {
         year: build_features(
             panel,
             tables["authority_years"],
             as_of=year,
             neighbours=tables.get("neighbours"),
-            seen_by=latest_seen_by if year == last else None,
+            seen_by=review.date if review is not None and review.year == year else None,
             breaks=breaks,
         )
         for year in progress(years)
@@ -91,10 +109,10 @@ def frames_key(
     tables: dict[str, pd.DataFrame],
     catalogue_version: str,
     years: list[str],
-    latest_seen_by: str | None = None,
+    review: Review | None = None,
 ) -> str:
     """What the feature frames depend on: panel, peer sets, catalogue, code version, years,
-    and the date the latest year is seen by."""
+    and the review (its year and date) where one reads a year by a later date."""
     import hashlib
 
     from riskwatch import __version__
@@ -108,7 +126,7 @@ def frames_key(
         _frame_configs_hash(),
         __version__,
         ",".join(years),
-        latest_seen_by or "",
+        f"{review.year}@{review.date}" if review is not None else "",
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from riskwatch.errors import RiskwatchError
+
+if TYPE_CHECKING:
+    from riskwatch.pipeline import Review
 
 ProgressFactory = Callable[[str], Callable[..., Any]]
 
@@ -81,11 +84,11 @@ def feature_frame(data_dir: Path, as_of: str):
 def load_frames(
     data_dir: Path,
     tables: dict | None = None,
-    seen_by: str | None = None,
+    review: Review | None = None,
     progress: ProgressFactory = no_bars,
 ):
-    """Tables, every year's feature frame and the feature set; the latest year seen by
-    `seen_by` where given. Frames come from the cache when their inputs are unchanged."""
+    """Tables, every year's feature frame and the feature set; the year a `review` scores
+    read by its date where given. Frames come from the cache when their inputs are unchanged."""
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, frames_key, score_years
@@ -93,11 +96,11 @@ def load_frames(
     tables = tables if tables is not None else load_tables(data_dir)
     features = feature_set()
     years = score_years(tables)
-    key = frames_key(tables, features.catalogue_version, years, seen_by)
+    key = frames_key(tables, features.catalogue_version, years, review)
     frames = cached_frames(
         key,
         lambda: feature_frames(
-            tables, years, progress=progress("building features"), latest_seen_by=seen_by
+            tables, years, progress=progress("building features"), review=review
         ),
     )
     return tables, frames, features
@@ -114,20 +117,11 @@ def frames_seen_by(
     data_dir: Path, tables: dict, as_of: str, seen_by: str, progress: ProgressFactory = no_bars
 ):
     """`load_frames` for scoring (or training a model to score) `as_of` on the review date
-    `seen_by`: when `as_of` is the latest year published by then, its frame carries the
-    latest dated positions published by that date."""
-    from riskwatch.pipeline import score_years
+    `seen_by`: when the review scores `as_of` (the latest year published by then), its frame
+    reads every value as the latest vintage published by that date (`review_of`)."""
+    from riskwatch.pipeline import review_of, score_years
 
-    seen = frame_seen_by(score_years(tables), as_of, seen_by)
-    return load_frames(data_dir, tables, seen, progress)
-
-
-def frame_seen_by(years: list[str], as_of: str, seen_by: str) -> str | None:
-    """The review date `seen_by` when `as_of` is the latest of `years` published by then (its
-    frame then carries the latest dated positions published by that date), else None."""
-    from riskwatch.pipeline import latest_seen_year
-
-    return seen_by if as_of == years[-1] and latest_seen_year(years, seen_by) == as_of else None
+    return load_frames(data_dir, tables, review_of(score_years(tables), as_of, seen_by), progress)
 
 
 def train_model(
@@ -341,7 +335,7 @@ def scoring_context(
     from riskwatch import tracking
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
-    from riskwatch.pipeline import latest_seen_year, score_years
+    from riskwatch.pipeline import latest_seen_year, review_of, score_years
     from riskwatch.scoring import check_inputs_present
     from riskwatch.training import retrospective_model
 
@@ -365,7 +359,8 @@ def scoring_context(
         )
         model = refitted
     check_inputs_present(model, frames, as_of)
-    seen = frame_seen_by(years, as_of, seen_by)
+    review = review_of(years, as_of, seen_by)
+    seen = review.date if review is not None else None
     return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of, seen)
 
 

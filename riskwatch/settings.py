@@ -122,6 +122,12 @@ def _compiles(value: Any) -> bool:
 
 REGEX = Value("a regular expression", _compiles)
 GOVUK_PATH = pattern(r"/[a-z0-9/_-]+", "a GOV.UK path such as '/government/collections/x'")
+HTTPS_URL = pattern(r"https://[^\s]+", "an https address such as 'https://example.org/'")
+HOST = pattern(r"[a-z0-9.-]+\.[a-z]{2,}", "a host name such as 'raw.githubusercontent.com'")
+FOLDER_PATH = Value(
+    "a relative folder such as 'revenue-outturn' ('' for the top)",
+    lambda v: isinstance(v, str) and not v.startswith("/") and ".." not in v.split("/"),
+)
 KNOWN_BY = one_of("financial_year", "decided_year")
 
 
@@ -299,7 +305,7 @@ SCHEMAS: dict[str, Table] = {
                         "documents": REGEX,
                         "files": REGEX,
                         "titles": REGEX,
-                        "read_by": one_of("ingest", "build", "candidate_events"),
+                        "read_by": one_of("ingest", "candidate_events"),
                         "reader": one_of(
                             "revenue",
                             "capital",
@@ -312,8 +318,27 @@ SCHEMAS: dict[str, Table] = {
                     },
                     optional=frozenset({"files", "titles", "folder"}),
                 )
-            )
-        }
+            ),
+            "archive": MapOf(
+                Table(
+                    {
+                        "title": TEXT,
+                        "publisher": TEXT,
+                        "licence": TEXT,
+                        "holds": TEXT,
+                        "page": HTTPS_URL,
+                        "folder": FOLDER_PATH,
+                        "files": ListOf(TEXT),
+                        "address": HTTPS_URL,
+                        "urls": MapOf(HTTPS_URL),
+                        "hosts": ListOf(HOST),
+                        "not_downloadable": TEXT,
+                    },
+                    optional=frozenset({"address", "urls", "hosts", "not_downloadable"}),
+                )
+            ),
+        },
+        optional=frozenset({"archive"}),
     ),
     # Each family's parameters are checked against the family's own declared
     # constraints by riskwatch.models.load_model_specs (the class is their one source).

@@ -82,15 +82,16 @@ def test_first_run_champion_and_train_register_give_the_same_model(
 ):
     from riskwatch import service, tracking
     from riskwatch.data.store import cached_frames
-    from riskwatch.pipeline import feature_frames, frames_key, score_years
+    from riskwatch.pipeline import Review, feature_frames, frames_key, score_years
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "mlflow.db"))
     # Today's frames: the session's, with the latest year as seen today (built alone).
-    years, today = score_years(tables), service.today()
+    years = score_years(tables)
+    review = Review(years[-1], service.today())
     cached_frames(
-        frames_key(tables, feature_inputs.catalogue_version, years, today),
-        lambda: {**frames, **feature_frames(tables, years[-1:], latest_seen_by=today)},
+        frames_key(tables, feature_inputs.catalogue_version, years, review),
+        lambda: {**frames, **feature_frames(tables, years[-1:], review=review)},
     )
     data_dir = Path("riskwatch-data")
     first = service.champion(data_dir, tables, "champion")

@@ -22,15 +22,20 @@ data_app = typer.Typer(
 
 @data_app.command("build")
 def data_build(
-    source: Annotated[Path, typer.Option("--source", help="The shared public data folder.")] = Path(
-        "../shared/data"
-    ),
+    source: Annotated[
+        Path,
+        typer.Option(
+            "--source",
+            help="The folder of public files: the one `riskwatch data update` fills, or any "
+            "folder of its layout.",
+        ),
+    ] = Path("riskwatch-data/downloads"),
     out: Annotated[
         Path | None, typer.Option("--out", help="Write here instead of the embedded copy.")
     ] = None,
 ) -> None:
-    """Rebuild the embedded Parquet tables from the public data folder, and report the
-    suspected definition breaks in them."""
+    """Rebuild the embedded Parquet tables from the public files (by default those `data
+    update` fetched), and report the suspected definition breaks in them."""
     from riskwatch.data.build import build_tables
     from riskwatch.data.definition_breaks import breaks_report
     from riskwatch.data.store import embedded_dir, write_parquet
@@ -109,11 +114,11 @@ def data_sources(
 ) -> None:
     """The provenance of every official source (configs/sources.toml): publisher, GOV.UK
     pages, licence, what it holds, how riskwatch reads it."""
-    from riskwatch.data.catalogue import load_catalogue
+    from riskwatch.data.catalogue import load_archives, load_catalogue
     from riskwatch.data.provenance import provenance_markdown
     from riskwatch.data.store import write_atomic
 
-    text = provenance_markdown(load_catalogue())
+    text = provenance_markdown(load_catalogue(), load_archives())
     if out is None:
         typer.echo(text)
         return
@@ -158,13 +163,15 @@ def data_update(
     from riskwatch.data.update import update, update_from_folder
 
     since = date_option(since, "--since")
-    chosen = select_sources(sources)
+    chosen, archives = select_sources(sources)
     bar = progress_bar("fetching releases")
     if from_folder is not None:
-        outcomes = update_from_folder(from_folder, chosen, data_dir, dry_run, bar, accept_outliers)
+        outcomes = update_from_folder(
+            from_folder, chosen, archives, data_dir, dry_run, bar, accept_outliers
+        )
     else:
         client = GovukClient()
-        outcomes = update(client, chosen, data_dir, since, dry_run, bar, accept_outliers)
+        outcomes = update(client, chosen, archives, data_dir, since, dry_run, bar, accept_outliers)
     for outcome in outcomes:
         typer.echo(f"{outcome.source} {outcome.name}: {outcome.status}: {outcome.detail}")
     counts = {status: sum(o.status == status for o in outcomes) for status in _STATUSES}
@@ -180,6 +187,8 @@ _STATUSES = (
     "candidate event",
     "would fetch",
     "would take",
+    "taken",
     "already held",
+    "not downloadable",
     "refused",
 )

@@ -1,17 +1,20 @@
 """GOV.UK's Content API and its attachments: read a page as JSON, download a file safely.
 
-Only GOV.UK's own hosts are ever contacted (a redirect elsewhere is refused); proxies come
+Only GOV.UK's own hosts are ever contacted (a redirect elsewhere is refused), or, for a file
+the catalogue fetches from a fixed address elsewhere, only that source's declared hosts;
+proxies come
 from the standard environment variables (urllib's default). A download is streamed, capped
 in size, resumed with an HTTP Range request after an interruption, checksummed (SHA-256),
 and appears at its target only once complete (a partial file waits in a separate folder).
 
-`RISKWATCH_GOVUK_MIRROR` (for example http://127.0.0.1:8000) fetches every GOV.UK address
-from a mirror instead, at MIRROR/HOST/PATH: an internal copy of the site, or the replay
-server of the tests. The host allow-list still applies to the GOV.UK address.
+`RISKWATCH_GOVUK_MIRROR` (for example http://127.0.0.1:8000) fetches every address from a
+mirror instead, at MIRROR/HOST/PATH: an internal copy of the sites, or the replay server of
+the tests. The host allow-list still applies to the address itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -51,11 +54,18 @@ class Downloaded:
     sha256: str
 
 
-def check_govuk_url(url: str) -> None:
-    """Refuse any address that is not https on one of GOV.UK's hosts."""
+def partial_path(downloads: Path, url: str) -> Path:
+    """Where a download of `url` into the folder `downloads` waits until it is complete (a
+    name of its own per address, so an interrupted download resumes)."""
+    return downloads / ".partial" / f"{hashlib.sha256(url.encode()).hexdigest()[:20]}.part"
+
+
+def check_url(url: str, hosts: tuple[str, ...] = GOVUK_HOSTS) -> None:
+    """Refuse any address that is not https on one of `hosts` (by default GOV.UK's)."""
     parts = urlsplit(url)
-    if parts.scheme != "https" or parts.hostname not in GOVUK_HOSTS:
-        raise Unavailable(f"refused {url}: not on GOV.UK ({', '.join(GOVUK_HOSTS)})")
+    if parts.scheme != "https" or parts.hostname not in hosts:
+        where = "GOV.UK" if hosts == GOVUK_HOSTS else "its source's declared hosts"
+        raise Unavailable(f"refused {url}: not on {where} ({', '.join(hosts)})")
 
 
 class GovukClient:
@@ -98,8 +108,16 @@ class GovukClient:
             self._pages[path] = item
         return self._pages[path]
 
-    def download(self, url: str, target: Path, partial: Path, cap: int) -> Downloaded:
-        """Fetch `url` to `target` through `partial`, resuming what `partial` already holds.
+    def download(
+        self,
+        url: str,
+        target: Path,
+        partial: Path,
+        cap: int,
+        hosts: tuple[str, ...] = GOVUK_HOSTS,
+    ) -> Downloaded:
+        """Fetch `url` to `target` through `partial`, resuming what `partial` already holds;
+        `url` and any redirect must be on `hosts`.
 
         Refused (Unavailable) when the file is larger than `cap` bytes (the partial file is
         deleted) or arrives shorter than announced (kept, to resume next time)."""
@@ -107,10 +125,10 @@ class GovukClient:
         held = partial.stat().st_size if partial.exists() else 0
         headers = {"Range": f"bytes={held}-"} if held else {}
         try:
-            response = self._open(url, headers)
+            response = self._open(url, headers, hosts)
         except RangeNotSatisfiable:  # the partial file is no prefix of this file: start again
             partial.unlink()
-            held, response = 0, self._open(url)
+            held, response = 0, self._open(url, hosts=hosts)
         with response:
             resumed = held > 0 and response.status == 206
             start = held if resumed else 0
@@ -132,11 +150,14 @@ class GovukClient:
         os.replace(partial, target)
         return Downloaded(target, size, digest)
 
-    def _open(self, url: str, headers: dict[str, str] | None = None):
-        check_govuk_url(url)
+    def _open(
+        self, url: str, headers: dict[str, str] | None = None, hosts: tuple[str, ...] = GOVUK_HOSTS
+    ):
+        check_url(url, hosts)
         request = urllib.request.Request(
             self.fetch_url(url), headers={"User-Agent": "riskwatch", **(headers or {})}
         )
+        request.allowed_hosts = hosts  # read by the redirect handler
         try:
             return self._opener.open(request, timeout=TIMEOUT_SECONDS)
         except urllib.error.HTTPError as error:
@@ -146,19 +167,27 @@ class GovukClient:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             through = f" (through {self.mirror})" if self.mirror else ""
-            raise RiskwatchError(f"cannot reach www.gov.uk{through}: {reason}") from None
+            host = "www.gov.uk" if hosts == GOVUK_HOSTS else urlsplit(url).hostname
+            raise RiskwatchError(f"cannot reach {host}{through}: {reason}") from None
 
 
 class _GovukRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to another GOV.UK address (through the mirror if one is set)."""
+    """Follows a redirect only to an address on the request's allowed hosts (GOV.UK's, or a
+    source's declared ones), through the mirror if one is set."""
 
     def __init__(self, client: GovukClient) -> None:
         self.client = client
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
+        hosts = getattr(req, "allowed_hosts", GOVUK_HOSTS)
         target = self.client.govuk_url(newurl)
-        check_govuk_url(target)
-        return super().redirect_request(req, fp, code, msg, headers, self.client.fetch_url(target))
+        check_url(target, hosts)
+        follow = super().redirect_request(
+            req, fp, code, msg, headers, self.client.fetch_url(target)
+        )
+        if follow is not None:
+            follow.allowed_hosts = hosts
+        return follow
 
 
 def _stream(response, partial: Path, start: int, cap: int, url: str) -> int:

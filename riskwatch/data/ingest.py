@@ -22,6 +22,7 @@ from riskwatch.data.build import attach_gss, same_values
 from riskwatch.data.compiled import is_compiled
 from riskwatch.data.ingest_compiled import check_compiled, store_compiled
 from riskwatch.data.ingest_result import FIRST_YEAR, IngestResult, latest_possible_year
+from riskwatch.data.ingest_source import check_source, store_source, table_of
 from riskwatch.data.opening import FALLBACK_ENCODING
 from riskwatch.data.plausibility import (
     as_outlier,
@@ -174,15 +175,17 @@ def ingest(
 ) -> list[IngestResult]:
     """Validate every file first, then store each new release; all or nothing per file.
 
-    A revenue release (RS, RA, RSX) or a compiled CSV (known by its header). A value
+    A revenue release (RS, RA, RSX), a release of another table the build reads (capital
+    outturn, borrowing and investment, H-CLIC, council tax: known by its file name, see
+    riskwatch.data.ingest_source) or a compiled CSV (known by its header). A value
     beyond its measure's plausibility bound, or a council's net revenue expenditure
     moving more than tenfold from its previous year, refuses the file unless
     `accept_outliers`; accepted outliers are counted in the vintage's name. Files are
     checked in order, each against what is held plus the files before it, so a release
     for 2024-25 ingested beside 2023-24 is compared with that 2023-24. Storing holds
     the data directory's lock: a second ingest at the same time waits, then numbers its
-    release after the first's, so no two revisions share a release number. A revenue
-    release found on GOV.UK (`pages`, by path) is dated by its page, not by the rule.
+    release after the first's, so no two revisions share a release number. A release
+    found on GOV.UK (`pages`, by path) is dated by its page, not by the rule.
     """
     paths = [Path(path) for path in paths]
     for path in paths:
@@ -216,6 +219,10 @@ def _checked_release(
     if is_compiled(path):
         checked = check_compiled(path, authorities, held, bounds, accept_outliers)
         return partial(store_compiled, checked), checked.values
+    table = table_of(path)
+    if table is not None:
+        checked = check_source(path, table, authorities, bounds, accept_outliers)
+        return partial(store_source, checked, page=page), checked.values
     release = read_revenue_file(path)
     validate_release(release, path, authorities)
     values = attach_gss(apply_ecode_aliases(release.values), authorities)

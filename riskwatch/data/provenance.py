@@ -8,21 +8,22 @@ holds and how riskwatch reads it: `riskwatch data sources`, and the PROVENANCE.m
 
 from __future__ import annotations
 
-from riskwatch.data.catalogue import Source
+from riskwatch.data.catalogue import Archive, Source
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 HOW_READ = {
     "ingest": "validated and added to your data directory by `riskwatch data update` and "
-    "`riskwatch data ingest` (the checks of `data ingest`), dated by its GOV.UK page",
-    "build": "kept in the download folder and read by `riskwatch data build --source`",
+    "`riskwatch data ingest` (the checks of `data ingest`), dated by its GOV.UK page, and "
+    "kept in the download folder for `riskwatch data build --source`",
     "candidate_events": "listed in candidate-events.csv for a person to confirm into "
     "events.csv; never a label by itself",
 }
 
 
-def provenance_markdown(sources: tuple[Source, ...]) -> str:
+def provenance_markdown(sources: tuple[Source, ...], archives: tuple[Archive, ...]) -> str:
     """A Markdown page: one section per source (publisher, pages, licence, what it holds,
-    which files, how they are read)."""
+    which files, how they are read), then one per archive of the other files `data build`
+    reads (where each is fetched from, from which hosts only, or why it cannot be)."""
     lines = ["# Data provenance", "", ATTRIBUTION, ""]
     for source in sources:
         pages = ", ".join(f"https://www.gov.uk{page}" for page in source.pages)
@@ -40,4 +41,24 @@ def provenance_markdown(sources: tuple[Source, ...]) -> str:
         if source.folder is not None:
             lines.append(f"- Kept in: `downloads/{source.folder}/` of your data directory")
         lines.append("")
+    for archive in archives:
+        lines += [
+            f"## {archive.name}: {archive.title}",
+            "",
+            f"- Publisher: {archive.publisher}",
+            f"- Published at: {archive.page}",
+            f"- Licence: {archive.licence}",
+            f"- Holds: {archive.holds}",
+            f"- Files: {', '.join(f'`{name}`' for name in archive.files)}",
+            (
+                f"- Fetched from: {archive.address or ', '.join(archive.urls.values())} "
+                f"(only from {', '.join(archive.hosts)})"
+                if archive.not_downloadable is None
+                else f"- Not downloadable: {archive.not_downloadable}; `riskwatch data "
+                "update --from FOLDER` takes it from a folder you give"
+            ),
+            f"- Kept in: `downloads/{archive.folder or '.'}/` of your data directory, read by "
+            "`riskwatch data build --source`",
+            "",
+        ]
     return "\n".join(lines)

@@ -7,12 +7,16 @@ what the data directory holds (`downloads/manifest.json`: every address fetched,
 SHA-256). A new file is downloaded into `downloads/<folder>/`, the layout `data build`
 reads, and then:
 
-- a revenue release (read by "ingest") goes through `riskwatch.data.ingest.ingest`, the same
-  checks as `data ingest`, dated by its page: a republished file is the next vintage, public
-  from the date of the page's change-history entry that introduced it;
-- another source's file (read by "build") is kept for `data build --source`;
+- a release (read by "ingest": revenue, capital, borrowing, homelessness, council tax) goes
+  through `riskwatch.data.ingest.ingest`, the same checks as `data ingest`, dated by its
+  page: a republished file is the next vintage, public from the date of the page's
+  change-history entry that introduced it; the file stays where `data build --source` reads it;
 - a page of the Exceptional Financial Support lists becomes a candidate event in
   `candidate-events.csv`, for a person to confirm into events.csv (never a label by itself).
+
+Every other file `data build` reads is fetched from its fixed address, or taken from the
+folder given with `--from` where it cannot be fetched (riskwatch.data.archives), so the
+download folder is one `data build --source` rebuilds the embedded tables from.
 
 A file refused by the checks is deleted again; nothing of it is kept.
 """
@@ -20,16 +24,16 @@ A file refused by the checks is deleted again; nothing of it is kept.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from riskwatch.data.catalogue import Source, load_catalogue
+from riskwatch.data.archives import claimed_at_top, fetch_archives, take_archives
+from riskwatch.data.catalogue import Archive, Source, load_archives, load_catalogue
 from riskwatch.data.discovery import Found, Outcome, discover, page_files
-from riskwatch.data.govuk import GovukClient, Unavailable
+from riskwatch.data.govuk import GovukClient, Unavailable, partial_path
 from riskwatch.data.ingest import MAX_RELEASE_BYTES, ingest
 from riskwatch.data.provenance import provenance_markdown
 from riskwatch.data.store import file_sha256, write_atomic
@@ -72,25 +76,29 @@ def why_fetch(item: Found) -> str:
 def update(
     client: GovukClient,
     sources: Iterable[Source],
+    archives: Iterable[Archive],
     data_dir: Path,
     since: str | None = None,
     dry_run: bool = False,
     progress: Progress = iter,
     accept_outliers: bool = False,
 ) -> list[Outcome]:
-    """Discover, then (unless `dry_run`) fetch and take in every new file; one outcome each.
-    `accept_outliers` as for `data ingest`. One update at a time per data directory: a
-    second waits, then finds what the first fetched already held."""
+    """Discover, then (unless `dry_run`) fetch and take in every new file, and fetch the
+    archive files not held; one outcome each. `accept_outliers` as for `data ingest`. One
+    update at a time per data directory: a second waits, then finds what the first fetched
+    already held."""
     found, refused = discover(client, sources, since)
+    downloads = downloads_folder(data_dir)
     if dry_run:
         new, held = plan(found, data_dir)
         would = [Outcome(i.source.name, i.filename, "would fetch", why_fetch(i)) for i in new]
-        return refused + held + would
-    with exclusive_lock(downloads_folder(data_dir), "downloads"):
+        return refused + held + would + fetch_archives(client, archives, downloads, True)
+    with exclusive_lock(downloads, "downloads"):
         new, held = plan(found, data_dir)
         outcomes = refused + held
         for item in progress(new):
             outcomes.append(_fetch_and_take(client, item, data_dir, accept_outliers))
+        outcomes += fetch_archives(client, archives, downloads, progress=progress)
         write_provenance(data_dir)
     return outcomes
 
@@ -111,7 +119,7 @@ def _fetch_and_take(
             f"{file_size(MAX_RELEASE_BYTES)} limit",
         )
     downloads = downloads_folder(data_dir)
-    partial = downloads / ".partial" / f"{hashlib.sha256(item.url.encode()).hexdigest()[:20]}.part"
+    partial = partial_path(downloads, item.url)
     try:
         fetched = client.download(
             item.url,
@@ -128,7 +136,8 @@ def take(
     item: Found, path: Path, sha256: str, data_dir: Path, accept_outliers: bool = False
 ) -> Outcome:
     """Keep a complete file fetched for a source: the same content held under another
-    address is not kept twice; a revenue release is ingested (a refusal deletes the file)."""
+    address is not kept twice; a release is ingested (a refusal deletes the file) and kept
+    where `data build --source` reads it."""
     manifest = read_manifest(data_dir)
     same = next((url for url, entry in manifest.items() if entry["sha256"] == sha256), None)
     if same is not None:
@@ -136,15 +145,6 @@ def take(
         _record(data_dir, item, manifest[same]["path"], sha256)
         return Outcome(item.source.name, item.filename, "already held", f"same file as {same}")
     relative = path.relative_to(downloads_folder(data_dir)).as_posix()
-    if item.source.read_by == "build":
-        _record(data_dir, item, relative, sha256)
-        return Outcome(
-            item.source.name,
-            item.filename,
-            "downloaded",
-            f"{_public(item)}; read by `riskwatch data build --source "
-            f"{downloads_folder(data_dir)}`",
-        )
     try:
         pages = {path: item.page} if item.page is not None else None
         result = ingest([path], data_dir, accept_outliers, pages)[0]
@@ -257,6 +257,7 @@ def _list_candidate(item: Found, data_dir: Path) -> Outcome:
 def update_from_folder(
     folder: Path,
     sources: Iterable[Source],
+    archives: Iterable[Archive],
     data_dir: Path,
     dry_run: bool = False,
     progress: Progress = iter,
@@ -264,13 +265,19 @@ def update_from_folder(
 ) -> list[Outcome]:
     """Take in a folder of files an analyst downloaded: each matched to a source by its
     name (and its title in a saved Content API response in the folder, which also dates
-    it; without one, the releases.toml rules date it). `dry_run` lists what it would take."""
+    it; without one, the releases.toml rules date it); and the archive files it holds
+    (riskwatch.data.archives.take_archives). `dry_run` lists what it would take."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RiskwatchError("folder not found", file=folder, field="--from")
-    sources = list(sources)
+    sources, archives = list(sources), list(archives)
     saved = _saved_attachments(folder, sources)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() != ".json")
+    at_top = claimed_at_top(archives)
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() != ".json" and p.name not in at_top
+    )
     matched = [(path, saved.get(path.name) or _found_by_name(path, sources)) for path in files]
     outcomes = [
         Outcome("-", path.name, "refused", "matches no source in configs/sources.toml")
@@ -280,16 +287,20 @@ def update_from_folder(
     found = {item.url: path for path, item in matched if item is not None}
     new, held = plan([item for path, item in matched if item is not None], data_dir)
     outcomes += held
+    downloads = downloads_folder(data_dir)
     if dry_run:
-        return outcomes + [
-            Outcome(i.source.name, i.filename, "would take", why_fetch(i)) for i in new
-        ]
-    with exclusive_lock(downloads_folder(data_dir), "downloads"):
+        return (
+            outcomes
+            + [Outcome(i.source.name, i.filename, "would take", why_fetch(i)) for i in new]
+            + take_archives(folder, archives, downloads, dry_run=True)
+        )
+    with exclusive_lock(downloads, "downloads"):
         for item in progress(new):
-            target = _free_name(downloads_folder(data_dir) / item.source.folder / item.filename)
+            target = _free_name(downloads / item.source.folder / item.filename)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, lambda tmp, source=found[item.url]: shutil.copyfile(source, tmp))
             outcomes.append(take(item, target, file_sha256(target), data_dir, accept_outliers))
+        outcomes += take_archives(folder, archives, downloads)
         write_provenance(data_dir)
     return outcomes
 
@@ -298,7 +309,7 @@ def write_provenance(data_dir: Path) -> None:
     """PROVENANCE.md beside the downloaded files (once there are any): where each came from."""
     folder = downloads_folder(data_dir)
     if folder.is_dir():
-        text = provenance_markdown(load_catalogue())
+        text = provenance_markdown(load_catalogue(), load_archives())
         write_atomic(folder / "PROVENANCE.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
