@@ -121,12 +121,6 @@ def combined(model, frames, prepared, tables) -> pd.DataFrame:
 
 
 @pytest.mark.slow  # rebuilds the year's frame twice per example
-@pytest.mark.xfail(
-    strict=True,
-    reason="the champion is not monotone in the reserve features: since 2024-25 reads RS "
-    "2023-24's reserves, doubling the combined shock moves every reserve feature of Devon CC "
-    "riskier yet lowers its probability by 7.2 points (open, issue 21)",
-)
 @settings(max_examples=2, deadline=None)
 @given(multiple=st.floats(min_value=0.2, max_value=4.0))
 def test_a_larger_shock_never_lowers_a_probability(
