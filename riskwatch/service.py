@@ -394,6 +394,33 @@ def stress_run(
     return results, context
 
 
+def successors_run(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """The announced successor councils (configs/reorganisations.toml) scored from their
+    predecessors' combined figures beside them, and the scoring context."""
+    from riskwatch.features import prepare
+    from riskwatch.settings import load_run_config
+    from riskwatch.successors import successor_view
+    from riskwatch.watchlist import bands_from_config
+
+    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    view = successor_view(
+        context.model,
+        context.frames[context.as_of],
+        prepare(context.tables["panel"]),
+        context.tables,
+        context.seen_by,
+        bands_from_config(load_run_config()["watchlist"]),
+    )
+    return view, context
+
+
 def stress_scenarios(context: ScoringContext, scenarios, progress: ProgressFactory = no_bars):
     """Each scenario's StressResult on the context's scored year (configs/run.toml's bands
     and reserve lines)."""

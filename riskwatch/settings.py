@@ -102,6 +102,7 @@ TEXT = Value("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip
 ANY = Value("a TOML value", lambda v: True)
 ECODE = pattern(r"E\d{4}", "an MHCLG E-code such as 'E0534'")
 GSS_CODE = pattern(r"E\d{8}", "an ONS GSS code such as 'E08000016'")
+PANEL_LINE = pattern(r"[A-Z][A-Z0-9_]*\.[a-z0-9_]+", "a panel line such as 'CTR.council_tax_base'")
 FINANCIAL_YEAR = Value(
     "a financial year such as '2019-20'", lambda v: isinstance(v, str) and is_financial_year(v)
 )
@@ -283,8 +284,22 @@ SCHEMAS: dict[str, Table] = {
                     }
                 )
             ),
+            "announced": ListOf(
+                Table(
+                    {
+                        "name": TEXT,
+                        "first_year": FINANCIAL_YEAR,
+                        "decided": ISO_DATE,
+                        "source": TEXT,
+                        "predecessors": ListOf(ECODE),
+                        "shared": ListOf(ECODE),
+                        "share_basis": PANEL_LINE,
+                    },
+                    optional=frozenset({"shared", "share_basis"}),
+                )
+            ),
         },
-        optional=frozenset({"ecode_aliases", "gss_aliases"}),
+        optional=frozenset({"ecode_aliases", "gss_aliases", "announced"}),
     ),
     "sources.toml": Table(
         {

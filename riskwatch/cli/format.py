@@ -381,3 +381,35 @@ def format_stress(results, as_of: str, top: int) -> str:
                 for r in crossing.to_dict(orient="records")
             ]
     return "\n".join(lines)
+
+
+def format_successors(view, as_of: str, model: str) -> str:
+    """Each announced successor, then its predecessors: the share of each it takes, its net
+    revenue spending and reserves in pounds, the main ratios and the model's probability."""
+    from riskwatch.units import percent_or_na
+
+    lines = [
+        f"riskwatch successors as of {as_of} ({model}): each new council scored from its "
+        "predecessors' combined figures (pounds summed at each one's share, ratios rebuilt, "
+        "the worst flag kept); reserves as % of net revenue spending",
+    ]
+    lines += [
+        f"{r['successor']} takes {r['share']:.1%} of {r['gss_code']}'s figures: its part of the "
+        f"{r['basis']} of {r['year']} (the districts it takes whole, over the county's)"
+        for r in view.shares.to_dict(orient="records")
+    ]
+    for r in view.table.to_dict(orient="records"):
+        if r["role"] == "successor":
+            lines.append("")
+        share = "" if r["share"] == 1 else f" x{r['share']:.3f}"
+        flag = "; missing return" if r.get("missing_return_latest") == 1 else ""
+        lines.append(
+            f"{'' if r['role'] == 'successor' else '    '}{r['name']} ({r['class']}{share}): "
+            f"{r['probability']:.1%} {r['band']}; spending £{r['net_revenue_expenditure'] / 1e6:,.1f}m, "
+            f"{r['reserves_measure']} £{r['reserves'] / 1e6:,.1f}m "
+            f"({percent_or_na(r.get('usable_reserves_pct_nre', float('nan')))} usable, "
+            f"{percent_or_na(r.get('total_reserves_pct_nre', float('nan')))} total); "
+            f"financing cost {percent_or_na(r.get('financing_cost_pct_nre', float('nan')))}, "
+            f"borrowing {percent_or_na(r.get('borrowing_pct_nre', float('nan')))}{flag}"
+        )
+    return "\n".join(lines)
