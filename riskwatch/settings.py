@@ -160,9 +160,23 @@ SHOCKS = Table(
                 "government_share": number(0, 1),
             }
         ),
+        "debt_repayment": Table(
+            {
+                "council": GSS_CODE,
+                "amount": number(0, 1e11),
+                "first_year": FINANCIAL_YEAR,
+                "years": integer(1),
+            }
+        ),
     },
     optional=frozenset(
-        {"spending", "borrowing_rate", "temporary_accommodation", "schools_override_end"}
+        {
+            "spending",
+            "borrowing_rate",
+            "temporary_accommodation",
+            "schools_override_end",
+            "debt_repayment",
+        }
     ),
 )
 SCENARIO = Table(

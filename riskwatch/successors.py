@@ -267,7 +267,9 @@ def successor_view(
     table.insert(
         table.columns.get_loc("probability") + 1, "band", assign_band(table["probability"], bands)
     )
-    return SuccessorView(table, shares[shares["basis"] != "whole"].reset_index(drop=True))
+    shared = shares[shares["basis"] != "whole"].reset_index(drop=True)
+    shared.insert(2, "name", shared["gss_code"].map(council_names))
+    return SuccessorView(table, shared)
 
 
 def successor_frame(

@@ -24,6 +24,7 @@ from riskwatch.watchlist import bands_from_config
 
 AS_OF = "2024-25"
 STOKE = "E06000021"  # Stoke-on-Trent
+WOKING = "E07000217"
 
 
 def spending_scenario(percent: float) -> Scenario:
@@ -97,6 +98,31 @@ def test_one_council_worked_by_hand(model, frames, prepared, tables):
     by_hand = 100 * ((others < ratio).sum() + 0.5 * (others == ratio).sum()) / len(others)
     assert stressed.at[STOKE, "usable_reserves_pct_nre_pctile_class"] == pytest.approx(by_hand)
     assert stoke["stressed_probability"] > stoke["probability"]
+
+
+def test_wokings_repaid_debt_worked_by_hand(model, frames, prepared, tables):
+    """£500m repaid: the saving is Woking's own interest rate (RS 2021-22 interest, its last
+    return, over that year's mean COR gross borrowing) plus its MRP over its CFR at 1 April
+    2024 (COR 2024-25 MRP: 2024-25 has no RS return); its borrowing falls by £500m."""
+    panel = tables["panel"]
+    rows = panel[panel["gss_code"] == WOKING].sort_values("published")
+    value = rows.groupby(["source", "indicator", "financial_year"])["value"].last()  # £000
+    borrowing = value["COR", "gross_borrowing_close"]
+    rate = value["RS", "interest_payable", "2021-22"] / (
+        (borrowing["2020-21"] + borrowing["2021-22"]) / 2
+    )
+    provision = value["COR", "mrp", "2024-25"] / value["COR", "cfr_close", "2023-24"]
+    result = run(load_scenarios()["woking-debt-repaid"], model, frames, prepared, tables)
+    woking = result.table.set_index("gss_code").loc[WOKING]
+    assert woking["gap"] == pytest.approx(-500e6 * (rate + provision))
+    assert woking["worst_gap"] == 0 and woking["debt_repaid"] == 500e6
+    held = 1e3 * value["BI", "borrowing_total", "2024-25"]  # 31 March 2025, £
+    before = frames[AS_OF].set_index("gss_code").at[WOKING, "borrowing_pct_nre"]
+    assert woking["borrowing_pct_nre"] == before
+    assert woking["stressed_borrowing_pct_nre"] == pytest.approx(before * (held - 500e6) / held)
+    assert woking["stressed_probability"] < woking["probability"]
+    others = result.table[result.table["gss_code"] != WOKING]
+    assert (others["stressed_probability"] == others["probability"]).all()
 
 
 def test_peer_standings_against_an_unchanged_distribution_equal_the_builders(frames, tables):

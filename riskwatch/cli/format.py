@@ -372,6 +372,17 @@ def format_stress(results, as_of: str, top: int) -> str:
                 f"{percent_or_na(r['reserves_pct_nre'])} -> {percent_or_na(r['low_point_pct_nre'])}; "
                 f"{room}{cross}"
             )
+        lines += [
+            f"  {r['name']}: £{r['debt_repaid'] / 1e6:,.0f}m of borrowing repaid, a saving of "
+            f"£{-r['gap'] / 1e6:,.1f}m (its interest {r['interest_rate_pct']:.2f}% + MRP "
+            f"{r['mrp_pct_cfr']:.2f}% of its CFR); borrowing "
+            f"{percent_or_na(r['borrowing_pct_nre'])} -> "
+            f"{percent_or_na(r['stressed_borrowing_pct_nre'])} and CFR "
+            f"{percent_or_na(r['cfr_pct_nre'])} -> {percent_or_na(r['stressed_cfr_pct_nre'])} "
+            f"of net revenue spending; {r['probability']:.1%} -> "
+            f"{r['stressed_probability']:.1%}, {r['band']} -> {r['stressed_band']}"
+            for r in table[table["debt_repaid"] > 0].to_dict(orient="records")
+        ]
         crossing = table[(table["crosses"] != "") & (table["stressed_rank"] > top)]
         if len(crossing):
             lines.append(f"  crossing below the top {top}:")
@@ -386,15 +397,19 @@ def format_stress(results, as_of: str, top: int) -> str:
 def format_successors(view, as_of: str, model: str) -> str:
     """Each announced successor, then its predecessors: the share of each it takes, its net
     revenue spending and reserves in pounds, the main ratios and the model's probability."""
-    from riskwatch.units import percent_or_na
+    from riskwatch.units import percent_or_na, pounds_from_thousands
+
+    def pounds(value: float) -> str:
+        return "n/a" if value != value else pounds_from_thousands(value / 1e3)
 
     lines = [
         f"riskwatch successors as of {as_of} ({model}): each new council scored from its "
         "predecessors' combined figures (pounds summed at each one's share, ratios rebuilt, "
-        "the worst flag kept); reserves as % of net revenue spending",
+        "the worst flag kept; a predecessor's missing figure is left out of a sum, its "
+        "missing return kept as the successor's); reserves as % of net revenue spending",
     ]
     lines += [
-        f"{r['successor']} takes {r['share']:.1%} of {r['gss_code']}'s figures: its part of the "
+        f"{r['successor']} takes {r['share']:.1%} of {r['name']}'s figures: its part of the "
         f"{r['basis']} of {r['year']} (the districts it takes whole, over the county's)"
         for r in view.shares.to_dict(orient="records")
     ]
@@ -405,8 +420,8 @@ def format_successors(view, as_of: str, model: str) -> str:
         flag = "; missing return" if r.get("missing_return_latest") == 1 else ""
         lines.append(
             f"{'' if r['role'] == 'successor' else '    '}{r['name']} ({r['class']}{share}): "
-            f"{r['probability']:.1%} {r['band']}; spending £{r['net_revenue_expenditure'] / 1e6:,.1f}m, "
-            f"{r['reserves_measure']} £{r['reserves'] / 1e6:,.1f}m "
+            f"{r['probability']:.1%} {r['band']}; spending {pounds(r['net_revenue_expenditure'])}, "
+            f"{r['reserves_measure']} {pounds(r['reserves'])} "
             f"({percent_or_na(r.get('usable_reserves_pct_nre', float('nan')))} usable, "
             f"{percent_or_na(r.get('total_reserves_pct_nre', float('nan')))} total); "
             f"financing cost {percent_or_na(r.get('financing_cost_pct_nre', float('nan')))}, "
