@@ -322,6 +322,7 @@ def review_pack(
             data_source=data_source(data_dir),
             log_run=logger.log,
             what_if=stress_scenarios(context, scenarios, progress),
+            successors=successors_of(context),
         )
     return summary, context
 
@@ -404,13 +405,18 @@ def successors_run(
 ):
     """The announced successor councils (configs/reorganisations.toml) scored from their
     predecessors' combined figures beside them, and the scoring context."""
+    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    return successors_of(context), context
+
+
+def successors_of(context: ScoringContext):
+    """The successor view on the context's scored year (configs/run.toml's bands)."""
     from riskwatch.features import prepare
     from riskwatch.settings import load_run_config
     from riskwatch.successors import successor_view
     from riskwatch.watchlist import bands_from_config
 
-    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
-    view = successor_view(
+    return successor_view(
         context.model,
         context.frames[context.as_of],
         prepare(context.tables["panel"]),
@@ -418,7 +424,6 @@ def successors_run(
         context.seen_by,
         bands_from_config(load_run_config()["watchlist"]),
     )
-    return view, context
 
 
 def stress_scenarios(context: ScoringContext, scenarios, progress: ProgressFactory = no_bars):

@@ -217,9 +217,17 @@ def successor_view(
     seen_by: str | None,
     bands: list[Band],
 ) -> SuccessorView:
-    """Every announced successor scored from its predecessors' combined figures, beside them."""
+    """Every announced successor scored from its predecessors' combined figures, beside them
+    (those whose predecessors are all scored in the frame's year; none, an empty view)."""
     as_of = str(frame["as_of"].iloc[0])
-    plans = announced_reorganisations(tables["authorities"])
+    scored = set(frame["gss_code"])
+    plans = [
+        p
+        for p in announced_reorganisations(tables["authorities"])
+        if scored.issuperset(p.predecessors + p.shared)
+    ]
+    if not plans:
+        return SuccessorView(pd.DataFrame(), pd.DataFrame())
     predecessors = sorted({c for p in plans for c in (*p.predecessors, *p.shared)})
     rows = visible(prepared[prepared["gss_code"].isin(predecessors).to_numpy()], as_of, seen_by)
     shares = successor_shares(plans, rows)

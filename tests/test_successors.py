@@ -106,3 +106,14 @@ def test_an_unknown_e_code_stops_in_one_line_naming_the_key(tables, monkeypatch)
     message = str(raised.value)
     assert "\n" not in message
     assert "field 'announced[0].predecessors[1]'" in message
+
+
+def test_the_pack_shows_each_successor_beside_its_predecessors(view):
+    from riskwatch.report.what_if import _successors_html
+
+    page = _successors_html(view)
+    assert page.count('class="successor-row successor"') == 2
+    assert page.count('class="successor-row predecessor"') == len(EAST) + len(WEST) + 2
+    share = view.shares.set_index("successor").at["East Surrey", "share"]
+    assert f"East Surrey takes {share:.1%} of" in page
+    assert "of Surrey CC's figures" in page and "CTR council_tax_base" in page

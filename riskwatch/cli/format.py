@@ -397,10 +397,7 @@ def format_stress(results, as_of: str, top: int) -> str:
 def format_successors(view, as_of: str, model: str) -> str:
     """Each announced successor, then its predecessors: the share of each it takes, its net
     revenue spending and reserves in pounds, the main ratios and the model's probability."""
-    from riskwatch.units import percent_or_na, pounds_from_thousands
-
-    def pounds(value: float) -> str:
-        return "n/a" if value != value else pounds_from_thousands(value / 1e3)
+    from riskwatch.units import percent_or_na, pounds_or_na
 
     lines = [
         f"riskwatch successors as of {as_of} ({model}): each new council scored from its "
@@ -413,6 +410,8 @@ def format_successors(view, as_of: str, model: str) -> str:
         f"{r['basis']} of {r['year']} (the districts it takes whole, over the county's)"
         for r in view.shares.to_dict(orient="records")
     ]
+    if view.table.empty:
+        lines.append(f"no announced council has every predecessor scored in {as_of}")
     for r in view.table.to_dict(orient="records"):
         if r["role"] == "successor":
             lines.append("")
@@ -420,8 +419,8 @@ def format_successors(view, as_of: str, model: str) -> str:
         flag = "; missing return" if r.get("missing_return_latest") == 1 else ""
         lines.append(
             f"{'' if r['role'] == 'successor' else '    '}{r['name']} ({r['class']}{share}): "
-            f"{r['probability']:.1%} {r['band']}; spending {pounds(r['net_revenue_expenditure'])}, "
-            f"{r['reserves_measure']} {pounds(r['reserves'])} "
+            f"{r['probability']:.1%} {r['band']}; spending {pounds_or_na(r['net_revenue_expenditure'])}, "
+            f"{r['reserves_measure']} {pounds_or_na(r['reserves'])} "
             f"({percent_or_na(r.get('usable_reserves_pct_nre', float('nan')))} usable, "
             f"{percent_or_na(r.get('total_reserves_pct_nre', float('nan')))} total); "
             f"financing cost {percent_or_na(r.get('financing_cost_pct_nre', float('nan')))}, "
