@@ -107,6 +107,12 @@ def _top_html(table: pd.DataFrame, top: int) -> str:
     )
 
 
+def _council(row: dict) -> str:
+    """A successor's name in bold, a predecessor's indented under it."""
+    name = html.escape(row["name"])
+    return f"<b>{name}</b>" if row["role"] == "successor" else f"&emsp;{name}"
+
+
 def _successors_html(view) -> str:
     """Each announced successor, then its predecessors: share taken, spending, reserves,
     the main ratios and the model's probability and band."""
@@ -117,7 +123,7 @@ def _successors_html(view) -> str:
         for r in view.shares.to_dict(orient="records")
     )
     rows = "".join(
-        f'<tr class="successor-row {r["role"]}"><td>{html.escape(r["name"])}</td>'
+        f'<tr class="successor-row {r["role"]}"><td>{_council(r)}</td>'
         f"<td>{r['class']}</td><td>{r['share']:.3g}</td><td>{r['probability']:.1%}</td>"
         f"<td>{html.escape(r['band'])}</td><td>{pounds_or_na(r['net_revenue_expenditure'])}</td>"
         f"<td>{pounds_or_na(r['reserves'])}</td>"
