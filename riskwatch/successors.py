@@ -112,7 +112,7 @@ def successor_shares(plans: list[Announced], rows: pd.DataFrame) -> pd.DataFrame
     """The share of each predecessor's figures each successor takes (columns successor,
     gss_code, share, basis, year): 1 for one taken whole; for a shared one, the successor's
     part of the basis summed over the predecessors it takes whole, in the latest year the
-    basis is held for every one of them."""
+    basis is held for every one of them (no row where no year holds it)."""
     whole = [(p.name, code, 1.0, "whole", "") for p in plans for code in p.predecessors]
     parts = []
     for shared in sorted({code for p in plans for code in p.shared}):
@@ -130,11 +130,7 @@ def successor_shares(plans: list[Announced], rows: pd.DataFrame) -> pd.DataFrame
         )
         complete = [year for year in basis.columns if basis[year].notna().all()]
         if not complete:
-            raise RiskwatchError(
-                f"the panel holds {source} {indicator} for every predecessor in no year",
-                file=REORGANISATIONS_FILE,
-                field="announced.share_basis",
-            )
+            continue
         year = max(complete)
         total = basis[year].sum()
         parts += [
@@ -218,7 +214,8 @@ def successor_view(
     bands: list[Band],
 ) -> SuccessorView:
     """Every announced successor scored from its predecessors' combined figures, beside them
-    (those whose predecessors are all scored in the frame's year; none, an empty view)."""
+    (those whose predecessors are all scored in the frame's year and whose shared ones have
+    a share basis held by then; none, an empty view)."""
     as_of = str(frame["as_of"].iloc[0])
     scored = set(frame["gss_code"])
     plans = [
@@ -231,6 +228,11 @@ def successor_view(
     predecessors = sorted({c for p in plans for c in (*p.predecessors, *p.shared)})
     rows = visible(prepared[prepared["gss_code"].isin(predecessors).to_numpy()], as_of, seen_by)
     shares = successor_shares(plans, rows)
+    split = set(zip(shares["successor"], shares["gss_code"], strict=True))
+    plans = [p for p in plans if all((p.name, code) in split for code in p.shared)]
+    if not plans:
+        return SuccessorView(pd.DataFrame(), pd.DataFrame())
+    shares = shares[shares["successor"].isin([p.name for p in plans])]
     own = rows.assign(gss_code=rows["gss_code"].astype(str))[[*KEY, "value", "state", *DATES]]
     joined = pd.concat([own, combined_rows(rows, shares, unit_kinds(tables["panel"]))])
     names = [p.name for p in plans]
