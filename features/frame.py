@@ -130,7 +130,7 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     Only years up to `as_of` and rows published by the as-of date, or by `seen_by` where a
     later review date is given (rows without a publication date are never taken as seen); of
     several visible releases of one value, the latest period end, then the latest
-    publication. Columns as `prepare` gives them.
+    publication. Columns as `prepare` gives them (keys, value, state, period end, published).
     """
     panel = prepare(panel)
     seen_by = check_seen_by(as_of, seen_by)
@@ -145,9 +145,10 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
         )
         rows = pd.concat([rows[~repeated], latest])
     keys = {c: rows[c].cat.remove_unused_categories() for c in KEY}
-    return pd.DataFrame({**keys, "value": rows["value"], "state": rows["state"]}).reset_index(
-        drop=True
-    )
+    dates = {c: rows[c] for c in ("period_end", "published")}
+    return pd.DataFrame(
+        {**keys, "value": rows["value"], "state": rows["state"], **dates}
+    ).reset_index(drop=True)
 
 
 def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:

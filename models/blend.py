@@ -50,6 +50,11 @@ class LogitIndexBlend(RiskModel):
     logit_class_baseline : bool, default True
         Whether the logit member gives each class of ``peer_column`` its own baseline
         (see ``HazardLogit``'s ``baseline_column``): class is then context, never a reason.
+    monotone : bool, default True
+        Whether the logit member holds each coefficient to its feature's direction (see
+        ``HazardLogit``). The index is monotone by construction (a percentile turned so 1 is
+        the risky end, a calibration slope of at least zero), so with this the blend's score
+        never falls as any feature moves its risky way.
 
     Attributes
     ----------
@@ -95,6 +100,7 @@ class LogitIndexBlend(RiskModel):
         "weights": [Mapping, None],
         "peer_column": [str, None],
         "logit_class_baseline": ["boolean"],
+        "monotone": ["boolean"],
     }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("logit_", "index_", "slope_")
 
@@ -107,6 +113,7 @@ class LogitIndexBlend(RiskModel):
         weights: Mapping[str, float] | None = None,
         peer_column: str | None = "class",
         logit_class_baseline: bool = True,
+        monotone: bool = True,
     ) -> None:
         self.directions = directions
         self.logit_features = logit_features
@@ -115,6 +122,7 @@ class LogitIndexBlend(RiskModel):
         self.weights = weights
         self.peer_column = peer_column
         self.logit_class_baseline = logit_class_baseline
+        self.monotone = monotone
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit both members on the same rows, then the calibration of their average."""
@@ -128,7 +136,10 @@ class LogitIndexBlend(RiskModel):
         baseline = self.peer_column if self.logit_class_baseline else None
         columns = self.logit_inputs_ + ([baseline] if baseline else [])
         self.logit_ = HazardLogit(
-            directions=self.directions, l2=self.l2, baseline_column=baseline
+            directions=self.directions,
+            l2=self.l2,
+            baseline_column=baseline,
+            monotone=self.monotone,
         ).fit(X[columns], target, groups=groups)
         self.index_ = ResilienceIndex(
             directions=self.directions, weights=self.weights, peer_column=self.peer_column

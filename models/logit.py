@@ -9,7 +9,13 @@ so a logit on these rows is a discrete-time hazard model. Two fits are made:
   features plus missing indicators, intercept unpenalised. The penalty is
   ``l2 / 2 * |beta|^2`` on the total log-likelihood, i.e. a N(0, 1/l2) prior on
   each coefficient per standard deviation of its feature, so coefficients stay
-  finite even where a feature separates the outcomes.
+  finite even where a feature separates the outcomes. With ``monotone`` (the
+  champion's setting), each coefficient is held to its feature's declared
+  direction: where the free fit gives one the wrong sign, the same penalised
+  likelihood is maximised again under sign bounds (scipy's L-BFGS-B), so a
+  feature that moves riskier can never lower the score. A coefficient the bound
+  holds sits at zero: the feature then says nothing rather than the opposite of
+  its mechanism.
 * **Inference refit** (gives ``coef_table_``): the unpenalised maximum-likelihood
   logit with standard errors clustered by authority (statsmodels
   ``cov_type="cluster"``). Where it shows separation (statsmodels' separation or
@@ -64,13 +70,18 @@ class HazardLogit(RiskModel):
     ----------
     directions : mapping of str to int, optional
         Feature name to +1/-1 (expected sign); reported beside each coefficient
-        in ``coef_table_`` so a sign against expectation stands out. Not imposed.
+        in ``coef_table_``, and imposed on the scoring fit when ``monotone``.
     l2 : float, default 10.0
         Ridge penalty on the total log-likelihood per standardised coefficient
         (the tuned default of ``configs/models.toml``).
     baseline_column : str, optional
         Column of X holding the authority class (not a feature): each class gets its own
         baseline, which contributions leave out.
+    monotone : bool, default True
+        Hold each scoring coefficient to its feature's direction (+1: at least zero,
+        -1: at most zero; a feature without a direction is free), so the score never
+        falls as a feature moves its risky way. The inference refit stays free: its
+        table still shows what the data say.
 
     Attributes
     ----------
@@ -126,6 +137,7 @@ class HazardLogit(RiskModel):
         "directions": [Mapping, None],
         "l2": [Interval(Real, 0, None, closed="left")],
         "baseline_column": [str, None],
+        "monotone": ["boolean"],
     }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("intercept_", "coef_table_")
 
@@ -134,10 +146,12 @@ class HazardLogit(RiskModel):
         directions: Mapping[str, int] | None = None,
         l2: float = 10.0,
         baseline_column: str | None = None,
+        monotone: bool = True,
     ) -> None:
         self.directions = directions
         self.l2 = l2
         self.baseline_column = baseline_column
+        self.monotone = monotone
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""
@@ -164,6 +178,11 @@ class HazardLogit(RiskModel):
         params = np.asarray(
             glm.fit_regularized(alpha=alpha, L1_wt=0.0, opt_method="newton-cg").params
         )
+        signs = np.zeros(design.shape[1], dtype=int)
+        if self.monotone:
+            signs[1 : 1 + self.n_features_in_] = self.directions_
+        if (params * signs < 0).any():
+            params = _sign_bounded_ridge_logit(design, target, self.l2, signs, start=params)
         n_features, n_levels = self.n_features_in_, max(len(self.baseline_levels_) - 1, 0)
         self.intercept_ = float(params[0])
         self.coef_ = params[1 : 1 + n_features]
@@ -247,6 +266,38 @@ class HazardLogit(RiskModel):
             "direction": direction,
         }
         return pd.DataFrame(table, index=pd.Index(self._terms(), name="term"))
+
+
+def _sign_bounded_ridge_logit(
+    design: np.ndarray, target: np.ndarray, l2: float, signs: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """The ridge logit's coefficients with each held to its sign (+1: >= 0, -1: <= 0, 0: free).
+
+    The objective is the scoring fit's: the negative log-likelihood plus ``l2 / 2`` times the
+    squared coefficients, the first column (the intercept) unpenalised. It is convex, so the
+    bounded optimum is unique; the search starts from the free fit with its wrong signs set
+    to zero.
+    """
+    from scipy.optimize import minimize  # fitting only: scoring stays free of its import
+
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = design @ beta
+        value = np.sum(np.logaddexp(0.0, eta) - target * eta) + 0.5 * penalty @ beta**2
+        return float(value), design.T @ (expit(eta) - target) + penalty * beta
+
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    result = minimize(
+        loss,
+        x0=np.where(start * signs < 0, 0.0, start),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-10},
+    )
+    return np.asarray(result.x)
 
 
 def _mle_cluster(

@@ -316,6 +316,7 @@ def review_pack(
             data_source=data_source(data_dir),
             log_run=logger.log,
             what_if=stress_scenarios(context, scenarios, progress),
+            successors=successors_of(context),
         )
     return summary, context
 
@@ -387,6 +388,37 @@ def stress_run(
         results = stress_scenarios(context, scenarios, progress)
         log_stress(logger.log, context, results)
     return results, context
+
+
+def successors_run(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """The announced successor councils (configs/reorganisations.toml) scored from their
+    predecessors' combined figures beside them, and the scoring context."""
+    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    return successors_of(context), context
+
+
+def successors_of(context: ScoringContext):
+    """The successor view on the context's scored year (configs/run.toml's bands)."""
+    from riskwatch.features import prepare
+    from riskwatch.settings import load_run_config
+    from riskwatch.successors import successor_view
+    from riskwatch.watchlist import bands_from_config
+
+    return successor_view(
+        context.model,
+        context.frames[context.as_of],
+        prepare(context.tables["panel"]),
+        context.tables,
+        context.seen_by,
+        bands_from_config(load_run_config()["watchlist"]),
+    )
 
 
 def stress_scenarios(context: ScoringContext, scenarios, progress: ProgressFactory = no_bars):

@@ -102,6 +102,7 @@ TEXT = Value("a non-empty string", lambda v: isinstance(v, str) and bool(v.strip
 ANY = Value("a TOML value", lambda v: True)
 ECODE = pattern(r"E\d{4}", "an MHCLG E-code such as 'E0534'")
 GSS_CODE = pattern(r"E\d{8}", "an ONS GSS code such as 'E08000016'")
+PANEL_LINE = pattern(r"[A-Z][A-Z0-9_]*\.[a-z0-9_]+", "a panel line such as 'CTR.council_tax_base'")
 FINANCIAL_YEAR = Value(
     "a financial year such as '2019-20'", lambda v: isinstance(v, str) and is_financial_year(v)
 )
@@ -165,9 +166,23 @@ SHOCKS = Table(
                 "government_share": number(0, 1),
             }
         ),
+        "debt_repayment": Table(
+            {
+                "council": GSS_CODE,
+                "amount": number(0, 1e11),
+                "first_year": FINANCIAL_YEAR,
+                "years": integer(1),
+            }
+        ),
     },
     optional=frozenset(
-        {"spending", "borrowing_rate", "temporary_accommodation", "schools_override_end"}
+        {
+            "spending",
+            "borrowing_rate",
+            "temporary_accommodation",
+            "schools_override_end",
+            "debt_repayment",
+        }
     ),
 )
 SCENARIO = Table(
@@ -289,8 +304,22 @@ SCHEMAS: dict[str, Table] = {
                     }
                 )
             ),
+            "announced": ListOf(
+                Table(
+                    {
+                        "name": TEXT,
+                        "first_year": FINANCIAL_YEAR,
+                        "decided": ISO_DATE,
+                        "source": TEXT,
+                        "predecessors": ListOf(ECODE),
+                        "shared": ListOf(ECODE),
+                        "share_basis": PANEL_LINE,
+                    },
+                    optional=frozenset({"shared", "share_basis"}),
+                )
+            ),
         },
-        optional=frozenset({"ecode_aliases", "gss_aliases"}),
+        optional=frozenset({"ecode_aliases", "gss_aliases", "announced"}),
     ),
     "sources.toml": Table(
         {

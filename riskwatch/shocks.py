@@ -4,8 +4,10 @@ each one opens, in pounds per council and financial year.
 A scenario is a set of shocks; each shock is read from the council's own published
 figures as known on the as-of date (a point-in-time view of the panel, the one the
 feature builders read): a share of net revenue spending, a rate rise on its short-term
-borrowing, growth in its temporary accommodation spending, or its schools deficit falling
-on the general fund. The gap is what `riskwatch.stress` takes from usable reserves.
+borrowing, growth in its temporary accommodation spending, its schools deficit falling
+on the general fund, or (a saving, a negative gap) the interest and debt provision no longer
+due on borrowing government repays. The gap is what `riskwatch.stress` takes from usable
+reserves; repaid borrowing also leaves the council's debt (`debt_repaid`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 from riskwatch.features.frame import View
 from riskwatch.features.housing import RO4_TA_NET
-from riskwatch.features.inputs import nre, schools_deficit
+from riskwatch.features.inputs import RS, nre, schools_deficit
 from riskwatch.features.ops import latest, slope
 from riskwatch.settings import SHOCKS, config_file, plain, read_config
 
 SHIPPED = "configs/scenarios.toml"
 SHORT_TERM_LINES = ("borrowing_short_term", "borrowing_other_local_authorities")
 DEFICIT_YEARS = 5  # year-ends of schools deficit the trend looks back over
+INTEREST_PAID = (RS, "interest_payable")  # outturn, RS line 781
+BORROWING_HELD = ("COR", "gross_borrowing_close")  # gross borrowing at 31 March
+INTEREST_YEARS = 4  # how far back the latest outturn interest is looked for
 
 
 @dataclass(frozen=True)
@@ -151,11 +156,60 @@ def schools_override_gap(view: View, shock: dict) -> pd.DataFrame:
     return pd.DataFrame({first: gap})
 
 
+def latest_rate(paid: pd.DataFrame, owed: pd.DataFrame) -> pd.Series:
+    """The newest of `paid` over `owed` (councils × years) among the last INTEREST_YEARS
+    years where both are held and `owed` is positive, per £."""
+    owed = owed.reindex(columns=paid.columns)
+    return latest((paid / owed).where(owed > 0), INTEREST_YEARS)[0]
+
+
+def debt_repayment_rates(view: View) -> pd.DataFrame:
+    """What £1 of borrowing costs a council a year, per £, from its own published figures:
+    its average interest rate (outturn interest payable, RS, over the year's mean gross
+    borrowing, COR, 31 March of the year and of the year before) and its debt provision
+    (MRP, RS or else COR, over the capital financing requirement at 1 April, COR); each the
+    latest year held, NaN where none is."""
+    held = view.history(*BORROWING_HELD)
+    cfr = view.history("COR", "cfr_close")
+    provision = view.history("COR", "mrp")
+    from_rs = view.history(RS, "mrp").reindex(columns=provision.columns)
+    return pd.DataFrame(
+        {
+            "interest_rate": latest_rate(
+                view.history(*INTEREST_PAID), (held + held.shift(1, axis=1)) / 2
+            ),
+            "mrp_rate": latest_rate(
+                from_rs.where(from_rs.notna(), provision), cfr.shift(1, axis=1)
+            ),
+        }
+    )
+
+
+def debt_repayment_gap(view: View, shock: dict) -> pd.DataFrame:
+    """A saving (a negative gap) for `council`, each year for `years`: the `amount` of
+    borrowing repaid times its own average interest rate, plus the debt provision no longer
+    due on it where the panel gives one; nothing where it gives no interest rate."""
+    rates = debt_repayment_rates(view)
+    saving = shock["amount"] * (rates["interest_rate"] + rates["mrp_rate"].fillna(0.0))
+    gap = -saving.where(view.index == shock["council"], 0.0)
+    return pd.DataFrame({year: gap for year in years_from(shock["first_year"], shock["years"])})
+
+
+def debt_repaid(view: View, scenario: Scenario) -> pd.Series:
+    """Borrowing the scenario repays, £ by council (0 for most)."""
+    repaid = pd.Series(0.0, index=view.index)
+    for kind, shock in scenario.shocks:
+        if kind == "debt_repayment" and shock["council"] in repaid.index:
+            repaid[shock["council"]] += shock["amount"]
+    return repaid
+
+
 GAPS = {
     "spending": spending_gap,
     "borrowing_rate": borrowing_rate_gap,
     "temporary_accommodation": temporary_accommodation_gap,
     "schools_override_end": schools_override_gap,
+    "debt_repayment": debt_repayment_gap,
 }
 
 

@@ -4,7 +4,9 @@ features built on reserves are rebuilt by the same builders, and the frozen mode
 The same mechanics for every scenario:
 1. the gap (riskwatch.shocks, £ per council and year) at its worst running total is taken
    from the general fund balance (and so from the total of reserve levels), never from
-   schools, DSG or public health reserves;
+   schools, DSG or public health reserves; borrowing a scenario repays leaves the council's
+   debt stocks (borrowing, external debt, the capital financing requirement) from the
+   latest year held on;
 2. every feature of the as-of frame whose inputs include those lines (the registry says
    which) is built again by its own builder from the adjusted panel, for the councils the
    scenario hits;
@@ -27,13 +29,28 @@ from riskwatch.features.inputs import RS, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
 from riskwatch.features.peers import PEER_FORMS, standing_against
 from riskwatch.scoring import LoadedModel, score
-from riskwatch.shocks import Scenario, revenue_gaps, worst_cumulative_gap
+from riskwatch.shocks import (
+    Scenario,
+    debt_repaid,
+    debt_repayment_rates,
+    revenue_gaps,
+    worst_cumulative_gap,
+)
 from riskwatch.watchlist import BELOW_BANDS, Band, assign_band
 
 # The panel line a gap is taken from: the general fund (unallocated) balance at 31 March,
 # of the year the scored frame reads the revenue outturn at (the year before where the
 # year's own RS is not yet held: 2023-24 for 2024-25).
 GAP_LINES = ((RS, "reserves_unallocated_close"),)
+# The stocks repaid borrowing leaves: gross borrowing, gross and net external debt and the
+# capital financing requirement at 31 March (COR), and the borrowing positions (BI).
+DEBT_LINES = (
+    ("COR", "gross_borrowing_close"),
+    ("COR", "gross_external_debt_close"),
+    ("COR", "net_external_debt_close"),
+    ("COR", "cfr_close"),
+    ("BI", "borrowing_total"),
+)
 INTO_WATCHLIST, HIGHER_BAND = "into the watchlist", "into a higher band"
 
 
@@ -47,25 +64,38 @@ class StressResult:
     frame: pd.DataFrame  # the stressed feature frame the model scored
 
 
-def stressed_panel(prepared: pd.DataFrame, year: str, taken: pd.Series) -> pd.DataFrame:
+def stressed_panel(
+    prepared: pd.DataFrame,
+    year: str,
+    taken: pd.Series,
+    debt_year: str | None = None,
+    repaid: pd.Series | None = None,
+) -> pd.DataFrame:
     """The prepared panel (values in £) with `taken` (£ by GSS code) subtracted from
-    `GAP_LINES` of `year`, every release of them."""
+    `GAP_LINES` of `year`, and `repaid` from `DEBT_LINES` of `debt_year` and every later
+    year (a repayment lowers every later stock), every release of them."""
     lines = pd.Series(list(zip(prepared["source"], prepared["indicator"], strict=True)))
-    hit = (
-        (prepared["financial_year"] == year).to_numpy()
-        & lines.isin(GAP_LINES).to_numpy()
-        & prepared["gss_code"].isin(taken.index[taken != 0]).to_numpy()
-    )
+    years = prepared["financial_year"]
     value = prepared["value"].to_numpy(dtype=float).copy()
-    value[hit] -= prepared.loc[hit, "gss_code"].astype(str).map(taken).to_numpy(dtype=float)
+    changes = [(taken, GAP_LINES, (years == year).to_numpy())]
+    if repaid is not None and debt_year is not None:
+        later = np.append(years.cat.categories.to_numpy(dtype=object) >= debt_year, False)
+        changes.append((repaid, DEBT_LINES, later[years.cat.codes.to_numpy()]))
+    for amounts, changed, in_years in changes:
+        hit = (
+            in_years
+            & lines.isin(changed).to_numpy()
+            & prepared["gss_code"].isin(amounts.index[amounts != 0]).to_numpy()
+        )
+        value[hit] -= prepared.loc[hit, "gss_code"].astype(str).map(amounts).to_numpy(dtype=float)
     return prepared.assign(value=value)
 
 
-def affected_features(columns: list[str]) -> list[str]:
-    """The features of a frame built on a line a gap changes (peer forms included, as a peer
+def affected_features(columns: list[str], changed: tuple = GAP_LINES) -> list[str]:
+    """The features of a frame built on a `changed` line (peer forms included, as a peer
     form reads its ratio's inputs), ratios before their peer forms."""
     hit = [
-        name for name in columns if name in FEATURES and set(FEATURES[name].inputs) & set(GAP_LINES)
+        name for name in columns if name in FEATURES and set(FEATURES[name].inputs) & set(changed)
     ]
     return sorted(hit, key=lambda name: name in PEER_FORMS)
 
@@ -76,23 +106,32 @@ def stressed_frame(
     tables: dict[str, pd.DataFrame],
     seen_by: str | None,
     taken: pd.Series,
+    repaid: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The as-of frame with the features built on reserves rebuilt for the councils losing
-    `taken` (£ by GSS code), peer standings against the unstressed frame; other councils'
-    rows are the frame's own."""
+    `taken` (£ by GSS code), and those built on debt for the councils whose borrowing is
+    `repaid`, peer standings against the unstressed frame; other councils' rows are the
+    frame's own."""
     as_of = str(frame["as_of"].iloc[0])
-    hit = frame["gss_code"].map(taken).fillna(0.0).to_numpy() != 0
+    repaid = pd.Series(dtype=float) if repaid is None else repaid
+    amounts = frame["gss_code"].map(taken).fillna(0.0) + frame["gss_code"].map(repaid).fillna(0.0)
+    hit = amounts.to_numpy() != 0
     out = frame.copy()
     if not hit.any():
         return out
     classes = councils_of(tables["authority_years"], as_of)
-    year = read_year(prepared, as_of, RS, seen_by)
-    view = View.as_of(
-        stressed_panel(prepared, year, taken), classes, as_of, tables.get("neighbours"), seen_by
+    panel = stressed_panel(
+        prepared,
+        read_year(prepared, as_of, RS, seen_by),
+        taken,
+        read_year(prepared, as_of, "COR", seen_by),
+        repaid,
     )
+    view = View.as_of(panel, classes, as_of, tables.get("neighbours"), seen_by)
     pairs = neighbour_positions(pd.Index(frame["gss_code"]), tables.get("neighbours"))
     councils = np.flatnonzero(hit)
-    for name in affected_features(list(frame.columns)):
+    changed = GAP_LINES + (DEBT_LINES if (repaid != 0).any() else ())
+    for name in affected_features(list(frame.columns), changed):
         if name not in PEER_FORMS:
             out.loc[hit, name] = view.feature(name).loc[frame["gss_code"][hit]].to_numpy()
             continue
@@ -150,7 +189,8 @@ def stress(
     reserves, measure = reserves_now(view)
     spending = nre(view)
     taken = worst.where(reserves.notna(), 0.0)
-    stressed = stressed_frame(frame, prepared, tables, seen_by, taken)
+    repaid = debt_repaid(view, scenario)
+    stressed = stressed_frame(frame, prepared, tables, seen_by, taken, repaid)
     before = score(model, frame, tables["events"]).set_index("gss_code")["probability"]
     after = score(model, stressed, tables["events"]).set_index("gss_code")["probability"]
     table = pd.DataFrame(
@@ -163,8 +203,17 @@ def stress(
             "reserves_measure": measure,
             "reserves_pct_nre": ratio(reserves, spending),
             "low_point_pct_nre": ratio(reserves - taken, spending),
+            "debt_repaid": repaid,
         }
     )
+    if (repaid > 0).any():  # what the repaid borrowing cost, and the debt before and after
+        rates = debt_repayment_rates(view).where(repaid > 0)
+        table["interest_rate_pct"] = 100 * rates["interest_rate"]
+        table["mrp_pct_cfr"] = 100 * rates["mrp_rate"]
+        for name in ("borrowing_pct_nre", "cfr_pct_nre"):
+            if name in frame.columns:
+                table[name] = frame.set_index("gss_code")[name].where(repaid > 0)
+                table[f"stressed_{name}"] = stressed.set_index("gss_code")[name].where(repaid > 0)
     for line in reserve_lines:
         table[f"below_{line:g}pct"] = table["low_point_pct_nre"] < line
         table[f"headroom_{line:g}pct"] = headroom(reserves, spending, worst, line)

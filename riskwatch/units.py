@@ -84,6 +84,11 @@ def pounds_from_thousands(value: float) -> str:
     return f"{sign}£{abs(value) / 1e3:,.1f}m"
 
 
+def pounds_or_na(value: float) -> str:
+    """A £ figure as a reader says it (`pounds_from_thousands`), 'n/a' where there is none."""
+    return "n/a" if value != value else pounds_from_thousands(value / 1e3)
+
+
 def _signed_pounds(value: float, plus: str) -> str:
     return f"{'-' if value < 0 else plus}£{abs(value):,.0f}"
 

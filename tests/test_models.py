@@ -202,6 +202,61 @@ def common_events(n: int = 2000, seed: int = 3) -> tuple[pd.DataFrame, np.ndarra
     return X, y, rng.integers(0, n // 8, size=n)
 
 
+def against_their_direction() -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+    """Rows where ``cushion`` is declared safer (-1) yet raises the risk in the data, and
+    ``strain`` is declared riskier (+1) yet lowers it: a free logit gets both signs wrong."""
+    rng = np.random.default_rng(5)
+    n = 2500
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["risk", "cushion", "strain"])
+    eta = -3.0 + 1.0 * X["risk"] + 0.5 * X["cushion"] - 0.4 * X["strain"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).to_numpy().astype(int)
+    X.loc[rng.random(n) < 0.1, "cushion"] = np.nan
+    return X, y, {"risk": 1, "cushion": -1, "strain": 1}
+
+
+def test_a_monotone_logit_never_gets_a_coefficient_against_its_direction() -> None:
+    X, y, directions = against_their_direction()
+    free = HazardLogit(directions=directions, monotone=False).fit(X, y)
+    assert (free.coef_ * free.directions_ < 0).sum() == 2  # the data pull both the wrong way
+    held = HazardLogit(directions=directions).fit(X, y)
+    assert (held.coef_ * held.directions_ >= 0).all()
+    assert held.coef_table_.loc["cushion", "coef"] == held.coef_[1] == 0.0
+    assert held.coef_[0] > 0.5  # the feature with the right sign still carries its weight
+    # Moving a feature its risky way never lowers the score, even where the data disagree.
+    for name, direction in directions.items():
+        moved = X.assign(**{name: X[name] + direction})
+        assert (held.decision_function(moved) >= held.decision_function(X) - 1e-12).all()
+
+
+def test_a_monotone_logit_without_a_wrong_sign_is_the_free_fit() -> None:
+    X, y, authorities = common_events()
+    directions = {"risk": 1, "safety": -1}
+    free = HazardLogit(directions=directions, monotone=False).fit(X, y, groups=authorities)
+    held = HazardLogit(directions=directions).fit(X, y, groups=authorities)
+    np.testing.assert_array_equal(held.coef_, free.coef_)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000), signs=st.lists(st.sampled_from([-1, 1]), min_size=3, max_size=3)
+)
+def test_a_monotone_logit_holds_any_declared_directions(seed: int, signs: list[int]) -> None:
+    """Whatever the data and the declared directions, no coefficient goes against its own,
+    and the bounded fit is the optimum: every coefficient left free has a zero gradient."""
+    X, y, _ = against_their_direction()
+    rows = np.random.default_rng(seed).choice(len(X), size=1200, replace=False)
+    directions = dict(zip(X.columns, signs, strict=True))
+    sample, target = X.iloc[rows], y[rows]
+    model = HazardLogit(directions=directions).fit(sample, target)
+    assert (model.coef_ * model.directions_ >= 0).all()
+    design = np.column_stack([np.ones(len(rows)), model._design(model._matrix(sample))])
+    beta = np.r_[model.intercept_, model.coef_, model.indicator_coef_]
+    gradient = design.T @ (1 / (1 + np.exp(-design @ beta)) - target) + np.r_[0.0, beta[1:]] * 10
+    held = np.r_[False, model.coef_ == 0, np.zeros(len(model.indicator_coef_), bool)]
+    assert np.abs(gradient[~held]).max() < 1e-3
+    assert (gradient[1:4][held[1:4]] * model.directions_[held[1:4]] > -1e-3).all()
+
+
 def test_logit_coef_table_has_clustered_intervals() -> None:
     X, y, authorities = common_events()
     table = HazardLogit().fit(X, y, groups=authorities).coef_table_

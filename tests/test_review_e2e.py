@@ -283,6 +283,8 @@ def test_html_report_opens_in_headless_chromium(workspace, tmp_path):
         what_if.count('class="stress-row"')
         == ((stressed["stressed_rank"] <= 30) | (stressed["crosses"] != "")).sum()
     )
+    # After the scenarios, the successor view: East and West Surrey beside their predecessors.
+    assert what_if.count('class="successor-row successor"') == 2
     # Every council of the pack's watchlist is on the page, by name: real councils.
     listed = pd.read_csv(report.parent / "watchlist.csv")
     assert listed["gss_code"].str.match(r"E(0[6-9]|10)\d{6}$").all()

@@ -21,6 +21,7 @@ from riskwatch.cli.models import models_app
 from riskwatch.cli.progress import end_progress, state
 from riskwatch.cli.scoring import explain_command, review_command, watchlist_command
 from riskwatch.cli.stress import stress_command
+from riskwatch.cli.successors import successors_command
 from riskwatch.cli.train import train_command
 from riskwatch.errors import RiskwatchError, plain_line
 
@@ -41,6 +42,7 @@ app.command("watchlist")(watchlist_command)
 app.command("explain")(explain_command)
 app.command("review")(review_command)
 app.command("stress")(stress_command)
+app.command("successors")(successors_command)
 
 
 @app.callback()

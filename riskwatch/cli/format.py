@@ -372,6 +372,17 @@ def format_stress(results, as_of: str, top: int) -> str:
                 f"{percent_or_na(r['reserves_pct_nre'])} -> {percent_or_na(r['low_point_pct_nre'])}; "
                 f"{room}{cross}"
             )
+        lines += [
+            f"  {r['name']}: £{r['debt_repaid'] / 1e6:,.0f}m of borrowing repaid, a saving of "
+            f"£{-r['gap'] / 1e6:,.1f}m (its interest {r['interest_rate_pct']:.2f}% + MRP "
+            f"{r['mrp_pct_cfr']:.2f}% of its CFR); borrowing "
+            f"{percent_or_na(r['borrowing_pct_nre'])} -> "
+            f"{percent_or_na(r['stressed_borrowing_pct_nre'])} and CFR "
+            f"{percent_or_na(r['cfr_pct_nre'])} -> {percent_or_na(r['stressed_cfr_pct_nre'])} "
+            f"of net revenue spending; {r['probability']:.1%} -> "
+            f"{r['stressed_probability']:.1%}, {r['band']} -> {r['stressed_band']}"
+            for r in table[table["debt_repaid"] > 0].to_dict(orient="records")
+        ]
         crossing = table[(table["crosses"] != "") & (table["stressed_rank"] > top)]
         if len(crossing):
             lines.append(f"  crossing below the top {top}:")
@@ -380,4 +391,39 @@ def format_stress(results, as_of: str, top: int) -> str:
                 f"{r['probability']:.1%} -> {r['stressed_probability']:.1%} [{r['crosses']}]"
                 for r in crossing.to_dict(orient="records")
             ]
+    return "\n".join(lines)
+
+
+def format_successors(view, as_of: str, model: str) -> str:
+    """Each announced successor, then its predecessors: the share of each it takes, its net
+    revenue spending and reserves in pounds, the main ratios and the model's probability."""
+    from riskwatch.units import percent_or_na, pounds_or_na
+
+    lines = [
+        f"riskwatch successors as of {as_of} ({model}): each new council scored from its "
+        "predecessors' combined figures (pounds summed at each one's share, ratios rebuilt, "
+        "the worst flag kept; a predecessor's missing figure is left out of a sum, its "
+        "missing return kept as the successor's); reserves as % of net revenue spending",
+    ]
+    lines += [
+        f"{r['successor']} takes {r['share']:.1%} of {r['name']}'s figures: its part of the "
+        f"{r['basis']} of {r['year']} (the districts it takes whole, over the county's)"
+        for r in view.shares.to_dict(orient="records")
+    ]
+    if view.table.empty:
+        lines.append(f"no announced council has every predecessor scored in {as_of}")
+    for r in view.table.to_dict(orient="records"):
+        if r["role"] == "successor":
+            lines.append("")
+        share = "" if r["share"] == 1 else f" x{r['share']:.3f}"
+        flag = "; missing return" if r.get("missing_return_latest") == 1 else ""
+        lines.append(
+            f"{'' if r['role'] == 'successor' else '    '}{r['name']} ({r['class']}{share}): "
+            f"{r['probability']:.1%} {r['band']}; spending {pounds_or_na(r['net_revenue_expenditure'])}, "
+            f"{r['reserves_measure']} {pounds_or_na(r['reserves'])} "
+            f"({percent_or_na(r.get('usable_reserves_pct_nre', float('nan')))} usable, "
+            f"{percent_or_na(r.get('total_reserves_pct_nre', float('nan')))} total); "
+            f"financing cost {percent_or_na(r.get('financing_cost_pct_nre', float('nan')))}, "
+            f"borrowing {percent_or_na(r.get('borrowing_pct_nre', float('nan')))}{flag}"
+        )
     return "\n".join(lines)

@@ -63,12 +63,14 @@ def write_review(
     data_source: str,
     log_run: Callable[..., str],
     what_if: list | None = None,
+    successors=None,
 ) -> dict:
     """Build every file of the pack, then move the folder into place; returns a summary.
 
     `data_source` names the data used (riskwatch.data.store.data_source); `log_run`
     records the pack as an MLflow run (`tracking.log_run`'s arguments); `what_if` holds the
-    stress results (riskwatch.stress.StressResult) its What-if section shows."""
+    stress results (riskwatch.stress.StressResult) its What-if section shows, and
+    `successors` the successor view (riskwatch.successors.SuccessorView) shown after them."""
     what_if = what_if or []
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
@@ -127,7 +129,12 @@ def write_review(
         "flagged",
     )
     what_if_section = what_if_html(
-        what_if, layouts, band_names, BELOW_BANDS, load_run_config()["stress"]["top"]
+        what_if,
+        layouts,
+        band_names,
+        BELOW_BANDS,
+        load_run_config()["stress"]["top"],
+        successors,
     )
     html_text = review_html(
         quarter,

@@ -1,5 +1,6 @@
 """The review pack's "What if" section: each stress scenario stated, who crosses by class,
-the map of England under stress (crossers outlined), and the top councils under stress."""
+the map of England under stress (crossers outlined), and the top councils under stress; then
+the successor view: each announced new council beside the predecessors it inherits from."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from riskwatch.data.geography import Hexagon
 from riskwatch.report.hexmap import england_map_html
-from riskwatch.units import headroom_words, percent_or_na
+from riskwatch.units import headroom_words, percent_or_na, pounds_or_na
 
 
 def what_if_html(
@@ -19,11 +20,16 @@ def what_if_html(
     bands: Sequence[str],
     below: str,
     top: int,
+    successors=None,
 ) -> str:
-    """A part per scenario (`riskwatch.stress.StressResult`s), under one heading."""
+    """A part per scenario (`riskwatch.stress.StressResult`s), under one heading, then the
+    successor view (`riskwatch.successors.SuccessorView`) where one is given."""
     if not results:
         return ""
     parts = "".join(_scenario_html(r, layouts, bands, below, top) for r in results)
+    parts += (
+        _successors_html(successors) if successors is not None and len(successors.table) else ""
+    )
     return (
         '<section id="what-if"><h2>What if: stress scenarios</h2>'
         "<p>A scenario is not a forecast: each shock becomes an extra revenue gap in pounds, "
@@ -98,4 +104,42 @@ def _top_html(table: pd.DataFrame, top: int) -> str:
         "that crosses</caption><tr><th>rank</th><th>council</th><th>class</th>"
         "<th>probability</th><th>band</th><th>reserves now → low point (% of net revenue "
         f"spending)</th>{room}<th>crosses</th></tr>{rows}</table>"
+    )
+
+
+def _council(row: dict) -> str:
+    """A successor's name in bold, a predecessor's indented under it."""
+    name = html.escape(row["name"])
+    return f"<b>{name}</b>" if row["role"] == "successor" else f"&emsp;{name}"
+
+
+def _successors_html(view) -> str:
+    """Each announced successor, then its predecessors: share taken, spending, reserves,
+    the main ratios and the model's probability and band."""
+    shares = "".join(
+        f"<li>{html.escape(r['successor'])} takes {r['share']:.1%} of "
+        f"{html.escape(r['name'])}'s figures: its part of the {html.escape(r['basis'])} of "
+        f"{r['year']}.</li>"
+        for r in view.shares.to_dict(orient="records")
+    )
+    rows = "".join(
+        f'<tr class="successor-row {r["role"]}"><td>{_council(r)}</td>'
+        f"<td>{r['class']}</td><td>{r['share']:.3g}</td><td>{r['probability']:.1%}</td>"
+        f"<td>{html.escape(r['band'])}</td><td>{pounds_or_na(r['net_revenue_expenditure'])}</td>"
+        f"<td>{pounds_or_na(r['reserves'])}</td>"
+        f"<td>{percent_or_na(r.get('usable_reserves_pct_nre', float('nan')))}</td>"
+        f"<td>{percent_or_na(r.get('financing_cost_pct_nre', float('nan')))}</td>"
+        f"<td>{percent_or_na(r.get('borrowing_pct_nre', float('nan')))}</td></tr>"
+        for r in view.table.to_dict(orient="records")
+    )
+    return (
+        '<div class="successors" id="successors"><h3>Reorganisation: what each new council '
+        "inherits</h3><p>Each announced council is scored by the same registered model from "
+        "its predecessors' combined figures: pounds summed at each one's share, ratios "
+        "rebuilt by the same builders, the worst flag kept. A predecessor's missing figure is "
+        f"left out of a sum.</p><ul>{shares}</ul>"
+        '<table class="successors"><tr><th>council</th><th>class</th><th>share</th>'
+        "<th>probability</th><th>band</th><th>net revenue spending</th><th>reserves</th>"
+        "<th>usable reserves, % of spending</th><th>financing cost, %</th>"
+        f"<th>borrowing, %</th></tr>{rows}</table></div>"
     )

@@ -1,0 +1,41 @@
+"""`riskwatch successors`: the announced new councils scored from their predecessors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskwatch.cli.format import format_successors
+from riskwatch.cli.options import DataDir, ModelRef
+from riskwatch.cli.progress import announce, progress_bar
+from riskwatch.service import today
+
+
+def successors_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Financial year scored, e.g. 2023-24.")
+    ] = None,
+    model: ModelRef = "champion",
+    out: Annotated[
+        Path | None, typer.Option(help="Write every row to FILE (.csv, .json, .parquet).")
+    ] = None,
+    data_dir: DataDir = Path("riskwatch-data"),
+) -> None:
+    """Score each council announced in configs/reorganisations.toml from its predecessors'
+    combined figures with the frozen champion, shown beside them: what it inherits."""
+    from riskwatch.paths import check_output_folder
+    from riskwatch.report.pack import write_table
+    from riskwatch.scoring import model_words
+    from riskwatch.service import successors_run
+
+    if out is not None:
+        check_output_folder(out)
+    view, context = successors_run(data_dir, model, as_of, today(), progress_bar, announce)
+    if out is not None:
+        write_table(view.table, out)
+    typer.echo(
+        format_successors(view, context.as_of, model_words(context.model))
+        + (f"\nwrote {len(view.table)} rows to {out}" if out else "")
+    )
