@@ -65,6 +65,12 @@ def score_frame(df: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
     return pd.concat([scores, model.contributions(df).add_prefix(CONTRIB_PREFIX)], axis=1)
 
 
+def numeric_inputs(X: pd.DataFrame) -> list[str]:
+    """The columns of a model's inputs that hold numbers (a served request must send
+    numbers there); the others (a council's class) hold text."""
+    return [str(c) for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+
+
 def log_training_run(
     model: RiskModel,
     *,
@@ -82,7 +88,10 @@ def log_training_run(
         from mlflow.models import infer_signature
 
         client = _client()
-        signature = infer_signature(X_example, score_frame(X_example, model))
+        served = _pyfunc_class()(
+            model, [str(c) for c in X_example.columns], numeric_inputs(X_example)
+        )
+        signature = infer_signature(X_example, served.predict(None, X_example))
         with mlflow.start_run(experiment_id=_experiment_id(client), run_name=run_name) as run:
             mlflow.log_params({key: _param_value(value) for key, value in params.items()})
             mlflow.log_metrics({key: float(value) for key, value in metrics.items()})
@@ -102,7 +111,7 @@ def log_training_run(
                 mlflow.log_text(coefficients.to_csv(float_format="%.6g"), "coefficients.csv")
             info = mlflow.pyfunc.log_model(
                 name=MODEL_ARTIFACT,
-                python_model=_pyfunc_class()(model),
+                python_model=served,
                 signature=signature,
                 pip_requirements=_requirements(),
             )
@@ -171,8 +180,17 @@ def set_alias(name: str, alias: str, version: int | str) -> None:
         _client().set_registered_model_alias(name, alias, str(version))
 
 
+def store_absent() -> bool:
+    """Whether the tracking store is the local ``mlflow.db`` and it does not exist yet: it
+    then holds no run or version, and a query (a refused command's) must not create it."""
+    uri = tracking_uri()
+    return uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists()
+
+
 def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
     """The version ``alias`` points at, described as in ``list_versions``; None if unset."""
+    if store_absent():
+        return None
     with _quiet():
         from mlflow.exceptions import MlflowException
 
@@ -187,6 +205,8 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
     """Every version of ``name``, oldest first: version, aliases, run, created, its
     description and tags, the run's tags, params and metrics."""
+    if store_absent():
+        return []
     with _quiet():
         client = _client()
         aliases = _aliases(client, name)
@@ -200,6 +220,8 @@ def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
 def backtest_records(limit: int = 20) -> list[dict[str, Any]]:
     """The newest backtest runs of the riskwatch experiment, newest first: run id, start
     date, params, metrics and tags."""
+    if store_absent():
+        return []
     with _quiet():
         client = _client()
         runs = client.search_runs(
@@ -256,15 +278,41 @@ def _pyfunc_class() -> type:
     from mlflow.pyfunc import PythonModel
 
     class RiskwatchPyfunc(PythonModel):
-        """A fitted riskwatch model answering with probability plus contributions."""
+        """A fitted riskwatch model answering with probability plus contributions, and
+        why a row has no probability (its inputs all missing); a bad request is refused
+        in one line (MLflow's server answers HTTP 400 with it)."""
 
-        def __init__(self, model: RiskModel) -> None:
+        def __init__(self, model: RiskModel, inputs: list[str], numeric: list[str]) -> None:
             self.model = model
+            self.inputs = inputs
+            self.numeric_inputs = numeric
 
         def predict(
             self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
         ) -> pd.DataFrame:
-            return score_frame(model_input, self.model)
+            from mlflow.exceptions import MlflowException
+            from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+            from riskwatch.errors import RiskwatchError
+            from riskwatch.model_input import (
+                ALL_MISSING,
+                UNSCORED_BECAUSE,
+                all_missing,
+                checked_inputs,
+            )
+
+            # a model logged before its inputs were recorded is scored on what it is sent
+            expected = getattr(self, "inputs", None) or list(model_input.columns)
+            numeric = getattr(self, "numeric_inputs", None)
+            try:
+                inputs = checked_inputs(model_input, expected, numeric)
+            except RiskwatchError as error:
+                raise MlflowException(str(error), error_code=INVALID_PARAMETER_VALUE) from None
+            scored = score_frame(inputs, self.model)
+            unscored = all_missing(inputs, numeric)
+            scored.loc[unscored, :] = float("nan")
+            scored[UNSCORED_BECAUSE] = [ALL_MISSING if row else None for row in unscored]
+            return scored
 
     return RiskwatchPyfunc
 
