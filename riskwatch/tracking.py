@@ -174,6 +174,53 @@ def register(
         return int(created.version)
 
 
+def register_aliased(
+    run_id: str, name: str, description: str, tags: dict[str, str], alias: str | None
+) -> int:
+    """Register ``run_id`` as a new version and point ``alias`` at it, all or nothing.
+
+    The version is created first and the alias set last: when the store fails between
+    (a tracking server that stops), the new version is deleted again, so no version is
+    left half-registered (without its alias) and every alias is as it was; the command
+    then ends in one line. A version the store cannot even delete is named in that line.
+    """
+    from riskwatch.errors import RiskwatchError, masked
+
+    where = masked(tracking_uri())
+    try:
+        version = register(run_id, name, description, tags)
+    except RiskwatchError:
+        raise
+    except Exception as exc:  # MLflow and its HTTP layer raise their own types
+        raise RiskwatchError(
+            f"the tracking store at {where} failed while registering the model "
+            f"({_first_line(exc)}): nothing was registered; run the command again",
+            field="--register",
+        ) from None
+    if alias is None:
+        return version
+    try:
+        set_alias(name, alias, version)
+    except Exception as exc:  # noqa: BLE001 - any failure undoes the registration
+        try:
+            with _quiet():
+                _client().delete_model_version(name, str(version))
+            undone = f"version {version} was removed again"
+        except Exception:  # noqa: BLE001 - the store is gone: say what is left behind
+            undone = f"version {version} may be left without its alias: delete it"
+        raise RiskwatchError(
+            f"the tracking store at {where} failed while pointing '{alias}' at the new "
+            f"version ({_first_line(exc)}): {undone}; aliases are unchanged",
+            field="--alias",
+        ) from None
+    return version
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:120] if text else type(error).__name__
+
+
 def set_alias(name: str, alias: str, version: int | str) -> None:
     """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
     with _quiet():

@@ -281,3 +281,29 @@ def test_checked_inputs_refuse_unknown_and_non_numeric_columns() -> None:
         checked_inputs(frame.assign(a=["1", "two"]), ["a", "class"], ["a"])
     checked = checked_inputs(frame.assign(a=["1", None]), ["class", "a"], ["a"])
     assert list(checked.columns) == ["class", "a"] and checked["a"].tolist()[0] == 1.0
+
+
+def test_registration_is_all_or_nothing_when_the_store_fails(store: Path, monkeypatch) -> None:
+    """A store that fails after the version is created, before its alias is set (a
+    tracking server stopping mid `train --register --alias`): the version is removed
+    again, the aliases are as they were, and the command's error is one line."""
+    from riskwatch.errors import RiskwatchError
+
+    X, y, groups = small_data()
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    first = tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+
+    def server_gone(*args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr(tracking, "set_alias", server_gone)
+    with pytest.raises(RiskwatchError) as caught:
+        tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+    assert str(caught.value) == (
+        "field '--alias': the tracking store at "
+        f"{tracking.tracking_uri()} failed while pointing 'champion' at the new version "
+        "(Connection refused): version 2 was removed again; aliases are unchanged"
+    )
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"])
+    ]
