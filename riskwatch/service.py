@@ -199,10 +199,9 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     )
     if headline is not None:
         description, tags = with_backtest(description, headline[0]), tags | headline[1]
-    version = tracking.register(run_id, config["registered_name"], description, tags)
-    if alias:
-        tracking.set_alias(config["registered_name"], alias, version)
-    return version
+    return tracking.register_aliased(
+        run_id, config["registered_name"], description, tags, alias or None
+    )
 
 
 def promote(version: int, alias: str) -> str:

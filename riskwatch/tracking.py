@@ -65,6 +65,12 @@ def score_frame(df: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
     return pd.concat([scores, model.contributions(df).add_prefix(CONTRIB_PREFIX)], axis=1)
 
 
+def numeric_inputs(X: pd.DataFrame) -> list[str]:
+    """The columns of a model's inputs that hold numbers (a served request must send
+    numbers there); the others (a council's class) hold text."""
+    return [str(c) for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+
+
 def log_training_run(
     model: RiskModel,
     *,
@@ -82,7 +88,10 @@ def log_training_run(
         from mlflow.models import infer_signature
 
         client = _client()
-        signature = infer_signature(X_example, score_frame(X_example, model))
+        served = _pyfunc_class()(
+            model, [str(c) for c in X_example.columns], numeric_inputs(X_example)
+        )
+        signature = infer_signature(X_example, served.predict(None, X_example))
         with mlflow.start_run(experiment_id=_experiment_id(client), run_name=run_name) as run:
             mlflow.log_params({key: _param_value(value) for key, value in params.items()})
             mlflow.log_metrics({key: float(value) for key, value in metrics.items()})
@@ -102,7 +111,7 @@ def log_training_run(
                 mlflow.log_text(coefficients.to_csv(float_format="%.6g"), "coefficients.csv")
             info = mlflow.pyfunc.log_model(
                 name=MODEL_ARTIFACT,
-                python_model=_pyfunc_class()(model),
+                python_model=served,
                 signature=signature,
                 pip_requirements=_requirements(),
             )
@@ -165,14 +174,70 @@ def register(
         return int(created.version)
 
 
+def register_aliased(
+    run_id: str, name: str, description: str, tags: dict[str, str], alias: str | None
+) -> int:
+    """Register ``run_id`` as a new version and point ``alias`` at it, all or nothing.
+
+    The version is created first and the alias set last: when the store fails between
+    (a tracking server that stops), the new version is deleted again, so no version is
+    left half-registered (without its alias) and every alias is as it was; the command
+    then ends in one line. A version the store cannot even delete is named in that line.
+    """
+    from riskwatch.errors import RiskwatchError, masked
+
+    where = masked(tracking_uri())
+    try:
+        version = register(run_id, name, description, tags)
+    except RiskwatchError:
+        raise
+    except Exception as exc:  # MLflow and its HTTP layer raise their own types
+        raise RiskwatchError(
+            f"the tracking store at {where} failed while registering the model "
+            f"({_first_line(exc)}): nothing was registered; run the command again",
+            field="--register",
+        ) from None
+    if alias is None:
+        return version
+    try:
+        set_alias(name, alias, version)
+    except Exception as exc:  # noqa: BLE001 - any failure undoes the registration
+        try:
+            with _quiet():
+                _client().delete_model_version(name, str(version))
+            undone = f"version {version} was removed again"
+        except Exception:  # noqa: BLE001 - the store is gone: say what is left behind
+            undone = f"version {version} may be left without its alias: delete it"
+        raise RiskwatchError(
+            f"the tracking store at {where} failed while pointing '{alias}' at the new "
+            f"version ({_first_line(exc)}): {undone}; aliases are unchanged",
+            field="--alias",
+        ) from None
+    return version
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:120] if text else type(error).__name__
+
+
 def set_alias(name: str, alias: str, version: int | str) -> None:
     """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
     with _quiet():
         _client().set_registered_model_alias(name, alias, str(version))
 
 
+def store_absent() -> bool:
+    """Whether the tracking store is the local ``mlflow.db`` and it does not exist yet: it
+    then holds no run or version, and a query (a refused command's) must not create it."""
+    uri = tracking_uri()
+    return uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists()
+
+
 def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
     """The version ``alias`` points at, described as in ``list_versions``; None if unset."""
+    if store_absent():
+        return None
     with _quiet():
         from mlflow.exceptions import MlflowException
 
@@ -187,6 +252,8 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
     """Every version of ``name``, oldest first: version, aliases, run, created, its
     description and tags, the run's tags, params and metrics."""
+    if store_absent():
+        return []
     with _quiet():
         client = _client()
         aliases = _aliases(client, name)
@@ -200,6 +267,8 @@ def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
 def backtest_records(limit: int = 20) -> list[dict[str, Any]]:
     """The newest backtest runs of the riskwatch experiment, newest first: run id, start
     date, params, metrics and tags."""
+    if store_absent():
+        return []
     with _quiet():
         client = _client()
         runs = client.search_runs(
@@ -256,15 +325,41 @@ def _pyfunc_class() -> type:
     from mlflow.pyfunc import PythonModel
 
     class RiskwatchPyfunc(PythonModel):
-        """A fitted riskwatch model answering with probability plus contributions."""
+        """A fitted riskwatch model answering with probability plus contributions, and
+        why a row has no probability (its inputs all missing); a bad request is refused
+        in one line (MLflow's server answers HTTP 400 with it)."""
 
-        def __init__(self, model: RiskModel) -> None:
+        def __init__(self, model: RiskModel, inputs: list[str], numeric: list[str]) -> None:
             self.model = model
+            self.inputs = inputs
+            self.numeric_inputs = numeric
 
         def predict(
             self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
         ) -> pd.DataFrame:
-            return score_frame(model_input, self.model)
+            from mlflow.exceptions import MlflowException
+            from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+            from riskwatch.errors import RiskwatchError
+            from riskwatch.model_input import (
+                ALL_MISSING,
+                UNSCORED_BECAUSE,
+                all_missing,
+                checked_inputs,
+            )
+
+            # a model logged before its inputs were recorded is scored on what it is sent
+            expected = getattr(self, "inputs", None) or list(model_input.columns)
+            numeric = getattr(self, "numeric_inputs", None)
+            try:
+                inputs = checked_inputs(model_input, expected, numeric)
+            except RiskwatchError as error:
+                raise MlflowException(str(error), error_code=INVALID_PARAMETER_VALUE) from None
+            scored = score_frame(inputs, self.model)
+            unscored = all_missing(inputs, numeric)
+            scored.loc[unscored, :] = float("nan")
+            scored[UNSCORED_BECAUSE] = [ALL_MISSING if row else None for row in unscored]
+            return scored
 
     return RiskwatchPyfunc
 

@@ -89,7 +89,7 @@ def empty_registry(tmp_path_factory) -> Path:
     previous = os.environ.get("MLFLOW_TRACKING_URI")
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{database}"
     try:
-        assert tracking.list_versions("riskwatch") == []
+        tracking.connect()  # creates and migrates the store
     finally:
         if previous is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)

@@ -190,7 +190,7 @@ def test_a_bad_file_among_good_ones_stores_nothing(tmp_path):
 def test_bad_arguments_give_one_line(case, argued):
     done, home = argued[case]
     assert_one_line_error(done, *BAD_ARGUMENTS[case][1])
-    leftovers = sorted(p.name for p in home.iterdir() if p.name != "mlflow.db")
+    leftovers = sorted(p.name for p in home.iterdir())
     assert leftovers == [], f"partial output: {leftovers}"
 
 
@@ -204,7 +204,7 @@ def test_features_build_with_a_bad_year_gives_one_line(tmp_path):
             "RiskwatchError(field='--as-of') before building anything"
         )
     assert_one_line_error(done, "--as-of", "1999-00")
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "mlflow.db") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow  # end-to-end CLI runs

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_cli, snapshot
 
+from riskwatch.data.opening import read_grids
 from riskwatch.data.store import cache_dir, cache_limit, prune_cache
 from riskwatch.errors import RiskwatchError
 
@@ -126,3 +127,33 @@ def test_without_a_home_the_cache_goes_to_the_temporary_folder(home, monkeypatch
     monkeypatch.delenv("RISKWATCH_CACHE_DIR", raising=False)
     monkeypatch.setenv("HOME", home)
     assert cache_dir().parent == Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "fragment"),
+    [
+        ("code,value,rank\nE1031,12,1\nE3832,3", 3, "ends part-way through this row"),
+        ('code,value\nE1031,12\nE3832,"3', 3, "ends inside a quoted cell"),
+    ],
+)
+def test_a_csv_cut_off_mid_row_is_refused_naming_the_row(text, row, fragment, tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RiskwatchError) as caught:
+        read_grids(path)
+    assert f"cut.csv: row {row}: " in str(caught.value) and fragment in str(caught.value)
+
+
+def test_a_whole_csv_without_a_final_line_end_reads(tmp_path):
+    """MHCLG's RA_2023-24_data_Part_1.csv ends so: its last row is whole, and read."""
+    path = tmp_path / "whole.csv"
+    path.write_text("code,value\nE1031,12\nE3832,3", encoding="utf-8")
+    assert read_grids(path)["csv"].iloc[-1].tolist() == ["E3832", "3"]
+
+
+def test_a_refused_models_command_creates_no_tracking_store(workdir, monkeypatch, capsys):
+    """Looking a version up in a store that does not exist yet answers 'none registered'
+    without creating mlflow.db (or mlruns/) in the working folder."""
+    code, _, err = run_cli(["models", "promote", "999"], monkeypatch, capsys)
+    refused(code, err, "no version 999", "registered: none")
+    assert snapshot(workdir) == {}

@@ -41,7 +41,7 @@ NEW_RELEASES = {
     # without the reserve levels. MHCLG prints Eastbourne's council tax requirement as -1.
     "RA_2023-24_data_Part_1.csv": (
         "row 124: field 'COUNCIL TAX REQUIREMENT (total of lines 900 to 985)': negative value "
-        "-1 for council_tax_requirement of E1432, which cannot be negative",
+        "-1 for council_tax_requirement, which cannot be negative",
         r"RA 2023-24: added, ([\d,]+) rows as 'RA 2023-24 release 1 \(ingested "
         r"RA_2023-24_data_Part_1.csv, updated 2023-06-22, read as Windows-1252: not UTF-8, "
         r"1 outlier value accepted\)'",

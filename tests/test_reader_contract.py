@@ -47,6 +47,7 @@ from riskwatch.data import (
     spending_power,
 )
 from riskwatch.data.build import attach_gss
+from riskwatch.data.cells import NON_NEGATIVE
 from riskwatch.data.opening import read_grids, read_ods_sheet
 from riskwatch.data.schema import UNMATCHED_COLUMNS
 from riskwatch.data.store import load_table
@@ -739,3 +740,33 @@ def test_text_in_a_value_cell_is_refused_naming_file_row_and_field(case):
     row = first_authority_row(case.reader, case.grid)
     message = case.refused(with_measure(case.reader, case.grid, row, "see note 4"))
     assert f"row {row + 1}" in message and "field '" in message, message
+
+
+# ------------------------------------------------------------------ 7. a repeated header
+def with_header_repeated(reader: Reader, grid: pd.DataFrame, after: int) -> pd.DataFrame:
+    """The key label row copied in below grid row `after` (a header pasted into the table)."""
+    label_row = grid.iloc[[header_row(grid, reader.keys[0])]]
+    return renumbered(pd.concat([grid.iloc[: after + 1], label_row, grid.iloc[after + 1 :]]))
+
+
+def test_a_header_repeated_inside_the_table_is_refused_naming_its_row(case):
+    """Read as data, a repeated header cut the table off at that row (RS) or was skipped."""
+    row = first_authority_row(case.reader, case.grid)
+    message = case.refused(with_header_repeated(case.reader, case.grid, row))
+    assert f"row {row + 2}" in message, message
+
+
+# ------------------------------------------------------------------ 8. impossible negatives
+def test_a_negative_value_is_refused_or_kept_only_where_it_can_be(case):
+    """A negative figure of an indicator that cannot be negative (NON_NEGATIVE) is refused
+    naming file, row and field; a net figure (spending, income) keeps its sign."""
+    row = first_authority_row(case.reader, case.grid)
+    try:
+        _, values, _ = case.read(with_measure(case.reader, case.grid, row, -5))
+    except RiskwatchError as error:
+        message = str(error)
+        assert f"row {row + 1}" in message and "field '" in message, message
+        return
+    if "value" in values:
+        negative = values[pd.to_numeric(values["value"], errors="coerce") < 0]
+        assert not set(negative["indicator"]) & NON_NEGATIVE, negative

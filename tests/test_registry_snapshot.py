@@ -57,6 +57,7 @@ def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> N
     first = load_registered("riskwatch", "champion")
     expected = first.predict(inputs())
     through_mlflow = tracking.load_model("riskwatch", "champion").predict(inputs())
+    assert through_mlflow.pop("unscored_because").isna().all()  # the served answer's reason
     pd.testing.assert_frame_equal(expected, through_mlflow)  # the same answer as the pyfunc
     assert len(list((store / "cache").glob("model-*.pickle"))) == 1
 

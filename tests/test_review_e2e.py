@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -357,7 +358,39 @@ def test_rest_server_scores_as_the_cli_does(workspace, tables, frames, monkeypat
         )
         with urllib.request.urlopen(posted, timeout=120) as answer:
             served = pd.DataFrame(json.load(answer)["predictions"])
+        refusal = _bad_request(url, inputs.drop(columns=inputs.columns[-1]).head(3))
+        unscored = _answer(url, inputs.head(2).assign(**dict.fromkeys(cli_figures(inputs))))
+    assert refusal["error_code"] == "INVALID_PARAMETER_VALUE" and "stack_trace" not in refusal
+    assert repr(str(inputs.columns[-1])) in refusal["message"], refusal["message"]
+    assert unscored["probability"].isna().all(), unscored
+    assert (unscored["unscored_because"] == "every input is missing").all(), unscored
+    assert served.pop("unscored_because").isna().all()
     assert list(served.columns) == list(cli.columns)
     difference = served.to_numpy(dtype=float) - cli.to_numpy(dtype=float)
     assert len(served) == len(cli) == 317
     assert abs(difference).max() <= 1e-6
+
+
+def cli_figures(inputs: pd.DataFrame) -> list[str]:
+    """The numeric inputs of a scoring frame (a council's class is text)."""
+    return [str(c) for c in inputs.columns if pd.api.types.is_numeric_dtype(inputs[c])]
+
+
+def _post(url: str, frame: pd.DataFrame) -> urllib.request.Request:
+    body = '{"dataframe_split": ' + frame.to_json(orient="split", index=False) + "}"
+    return urllib.request.Request(
+        f"{url}/invocations", data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+
+
+def _answer(url: str, frame: pd.DataFrame) -> pd.DataFrame:
+    with urllib.request.urlopen(_post(url, frame), timeout=120) as answer:
+        return pd.DataFrame(json.load(answer)["predictions"])
+
+
+def _bad_request(url: str, frame: pd.DataFrame) -> dict:
+    """The JSON body of the server's HTTP 400 answer to `frame`."""
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(_post(url, frame), timeout=120)
+    assert caught.value.code == 400
+    return json.loads(caught.value.read())

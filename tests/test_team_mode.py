@@ -249,6 +249,39 @@ def test_train_promote_and_watchlist_from_two_processes(
     print(f"team mode passed on {backend}")
 
 
+def test_two_promotions_at_once_leave_one_champion(team_server, tmp_path, seeded_feature_cache):
+    """Two analysts point 'champion' at different versions at the same moment: the
+    registry ends with exactly one champion, one of the two, and both commands answer."""
+    import json
+
+    url, _ = team_server
+    ok(riskwatch(["train", "--register"], tmp_path, url))
+    listed = json.loads(ok(riskwatch(["models", "list", "--json"], tmp_path, url)))
+    if len(listed) < 2:  # run on its own: the server holds no earlier version
+        ok(riskwatch(["train", "--register"], tmp_path, url))
+        listed = json.loads(ok(riskwatch(["models", "list", "--json"], tmp_path, url)))
+    first, second = (v["version"] for v in listed[-2:])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": url}
+    promotions = [
+        subprocess.Popen(
+            [sys.executable, "-m", "riskwatch.cli", "models", "promote", str(version)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for version in (first, second)
+    ]
+    for process in promotions:
+        out, err = process.communicate(timeout=COMMAND_TIMEOUT)
+        assert process.returncode == 0, err
+        assert "'champion' now points at version" in out
+    listed = json.loads(ok(riskwatch(["models", "list", "--json"], tmp_path, url)))
+    champions = [v["version"] for v in listed if "champion" in v["aliases"]]
+    assert len(champions) == 1 and champions[0] in (first, second), listed
+
+
 # --- concurrency on one local store -----------------------------------------------------
 
 
@@ -280,7 +313,14 @@ def _versions(outputs: list[str]) -> list[int]:
 
 
 def test_two_trainings_at_once_on_an_existing_local_store(tmp_path, seeded_feature_cache):
-    ok(riskwatch(["models", "list"], tmp_path, None))  # the store exists, as after first use
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    subprocess.run(  # the store exists, as after a first training
+        [sys.executable, "-c", "from riskwatch import tracking; tracking.connect()"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     assert (tmp_path / "mlflow.db").exists()
     done = _train_twice_at_once(tmp_path)
     outputs = [ok(d) for d in done]

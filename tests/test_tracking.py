@@ -78,8 +78,15 @@ def test_registry_round_trip_with_aliases(store: Path) -> None:
             "probability",
             *(f"contrib__{f}" for f in FEATURES),
             "contrib__baseline",
+            "unscored_because",
         ]
-        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+        assert got["unscored_because"].isna().all()  # no row of X misses every input
+        np.testing.assert_allclose(
+            got.drop(columns="unscored_because").to_numpy(dtype=float),
+            expected.to_numpy(),
+            rtol=0,
+            atol=1e-12,
+        )
     assert (store / "mlartifacts").is_dir()
     assert not (store / "mlruns").exists()
 
@@ -232,3 +239,71 @@ def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> 
     assert "ROC-AUC 0.830, PR-AUC 0.210, recall in the top 30 0.50" in listed["description"]
     assert listed["version_tags"]["backtest_roc_auc"] == "0.83"
     assert listed["version_tags"]["backtest_run"] == tracking.backtest_records()[0]["run_id"]
+
+
+def served(store: Path):
+    """The registered pyfunc of a logit fitted on `small_data`, and its inputs."""
+    X, y, groups = small_data()
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    version = tracking.register(log(model, X, "logit"))
+    return tracking.load_model("riskwatch", version), X
+
+
+def test_the_served_model_refuses_a_bad_request_in_one_line(store: Path) -> None:
+    """A missing column (one MLflow's signature lets through as optional: 'b' holds NaN),
+    and a row of all-missing inputs, through the pyfunc as `mlflow models serve` calls it."""
+    from mlflow.exceptions import MlflowException
+
+    pyfunc, X = served(store)
+    with pytest.raises(MlflowException) as caught:
+        pyfunc.predict(X[["a", "c"]].head(3))
+    assert caught.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert caught.value.message == (
+        "missing input column 'b': the model reads 3 inputs, send every one (null where unknown)"
+    )
+
+    frame = pd.DataFrame({"a": [np.nan, 1.0], "b": [np.nan, 0.5], "c": [np.nan, -1.0]})
+    answer = pyfunc.predict(frame)
+    assert answer.iloc[0].drop("unscored_because").isna().all()
+    assert answer.loc[0, "unscored_because"] == "every input is missing"
+    assert pd.isna(answer.loc[1, "unscored_because"])
+    assert 0 < answer.loc[1, "probability"] < 1
+
+
+def test_checked_inputs_refuse_unknown_and_non_numeric_columns() -> None:
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.model_input import checked_inputs
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "class": ["SD", "UA"]})
+    with pytest.raises(RiskwatchError, match="^unknown input column 'z': the model reads only"):
+        checked_inputs(frame.assign(z=1), ["a", "class"], ["a"])
+    with pytest.raises(RiskwatchError, match="^row 1: field 'a': not a number: 'two'$"):
+        checked_inputs(frame.assign(a=["1", "two"]), ["a", "class"], ["a"])
+    checked = checked_inputs(frame.assign(a=["1", None]), ["class", "a"], ["a"])
+    assert list(checked.columns) == ["class", "a"] and checked["a"].tolist()[0] == 1.0
+
+
+def test_registration_is_all_or_nothing_when_the_store_fails(store: Path, monkeypatch) -> None:
+    """A store that fails after the version is created, before its alias is set (a
+    tracking server stopping mid `train --register --alias`): the version is removed
+    again, the aliases are as they were, and the command's error is one line."""
+    from riskwatch.errors import RiskwatchError
+
+    X, y, groups = small_data()
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    first = tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+
+    def server_gone(*args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr(tracking, "set_alias", server_gone)
+    with pytest.raises(RiskwatchError) as caught:
+        tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+    assert str(caught.value) == (
+        "field '--alias': the tracking store at "
+        f"{tracking.tracking_uri()} failed while pointing 'champion' at the new version "
+        "(Connection refused): version 2 was removed again; aliases are unchanged"
+    )
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"])
+    ]

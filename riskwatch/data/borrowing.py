@@ -171,6 +171,12 @@ BI_INDICATORS: tuple[Indicator, ...] = (
         tuple(c.name for c in CATEGORIES if c.kind == "investments"),
     ),
 )
+# The indicator a category column is summed into: its cells are that indicator's figures.
+_INDICATOR_OF: dict[str, str] = {
+    category: indicator.name
+    for indicator in reversed(BI_INDICATORS)
+    for category in indicator.categories
+}
 
 
 @dataclass(frozen=True)
@@ -247,7 +253,7 @@ def read_borrowing_file(path: Path) -> pd.DataFrame:
     """Read one borrowing and investment workbook into panel rows, one vintage per date."""
     path = Path(path)
     grids = read_grids(path)
-    tables = authority_tables(grids)
+    tables = authority_tables(grids, file=path.name)
     if not tables:
         raise RiskwatchError(
             f"no sheet with a column of authority codes (sheets: {', '.join(grids)})", file=path
@@ -294,7 +300,14 @@ def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> pd.DataFr
     rows = table.english_rows()
     parsed = {
         name: [
-            parse_cell(raw, file=path.name, row=int(index) + 1, field=name, marks=COR_MARKS)
+            parse_cell(
+                raw,
+                file=path.name,
+                row=int(index) + 1,
+                field=name,
+                marks=COR_MARKS,
+                indicator=_INDICATOR_OF.get(name),
+            )
             for index, raw in rows.iloc[:, col].items()
         ]
         for name, col in sheet.columns.items()

@@ -24,13 +24,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from riskwatch.data.cells import COR_MARKS, parse_cell
 from riskwatch.data.opening import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.vintages import rule_publication_date
-from riskwatch.data.workbook import cell_text, label_key
+from riskwatch.data.workbook import cell_text, check_header_not_repeated, label_key
 from riskwatch.data.years import financial_years_in
 from riskwatch.errors import RiskwatchError
 
@@ -211,9 +212,18 @@ def authority_table(sheet: str, grid: pd.DataFrame) -> AuthorityTable | None:
     return AuthorityTable(sheet, grid, text, first_row, code_col, gss_col, headers)
 
 
-def authority_tables(grids: dict[str, pd.DataFrame]) -> list[AuthorityTable]:
-    """Every sheet of a workbook that lists authorities by code."""
-    return [t for t in (authority_table(n, g) for n, g in grids.items()) if t is not None]
+def authority_tables(grids: dict[str, pd.DataFrame], *, file: str) -> list[AuthorityTable]:
+    """Every sheet of a workbook that lists authorities by code; a sheet whose header row
+    (the last text above the first code in the code column) is repeated inside the table
+    is refused, naming `file`."""
+    tables = [t for t in (authority_table(n, g) for n, g in grids.items()) if t is not None]
+    for table in tables:
+        labelled = np.flatnonzero(table.text.iloc[: table.first_row, table.code_col].ne(""))
+        if len(labelled):
+            header = int(labelled[-1])
+            columns = {"code": table.code_col}
+            check_header_not_repeated(table.grid, header, columns, file=file, sheet=table.sheet)
+    return tables
 
 
 def measure_key(label: str) -> str:
@@ -298,7 +308,7 @@ def read_capital_file(path: Path) -> pd.DataFrame:
     """Read one COR workbook into panel rows (every authority with an E-code, class O too)."""
     path = Path(path)
     grids = read_grids(path)
-    tables = authority_tables(grids)
+    tables = authority_tables(grids, file=path.name)
     if not tables:
         raise RiskwatchError(
             f"no sheet with a column of MHCLG E-codes (sheets: {', '.join(grids)})", file=path
@@ -393,7 +403,14 @@ def _values(
     for (index, raw), ecode, gss in zip(
         rows.iloc[:, col].items(), ecodes, table.gss_of(rows), strict=True
     ):
-        parsed = parse_cell(raw, file=path.name, row=int(index) + 1, field=label, marks=COR_MARKS)
+        parsed = parse_cell(
+            raw,
+            file=path.name,
+            row=int(index) + 1,
+            field=label,
+            marks=COR_MARKS,
+            indicator=measure.indicator,
+        )
         if parsed is not None:
             records.append((ecode, gss, measure.indicator, parsed[0], parsed[1], period_end))
     if not any(status == "reported" for *_, status, _ in records):

@@ -224,7 +224,11 @@ def read_compiled_rows(path: Path) -> CompiledFile:
             year = financial_year_of(period_end)
         for measure in layout.measures:
             parsed = parse_cell(
-                cells[column[measure.column]], file=path.name, row=row, field=measure.column
+                cells[column[measure.column]],
+                file=path.name,
+                row=row,
+                field=measure.column,
+                indicator=measure.indicator,
             )
             if parsed is None:
                 parsed = (float("nan"), "not_available")

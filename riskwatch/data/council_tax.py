@@ -368,9 +368,10 @@ def _read_section(
             )
             continue
         for indicator, column in columns.items():
-            parsed = _parse(path, section, row, column)
+            parsed = _parse(path, section, row, column, indicator)
             if indicator in reorganising:
-                parsed = _reorganised(_parse(path, section, row, reorganising[indicator])) or parsed
+                reorganised = _parse(path, section, row, reorganising[indicator], indicator)
+                parsed = _reorganised(reorganised) or parsed
             if parsed is None:
                 continue
             values.append(
@@ -395,9 +396,17 @@ def _reorganised(parsed: tuple[float, str] | None) -> tuple[float, str] | None:
     return parsed if parsed and parsed[1] == "reported" and parsed[0] != 0 else None
 
 
-def _parse(path: Path, section: Section, row: int, column: int) -> tuple[float, str] | None:
+def _parse(
+    path: Path, section: Section, row: int, column: int, indicator: str
+) -> tuple[float, str] | None:
     field = cell_text(section.grid.iat[section.header, column])[:60] or f"column {column + 1}"
-    return parse_cell(section.grid.iat[row, column], file=path.name, row=row + 1, field=field)
+    return parse_cell(
+        section.grid.iat[row, column],
+        file=path.name,
+        row=row + 1,
+        field=field,
+        indicator=indicator,
+    )
 
 
 def _is_council(path: Path, row: int, klass: str) -> bool:

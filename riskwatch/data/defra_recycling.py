@@ -73,7 +73,12 @@ def _recycling_record(
         cell_text(cells.iloc[cols["period"]]), file=file, row=row, field="period"
     )
     value, status = parse_cell(
-        cells.iloc[cols["value"]], file=file, row=row, field="value", marks=EES_MARKS
+        cells.iloc[cols["value"]],
+        file=file,
+        row=row,
+        field="value",
+        marks=EES_MARKS,
+        indicator="recycling_rate",
     )
     end = int(year[:4]) + 1
     return {

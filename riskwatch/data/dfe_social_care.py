@@ -155,7 +155,12 @@ def _csc_records(
     records = []
     for header, (indicator, unit) in spec.measures.items():
         value, status = parse_cell(
-            cells.iloc[cols[header]], file=file, row=row, field=header, marks=EES_MARKS
+            cells.iloc[cols[header]],
+            file=file,
+            row=row,
+            field=header,
+            marks=EES_MARKS,
+            indicator=indicator,
         )
         records.append(
             {**base, "indicator": indicator, "unit": unit, "value": value, "status": status}

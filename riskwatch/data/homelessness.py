@@ -200,7 +200,12 @@ def read_ta1_file(path: Path) -> pd.DataFrame:
         for measure in TA1_MEASURES:
             raw = grid.iat[index, table.columns[measure.indicator]]
             parsed = parse_cell(
-                raw, file=path.name, row=index + 1, field=measure.indicator, marks=COR_MARKS
+                raw,
+                file=path.name,
+                row=index + 1,
+                field=measure.indicator,
+                marks=COR_MARKS,
+                indicator=measure.indicator,
             )
             value, status = parsed if parsed is not None else (float("nan"), "not_available")
             records.append((code, name, index + 1, measure.indicator, measure.unit, value, status))

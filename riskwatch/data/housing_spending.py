@@ -85,6 +85,7 @@ def read_housing_spending_file(path: Path) -> pd.DataFrame:
                     row=row,
                     field=column,
                     marks=EES_MARKS,
+                    indicator=indicator,
                 )
             records.append(
                 {

@@ -106,7 +106,12 @@ def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> 
         cell_text(cells.iloc[cols["year"]]), file=file, row=row, field="Financial year"
     )
     value, status = parse_cell(
-        cells.iloc[cols["value"]], file=file, row=row, field="Value", marks=EES_MARKS
+        cells.iloc[cols["value"]],
+        file=file,
+        row=row,
+        field="Value",
+        marks=EES_MARKS,
+        indicator=indicator,
     )
     if code in ZERO_MEANS_MISSING and value == 0:
         value, status = float("nan"), "not_available"

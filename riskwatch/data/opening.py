@@ -8,6 +8,7 @@ what a grid holds is `riskwatch.data.workbook`'s job.
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -253,13 +254,44 @@ def _read_csv_grid(path: Path) -> pd.DataFrame:
                 file=path,
                 row=raw[: exc.start].count(b"\n") + 1,
             ) from None
+    cut = _row_cut_off(text)
+    if cut is not None:
+        raise RiskwatchError(
+            "the file ends part-way through this row (fewer cells than the row above, no line "
+            "end): cut off in a copy or download? fetch it again",
+            file=path,
+            row=cut,
+        )
     try:
         grid = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise RiskwatchError("file has no rows", file=path) from None
     except pd.errors.ParserError as exc:
+        unclosed = _UNCLOSED_QUOTE.search(str(exc))
+        if unclosed:
+            raise RiskwatchError(
+                "the file ends inside a quoted cell: cut off in a copy or download? fetch it again",
+                file=path,
+                row=int(unclosed.group(1)) + 1,
+            ) from None
         raise RiskwatchError(f"malformed CSV: {exc}", file=path) from None
     grid = grid.replace({"": None})
     if encoding != "utf-8":
         grid.attrs["encoding"] = encoding
     return grid
+
+
+_UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _row_cut_off(text: str) -> int | None:
+    """The number of a CSV's last row when the file stops part-way through it: no line end
+    after it and fewer cells than the row before (a file saved without a final line end
+    but whole, as MHCLG's RA_2023-24_data_Part_1.csv is, has its full row)."""
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return None
+    last, before = (next(csv.reader([line]), []) for line in lines[-2:][::-1])
+    return len(lines) if len(last) < len(before) else None

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.cells import parse_cell
+from riskwatch.data.cells import ImpossibleValue, parse_cell
 from riskwatch.data.opening import read_grids
 from riskwatch.data.revenue_lines import Line, carried, lines_for
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -87,7 +87,11 @@ def read_revenue_file(path: Path) -> RevenueRelease:
     """Read one RS, RA or RSX release into tidy panel rows."""
     path = Path(path)
     grids = read_grids(path, formulas_as_text=True)
-    sheets = [s for s in (describe_sheet(n, g) for n, g in grids.items()) if s is not None]
+    described = (
+        describe_sheet(name, grid, file=path, sheet=_shown_sheet(path, name))
+        for name, grid in grids.items()
+    )
+    sheets = [sheet for sheet in described if sheet is not None]
     if not sheets:
         raise RiskwatchError(
             "no sheet with an 'E-code' header row: not a known revenue release "
@@ -131,7 +135,7 @@ def check_stated_unit(path: Path, sheet: DataSheet) -> None:
             f"the release states its values in '{stated}', not £ thousand: convert it to "
             "£ thousand before ingesting",
             file=path,
-            sheet=_shown_sheet(path, sheet),
+            sheet=_shown_sheet(path, sheet.name),
             field="title",
         )
 
@@ -149,7 +153,7 @@ def check_every_row_keyed(path: Path, sheet: DataSheet) -> None:
             f"{reason}: every row of the authority table must name its authority",
             file=path,
             row=int(row) + 1,
-            sheet=_shown_sheet(path, sheet),
+            sheet=_shown_sheet(path, sheet.name),
             field="E-code",
         )
     if sheet.authority_below_table is not None:
@@ -157,14 +161,14 @@ def check_every_row_keyed(path: Path, sheet: DataSheet) -> None:
             "authority row below a blank row that ends the table: remove the blank row",
             file=path,
             row=sheet.authority_below_table + 1,
-            sheet=_shown_sheet(path, sheet),
+            sheet=_shown_sheet(path, sheet.name),
             field="E-code",
         )
 
 
-def _shown_sheet(path: Path, sheet: DataSheet) -> str | None:
+def _shown_sheet(path: Path, sheet: str) -> str | None:
     """The sheet an error names: a workbook's sheet, none for a CSV (its one table)."""
-    return None if path.suffix.lower() == ".csv" else sheet.name
+    return None if path.suffix.lower() == ".csv" else sheet
 
 
 def _primary_sheet(path: Path, sheets: list[DataSheet]) -> DataSheet:
@@ -260,7 +264,6 @@ def _values(
     path: Path, form: str, year: str, columns: dict
 ) -> tuple[pd.DataFrame, list[RiskwatchError]]:
     """The release's values as panel rows, and its impossible values as errors."""
-    line_of = {line.indicator: line for line in lines_for(form)}
     records, impossible = [], []
     for indicator, located in columns.items():
         if located is None:
@@ -274,22 +277,21 @@ def _values(
             else pd.Series("", index=rows.index)
         )
         for (row_index, raw), ecode in zip(rows.iloc[:, column.index].items(), ecodes, strict=True):
-            parsed = parse_cell(
-                raw, file=path.name, row=int(row_index) + 1, field=column.label or indicator
-            )
+            try:
+                parsed = parse_cell(
+                    raw,
+                    file=path.name,
+                    row=int(row_index) + 1,
+                    field=column.label or indicator,
+                    indicator=indicator,
+                )
+            except ImpossibleValue as error:
+                if classes[row_index] in COUNCILS:
+                    impossible.append(error)
+                parsed = (error.value, "reported")
             if parsed is None:
                 continue
             value, status = parsed
-            if line_of[indicator].non_negative and value < 0 and classes[row_index] in COUNCILS:
-                impossible.append(
-                    RiskwatchError(
-                        f"negative value {value:g} for {indicator} of {ecode}, which cannot be "
-                        "negative",
-                        file=path.name,
-                        row=int(row_index) + 1,
-                        field=column.label or indicator,
-                    )
-                )
             records.append((ecode, indicator, value, status, column.date_context))
     frame = pd.DataFrame(records, columns=["ecode", "indicator", "value", "status", "date"])
     end_year = int(year[:4]) + 1

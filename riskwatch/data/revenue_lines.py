@@ -30,7 +30,6 @@ class Line:
     date: str | None = None  # reserve levels: "open" (1 April) or "close" (31 March)
     form_column: str | None = None  # RSX: the form column (C7 net current expenditure)
     unit: str = GBP_THOUSAND
-    non_negative: bool = False  # a negative value is impossible (refused on read)
 
 
 def _service(indicator: str, description: str, labels: tuple[str, ...], line: str, **kw) -> Line:
@@ -178,7 +177,6 @@ REVENUE_LINES: tuple[Line, ...] = (
         "Council tax requirement",
         ("COUNCIL TAX REQUIREMENT",),
         {"RS": ("890",), "RA": ("990",)},
-        non_negative=True,
     ),
     Line(
         "appropriation_schools_reserves",

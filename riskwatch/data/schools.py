@@ -234,7 +234,11 @@ def read_dsg_allocations(
                 )
                 continue
             parsed = parse_cell(
-                cells.iloc[columns["allocation"]], file=path.name, row=row, field="allocation"
+                cells.iloc[columns["allocation"]],
+                file=path.name,
+                row=row,
+                field="allocation",
+                indicator="dsg_allocation",
             )
             if parsed is None:
                 continue

@@ -200,7 +200,11 @@ def _spending_table(
             continue
         for column, (indicator, year) in columns.items():
             parsed = parse_cell(
-                cells.iloc[column], file=path.name, row=row_index + 1, field=header[column]
+                cells.iloc[column],
+                file=path.name,
+                row=row_index + 1,
+                field=header[column],
+                indicator=indicator,
             )
             if parsed is not None:
                 values.append(
@@ -348,6 +352,7 @@ def _one_year_table(
                 file=path.name,
                 row=row_index + 1,
                 field=cell_text(grid.iat[header_row, column]),
+                indicator=measure.indicator,
             )
             if parsed is None:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -147,12 +148,21 @@ _ID_LABELS = {
 }
 
 
-def describe_sheet(name: str, grid: pd.DataFrame) -> DataSheet | None:
-    """Describe a sheet's header block; None when the sheet has no E-code header."""
+def describe_sheet(
+    name: str, grid: pd.DataFrame, *, file: str | Path | None = None, sheet: str | None = None
+) -> DataSheet | None:
+    """Describe a sheet's header block; None when the sheet has no E-code header.
+
+    A header repeated inside the table is refused, naming `file` (else the sheet's name)
+    and `sheet`."""
     try:
         # A sheet with an E-code header and no rows is a revenue table still: the reader
         # refuses it as one ("no authority rows").
-        header, _ = locate_columns(grid, {"ecode": ("E-code",)}, file=name, require_rows=False)
+        header, _ = locate_columns(
+            grid, {"ecode": ("E-code",)}, file=file or name, sheet=sheet, require_rows=False
+        )
+    except RepeatedHeader:
+        raise
     except RiskwatchError:
         return None  # a title, notes or contents sheet: no authority table
     header_cells = [cell_text(v) for v in grid.iloc[header].tolist()]
@@ -355,12 +365,56 @@ def locate_columns(
                     file=file,
                     row=row + 1,
                 )
+            check_header_not_repeated(grid, row, found, file=file, sheet=sheet)
             return row, found
         if 2 * len(found) >= len(spec) and (best is None or len(found) > len(best[1])):
             best = (row, found)
     if best is not None:
         raise _missing_column(spec, *best, file=file, sheet=sheet)
     raise _no_header(spec, f" in the first {HEADER_SEARCH_ROWS} rows", file=file, sheet=sheet)
+
+
+class RepeatedHeader(RiskwatchError):
+    """A table's header row printed again inside the table: the rows below it would be cut
+    off or read as a second table, so the file is refused rather than read in part."""
+
+
+def repeated_header_row(grid: pd.DataFrame, header: int, columns: dict[str, int]) -> int | None:
+    """The first row below `header` whose cells in `columns` read as the header's own
+    labels, right below a row of the table; None when the header is not repeated so.
+
+    A row of the table fills every one of `columns` and is no totals row (ENGLAND): a
+    header below a blank, title or totals row starts a second table, not a repeat (RS
+    prints its class breakdowns so, the council tax workbook its precepting bodies)."""
+    positions = list(columns.values())
+    keys = [label_key(cell_text(grid.iat[header, col])) for col in positions]
+    block = grid.iloc[header:, positions].map(cell_text).map(label_key)
+    in_table = (block.ne("").all(axis=1) & ~block.isin(_TOTAL_KEYS).any(axis=1)).to_numpy()
+    repeats = block.eq(keys).all(axis=1).to_numpy()
+    found = np.flatnonzero(repeats[1:] & in_table[:-1])
+    return header + 1 + int(found[0]) if len(found) else None
+
+
+def check_header_not_repeated(
+    grid: pd.DataFrame,
+    header: int,
+    columns: dict[str, int],
+    *,
+    file: str | Path,
+    sheet: str | None = None,
+) -> None:
+    """Refuse a table whose header row is repeated inside it (a pasted copy of the header)."""
+    repeat = repeated_header_row(grid, header, columns)
+    if repeat is not None:
+        first = min(columns.values())
+        raise RepeatedHeader(
+            f"the header row (row {header + 1}) is repeated inside the table: remove the "
+            "repeated row, or the rows below it would be cut off",
+            file=file,
+            sheet=sheet,
+            row=repeat + 1,
+            field=cell_text(grid.iat[header, first]),
+        )
 
 
 def locate_tables(
@@ -370,7 +424,8 @@ def locate_tables(
 
     As `locate_columns`, over the whole sheet: a row holding a label of the first
     role (the tables' key column) is a header, and fails naming the missing column
-    unless it holds every role; a sheet with no such row fails naming the labels.
+    unless it holds every role; a sheet with no such row fails naming the labels. A
+    header right below a row of a table is that table's header repeated, and refused.
     """
     wanted = _wanted(spec)
     key = next(iter(spec))
@@ -383,6 +438,8 @@ def locate_tables(
             raise _missing_column(spec, row, found, file=file, sheet=sheet)
     if not headers:
         raise _no_header(spec, "", file=file, sheet=sheet)
+    for row, found in headers:
+        check_header_not_repeated(grid, row, found, file=file, sheet=sheet)
     return headers
 
 

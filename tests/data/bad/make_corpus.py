@@ -154,6 +154,22 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("row 1", "unknown compiled layout", "missing nre, unexpected net_revenue"),
         None,
     ),
+    "repeated_header.xlsx": (
+        "the header row pasted again below the second council (the rows below it were cut "
+        "off without a word)",
+        ("row 16", "field 'E-code'", "header row (row 13) is repeated"),
+        None,
+    ),
+    "cut_off_row.csv": (
+        "the slice as CSV, cut off part-way through its last council's row (no line end)",
+        ("row 19", "ends part-way through this row"),
+        None,
+    ),
+    "negative_borrowing.csv": (
+        "a compiled CSV giving Adur's loans as -183832 (borrowing is never negative)",
+        ("row 2", "field 'loans'", "negative value -183832", "cannot be negative"),
+        None,
+    ),
     "compiled_ecode_mismatch.csv": (
         "a compiled CSV giving Adur's row (ONS E07000223) Amber Valley's E-code E1031",
         ("row 2", "field 'la_code'", "E-code E1031", "belongs to Adur (E3831)"),
@@ -285,12 +301,21 @@ def make(source: Path, out: Path) -> list[Path]:
     slip.iat[h + 3, nre] = float(slip.iat[h + 3, nre]) / 1000
     xlsx("nre_unit_slip.xlsx", slip)
 
+    repeated = pd.concat([good.iloc[: h + 3], good.iloc[[h]], good.iloc[h + 3 :]])
+    xlsx("repeated_header.xlsx", repeated.reset_index(drop=True))
+    whole_csv = good.to_csv(header=False, index=False).encode("utf-8")
+    last_row = whole_csv.rstrip(b"\n").rfind(b"\n") + 1
+    raw("cut_off_row.csv", whole_csv[: last_row + 40])
+
     compiled = (source / COMPILED).read_text(encoding="utf-8").splitlines()[: 1 + COUNCILS]
     header, adur, amber_valley = compiled[0], compiled[1], compiled[2]
     assert adur.split(",")[1:3] == ["E07000223", "E3831"], adur
     assert amber_valley.split(",")[1:3] == ["E07000032", "E1031"], amber_valley
     renamed_nre = header.replace(",nre,", ",net_revenue,")
     raw("compiled_renamed_column.csv", "\n".join([renamed_nre, *compiled[1:]]).encode() + b"\n")
+    assert adur.endswith(",183832"), adur
+    negative = adur[: -len("183832")] + "-183832"
+    raw("negative_borrowing.csv", "\n".join([header, negative, *compiled[2:]]).encode() + b"\n")
     mismatched = adur.replace(",E3831,", ",E1031,")
     raw(
         "compiled_ecode_mismatch.csv",
