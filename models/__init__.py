@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from riskwatch.dataset import FeatureSet
 from riskwatch.errors import RiskwatchError
 from riskwatch.settings import config_file, plain
 
@@ -107,6 +108,27 @@ def family_of(name: str) -> str:
     return family
 
 
+def inputs_for(features: FeatureSet, name: str) -> FeatureSet:
+    """The inputs configs/models.toml gives a model family or variant ("all" or a list of
+    names; a variant reads its family's inputs)."""
+    specs = load_model_specs()
+    chosen = specs.get("features", {}).get(name)
+    if chosen is None:
+        chosen = specs["features"].get(family_of(name), "all")
+    if chosen == "all":
+        return features
+    unknown = [feature for feature in chosen if feature not in features.directions]
+    if unknown:
+        raise RiskwatchError(
+            f"unknown feature(s) for {name}: {', '.join(unknown)}",
+            file="configs/models.toml",
+            field="features",
+        )
+    return FeatureSet(
+        list(chosen), {n: features.directions[n] for n in chosen}, features.catalogue_version
+    )
+
+
 def make_model(name: str, **params: Any) -> RiskModel:
     """A model of family ``name`` (or a named variant of one: ``[variants.NAME]`` in the
     specs, a family and the parameters it changes) with the shipped defaults, overridden by
@@ -129,6 +151,7 @@ __all__ = [
     "ResilienceIndex",
     "RiskModel",
     "family_of",
+    "inputs_for",
     "load_model_specs",
     "make_model",
 ]

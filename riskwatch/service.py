@@ -253,7 +253,7 @@ def champion(
     """The registered model to score with. On first use, trains and registers a champion
     exactly as `riskwatch train --register --alias champion` would: the same model whatever
     the command and review date that needed it."""
-    from riskwatch.scoring import load_registered
+    from riskwatch.registered import load_registered
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["train"]
@@ -342,7 +342,7 @@ def scoring_context(
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, score_years
-    from riskwatch.scoring import check_inputs_present
+    from riskwatch.registered import check_inputs_present
     from riskwatch.training import retrospective_model
 
     tracking.check_reachable()
@@ -466,9 +466,9 @@ def watchlist(
 ):
     """The watchlist with what was published by `seen_by` (see `scoring_context`), its
     councils split by the failures known by then (the financial year of `seen_by`)."""
-    from riskwatch.data.years import financial_year_of
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
+    from riskwatch.years import financial_year_of
 
     context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
     return make_watchlist(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from riskwatch.scoring import LoadedModel
+from riskwatch.registered import LoadedModel
 
 
 def registered_like(tables, frames, feature_inputs, family: str) -> LoadedModel:
     """A model trained on the real training set, wrapped as a registered model would be."""
-    from riskwatch.tracking import score_frame
+    from riskwatch.models.scores import score_frame
+
     from riskwatch.training import train
 
     trained = train(tables, frames, feature_inputs, family, 2, "new", True)

@@ -3,7 +3,7 @@ inputs it reads, without a fitted model (it is refitted, never scored with)."""
 
 from __future__ import annotations
 
-from riskwatch.scoring import LoadedModel
+from riskwatch.registered import LoadedModel
 
 
 def logit_champion(training_years: str, input_columns: list[str]) -> LoadedModel:

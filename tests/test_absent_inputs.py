@@ -9,7 +9,7 @@ import pytest
 
 from riskwatch.dataset import available_inputs
 from riskwatch.errors import RiskwatchError
-from riskwatch.scoring import LoadedModel, check_inputs_present
+from riskwatch.registered import LoadedModel, check_inputs_present
 
 
 def frame(year: str, values: dict[str, list[float]]) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from riskwatch.models import inputs_for
 
 from riskwatch.backtest import (
     BacktestSpec,
@@ -44,7 +45,7 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
     """With the compiled debt features, the dated borrowing positions and the review flags:
     nothing published after the origin, and no later event, moves a score or a flag."""
     spec = BacktestSpec(models=(model,), horizons=(1,), bootstrap=0)
-    inputs = feature_inputs.for_model(model)
+    inputs = inputs_for(feature_inputs, model)
     failures = failure_events(tables["events"])
     honest = run_origin(
         frames, inputs.names, inputs.directions, failures, origin, 1, "new", model, spec
@@ -71,7 +72,7 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
 @pytest.mark.slow  # two boosted fits on the real data
 def test_boosted_backtest_is_deterministic(tables, frames, feature_inputs):
     spec = BacktestSpec(models=("boosting",), horizons=(2,), bootstrap=0)
-    inputs = feature_inputs.for_model("boosting")
+    inputs = inputs_for(feature_inputs, "boosting")
     failures = failure_events(tables["events"])
     runs = [
         run_origin(

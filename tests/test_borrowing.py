@@ -20,8 +20,8 @@ from riskwatch.data.borrowing import (
     read_borrowing_file,
 )
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
+from riskwatch.years import financial_year_of
 
 BI_2019_20 = "Borrowing_and_Investment_Live_Table_Q4_2019_20.xlsx"
 

@@ -15,7 +15,7 @@ import pytest
 from riskwatch.models import HazardLogit
 
 from riskwatch import registry_snapshot, tracking
-from riskwatch.scoring import load_registered
+from riskwatch.registered import load_registered
 
 FEATURES = ["a", "b", "c"]
 

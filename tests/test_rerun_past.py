@@ -12,7 +12,7 @@ import typer
 from model_stubs import logit_champion
 
 from riskwatch.cli.options import seen_by_option, top_option
-from riskwatch.scoring import LoadedModel, model_words
+from riskwatch.registered import LoadedModel, model_words
 
 LATEST_POSITION = "latest_la_borrowing_share"  # from the borrowing position at 31 Dec 2025
 TRAINED_TODAY = "2007-08..2023-24"  # every window the labels close (to 2025-26)

@@ -342,7 +342,8 @@ def test_rest_server_scores_as_the_cli_does(workspace, tables, frames, monkeypat
     """The champion behind `mlflow models serve`, sent the 2024-25 inputs as pandas'
     `dataframe_split` JSON (numbers rounded to ten digits), answers the probabilities and
     contributions the CLI computes, to 1e-6."""
-    from riskwatch.scoring import load_registered, model_inputs
+    from riskwatch.registered import load_registered
+    from riskwatch.scoring import model_inputs
 
     monkeypatch.chdir(workspace)
     model = load_registered("riskwatch", "champion")

@@ -14,9 +14,10 @@ from riskwatch.features.frame import neighbour_positions
 from riskwatch.features.peers import PEER_FORMS, standing_against
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.registered import LoadedModel
 from riskwatch.report.pack import write_table
 from riskwatch.review import make_watchlist
-from riskwatch.scoring import LoadedModel, score
+from riskwatch.scoring import score
 from riskwatch.settings import load_run_config
 from riskwatch.shocks import Scenario, load_scenarios
 from riskwatch.stress import stress, stressed_frame

@@ -268,7 +268,7 @@ def test_explanation_lists_contributions_by_indicator(tables, frames, fitted_ind
 
 def test_a_past_year_is_explained_without_hindsight(tables, frames, feature_inputs):
     from riskwatch.labels import shift_year
-    from riskwatch.scoring import model_words
+    from riskwatch.registered import model_words
     from riskwatch.training import retrospective_model
 
     champion = logit_champion("2007-08..2021-22", [])

@@ -1,11 +1,12 @@
-"""The one financial-year parser (riskwatch.data.years): each caller's forms, from real
+"""The one financial-year parser (riskwatch.years): each caller's forms, from real
 titles and file names in /work/shared/data."""
 
 from __future__ import annotations
 
 import pytest
 
-from riskwatch.data.years import (
+from riskwatch.errors import RiskwatchError
+from riskwatch.years import (
     ANY_ONE,
     CODE,
     SPACED,
@@ -14,7 +15,6 @@ from riskwatch.data.years import (
     is_financial_year,
     parse_financial_year,
 )
-from riskwatch.errors import RiskwatchError
 
 # (text, joiner, years found). Real texts name their file; the others are the forms a
 # caller's old pattern accepted or refused, kept as they were.

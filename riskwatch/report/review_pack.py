@@ -24,11 +24,11 @@ from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_output_folder
+from riskwatch.registered import model_words
 from riskwatch.report.hexmap import england_map_html
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.report.what_if import what_if_html
 from riskwatch.review import council_flags, drift, make_watchlist, map_councils, review_diff
-from riskwatch.scoring import model_words
 from riskwatch.settings import load_run_config
 from riskwatch.watchlist import BELOW_BANDS, bands_from_config
 
