@@ -304,13 +304,14 @@ def review_pack(
 
     with RunLogger() as logger:
         from riskwatch.data.store import data_source
-        from riskwatch.report.review_pack import write_review
+        from riskwatch.report.review_pack import publish_review, render_review
+        from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
         from riskwatch.shocks import load_scenarios, pick
 
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
         scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
-        summary = write_review(
+        pack = assemble_review(
             out,
             quarter,
             context.tables,
@@ -320,10 +321,12 @@ def review_pack(
             context.model,
             context.as_of,
             data_source=data_source(data_dir),
-            log_run=logger.log,
             what_if=stress_scenarios(context, scenarios, progress),
         )
-    return summary, context
+        html_text = render_review(pack)
+        folder = publish_review(pack, html_text, out)
+        log_review(pack, html_text, logger.log)
+    return review_summary(pack, folder), context
 
 
 def scoring_context(
