@@ -5,11 +5,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sklearn.utils._param_validation import (
-    InvalidParameterError,
-    validate_parameter_constraints,
-)
-
 from riskwatch.dataset import FeatureSet
 from riskwatch.errors import RiskwatchError
 from riskwatch.settings import config_file, plain
@@ -28,6 +23,9 @@ FAMILIES: dict[str, type[RiskModel]] = {
 }
 
 _SPECS_FILE = "configs/models.toml"
+# Parameters no section of the specs sets: directions come from the feature catalogue, and
+# the blend's members are built from the [logit] and [index] sections.
+_NOT_CONFIGURED = ("directions", "logit", "index")
 
 
 def load_model_specs() -> dict[str, dict[str, Any]]:
@@ -80,19 +78,20 @@ def _check_variant(name: str, params: dict[str, Any]) -> None:
 
 
 def _check_family_params(name: str, params: dict[str, Any], prefix: str | None = None) -> None:
-    """One-line RiskwatchError naming the key when ``params`` break the family's constraints."""
+    """One-line RiskwatchError naming the key when ``params`` break the family's checks (a
+    model of the family with that one setting, checked as ``fit`` checks it)."""
     family = FAMILIES[name]
-    known = family._parameter_constraints
+    known = family().get_params(deep=False)
     for key, value in params.items():
-        if key not in known or key == "directions":
+        if key not in known or key in _NOT_CONFIGURED:
             raise RiskwatchError(
                 f"unknown parameter of {family.__name__}",
                 file=_SPECS_FILE,
                 field=f"{prefix or name}.{key}",
             )
         try:
-            validate_parameter_constraints({key: known[key]}, {key: value}, family.__name__)
-        except InvalidParameterError as error:
+            family(**{key: value})._check_params()
+        except (TypeError, ValueError) as error:
             raise RiskwatchError(
                 str(error), file=_SPECS_FILE, field=f"{prefix or name}.{key}"
             ) from None
@@ -136,8 +135,9 @@ def make_model(name: str, **params: Any) -> RiskModel:
     family = family_of(name)
     specs = load_model_specs()
     defaults = dict(specs.get(family, {}))
-    if family == "blend":  # its logit takes the logit family's inputs, listed once in the specs
+    if family == "blend":  # its members and its logit's inputs are the logit's and the index's
         defaults.setdefault("logit_features", specs.get("features", {}).get("logit", ()))
+        defaults.update(logit=make_model("logit"), index=make_model("index"))
     variant = {k: v for k, v in specs.get("variants", {}).get(name, {}).items() if k != "family"}
     return FAMILIES[family](**{**defaults, **variant, **params})
 

@@ -42,9 +42,15 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_scalar
 
-from .base import MedianImputer, RiskModel, check_directions, group_codes
+from .base import (
+    MedianImputer,
+    RiskModel,
+    check_directions,
+    check_optional_text,
+    group_codes,
+)
 
 # statsmodels is imported where a model is fitted: scoring a registered model (the
 # watchlist) needs only numpy, and importing statsmodels.api costs about 0.4 s.
@@ -122,11 +128,6 @@ class HazardLogit(RiskModel):
     True
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "directions": [Mapping, None],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "baseline_column": [str, None],
-    }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("intercept_", "coef_table_")
 
     def __init__(
@@ -138,6 +139,11 @@ class HazardLogit(RiskModel):
         self.directions = directions
         self.l2 = l2
         self.baseline_column = baseline_column
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_scalar(self.l2, "l2", Real, min_val=0)
+        check_optional_text(self.baseline_column, "baseline_column")
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""

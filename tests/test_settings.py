@@ -100,7 +100,9 @@ def test_cli_exits_2_on_an_invalid_run_toml(run_toml, monkeypatch, capsys) -> No
 
 
 def test_model_specs_are_checked_against_each_family() -> None:
-    with pytest.raises(RiskwatchError, match=r"field 'boosting\.learning_rate': .*range"):
+    with pytest.raises(
+        RiskwatchError, match=r"field 'boosting\.learning_rate': learning_rate == 0.0, must be > 0"
+    ):
         _check_family_params("boosting", {"learning_rate": 0.0})
     with pytest.raises(RiskwatchError, match=r"field 'logit\.l1': unknown parameter"):
         _check_family_params("logit", {"l1": 1.0})
