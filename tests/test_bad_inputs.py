@@ -14,12 +14,11 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from cli_helpers import snapshot
+from cli_helpers import run_riskwatch, snapshot
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
@@ -77,19 +76,11 @@ WORKERS = max(2, os.cpu_count() or 2)  # the runs are subprocesses: run them sid
 
 def riskwatch(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {
-        **os.environ,
         "MLFLOW_TRACKING_URI": f"sqlite:///{cwd / 'mlflow.db'}",
         "RISKWATCH_DATA_DIR": str(cwd / "riskwatch-data"),
         "COLUMNS": "100",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "riskwatch.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_riskwatch(args, cwd, env, timeout)
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> str:

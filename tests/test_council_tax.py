@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SHARED_DATA
 
 from riskwatch.data.authority_index import AuthorityIndex
 from riskwatch.data.council_tax import (
@@ -21,7 +22,9 @@ from riskwatch.data.store import load_table
 from riskwatch.data.workbook import cell_text, locate_tables
 from riskwatch.errors import RiskwatchError
 
-CT = Path("/work/shared/data") / FOLDER
+CT = SHARED_DATA / FOLDER
+# Every test here reads the shared public data: a failure in CI, a skip elsewhere, without it.
+pytestmark = pytest.mark.usefixtures("shared_data")
 ODS = "CTR_Table_9_2023-24 (10).ods"
 
 

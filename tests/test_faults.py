@@ -13,29 +13,19 @@ import errno
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_helpers import run_cli, snapshot
+from cli_helpers import run_cli, run_riskwatch, snapshot
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
 
 def riskwatch(args: list[str], cwd: Path, tracking_uri: str, timeout: float = 120):
-    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "COLUMNS": "100"}
-    env.pop("RISKWATCH_DATA_DIR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "riskwatch.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    env = {"MLFLOW_TRACKING_URI": tracking_uri, "COLUMNS": "100", "RISKWATCH_DATA_DIR": None}
+    return run_riskwatch(args, cwd, env, timeout)
 
 
 def one_error_line(code: int, err: str, *fragments: str) -> str:

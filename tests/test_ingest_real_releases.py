@@ -52,6 +52,8 @@ NEW_RELEASES = {
 def real_releases() -> list[Path]:
     from conftest import SHARED_DATA
 
+    if not SHARED_DATA.is_dir():  # one case, so that `shared_data` fails (CI) or skips it
+        return [SHARED_DATA]
     suffixes = (".xls", ".xlsx", ".ods", ".csv")
     return sorted(
         path

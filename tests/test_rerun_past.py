@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
-from model_stubs import logit_champion
+from model_helpers import logit_champion
 
 from riskwatch.cli.options import seen_by_option, top_option
 from riskwatch.registered import LoadedModel, model_words

@@ -21,20 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_riskwatch
 
 pytestmark = pytest.mark.slow  # end-to-end CLI runs that train a champion
 
 
 def riskwatch(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    return subprocess.run(
-        [sys.executable, "-m", "riskwatch.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return run_riskwatch(args, cwd, {"MLFLOW_TRACKING_URI": None}, timeout=900)
 
 
 @pytest.fixture(scope="module")

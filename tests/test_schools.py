@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import SHARED_DATA
 
 from riskwatch.data.authority_index import AuthorityIndex, name_key
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
@@ -15,7 +14,9 @@ from riskwatch.data.schools import (
 )
 from riskwatch.data.store import load_table
 
-DATA = Path("/work/shared/data")
+DATA = SHARED_DATA
+# Every test here reads the shared public data: a failure in CI, a skip elsewhere, without it.
+pytestmark = pytest.mark.usefixtures("shared_data")
 
 
 @pytest.fixture(scope="module")

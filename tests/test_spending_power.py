@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SHARED_DATA
 
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.spending_power import (
@@ -20,7 +21,9 @@ from riskwatch.data.spending_power import (
 from riskwatch.data.store import load_table
 from riskwatch.errors import RiskwatchError
 
-DATA = Path("/work/shared/data")
+DATA = SHARED_DATA
+# Every test here reads the shared public data: a failure in CI, a skip elsewhere, without it.
+pytestmark = pytest.mark.usefixtures("shared_data")
 BORROWING_FILE = ONE_YEAR_TABLES[0].file
 
 

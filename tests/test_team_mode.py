@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_riskwatch
 
 pytestmark = pytest.mark.slow  # starts PostgreSQL and an mlflow server
 
@@ -47,18 +48,11 @@ def free_port() -> int:
 
 
 def riskwatch(args: list[str], cwd: Path, tracking_uri: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    if tracking_uri:
-        env["MLFLOW_TRACKING_URI"] = tracking_uri
-    env["RISKWATCH_DATA_DIR"] = str(cwd / "riskwatch-data")
-    return subprocess.run(
-        [sys.executable, "-m", "riskwatch.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
+    env = {
+        "MLFLOW_TRACKING_URI": tracking_uri or None,
+        "RISKWATCH_DATA_DIR": str(cwd / "riskwatch-data"),
+    }
+    return run_riskwatch(args, cwd, env, COMMAND_TIMEOUT)
 
 
 def ok(done: subprocess.CompletedProcess) -> str:

@@ -3,8 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from model_helpers import registered_like
-from model_stubs import logit_champion
+from model_helpers import logit_champion, registered_like
 
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import what_would_move
