@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent  # the checkout: notebooks/, riskwatch/, features/, models/
+TEST_DATA = TESTS / "data"  # small fixtures kept with the tests
+SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 def _session_root(tmp_path_factory) -> Path:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_riskwatch, snapshot
+from conftest import TEST_DATA
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = TEST_DATA / "bad"
 
 
 def _load_cases() -> dict:

@@ -11,7 +11,9 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+from conftest import TEST_DATA
+
+BAD = TEST_DATA / "bad"
 
 
 def test_the_data_source_names_the_data_directory_and_its_releases(tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
+from conftest import TEST_DATA
 from govuk_replay import Replay
 
 from riskwatch.data.opening import read_grids
@@ -276,7 +277,7 @@ def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
 
     folder = tmp_path / "downloaded"
     folder.mkdir()
-    shutil.copy(Path(__file__).parent / "data" / "govuk" / "rs-2023-24.json", folder)
+    shutil.copy(TEST_DATA / "govuk" / "rs-2023-24.json", folder)
     shutil.copy(rs_slices[0], folder / "RS_LA_Data_2023-24_data_by_LA.xlsx")
     shutil.copy(rs_slices[1], folder / "RS_2023-24_data_by_LA_revised.xlsx")  # not on the page
     (folder / "notes.txt").write_text("not a release")

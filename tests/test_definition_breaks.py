@@ -3,10 +3,9 @@ is a suspected definition break, reported and held out of trends until accepted.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import TEST_DATA
 
 from riskwatch.data.definition_breaks import (
     Break,
@@ -18,9 +17,7 @@ from riskwatch.data.definition_breaks import (
 
 # Real rows: every RS reserve level at 31 March of the embedded panel as it stood before
 # issue 18's fix, with the compiled 2024-25 `reserves` still read as RS reserves_total_close.
-RESERVES_BEFORE_FIX = (
-    Path(__file__).parent / "data" / "rs_reserve_levels_with_compiled_2024_25.parquet"
-)
+RESERVES_BEFORE_FIX = TEST_DATA / "rs_reserve_levels_with_compiled_2024_25.parquet"
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_helpers import run_cli, run_riskwatch, snapshot
+from conftest import TEST_DATA
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = TEST_DATA / "bad"
 
 
 def riskwatch(args: list[str], cwd: Path, tracking_uri: str, timeout: float = 120):

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli, snapshot
+from conftest import TEST_DATA
 
 from riskwatch.data.store import ingested_panel
 
-GOOD = Path(__file__).resolve().parent / "data" / "bad" / "good.xlsx"
+GOOD = TEST_DATA / "bad" / "good.xlsx"
 
 # Run `riskwatch ARGS` with os.replace wrapped: when the rename into a release file is
 # due (or, with "after", just done), print RENAMING and wait to be killed.

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli, snapshot
+from conftest import TEST_DATA
 
 from riskwatch.data.store import cache_dir, cache_limit, prune_cache
 from riskwatch.errors import RiskwatchError
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = TEST_DATA / "bad"
 
 
 def refused(code: int, err: str, *fragments: str) -> str:

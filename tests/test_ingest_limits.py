@@ -16,12 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_helpers import run_cli, snapshot
+from conftest import TEST_DATA
 
 from riskwatch.data import ingest as ingest_module
 from riskwatch.data.opening import read_grids
 from riskwatch.data.workbook import describe_sheet
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = TEST_DATA / "bad"
 SHEET = "RS_LA_Data_2023-24"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_helpers import run_cli
+from conftest import TEST_DATA
 
 from riskwatch.data.opening import read_grids
 from riskwatch.data.workbook import describe_sheet
@@ -229,7 +230,7 @@ def test_a_windows_1252_csv_is_read_and_its_vintage_says_so(tmp_path, monkeypatc
     MHCLG's RA_2023-24_data_Part_1.csv is: read as Windows-1252, recorded in the vintage."""
     from riskwatch.data.store import ingested_panel
 
-    corpus = Path(__file__).resolve().parent / "data" / "bad" / "latin1.csv"
+    corpus = TEST_DATA / "bad" / "latin1.csv"
     assert b"\xa3 thousand" in corpus.read_bytes()
     data_dir = tmp_path / "user-data"
     code, out, err = run_cli(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO
+
+ROOT = REPO
 # Where each top-level folder installs (pyproject.toml's package-dir).
 PACKAGES = {
     "riskwatch": "riskwatch",

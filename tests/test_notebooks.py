@@ -1,14 +1,13 @@
 """The notebooks run in the test suite so they never rot."""
 
-from pathlib import Path
-
 import nbformat
 import pytest
+from conftest import REPO
 from nbclient import NotebookClient
 
 pytestmark = pytest.mark.slow  # runs every notebook in a kernel
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_helpers import run_riskwatch
+from conftest import TEST_DATA
 
 pytestmark = pytest.mark.slow  # end-to-end CLI runs that train a champion
 
@@ -177,7 +178,7 @@ def test_summary_names_entrants_and_leavers_with_their_reason(workspace):
 def test_the_watchlist_and_the_pack_name_the_data_they_used(first_watchlist):
     workspace, listed = first_watchlist
     assert listed.stdout.splitlines()[1] == "data: embedded panel"
-    good = Path(__file__).resolve().parent / "data" / "bad" / "good.xlsx"
+    good = TEST_DATA / "bad" / "good.xlsx"
     ingested = riskwatch(["data", "ingest", str(good), "--data-dir", "ingested"], workspace)
     assert ingested.returncode == 0, ingested.stderr
     packed = riskwatch(["review", "2026Q4", "--out", "d", "--data-dir", "ingested"], workspace)
