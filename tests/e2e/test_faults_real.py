@@ -1,4 +1,4 @@
-"""Faults made real, where tests/test_faults.py simulates them: a process killed with
+"""Faults made real, where tests/e2e/test_faults.py simulates them: a process killed with
 SIGKILL at the moment it renames a finished file into place, and a disk that is really
 full or really read-only (a small tmpfs, mounted where the machine allows it: tests run
 as root in CI; elsewhere the disk tests skip and say so, the simulated ones still run).
@@ -125,7 +125,7 @@ def small_disk(tmp_path):
     if mounted.returncode != 0:
         pytest.skip(
             "cannot mount a tmpfs here (needs root): the simulated full and read-only disks "
-            f"in tests/test_faults.py still run ({mounted.stderr.strip()[:120]})"
+            f"in tests/e2e/test_faults.py still run ({mounted.stderr.strip()[:120]})"
         )
     try:
         yield mount_point

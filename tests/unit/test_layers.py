@@ -79,7 +79,9 @@ def layer_of(module: str) -> int:
         if module == name or module.startswith(name + ".")
     ]
     if not matches:
-        raise AssertionError(f"{module} has no layer: add it to LAYERS in tests/test_layers.py")
+        raise AssertionError(
+            f"{module} has no layer: add it to LAYERS in tests/unit/test_layers.py"
+        )
     return max(matches)[1]
 
 
