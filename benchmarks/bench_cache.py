@@ -2,7 +2,7 @@
 
 Trains the default model (`configs/run.toml`) once in this process, logs it to a fresh
 local MLflow store, registers it as 20 versions, and loads each version the way a
-watchlist does (`scoring.load_registered`), which keeps a copy of each in the cache
+watchlist does (`registered.load_registered`), which keeps a copy of each in the cache
 folder. Prints the cache folder's size and file count after every fifth load. To
 measure an older commit, put its package first on PYTHONPATH (laid out as
 bench_review.py's `checkout` lays it out).
@@ -36,7 +36,7 @@ def main() -> None:
     from bench_noise import train_default
 
     from riskwatch import tracking
-    from riskwatch.scoring import load_registered
+    from riskwatch.registered import load_registered
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["train"]

@@ -60,7 +60,7 @@ def perturbed(inputs: pd.DataFrame, change) -> pd.DataFrame:
 
 def largest_changes(model, inputs: pd.DataFrame, moved: pd.DataFrame) -> tuple[float, float, int]:
     """Largest probability change, largest contribution change, councils moved > 0.001."""
-    from riskwatch.tracking import score_frame
+    from riskwatch.models.scores import score_frame
 
     before, after = score_frame(inputs, model), score_frame(moved, model)
     probability = (after["probability"] - before["probability"]).abs()

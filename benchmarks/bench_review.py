@@ -74,9 +74,9 @@ def stages(home: Path) -> list[tuple[str, float]]:
     from riskwatch.dataset import feature_set
     from riskwatch.explanations import explain_councils
     from riskwatch.pipeline import feature_frames, frames_key, score_years
+    from riskwatch.registered import load_registered
     from riskwatch.report.pack import review_html
     from riskwatch.review import make_watchlist
-    from riskwatch.scoring import load_registered
     from riskwatch.settings import load_run_config
 
     mark("imports (pandas, riskwatch)")

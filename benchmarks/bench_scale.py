@@ -10,7 +10,7 @@ process (so peak memory is that size's own):
    (`riskwatch.scoring.model_inputs`) and `predict_proba` in chunks of
    --chunk rows, every row banded (`riskwatch.watchlist.assign_band`), the top
    1,000 ranked, and contributions and four reasons computed for those 1,000
-   only (`riskwatch.tracking.score_frame`);
+   only (`riskwatch.models.scores.score_frame`);
 3. bare `predict_proba` on the same input matrices, chunk by chunk, in the same
    process: the floor the end-to-end time is compared with.
 
@@ -90,11 +90,11 @@ def child(n: int, workdir: Path, chunk: int, top: int, seed: int, repeat: int) -
     """One size, measured in this (fresh) process."""
     import numpy as np
     import pandas as pd
+    from riskwatch.models.scores import CONTRIB_PREFIX, score_frame
 
     from riskwatch.dataset import class_column
     from riskwatch.scoring import model_inputs
     from riskwatch.settings import load_run_config
-    from riskwatch.tracking import CONTRIB_PREFIX, score_frame
     from riskwatch.watchlist import assign_band, bands_from_config
 
     sys.path.insert(0, str(HERE))

@@ -29,15 +29,15 @@ def last_outturn(view: View, source: str, indicator: str) -> pd.Series:
 
 
 @feature(
-    "budgeted_spending_growth_pct",
-    "Budgeted net revenue spending against the last outturn",
-    "budget",
-    "Net revenue expenditure budgeted for the year (RA line 905) against the council's "
+    name="budgeted_spending_growth_pct",
+    label="Budgeted net revenue spending against the last outturn",
+    family="budget",
+    definition="Net revenue expenditure budgeted for the year (RA line 905) against the council's "
     "outturn net revenue expenditure of the year before (RS line 805), % change.",
-    "percent",
-    CONTEXT,
-    (BUDGET_NRE, NRE),
-    BUDGET_YEARS,
+    unit="percent",
+    direction=CONTEXT,
+    inputs=(BUDGET_NRE, NRE),
+    years=BUDGET_YEARS,
     model_input=False,
     compares="budget against outturn",
 )
@@ -46,15 +46,15 @@ def budgeted_spending_growth_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "budgeted_interest_pct_budgeted_nre",
-    "Budgeted interest, % of budgeted net revenue spending",
-    "budget",
-    "Interest payable budgeted for the year (RA line 881) as % of the net revenue "
+    name="budgeted_interest_pct_budgeted_nre",
+    label="Budgeted interest, % of budgeted net revenue spending",
+    family="budget",
+    definition="Interest payable budgeted for the year (RA line 881) as % of the net revenue "
     "expenditure budgeted for it (RA line 905): both budget figures of one return.",
-    "percent",
-    RISKIER,
-    (BUDGET_INTEREST, BUDGET_NRE),
-    BUDGET_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(BUDGET_INTEREST, BUDGET_NRE),
+    years=BUDGET_YEARS,
     model_input=False,
     mechanism=DEBT,
 )
@@ -63,15 +63,15 @@ def budgeted_interest_pct_budgeted_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "budgeted_interest_growth_pct",
-    "Budgeted interest against the last outturn",
-    "budget",
-    "Interest payable budgeted for the year (RA line 881) against the council's outturn "
+    name="budgeted_interest_growth_pct",
+    label="Budgeted interest against the last outturn",
+    family="budget",
+    definition="Interest payable budgeted for the year (RA line 881) against the council's outturn "
     "interest payable of the year before (RS line 781), % change.",
-    "percent",
-    RISKIER,
-    (BUDGET_INTEREST, (RS, "interest_payable")),
-    "2013-14 to 2021-22 and 2024-25 (RA budgets)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=(BUDGET_INTEREST, (RS, "interest_payable")),
+    years="2013-14 to 2021-22 and 2024-25 (RA budgets)",
     model_input=False,
     mechanism=DEBT,
     compares="budget against outturn",

@@ -17,15 +17,15 @@ from .registry import CONTEXT, feature
 
 
 @feature(
-    "revenue_outturn_years_back",
-    "Years back of the revenue outturn (RS) read",
-    "returns",
-    "0 where the year's revenue outturn summary (RS) is held; 1 where it is not yet and the "
+    name="revenue_outturn_years_back",
+    label="Years back of the revenue outturn (RS) read",
+    family="returns",
+    definition="0 where the year's revenue outturn summary (RS) is held; 1 where it is not yet and the "
     "year before's is read as the latest outturn published.",
-    "years",
-    CONTEXT,
-    (NRE,),
-    "every year",
+    unit="years",
+    direction=CONTEXT,
+    inputs=(NRE,),
+    years="every year",
     model_input=False,
 )
 def revenue_outturn_years_back(view: View) -> pd.Series:
@@ -33,17 +33,17 @@ def revenue_outturn_years_back(view: View) -> pd.Series:
 
 
 @feature(
-    "nre_denominator_years_back",
-    "Years back of the net revenue spending ratios divide by",
-    "returns",
-    "0 where the outturn net revenue expenditure read is a meaningful size; otherwise how "
+    name="nre_denominator_years_back",
+    label="Years back of the net revenue spending ratios divide by",
+    family="returns",
+    definition="0 where the outturn net revenue expenditure read is a meaningful size; otherwise how "
     "many years before it the council's last valid figure was taken (negative or near zero: "
     "below a quarter of its net service spending, as where spending capitalised under "
     "Exceptional Financial Support is netted off).",
-    "years",
-    CONTEXT,
-    (NRE, (RS, "total_service_expenditure")),
-    "2007-08 to 2024-25 (RS outturn)",
+    unit="years",
+    direction=CONTEXT,
+    inputs=(NRE, (RS, "total_service_expenditure")),
+    years="2007-08 to 2024-25 (RS outturn)",
     model_input=False,
 )
 def nre_denominator_years_back(view: View) -> pd.Series:

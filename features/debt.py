@@ -61,15 +61,15 @@ CSP_YEARS = "2016-17 to 2020-21 (core spending power held); with COR/BI only whe
 
 
 @feature(
-    "cfr",
-    "Capital financing requirement",
-    "debt",
-    "Capital financing requirement at 31 March (COR): capital spending not yet financed, "
+    name="cfr",
+    label="Capital financing requirement",
+    family="debt",
+    definition="Capital financing requirement at 31 March (COR): capital spending not yet financed, "
     "the underlying need to borrow.",
-    "GBP_thousand",
-    RISKIER,
-    CFR[1:],
-    COR_YEARS,
+    unit="GBP_thousand",
+    direction=RISKIER,
+    inputs=CFR[1:],
+    years=COR_YEARS,
     model_input=False,
     base="cfr_pct_nre",
 )
@@ -78,29 +78,29 @@ def cfr(view: View) -> pd.Series:
 
 
 @feature(
-    "cfr_pct_nre",
-    "Capital financing requirement, % of net revenue spending",
-    "debt",
-    "Capital financing requirement at 31 March as % of net revenue expenditure (RS).",
-    "percent",
-    RISKIER,
-    (CFR[1], NRE),
-    COR_YEARS,
+    name="cfr_pct_nre",
+    label="Capital financing requirement, % of net revenue spending",
+    family="debt",
+    definition="Capital financing requirement at 31 March as % of net revenue expenditure (RS).",
+    unit="percent",
+    direction=RISKIER,
+    inputs=(CFR[1], NRE),
+    years=COR_YEARS,
 )
 def cfr_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(*CFR[1]), nre(view))
 
 
 @feature(
-    "cfr_growth_1y_pct",
-    "Growth in the capital financing requirement over the year",
-    "debt",
-    "Change in the capital financing requirement over the year, %: 31 March against "
+    name="cfr_growth_1y_pct",
+    label="Growth in the capital financing requirement over the year",
+    family="debt",
+    definition="Change in the capital financing requirement over the year, %: 31 March against "
     "1 April of the same COR return (the previous 31 March where a return gives no 1 April).",
-    "percent",
-    RISKIER,
-    CFR,
-    COR_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=CFR,
+    years=COR_YEARS,
     base="cfr_pct_nre",
 )
 def cfr_growth_1y_pct(view: View) -> pd.Series:
@@ -108,15 +108,15 @@ def cfr_growth_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "cfr_growth_3y_pct",
-    "Growth in the capital financing requirement over three years",
-    "debt",
-    "Change in the capital financing requirement over three years, %: 31 March of year t "
+    name="cfr_growth_3y_pct",
+    label="Growth in the capital financing requirement over three years",
+    family="debt",
+    definition="Change in the capital financing requirement over three years, %: 31 March of year t "
     "against 1 April of year t-2 (from that year's COR return).",
-    "percent",
-    RISKIER,
-    CFR,
-    "2010-11 to 2024-25 but 2013-14 (needs the COR return two years before too)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=CFR,
+    years="2010-11 to 2024-25 but 2013-14 (needs the COR return two years before too)",
     base="cfr_pct_nre",
 )
 def cfr_growth_3y_pct(view: View) -> pd.Series:
@@ -124,14 +124,14 @@ def cfr_growth_3y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "cfr_per_core_spending_power",
-    "Capital financing requirement per £ of core spending power",
-    "debt",
-    "Capital financing requirement at 31 March per £ of the year's core spending power.",
-    "ratio",
-    RISKIER,
-    (CFR[1], CORE_SP),
-    "2016-17 to 2018-19: " + CSP_YEARS,
+    name="cfr_per_core_spending_power",
+    label="Capital financing requirement per £ of core spending power",
+    family="debt",
+    definition="Capital financing requirement at 31 March per £ of the year's core spending power.",
+    unit="ratio",
+    direction=RISKIER,
+    inputs=(CFR[1], CORE_SP),
+    years="2016-17 to 2018-19: " + CSP_YEARS,
     base="cfr_pct_nre",
 )
 def cfr_per_core_spending_power(view: View) -> pd.Series:
@@ -139,15 +139,15 @@ def cfr_per_core_spending_power(view: View) -> pd.Series:
 
 
 @feature(
-    "gross_external_debt",
-    "Gross external debt",
-    "debt",
-    "Gross external debt at 31 March (COR): borrowing plus other long-term liabilities "
+    name="gross_external_debt",
+    label="Gross external debt",
+    family="debt",
+    definition="Gross external debt at 31 March (COR): borrowing plus other long-term liabilities "
     "(PFI, finance leases).",
-    "GBP_thousand",
-    RISKIER,
-    GED[1:],
-    DEBT_YEARS,
+    unit="GBP_thousand",
+    direction=RISKIER,
+    inputs=GED[1:],
+    years=DEBT_YEARS,
     model_input=False,
     base="gross_external_debt_pct_nre",
 )
@@ -156,29 +156,29 @@ def gross_external_debt(view: View) -> pd.Series:
 
 
 @feature(
-    "gross_external_debt_pct_nre",
-    "Gross external debt, % of net revenue spending",
-    "debt",
-    "Gross external debt at 31 March (COR) as % of net revenue expenditure (RS).",
-    "percent",
-    RISKIER,
-    (GED[1], NRE),
-    DEBT_YEARS,
+    name="gross_external_debt_pct_nre",
+    label="Gross external debt, % of net revenue spending",
+    family="debt",
+    definition="Gross external debt at 31 March (COR) as % of net revenue expenditure (RS).",
+    unit="percent",
+    direction=RISKIER,
+    inputs=(GED[1], NRE),
+    years=DEBT_YEARS,
 )
 def gross_external_debt_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(*GED[1]), nre(view))
 
 
 @feature(
-    "gross_external_debt_growth_1y_pct",
-    "Growth in gross external debt over the year",
-    "debt",
-    "Change in gross external debt over the year, %: 31 March against 1 April of the same "
+    name="gross_external_debt_growth_1y_pct",
+    label="Growth in gross external debt over the year",
+    family="debt",
+    definition="Change in gross external debt over the year, %: 31 March against 1 April of the same "
     "COR return (the previous 31 March where a return gives no 1 April).",
-    "percent",
-    RISKIER,
-    GED,
-    DEBT_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=GED,
+    years=DEBT_YEARS,
     base="gross_external_debt_pct_nre",
 )
 def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
@@ -186,15 +186,15 @@ def gross_external_debt_growth_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "gross_external_debt_growth_3y_pct",
-    "Growth in gross external debt over three years",
-    "debt",
-    "Change in gross external debt over three years, %: 31 March of year t against 1 April "
+    name="gross_external_debt_growth_3y_pct",
+    label="Growth in gross external debt over three years",
+    family="debt",
+    definition="Change in gross external debt over three years, %: 31 March of year t against 1 April "
     "of year t-2 (or 31 March of t-3 where a return gives no 1 April).",
-    "percent",
-    RISKIER,
-    GED,
-    "2019-20 to 2024-25 (gross external debt from COR 2017-18)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=GED,
+    years="2019-20 to 2024-25 (gross external debt from COR 2017-18)",
     base="gross_external_debt_pct_nre",
 )
 def gross_external_debt_growth_3y_pct(view: View) -> pd.Series:
@@ -202,45 +202,45 @@ def gross_external_debt_growth_3y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "net_debt_pct_nre",
-    "Net debt (debt less investments), % of net revenue spending",
-    "debt",
-    "Gross external debt less investments at 31 March (COR) as % of net revenue expenditure: "
+    name="net_debt_pct_nre",
+    label="Net debt (debt less investments), % of net revenue spending",
+    family="debt",
+    definition="Gross external debt less investments at 31 March (COR) as % of net revenue expenditure: "
     "what borrowing is not matched by money held.",
-    "percent",
-    RISKIER,
-    (GED[1], (COR, "investments_close"), NRE),
-    DEBT_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(GED[1], (COR, "investments_close"), NRE),
+    years=DEBT_YEARS,
 )
 def net_debt_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(*GED[1]) - view.get(COR, "investments_close"), nre(view))
 
 
 @feature(
-    "borrowing_pct_nre",
-    "Outstanding borrowing, % of net revenue spending",
-    "debt",
-    "Outstanding borrowing from every lender (BI, latest date of the as-of year or the one "
+    name="borrowing_pct_nre",
+    label="Outstanding borrowing, % of net revenue spending",
+    family="debt",
+    definition="Outstanding borrowing from every lender (BI, latest date of the as-of year or the one "
     "before) as % of the as-of year's net revenue expenditure (RS).",
-    "percent",
-    RISKIER,
-    (BORROWING, NRE),
-    BI_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(BORROWING, NRE),
+    years=BI_YEARS,
 )
 def borrowing_pct_nre(view: View) -> pd.Series:
     return ratio(bi_stock(view, BORROWING[1]), nre(view))
 
 
 @feature(
-    "borrowing_growth_1y_pct",
-    "Growth in outstanding borrowing over the year",
-    "debt",
-    "Change in outstanding borrowing (BI) over the year to the latest date used, %: the "
+    name="borrowing_growth_1y_pct",
+    label="Growth in outstanding borrowing over the year",
+    family="debt",
+    definition="Change in outstanding borrowing (BI) over the year to the latest date used, %: the "
     "financial year's last date against the previous year's.",
-    "percent",
-    RISKIER,
-    (BORROWING,),
-    BI_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(BORROWING,),
+    years=BI_YEARS,
     base="borrowing_pct_nre",
 )
 def borrowing_growth_1y_pct(view: View) -> pd.Series:
@@ -250,15 +250,15 @@ def borrowing_growth_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "borrowing_per_core_spending_power",
-    "Outstanding borrowing per £ of core spending power",
-    "debt",
-    "Outstanding borrowing (BI, latest date of the as-of year or the one before) per £ of "
+    name="borrowing_per_core_spending_power",
+    label="Outstanding borrowing per £ of core spending power",
+    family="debt",
+    definition="Outstanding borrowing (BI, latest date of the as-of year or the one before) per £ of "
     "the as-of year's core spending power.",
-    "ratio",
-    RISKIER,
-    (BORROWING, CORE_SP),
-    "2016-17 to 2020-21: " + CSP_YEARS,
+    unit="ratio",
+    direction=RISKIER,
+    inputs=(BORROWING, CORE_SP),
+    years="2016-17 to 2020-21: " + CSP_YEARS,
     base="borrowing_pct_nre",
 )
 def borrowing_per_core_spending_power(view: View) -> pd.Series:
@@ -266,31 +266,31 @@ def borrowing_per_core_spending_power(view: View) -> pd.Series:
 
 
 @feature(
-    "short_term_borrowing_share",
-    "Short-term loans, share of all borrowing",
-    "debt",
-    "Short-term loans (every lender, local authorities included) as % of outstanding "
+    name="short_term_borrowing_share",
+    label="Short-term loans, share of all borrowing",
+    family="debt",
+    definition="Short-term loans (every lender, local authorities included) as % of outstanding "
     "borrowing (BI, latest date of the as-of year or the one before): refinancing risk.",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_short_term"), BORROWING),
-    BI_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((BI, "borrowing_short_term"), BORROWING),
+    years=BI_YEARS,
 )
 def short_term_borrowing_share(view: View) -> pd.Series:
     return ratio(bi_stock(view, "borrowing_short_term"), bi_stock(view, BORROWING[1]))
 
 
 @feature(
-    "la_borrowing_share",
-    "Loans from other councils, share of all borrowing",
-    "debt",
-    "Loans from other local authorities (short and longer term) as % of outstanding "
+    name="la_borrowing_share",
+    label="Loans from other councils, share of all borrowing",
+    family="debt",
+    definition="Loans from other local authorities (short and longer term) as % of outstanding "
     "borrowing (BI, latest date of the as-of year or the one before): the market Woking, "
     "Thurrock and Slough relied on.",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_other_local_authorities"), BORROWING),
-    LENDER_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((BI, "borrowing_other_local_authorities"), BORROWING),
+    years=LENDER_YEARS,
 )
 def la_borrowing_share(view: View) -> pd.Series:
     share = bi_stock(view, "borrowing_other_local_authorities")
@@ -298,60 +298,60 @@ def la_borrowing_share(view: View) -> pd.Series:
 
 
 @feature(
-    "interest_payable_pct_nre",
-    "Interest payable, % of net revenue spending",
-    "debt",
-    "External interest payable (RS line 781) as % of net revenue expenditure.",
-    "percent",
-    RISKIER,
-    ((RS, "interest_payable"), NRE),
-    "2007-08 to 2024-25 (RS outturn; the compiled RS interest for 2024-25)",
+    name="interest_payable_pct_nre",
+    label="Interest payable, % of net revenue spending",
+    family="debt",
+    definition="External interest payable (RS line 781) as % of net revenue expenditure.",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, "interest_payable"), NRE),
+    years="2007-08 to 2024-25 (RS outturn; the compiled RS interest for 2024-25)",
 )
 def interest_payable_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "interest_payable"), nre(view))
 
 
 @feature(
-    "mrp_pct_nre",
-    "Debt repayment provision (MRP), % of net revenue spending",
-    "debt",
-    "Minimum revenue provision (RS line 773, repayment of principal; COR's MRP where the "
+    name="mrp_pct_nre",
+    label="Debt repayment provision (MRP), % of net revenue spending",
+    family="debt",
+    definition="Minimum revenue provision (RS line 773, repayment of principal; COR's MRP where the "
     "year has no RS return) as % of net revenue expenditure: the revenue burden of past "
     "borrowing.",
-    "percent",
-    RISKIER,
-    ((RS, "mrp"), (COR, "mrp"), NRE),
-    "2007-08 to 2024-25 (RS line 773; COR's MRP for 2024-25, which has no RS return)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, "mrp"), (COR, "mrp"), NRE),
+    years="2007-08 to 2024-25 (RS line 773; COR's MRP for 2024-25, which has no RS return)",
 )
 def mrp_pct_nre(view: View) -> pd.Series:
     return ratio(mrp(view), nre(view))
 
 
 @feature(
-    "financing_cost_pct_nre",
-    "Financing costs (interest + MRP), % of net revenue spending",
-    "debt",
-    "External interest payable (RS line 781) plus minimum revenue provision (RS line 773; "
+    name="financing_cost_pct_nre",
+    label="Financing costs (interest + MRP), % of net revenue spending",
+    family="debt",
+    definition="External interest payable (RS line 781) plus minimum revenue provision (RS line 773; "
     "COR's MRP for 2024-25) as % of net revenue expenditure: the revenue cost of debt.",
-    "percent",
-    RISKIER,
-    ((RS, "interest_payable"), (RS, "mrp"), (COR, "mrp"), NRE),
-    "2007-08 to 2024-25 (RS outturn; compiled RS interest and COR MRP for 2024-25)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, "interest_payable"), (RS, "mrp"), (COR, "mrp"), NRE),
+    years="2007-08 to 2024-25 (RS outturn; compiled RS interest and COR MRP for 2024-25)",
 )
 def financing_cost_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "interest_payable") + mrp(view), nre(view))
 
 
 @feature(
-    "mrp_pct_cfr",
-    "Debt repayment provision (MRP), % of the capital financing requirement",
-    "debt",
-    "Minimum revenue provision (RS) as % of the capital financing requirement at 1 April "
+    name="mrp_pct_cfr",
+    label="Debt repayment provision (MRP), % of the capital financing requirement",
+    family="debt",
+    definition="Minimum revenue provision (RS) as % of the capital financing requirement at 1 April "
     "(COR): low values mean debt is being repaid slowly (under-provision).",
-    "percent",
-    SAFER,
-    ((RS, "mrp"), (COR, "mrp"), *CFR),
-    COR_YEARS,
+    unit="percent",
+    direction=SAFER,
+    inputs=((RS, "mrp"), (COR, "mrp"), *CFR),
+    years=COR_YEARS,
     base="mrp_pct_nre",
 )
 def mrp_pct_cfr(view: View) -> pd.Series:
@@ -359,15 +359,15 @@ def mrp_pct_cfr(view: View) -> pd.Series:
 
 
 @feature(
-    "investment_income_pct_nre",
-    "Investment income, % of net revenue spending",
-    "debt",
-    "Interest and investment income received (RS line 786, sign turned to positive) as % "
+    name="investment_income_pct_nre",
+    label="Investment income, % of net revenue spending",
+    family="debt",
+    definition="Interest and investment income received (RS line 786, sign turned to positive) as % "
     "of net revenue expenditure: dependence on returns from investments.",
-    "percent",
-    RISKIER,
-    ((RS, "investment_income"), NRE),
-    "2007-08 to 2023-24 (RS outturn)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, "investment_income"), NRE),
+    years="2007-08 to 2023-24 (RS outturn)",
     mechanism=INCOME,
 )
 def investment_income_pct_nre(view: View) -> pd.Series:
@@ -375,15 +375,15 @@ def investment_income_pct_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "trading_surplus_pct_nre",
-    "Trading-account surplus, % of net revenue spending",
-    "debt",
-    "Net surplus on trading accounts (commercial activity; CAC tables) as % of net revenue "
+    name="trading_surplus_pct_nre",
+    label="Trading-account surplus, % of net revenue spending",
+    family="debt",
+    definition="Net surplus on trading accounts (commercial activity; CAC tables) as % of net revenue "
     "expenditure: dependence on commercial income.",
-    "percent",
-    RISKIER,
-    ((CAC, "trading_account_surplus"), NRE),
-    "2016-17 to 2018-19 (the trading table's years)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((CAC, "trading_account_surplus"), NRE),
+    years="2016-17 to 2018-19 (the trading table's years)",
     mechanism=INCOME,
 )
 def trading_surplus_pct_nre(view: View) -> pd.Series:

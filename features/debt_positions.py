@@ -31,15 +31,15 @@ def position_share(view: View, part: str) -> pd.Series:
 
 
 @feature(
-    "latest_borrowing_pct_nre",
-    "Latest known borrowing, % of net revenue spending",
-    "debt",
-    "Outstanding borrowing at the latest date published by the time the score is made (see "
+    name="latest_borrowing_pct_nre",
+    label="Latest known borrowing, % of net revenue spending",
+    family="debt",
+    definition="Outstanding borrowing at the latest date published by the time the score is made (see "
     "latest_borrowing_months_after_year) as % of the as-of year's net revenue expenditure.",
-    "percent",
-    RISKIER,
-    (BORROWING, NRE),
-    POSITION_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(BORROWING, NRE),
+    years=POSITION_YEARS,
     base="borrowing_pct_nre",
 )
 def latest_borrowing_pct_nre(view: View) -> pd.Series:
@@ -47,15 +47,15 @@ def latest_borrowing_pct_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "latest_la_borrowing_share",
-    "Latest known loans from other councils, share of borrowing",
-    "debt",
-    "Loans from other local authorities as % of outstanding borrowing at the latest date "
+    name="latest_la_borrowing_share",
+    label="Latest known loans from other councils, share of borrowing",
+    family="debt",
+    definition="Loans from other local authorities as % of outstanding borrowing at the latest date "
     "published by the time the score is made (both figures of one date).",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_other_local_authorities"), BORROWING),
-    POSITION_YEARS + "; the compiled 31 March positions give no lender split",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((BI, "borrowing_other_local_authorities"), BORROWING),
+    years=POSITION_YEARS + "; the compiled 31 March positions give no lender split",
     base="la_borrowing_share",
 )
 def latest_la_borrowing_share(view: View) -> pd.Series:
@@ -63,15 +63,15 @@ def latest_la_borrowing_share(view: View) -> pd.Series:
 
 
 @feature(
-    "latest_short_term_borrowing_share",
-    "Latest known short-term loans, share of borrowing",
-    "debt",
-    "Short-term loans as % of outstanding borrowing at the latest date published by the time "
+    name="latest_short_term_borrowing_share",
+    label="Latest known short-term loans, share of borrowing",
+    family="debt",
+    definition="Short-term loans as % of outstanding borrowing at the latest date published by the time "
     "the score is made (both figures of one date).",
-    "percent",
-    RISKIER,
-    ((BI, "borrowing_short_term"), BORROWING),
-    POSITION_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((BI, "borrowing_short_term"), BORROWING),
+    years=POSITION_YEARS,
     base="short_term_borrowing_share",
 )
 def latest_short_term_borrowing_share(view: View) -> pd.Series:
@@ -79,15 +79,15 @@ def latest_short_term_borrowing_share(view: View) -> pd.Series:
 
 
 @feature(
-    "latest_borrowing_months_after_year",
-    "Date of the latest known borrowing position (months after the as-of year)",
-    "debt",
-    "How many months after the as-of year's end (31 March) the latest borrowing position is "
+    name="latest_borrowing_months_after_year",
+    label="Date of the latest known borrowing position (months after the as-of year)",
+    family="debt",
+    definition="How many months after the as-of year's end (31 March) the latest borrowing position is "
     "dated: 0 for 31 March, 9 for 31 December after it. Says how current the latest figures are.",
-    "months",
-    CONTEXT,
-    (BORROWING,),
-    POSITION_YEARS,
+    unit="months",
+    direction=CONTEXT,
+    inputs=(BORROWING,),
+    years=POSITION_YEARS,
     model_input=False,
 )
 def latest_borrowing_months_after_year(view: View) -> pd.Series:

@@ -25,14 +25,15 @@ def _service_inputs(*lines: str) -> tuple[tuple[str, str], ...]:
 
 
 @feature(
-    "adult_social_care_share",
-    "Adult social care, share of service spending",
-    "budget",
-    "Adult social care net current expenditure as % of total service expenditure." + UPPER,
-    "percent",
-    RISKIER,
-    _service_inputs("adult_social_care_nce"),
-    SHARE_YEARS,
+    name="adult_social_care_share",
+    label="Adult social care, share of service spending",
+    family="budget",
+    definition="Adult social care net current expenditure as % of total service expenditure."
+    + UPPER,
+    unit="percent",
+    direction=RISKIER,
+    inputs=_service_inputs("adult_social_care_nce"),
+    years=SHARE_YEARS,
     mechanism=SOCIAL_CARE,
 )
 def adult_social_care_share(view: View) -> pd.Series:
@@ -40,14 +41,15 @@ def adult_social_care_share(view: View) -> pd.Series:
 
 
 @feature(
-    "children_social_care_share",
-    "Children's social care, share of service spending",
-    "budget",
-    "Children's social care net current expenditure as % of total service expenditure." + UPPER,
-    "percent",
-    RISKIER,
-    _service_inputs("children_social_care_nce"),
-    SHARE_YEARS,
+    name="children_social_care_share",
+    label="Children's social care, share of service spending",
+    family="budget",
+    definition="Children's social care net current expenditure as % of total service expenditure."
+    + UPPER,
+    unit="percent",
+    direction=RISKIER,
+    inputs=_service_inputs("children_social_care_nce"),
+    years=SHARE_YEARS,
     mechanism=SOCIAL_CARE,
 )
 def children_social_care_share(view: View) -> pd.Series:
@@ -55,18 +57,18 @@ def children_social_care_share(view: View) -> pd.Series:
 
 
 @feature(
-    "social_care_share",
-    "Social care (adults and children), share of service spending",
-    "budget",
-    "Social care (adults and children) net current expenditure as % of total service "
+    name="social_care_share",
+    label="Social care (adults and children), share of service spending",
+    family="budget",
+    definition="Social care (adults and children) net current expenditure as % of total service "
     "expenditure: the one social care line until 2010-11, the sum of the two after." + UPPER,
-    "percent",
-    RISKIER,
-    (
+    unit="percent",
+    direction=RISKIER,
+    inputs=(
         (RS, "social_care_nce"),
         *_service_inputs("adult_social_care_nce", "children_social_care_nce"),
     ),
-    "2007-08 to 2024-25 (RS; RSX for 2024-25)",
+    years="2007-08 to 2024-25 (RS; RSX for 2024-25)",
     mechanism=SOCIAL_CARE,
 )
 def social_care_share(view: View) -> pd.Series:
@@ -76,30 +78,30 @@ def social_care_share(view: View) -> pd.Series:
 
 
 @feature(
-    "council_tax_pct_nre",
-    "Council tax, % of net revenue spending",
-    "budget",
-    "Council tax requirement as % of net revenue expenditure (both RS outturn): the share "
+    name="council_tax_pct_nre",
+    label="Council tax, % of net revenue spending",
+    family="budget",
+    definition="Council tax requirement as % of net revenue expenditure (both RS outturn): the share "
     "of spending the council funds itself rather than from grants and business rates.",
-    "percent",
-    SAFER,
-    ((RS, "council_tax_requirement"), NRE),
-    "2007-08 to 2023-24 (RS outturn)",
+    unit="percent",
+    direction=SAFER,
+    inputs=((RS, "council_tax_requirement"), NRE),
+    years="2007-08 to 2023-24 (RS outturn)",
 )
 def council_tax_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "council_tax_requirement"), nre(view))
 
 
 @feature(
-    "grant_dependency_pct",
-    "Grant dependency, % of core spending power",
-    "budget",
-    "Core spending power not raised as council tax, as % of core spending power: (core "
+    name="grant_dependency_pct",
+    label="Grant dependency, % of core spending power",
+    family="budget",
+    definition="Core spending power not raised as council tax, as % of core spending power: (core "
     "spending power − council tax requirement set for the year (CTR)) / core spending power.",
-    "percent",
-    RISKIER,
-    ((CSP, "core_spending_power"), (CTR, "ct_requirement_ctr")),
-    "2016-17 to 2020-21 (core spending power held; CTR from 2015-16)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((CSP, "core_spending_power"), (CTR, "ct_requirement_ctr")),
+    years="2016-17 to 2020-21 (core spending power held; CTR from 2015-16)",
 )
 def grant_dependency_pct(view: View) -> pd.Series:
     power = view.get(CSP, "core_spending_power")
@@ -107,15 +109,15 @@ def grant_dependency_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "band_d",
-    "Band D council tax",
-    "budget",
-    "Average Band D council tax of the council itself (adult social care precept included, "
+    name="band_d",
+    label="Band D council tax",
+    family="budget",
+    definition="Average Band D council tax of the council itself (adult social care precept included, "
     "parish precepts excluded), £ per Band D dwelling; context, no direction.",
-    "GBP",
-    CONTEXT,
-    ((CTR, "band_d"),),
-    "2015-16 to 2023-24 (CTR tables held)",
+    unit="GBP",
+    direction=CONTEXT,
+    inputs=((CTR, "band_d"),),
+    years="2015-16 to 2023-24 (CTR tables held)",
     model_input=False,
 )
 def band_d(view: View) -> pd.Series:
@@ -123,15 +125,15 @@ def band_d(view: View) -> pd.Series:
 
 
 @feature(
-    "band_d_growth_1y_pct",
-    "Band D council tax rise on the year",
-    "budget",
-    "Change in the council's Band D council tax from the previous year, %: rises at the "
+    name="band_d_growth_1y_pct",
+    label="Band D council tax rise on the year",
+    family="budget",
+    definition="Change in the council's Band D council tax from the previous year, %: rises at the "
     "referendum limit signal budget pressure.",
-    "percent",
-    RISKIER,
-    ((CTR, "band_d"),),
-    "2016-17 to 2023-24 (two CTR years)",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((CTR, "band_d"),),
+    years="2016-17 to 2023-24 (two CTR years)",
     base="band_d",
 )
 def band_d_growth_1y_pct(view: View) -> pd.Series:
@@ -139,32 +141,32 @@ def band_d_growth_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "spending_power_change_pct",
-    "Change in core spending power in the settlement",
-    "budget",
-    "Change in (core) spending power from the previous year as the settlement gives it, %: "
+    name="spending_power_change_pct",
+    label="Change in core spending power in the settlement",
+    family="budget",
+    definition="Change in (core) spending power from the previous year as the settlement gives it, %: "
     "each settlement compares like with like, so years before and after the 2016-17 switch "
     "to core spending power are comparable as changes, not as levels.",
-    "percent",
-    SAFER,
-    ((CSP, "spending_power_change"),),
-    "2011-12 to 2018-19 (the change table's years)",
+    unit="percent",
+    direction=SAFER,
+    inputs=((CSP, "spending_power_change"),),
+    years="2011-12 to 2018-19 (the change table's years)",
 )
 def spending_power_change_pct(view: View) -> pd.Series:
     return view.get(CSP, "spending_power_change") * 100.0
 
 
 @feature(
-    "dsg_deficit_pct",
-    "Schools grant (DSG) deficit, % of the allocation",
-    "budget",
-    "Dedicated schools grant balance carried forward as % of the year's allocation, "
+    name="dsg_deficit_pct",
+    label="Schools grant (DSG) deficit, % of the allocation",
+    family="budget",
+    definition="Dedicated schools grant balance carried forward as % of the year's allocation, "
     "positive = deficit (DfE analysts' derivation); the latest of the as-of year and the "
     "one before published by the as-of date." + UPPER,
-    "percent",
-    RISKIER,
-    ((DSG, "dsg_deficit_pct"),),
-    "2020-21 to 2022-23: values for 2019-20 to 2021-22, each published about two years on",
+    unit="percent",
+    direction=RISKIER,
+    inputs=((DSG, "dsg_deficit_pct"),),
+    years="2020-21 to 2022-23: values for 2019-20 to 2021-22, each published about two years on",
     mechanism=SCHOOLS,
 )
 def dsg_deficit_pct(view: View) -> pd.Series:

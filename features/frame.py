@@ -21,8 +21,8 @@ import pandas as pd
 from riskwatch.data.definition_breaks import Break, configured
 from riskwatch.data.schema import KIND_OF_SOURCE, TO_POUNDS
 from riskwatch.data.vintages import rule_publication_date
-from riskwatch.data.years import financial_year_starting, is_financial_year
 from riskwatch.errors import RiskwatchError
+from riskwatch.years import financial_year_starting, is_financial_year
 
 from .registry import FEATURES, ordered
 

@@ -45,32 +45,32 @@ def ta_per_1000(view: View, lag: int = 0) -> pd.Series:
 
 
 @feature(
-    "ta_per_1000_households",
-    "Households in temporary accommodation per 1,000 households",
-    "housing",
-    "Households in temporary accommodation at the end of the latest quarter of the as-of "
+    name="ta_per_1000_households",
+    label="Households in temporary accommodation per 1,000 households",
+    family="housing",
+    definition="Households in temporary accommodation at the end of the latest quarter of the as-of "
     "year published by the as-of date (H-CLIC TA1), per 1,000 households in the area (the "
     "household projection TA1 prints)." + COUNTIES,
-    "per_1000_households",
-    RISKIER,
-    (TA_TOTAL, HOUSEHOLDS),
-    TA_YEARS,
+    unit="per_1000_households",
+    direction=RISKIER,
+    inputs=(TA_TOTAL, HOUSEHOLDS),
+    years=TA_YEARS,
 )
 def ta_per_1000_households(view: View) -> pd.Series:
     return housing_authorities(view, ta_per_1000(view))
 
 
 @feature(
-    "ta_growth_1y_pct",
-    "Growth in households in temporary accommodation per 1,000 households over the year",
-    "housing",
-    "Change in households in temporary accommodation per 1,000 households, %: the latest "
+    name="ta_growth_1y_pct",
+    label="Growth in households in temporary accommodation per 1,000 households over the year",
+    family="housing",
+    definition="Change in households in temporary accommodation per 1,000 households, %: the latest "
     "quarter of the as-of year published by the as-of date against the latest quarter of "
     "the year before (normally March against March)." + COUNTIES,
-    "percent",
-    RISKIER,
-    (TA_TOTAL, HOUSEHOLDS),
-    "2019-20 on (needs the year before too; 2018-19 quarters exist as revised in "
+    unit="percent",
+    direction=RISKIER,
+    inputs=(TA_TOTAL, HOUSEHOLDS),
+    years="2019-20 on (needs the year before too; 2018-19 quarters exist as revised in "
     "December 2019)." + COUNTIES,
     base="ta_per_1000_households",
 )
@@ -79,16 +79,16 @@ def ta_growth_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "ta_nightly_paid_bb_share",
-    "Temporary accommodation in nightly-paid and B&B places, share",
-    "housing",
-    "Households in nightly paid, privately managed self-contained accommodation plus bed "
+    name="ta_nightly_paid_bb_share",
+    label="Temporary accommodation in nightly-paid and B&B places, share",
+    family="housing",
+    definition="Households in nightly paid, privately managed self-contained accommodation plus bed "
     "and breakfast hotels as % of all households in temporary accommodation (H-CLIC TA1, "
     "the quarter used for the rate): the placements councils pay for by the night." + COUNTIES,
-    "percent",
-    RISKIER,
-    (NIGHTLY_PAID, BED_AND_BREAKFAST, TA_TOTAL),
-    TA_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(NIGHTLY_PAID, BED_AND_BREAKFAST, TA_TOTAL),
+    years=TA_YEARS,
 )
 def ta_nightly_paid_bb_share(view: View) -> pd.Series:
     costly = view.get(*NIGHTLY_PAID) + view.get(*BED_AND_BREAKFAST)
@@ -96,16 +96,16 @@ def ta_nightly_paid_bb_share(view: View) -> pd.Series:
 
 
 @feature(
-    "ta_spending_pct_nre",
-    "Temporary accommodation spending, % of net revenue spending",
-    "housing",
-    "Net expenditure on nightly paid temporary accommodation, hostels and bed and "
+    name="ta_spending_pct_nre",
+    label="Temporary accommodation spending, % of net revenue spending",
+    family="housing",
+    definition="Net expenditure on nightly paid temporary accommodation, hostels and bed and "
     "breakfast (RO4 housing services outturn) as % of net revenue expenditure (the compiled "
     "RS figure for 2024-25)." + COUNTIES,
-    "percent",
-    RISKIER,
-    (*RO4_TA_NET, NRE),
-    "2024-25 only (the one RO4 year held, first published 18 September 2025)." + COUNTIES,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(*RO4_TA_NET, NRE),
+    years="2024-25 only (the one RO4 year held, first published 18 September 2025)." + COUNTIES,
 )
 def ta_spending_pct_nre(view: View) -> pd.Series:
     spend = sum(view.get(*line) for line in RO4_TA_NET)
@@ -122,31 +122,31 @@ def housing_services_spending(view: View, lag: int = 0) -> pd.Series:
 
 
 @feature(
-    "housing_services_pct_nre",
-    "General fund housing services spending, % of net revenue spending",
-    "housing",
-    "Net current expenditure on housing services (general fund, not the housing revenue "
+    name="housing_services_pct_nre",
+    label="General fund housing services spending, % of net revenue spending",
+    family="housing",
+    definition="Net current expenditure on housing services (general fund, not the housing revenue "
     "account: homelessness and temporary accommodation sit here) as % of net revenue "
     "expenditure." + COUNTIES,
-    "percent",
-    RISKIER,
-    ((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES), NRE),
-    HOUSING_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES), NRE),
+    years=HOUSING_YEARS,
 )
 def housing_services_pct_nre(view: View) -> pd.Series:
     return housing_authorities(view, ratio(housing_services_spending(view), nre(view)))
 
 
 @feature(
-    "housing_services_growth_1y_pct",
-    "Growth in general fund housing services spending over the year",
-    "housing",
-    "Change in net current expenditure on general fund housing services against the year "
+    name="housing_services_growth_1y_pct",
+    label="Growth in general fund housing services spending over the year",
+    family="housing",
+    definition="Change in net current expenditure on general fund housing services against the year "
     "before, % (NaN where the earlier year's spending is not positive)." + COUNTIES,
-    "percent",
-    RISKIER,
-    ((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES)),
-    "2008-09 to 2024-25 (needs the year before)." + COUNTIES,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RS, HOUSING_SERVICES), (RSX, HOUSING_SERVICES)),
+    years="2008-09 to 2024-25 (needs the year before)." + COUNTIES,
     base="housing_services_pct_nre",
 )
 def housing_services_growth_1y_pct(view: View) -> pd.Series:

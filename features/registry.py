@@ -115,6 +115,7 @@ def register(feature: Feature) -> Feature:
 
 
 def feature(
+    *,
     name: str,
     label: str,
     family: str,
@@ -128,24 +129,25 @@ def feature(
     mechanism: str = "",
     compares: str = "",
 ) -> Callable[[Builder], Builder]:
-    """Decorator: register the function as the builder of feature `name`."""
+    """Decorator: register the function as the builder of feature `name`. Every argument is
+    named at the call, so a declaration reads as what it sets."""
 
     def wrap(build: Builder) -> Builder:
         register(
             Feature(
-                name,
-                label,
-                family,
-                definition,
-                unit,
-                direction,
-                inputs,
-                years,
-                build,
-                model_input,
-                base,
-                mechanism,
-                compares,
+                name=name,
+                label=label,
+                family=family,
+                definition=definition,
+                unit=unit,
+                direction=direction,
+                inputs=inputs,
+                years=years,
+                build=build,
+                model_input=model_input,
+                base=base,
+                mechanism=mechanism,
+                compares=compares,
             )
         )
         return build

@@ -42,15 +42,15 @@ EARMARKED_NOTE = " Earmarked reserves are the adjusted line from 2021-22."
 
 
 @feature(
-    "usable_reserves",
-    "Usable reserves",
-    "reserves",
-    "Usable reserves at 31 March: other earmarked plus unallocated (schools and public "
+    name="usable_reserves",
+    label="Usable reserves",
+    family="reserves",
+    definition="Usable reserves at 31 March: other earmarked plus unallocated (schools and public "
     "health reserves apart)." + EARMARKED_NOTE,
-    "GBP_thousand",
-    SAFER,
-    CLOSE,
-    RS_YEARS,
+    unit="GBP_thousand",
+    direction=SAFER,
+    inputs=CLOSE,
+    years=RS_YEARS,
     model_input=False,
     base="usable_reserves_pct_nre",
 )
@@ -59,42 +59,44 @@ def usable_reserves(view: View) -> pd.Series:
 
 
 @feature(
-    "usable_reserves_pct_nre",
-    "Usable reserves, % of net revenue spending",
-    "reserves",
-    "Usable reserves at 31 March as % of the year's net revenue expenditure (RS)." + EARMARKED_NOTE,
-    "percent",
-    SAFER,
-    (*CLOSE, NRE),
-    RS_YEARS,
+    name="usable_reserves_pct_nre",
+    label="Usable reserves, % of net revenue spending",
+    family="reserves",
+    definition="Usable reserves at 31 March as % of the year's net revenue expenditure (RS)."
+    + EARMARKED_NOTE,
+    unit="percent",
+    direction=SAFER,
+    inputs=(*CLOSE, NRE),
+    years=RS_YEARS,
 )
 def usable_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(usable(view), nre(view))
 
 
 @feature(
-    "unallocated_reserves_pct_nre",
-    "General fund (unallocated) reserves, % of net revenue spending",
-    "reserves",
-    "Unallocated (general fund) reserves at 31 March as % of net revenue expenditure.",
-    "percent",
-    SAFER,
-    ((RS, "reserves_unallocated_close"), NRE),
-    RS_YEARS,
+    name="unallocated_reserves_pct_nre",
+    label="General fund (unallocated) reserves, % of net revenue spending",
+    family="reserves",
+    definition="Unallocated (general fund) reserves at 31 March as % of net revenue expenditure.",
+    unit="percent",
+    direction=SAFER,
+    inputs=((RS, "reserves_unallocated_close"), NRE),
+    years=RS_YEARS,
 )
 def unallocated_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(unallocated(view), nre(view))
 
 
 @feature(
-    "earmarked_reserves_pct_nre",
-    "Earmarked reserves, % of net revenue spending",
-    "reserves",
-    "Other earmarked reserves at 31 March as % of net revenue expenditure." + EARMARKED_NOTE,
-    "percent",
-    SAFER,
-    (*CLOSE[:2], NRE),
-    RS_YEARS,
+    name="earmarked_reserves_pct_nre",
+    label="Earmarked reserves, % of net revenue spending",
+    family="reserves",
+    definition="Other earmarked reserves at 31 March as % of net revenue expenditure."
+    + EARMARKED_NOTE,
+    unit="percent",
+    direction=SAFER,
+    inputs=(*CLOSE[:2], NRE),
+    years=RS_YEARS,
 )
 def earmarked_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(earmarked(view), nre(view))
@@ -112,33 +114,33 @@ DSG_YEARS = (
 
 
 @feature(
-    "total_reserves_pct_nre",
-    "Reserves net of the schools deficit, % of net revenue spending",
-    "reserves",
-    "Every revenue reserve level at 31 March (RS lines 911 to 916 summed: schools, DSG, "
+    name="total_reserves_pct_nre",
+    label="Reserves net of the schools deficit, % of net revenue spending",
+    family="reserves",
+    definition="Every revenue reserve level at 31 March (RS lines 911 to 916 summed: schools, DSG, "
     "public health, earmarked as reported, unallocated) as % of net revenue expenditure. "
     "It nets the schools (DSG) deficit, so it is what is left if the statutory override "
     "ends; the one reserves measure 2024-25 has.",
-    "percent",
-    SAFER,
-    (*TOTAL_RESERVE_INPUTS, NRE),
-    TOTAL_YEARS,
+    unit="percent",
+    direction=SAFER,
+    inputs=(*TOTAL_RESERVE_INPUTS, NRE),
+    years=TOTAL_YEARS,
 )
 def total_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(total_reserves(view), nre(view))
 
 
 @feature(
-    "total_reserves_change_1y_pct",
-    "Change in reserves net of the schools deficit over the year",
-    "reserves",
-    "Change in the total of reserve levels at 31 March (RS lines 911 to 916) against the "
+    name="total_reserves_change_1y_pct",
+    label="Change in reserves net of the schools deficit over the year",
+    family="reserves",
+    definition="Change in the total of reserve levels at 31 March (RS lines 911 to 916) against the "
     "previous 31 March, %: a fall is reserves spent (NaN where the earlier total is not "
     "positive, or where a line of the total was redefined in the year).",
-    "percent",
-    SAFER,
-    TOTAL_RESERVE_INPUTS,
-    TOTAL_YEARS,
+    unit="percent",
+    direction=SAFER,
+    inputs=TOTAL_RESERVE_INPUTS,
+    years=TOTAL_YEARS,
     base="total_reserves_pct_nre",
 )
 def total_reserves_change_1y_pct(view: View) -> pd.Series:
@@ -148,16 +150,16 @@ def total_reserves_change_1y_pct(view: View) -> pd.Series:
 
 
 @feature(
-    "schools_deficit_pct_nre",
-    "Schools (DSG) deficit, % of net revenue spending",
-    "reserves",
-    "The dedicated schools grant deficit at 31 March (minus the DSG adjustment account and "
+    name="schools_deficit_pct_nre",
+    label="Schools (DSG) deficit, % of net revenue spending",
+    family="reserves",
+    definition="The dedicated schools grant deficit at 31 March (minus the DSG adjustment account and "
     "DSG reserves where negative; 0 where none) as % of net revenue expenditure: the SEND "
     "deficit the statutory override keeps off the general fund until April 2028.",
-    "percent",
-    RISKIER,
-    (*DSG_LINES, NRE),
-    DSG_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=(*DSG_LINES, NRE),
+    years=DSG_YEARS,
     mechanism=SCHOOLS,
 )
 def schools_deficit_pct_nre(view: View) -> pd.Series:
@@ -165,62 +167,62 @@ def schools_deficit_pct_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "usable_reserves_net_of_schools_deficit_pct_nre",
-    "Usable reserves less the schools deficit, % of net revenue spending",
-    "reserves",
-    "Usable reserves (earmarked plus unallocated) at 31 March less the schools (DSG) "
+    name="usable_reserves_net_of_schools_deficit_pct_nre",
+    label="Usable reserves less the schools deficit, % of net revenue spending",
+    family="reserves",
+    definition="Usable reserves (earmarked plus unallocated) at 31 March less the schools (DSG) "
     "deficit, as % of net revenue expenditure: what the general fund would hold if the "
     "override ended." + EARMARKED_NOTE,
-    "percent",
-    SAFER,
-    (*CLOSE, *DSG_LINES, NRE),
-    DSG_YEARS,
+    unit="percent",
+    direction=SAFER,
+    inputs=(*CLOSE, *DSG_LINES, NRE),
+    years=DSG_YEARS,
 )
 def usable_reserves_net_of_schools_deficit_pct_nre(view: View) -> pd.Series:
     return ratio(usable(view) - schools_deficit(view), nre(view))
 
 
 @feature(
-    "schools_reserves_pct_nre",
-    "Schools reserves, % of net revenue spending",
-    "reserves",
-    "Schools reserves at 31 March as % of net revenue expenditure (ring-fenced to schools; "
+    name="schools_reserves_pct_nre",
+    label="Schools reserves, % of net revenue spending",
+    family="reserves",
+    definition="Schools reserves at 31 March as % of net revenue expenditure (ring-fenced to schools; "
     "negative where the dedicated schools grant is in deficit).",
-    "percent",
-    SAFER,
-    ((RS, "reserves_schools_close"), NRE),
-    RS_YEARS,
+    unit="percent",
+    direction=SAFER,
+    inputs=((RS, "reserves_schools_close"), NRE),
+    years=RS_YEARS,
 )
 def schools_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "reserves_schools_close"), nre(view))
 
 
 @feature(
-    "public_health_reserves_pct_nre",
-    "Public health reserves, % of net revenue spending",
-    "reserves",
-    "Public health reserves at 31 March as % of net revenue expenditure (ring-fenced grant; "
+    name="public_health_reserves_pct_nre",
+    label="Public health reserves, % of net revenue spending",
+    family="reserves",
+    definition="Public health reserves at 31 March as % of net revenue expenditure (ring-fenced grant; "
     "context, no direction).",
-    "percent",
-    CONTEXT,
-    ((RS, "reserves_public_health_close"), NRE),
-    "2013-14 to 2023-24: public health became a council duty in 2013-14",
+    unit="percent",
+    direction=CONTEXT,
+    inputs=((RS, "reserves_public_health_close"), NRE),
+    years="2013-14 to 2023-24: public health became a council duty in 2013-14",
 )
 def public_health_reserves_pct_nre(view: View) -> pd.Series:
     return ratio(view.get(RS, "reserves_public_health_close"), nre(view))
 
 
 @feature(
-    "usable_reserves_change_1y_pct",
-    "Change in usable reserves over the year",
-    "reserves",
-    "Change in usable reserves over the year, %: 31 March against 1 April of the same "
+    name="usable_reserves_change_1y_pct",
+    label="Change in usable reserves over the year",
+    family="reserves",
+    definition="Change in usable reserves over the year, %: 31 March against 1 April of the same "
     "return (one basis, so a restated opening level is not counted as a movement)."
     + EARMARKED_NOTE,
-    "percent",
-    SAFER,
-    BOTH,
-    RS_YEARS + "; NaN where the opening level is not positive",
+    unit="percent",
+    direction=SAFER,
+    inputs=BOTH,
+    years=RS_YEARS + "; NaN where the opening level is not positive",
     base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_1y_pct(view: View) -> pd.Series:
@@ -236,15 +238,15 @@ def three_year_draw(view: View) -> pd.Series:
 
 
 @feature(
-    "usable_reserves_change_3y_pct",
-    "Change in usable reserves over three years",
-    "reserves",
-    "Change in usable reserves over three years, %: 31 March of year t against 1 April of "
+    name="usable_reserves_change_3y_pct",
+    label="Change in usable reserves over three years",
+    family="reserves",
+    definition="Change in usable reserves over three years, %: 31 March of year t against 1 April of "
     "year t-2 (from that year's return)." + EARMARKED_NOTE,
-    "percent",
-    SAFER,
-    BOTH,
-    "2009-10 to 2023-24 (needs the return two years before)",
+    unit="percent",
+    direction=SAFER,
+    inputs=BOTH,
+    years="2009-10 to 2023-24 (needs the return two years before)",
     base="usable_reserves_pct_nre",
 )
 def usable_reserves_change_3y_pct(view: View) -> pd.Series:
@@ -259,16 +261,16 @@ def runway(view: View) -> pd.Series:
 
 
 @feature(
-    "reserves_runway_years",
-    "Reserves runway: years left at the recent rate of draw",
-    "reserves",
-    "Reserves runway: usable reserves at 31 March divided by the average yearly draw over "
+    name="reserves_runway_years",
+    label="Reserves runway: years left at the recent rate of draw",
+    family="reserves",
+    definition="Reserves runway: usable reserves at 31 March divided by the average yearly draw over "
     "years t-2..t; +inf where reserves did not fall, 0 where none are left. Infinite "
     "values: use the capped version or the draw rate in models.",
-    "years",
-    SAFER,
-    BOTH,
-    "2009-10 to 2023-24 (three returns)",
+    unit="years",
+    direction=SAFER,
+    inputs=BOTH,
+    years="2009-10 to 2023-24 (three returns)",
     model_input=False,
 )
 def reserves_runway_years(view: View) -> pd.Series:
@@ -276,15 +278,15 @@ def reserves_runway_years(view: View) -> pd.Series:
 
 
 @feature(
-    "reserves_runway_years_capped",
-    "Reserves runway (capped at 100 years)",
-    "reserves",
-    f"Reserves runway capped at {RUNWAY_CAP_YEARS:.0f} years (CIPFA's cap for its reserves "
+    name="reserves_runway_years_capped",
+    label="Reserves runway (capped at 100 years)",
+    family="reserves",
+    definition=f"Reserves runway capped at {RUNWAY_CAP_YEARS:.0f} years (CIPFA's cap for its reserves "
     "sustainability measure): finite for models, equal to the runway below the cap.",
-    "years",
-    SAFER,
-    BOTH,
-    "2009-10 to 2023-24 (three returns)",
+    unit="years",
+    direction=SAFER,
+    inputs=BOTH,
+    years="2009-10 to 2023-24 (three returns)",
     base="reserves_runway_years",
 )
 def reserves_runway_years_capped(view: View) -> pd.Series:
@@ -292,17 +294,17 @@ def reserves_runway_years_capped(view: View) -> pd.Series:
 
 
 @feature(
-    "reserves_draw_pct",
-    "Yearly draw on usable reserves, % of what is left",
-    "reserves",
-    "Average yearly draw on usable reserves over years t-2..t as % of usable reserves at "
+    name="reserves_draw_pct",
+    label="Yearly draw on usable reserves, % of what is left",
+    family="reserves",
+    definition="Average yearly draw on usable reserves over years t-2..t as % of usable reserves at "
     "31 March (the runway's reciprocal ×100; negative when reserves grew), capped at "
     f"{DRAW_CAP_PCT:,.0f}%: a council drawing with nothing left is at the cap, never missing "
     "(missing would read as safe).",
-    "percent",
-    RISKIER,
-    BOTH,
-    "2009-10 to 2024-25 (three returns); NaN where reserves grew with none left",
+    unit="percent",
+    direction=RISKIER,
+    inputs=BOTH,
+    years="2009-10 to 2024-25 (three returns); NaN where reserves grew with none left",
 )
 def reserves_draw_pct(view: View) -> pd.Series:
     draw, left = three_year_draw(view), usable(view)
@@ -320,15 +322,15 @@ def planned_draw(view: View, source: str) -> pd.Series:
 
 
 @feature(
-    "budgeted_reserve_draw_pct_nre",
-    "Budgeted draw on reserves, % of net revenue spending",
-    "reserves",
-    "Draw on earmarked and unallocated reserves the budget (RA) planned for the year, as % "
+    name="budgeted_reserve_draw_pct_nre",
+    label="Budgeted draw on reserves, % of net revenue spending",
+    family="reserves",
+    definition="Draw on earmarked and unallocated reserves the budget (RA) planned for the year, as % "
     "of outturn net revenue expenditure (RA stops printing its own NRE from 2018-19).",
-    "percent",
-    RISKIER,
-    ((RA, APPROPRIATIONS[0]), (RA, APPROPRIATIONS[1]), NRE),
-    RA_YEARS,
+    unit="percent",
+    direction=RISKIER,
+    inputs=((RA, APPROPRIATIONS[0]), (RA, APPROPRIATIONS[1]), NRE),
+    years=RA_YEARS,
     compares="budget against outturn",
 )
 def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
@@ -336,21 +338,21 @@ def budgeted_reserve_draw_pct_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "reserve_draw_over_budget_pct_nre",
-    "Draw on reserves beyond the budget, % of net revenue spending",
-    "reserves",
-    "Outturn (RS) draw on earmarked and unallocated reserves less the draw budgeted (RA), "
+    name="reserve_draw_over_budget_pct_nre",
+    label="Draw on reserves beyond the budget, % of net revenue spending",
+    family="reserves",
+    definition="Outturn (RS) draw on earmarked and unallocated reserves less the draw budgeted (RA), "
     "as % of net revenue expenditure: positive when the year used more reserves than planned.",
-    "percent",
-    RISKIER,
-    (
+    unit="percent",
+    direction=RISKIER,
+    inputs=(
         (RS, APPROPRIATIONS[0]),
         (RS, APPROPRIATIONS[1]),
         (RA, APPROPRIATIONS[0]),
         (RA, APPROPRIATIONS[1]),
         NRE,
     ),
-    RA_YEARS,
+    years=RA_YEARS,
     compares="budget against outturn",
 )
 def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
@@ -358,30 +360,30 @@ def reserve_draw_over_budget_pct_nre(view: View) -> pd.Series:
 
 
 @feature(
-    "missing_return_latest",
-    "Revenue outturn return not filed for the year",
-    "returns",
-    "1 if the council's revenue outturn (RS) for the year is marked missing ([x]), 0 if "
+    name="missing_return_latest",
+    label="Revenue outturn return not filed for the year",
+    family="returns",
+    definition="1 if the council's revenue outturn (RS) for the year is marked missing ([x]), 0 if "
     "filed: a missing return falls on councils in trouble.",
-    "flag",
-    RISKIER,
-    (NRE, (RS, "interest_payable")),
-    "2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
+    unit="flag",
+    direction=RISKIER,
+    inputs=(NRE, (RS, "interest_payable")),
+    years="2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_latest(view: View) -> pd.Series:
     return return_missing(view)
 
 
 @feature(
-    "missing_return_count",
-    "Years with no revenue outturn return filed",
-    "returns",
-    "Number of years up to the as-of year whose revenue outturn (RS) the council did not "
+    name="missing_return_count",
+    label="Years with no revenue outturn return filed",
+    family="returns",
+    definition="Number of years up to the as-of year whose revenue outturn (RS) the council did not "
     "file (marked [x]), over the years it was on the RS roster.",
-    "count",
-    RISKIER,
-    (NRE, (RS, "interest_payable")),
-    "2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
+    unit="count",
+    direction=RISKIER,
+    inputs=(NRE, (RS, "interest_payable")),
+    years="2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_count(view: View) -> pd.Series:
     missing = pd.concat([return_missing(view, lag) for lag in range(view.at + 1)], axis=1)

@@ -231,16 +231,16 @@ def judgements(view: View) -> pd.DataFrame:
 
 
 @feature(
-    "ofsted_grade",
-    "Ofsted children's services grade (1 outstanding .. 4 inadequate)",
-    "services",
-    "Latest children's services judgement published by the as-of date: 1 outstanding, "
+    name="ofsted_grade",
+    label="Ofsted children's services grade (1 outstanding .. 4 inadequate)",
+    family="services",
+    definition="Latest children's services judgement published by the as-of date: 1 outstanding, "
     "2 good, 3 requires improvement (adequate before 2013), 4 inadequate. Overall "
     "effectiveness (SIF/ILACS) or, before one exists, the 2009-13 safeguarding judgement.",
-    "grade_1_4",
-    RISKIER,
-    (OVERALL, SAFEGUARDING),
-    "2009-10 on, upper-tier councils with a judgement on record",
+    unit="grade_1_4",
+    direction=RISKIER,
+    inputs=(OVERALL, SAFEGUARDING),
+    years="2009-10 on, upper-tier councils with a judgement on record",
 )
 def ofsted_grade(view: View) -> pd.Series:
     return judgements(view).ffill(axis=1).iloc[:, -1]
@@ -253,16 +253,16 @@ def _inadequate(view: View) -> tuple[np.ndarray, pd.Series]:
 
 
 @feature(
-    "years_since_inadequate",
-    "Years since an inadequate Ofsted children's services judgement",
-    "services",
-    "Years from the latest inadequate children's services judgement (by the financial "
+    name="years_since_inadequate",
+    label="Years since an inadequate Ofsted children's services judgement",
+    family="services",
+    definition="Years from the latest inadequate children's services judgement (by the financial "
     "year of its publication) to the as-of year; 0 if judged inadequate in the year. NaN "
     "where no inadequate judgement is on record (since 2009).",
-    "years",
-    SAFER,
-    (OVERALL, SAFEGUARDING),
-    "2009-10 on, councils judged inadequate at least once",
+    unit="years",
+    direction=SAFER,
+    inputs=(OVERALL, SAFEGUARDING),
+    years="2009-10 on, councils judged inadequate at least once",
     base="ofsted_grade",
 )
 def years_since_inadequate(view: View) -> pd.Series:
@@ -272,16 +272,16 @@ def years_since_inadequate(view: View) -> pd.Series:
 
 
 @feature(
-    "inadequate_last_3y",
-    "Inadequate Ofsted children's services judgement in the last 3 years",
-    "services",
-    f"1 if a children's services judgement published in the last {RECENT_YEARS} years "
+    name="inadequate_last_3y",
+    label="Inadequate Ofsted children's services judgement in the last 3 years",
+    family="services",
+    definition=f"1 if a children's services judgement published in the last {RECENT_YEARS} years "
     "(as-of year included) was inadequate, 0 otherwise, for councils with any judgement "
     "on record.",
-    "flag",
-    RISKIER,
-    (OVERALL, SAFEGUARDING),
-    "2009-10 on, upper-tier councils with a judgement on record",
+    unit="flag",
+    direction=RISKIER,
+    inputs=(OVERALL, SAFEGUARDING),
+    years="2009-10 on, upper-tier councils with a judgement on record",
     base="ofsted_grade",
 )
 def inadequate_last_3y(view: View) -> pd.Series:

@@ -107,16 +107,16 @@ _register_trends()
 
 
 @feature(
-    "consecutive_drawdown_years",
-    "Consecutive years of drawing down reserves",
-    "trend",
-    "Consecutive years, ending with the as-of year, in which usable reserves fell (31 March "
+    name="consecutive_drawdown_years",
+    label="Consecutive years of drawing down reserves",
+    family="trend",
+    definition="Consecutive years, ending with the as-of year, in which usable reserves fell (31 March "
     "below 1 April of the same return); 0 if they did not fall in the as-of year. A year "
     "without both levels ends the run.",
-    "years",
-    RISKIER,
-    reserve_inputs("open") + reserve_inputs("close"),
-    "2007-08 to 2023-24 (RS outturn)",
+    unit="years",
+    direction=RISKIER,
+    inputs=reserve_inputs("open") + reserve_inputs("close"),
+    years="2007-08 to 2023-24 (RS outturn)",
     mechanism=RESERVES,
 )
 def consecutive_drawdown_years(view: View) -> pd.Series:

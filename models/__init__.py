@@ -5,11 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sklearn.utils._param_validation import (
-    InvalidParameterError,
-    validate_parameter_constraints,
-)
-
+from riskwatch.dataset import FeatureSet
 from riskwatch.errors import RiskwatchError
 from riskwatch.settings import config_file, plain
 
@@ -27,6 +23,9 @@ FAMILIES: dict[str, type[RiskModel]] = {
 }
 
 _SPECS_FILE = "configs/models.toml"
+# Parameters no section of the specs sets: directions come from the feature catalogue, and
+# the blend's members are built from the [logit] and [index] sections.
+_NOT_CONFIGURED = ("directions", "logit", "index")
 
 
 def load_model_specs() -> dict[str, dict[str, Any]]:
@@ -79,22 +78,28 @@ def _check_variant(name: str, params: dict[str, Any]) -> None:
 
 
 def _check_family_params(name: str, params: dict[str, Any], prefix: str | None = None) -> None:
-    """One-line RiskwatchError naming the key when ``params`` break the family's constraints."""
+    """One-line RiskwatchError naming the key when ``params`` break the family's checks (a
+    model of the family with that one setting, checked as ``fit`` checks it). A member's
+    setting (``logit__monotone`` of the blend) is checked by the member's family."""
     family = FAMILIES[name]
-    known = family._parameter_constraints
     for key, value in params.items():
-        if key not in known or key == "directions":
-            raise RiskwatchError(
-                f"unknown parameter of {family.__name__}",
-                file=_SPECS_FILE,
-                field=f"{prefix or name}.{key}",
-            )
-        try:
-            validate_parameter_constraints({key: known[key]}, {key: value}, family.__name__)
-        except InvalidParameterError as error:
-            raise RiskwatchError(
-                str(error), file=_SPECS_FILE, field=f"{prefix or name}.{key}"
-            ) from None
+        member, _, member_key = key.partition("__")
+        members = getattr(family, "members", {})
+        if member_key and member in members:
+            _check_setting(members[member], member_key, value, f"{prefix or name}.{key}")
+        else:
+            _check_setting(family, key, value, f"{prefix or name}.{key}")
+
+
+def _check_setting(family: type[RiskModel], key: str, value: Any, field: str) -> None:
+    if key not in family().get_params(deep=False) or key in _NOT_CONFIGURED:
+        raise RiskwatchError(
+            f"unknown parameter of {family.__name__}", file=_SPECS_FILE, field=field
+        )
+    try:
+        family(**{key: value})._check_params()
+    except (TypeError, ValueError) as error:
+        raise RiskwatchError(str(error), file=_SPECS_FILE, field=field) from None
 
 
 def family_of(name: str) -> str:
@@ -107,6 +112,27 @@ def family_of(name: str) -> str:
     return family
 
 
+def inputs_for(features: FeatureSet, name: str) -> FeatureSet:
+    """The inputs configs/models.toml gives a model family or variant ("all" or a list of
+    names; a variant reads its family's inputs)."""
+    specs = load_model_specs()
+    chosen = specs.get("features", {}).get(name)
+    if chosen is None:
+        chosen = specs["features"].get(family_of(name), "all")
+    if chosen == "all":
+        return features
+    unknown = [feature for feature in chosen if feature not in features.directions]
+    if unknown:
+        raise RiskwatchError(
+            f"unknown feature(s) for {name}: {', '.join(unknown)}",
+            file="configs/models.toml",
+            field="features",
+        )
+    return FeatureSet(
+        list(chosen), {n: features.directions[n] for n in chosen}, features.catalogue_version
+    )
+
+
 def make_model(name: str, **params: Any) -> RiskModel:
     """A model of family ``name`` (or a named variant of one: ``[variants.NAME]`` in the
     specs, a family and the parameters it changes) with the shipped defaults, overridden by
@@ -114,10 +140,14 @@ def make_model(name: str, **params: Any) -> RiskModel:
     family = family_of(name)
     specs = load_model_specs()
     defaults = dict(specs.get(family, {}))
-    if family == "blend":  # its logit takes the logit family's inputs, listed once in the specs
+    if family == "blend":  # its members and its logit's inputs are the logit's and the index's
         defaults.setdefault("logit_features", specs.get("features", {}).get("logit", ()))
+        defaults.update(logit=make_model("logit"), index=make_model("index"))
     variant = {k: v for k, v in specs.get("variants", {}).get(name, {}).items() if k != "family"}
-    return FAMILIES[family](**{**defaults, **variant, **params})
+    settings = {**defaults, **variant, **params}
+    own = {key: value for key, value in settings.items() if "__" not in key}
+    of_members = {key: value for key, value in settings.items() if "__" in key}
+    return FAMILIES[family](**own).set_params(**of_members)
 
 
 __all__ = [
@@ -129,6 +159,7 @@ __all__ = [
     "ResilienceIndex",
     "RiskModel",
     "family_of",
+    "inputs_for",
     "load_model_specs",
     "make_model",
 ]

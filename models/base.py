@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 
 BASELINE = "baseline"
@@ -31,8 +30,9 @@ _CALIBRATION_L2 = 1e-3
 class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     """Base of the model families: scikit-learn estimator with log-odds contributions.
 
-    The public methods are template methods: ``fit`` checks the declared
-    ``_parameter_constraints`` before any data is touched, and every post-fit
+    The public methods are template methods: ``fit`` checks the parameters
+    (``_check_params``, scikit-learn's ``check_scalar`` and plain checks) before any
+    data is touched, and every post-fit
     method checks the model is fitted (scikit-learn's ``NotFittedError``) before
     reading a fitted attribute. Subclasses implement the hooks ``_fit``,
     ``_decision_function`` (the model's log-odds, computed the model's own way)
@@ -40,16 +40,11 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     plus ``baseline``), and list in ``_fitted_attributes`` what ``_fit`` sets.
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {}
     _fitted_attributes: ClassVar[tuple[str, ...]] = ()
 
     def fit(self, X: pd.DataFrame, y: object, groups: object = None) -> RiskModel:
         """Fit on a feature frame and binary outcomes; ``groups`` are authority ids."""
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            self.get_params(deep=False),
-            caller_name=type(self).__name__,
-        )
+        self._check_params()
         self._fit(X, y, groups)
         return self
 
@@ -86,6 +81,10 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
     def _check_fitted(self) -> None:
         """Raise scikit-learn's ``NotFittedError`` unless ``fit`` has completed."""
         check_is_fitted(self)
+
+    def _check_params(self) -> None:
+        """Raise TypeError or ValueError naming the parameter when one is out of range."""
+        check_mapping(self.directions, "directions")
 
     @abstractmethod
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
@@ -126,6 +125,30 @@ class RiskModel(ClassifierMixin, BaseEstimator, ABC):
         out = pd.DataFrame(parts, index=X.index, columns=list(self.feature_names_in_))
         out[BASELINE] = baseline
         return out
+
+
+def check_mapping(value: object, name: str) -> None:
+    """A parameter that is a mapping or None (directions, weights)."""
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping or None, not {type(value).__name__}")
+
+
+def check_optional_text(value: object, name: str) -> None:
+    """A parameter that is a string or None (a column name)."""
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string or None, not {type(value).__name__}")
+
+
+def check_flag(value: object, name: str) -> None:
+    """A parameter that is True or False."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+
+
+def check_names(value: object, name: str) -> None:
+    """A parameter that is a sequence of column names (a list or tuple, not one string)."""
+    if isinstance(value, str) or not isinstance(value, list | tuple | np.ndarray):
+        raise TypeError(f"{name} must be a list of column names, not {type(value).__name__}")
 
 
 def feature_matrix(X: pd.DataFrame, names: list[str]) -> np.ndarray:

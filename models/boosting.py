@@ -22,9 +22,9 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_scalar
 
-from .base import RiskModel, check_directions, fit_logistic_1d, group_codes
+from .base import RiskModel, check_directions, check_flag, fit_logistic_1d, group_codes
 
 
 class BoostedTrees(RiskModel):
@@ -34,7 +34,7 @@ class BoostedTrees(RiskModel):
     few thousand rows: shallow trees, large leaves, a strong L2 leaf penalty, row
     and column subsampling and a small learning rate. ``num_threads`` defaults
     to 1 so parallel backtest origins do not oversubscribe the machine; with
-    ``deterministic=True`` and a fixed ``seed`` two fits give identical
+    ``deterministic=True`` and a fixed ``random_state`` two fits give identical
     probabilities.
 
     Parameters
@@ -59,7 +59,7 @@ class BoostedTrees(RiskModel):
     calibration_folds : int, default 5
         Folds for the out-of-fold scores the Platt map is fitted on (capped by
         the number of events and of authorities).
-    seed : int, default 0
+    random_state : int, default 0
         Seed of LightGBM and of the calibration folds.
     num_threads : int, default 1
         LightGBM threads (0 or less: LightGBM's default).
@@ -99,21 +99,6 @@ class BoostedTrees(RiskModel):
     True
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "directions": [Mapping, None],
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "num_leaves": [Interval(Integral, 2, None, closed="left")],
-        "max_depth": [Integral],
-        "min_child_samples": [Interval(Integral, 0, None, closed="left")],
-        "reg_lambda": [Interval(Real, 0, None, closed="left")],
-        "feature_fraction": [Interval(Real, 0, 1, closed="right")],
-        "bagging_fraction": [Interval(Real, 0, 1, closed="right")],
-        "calibration_folds": [Interval(Integral, 2, None, closed="left")],
-        "seed": [Interval(Integral, 0, 2**32 - 1, closed="both")],
-        "num_threads": [Integral],
-        "deterministic": ["boolean"],
-    }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("slope_", "booster_")
 
     def __init__(
@@ -128,7 +113,7 @@ class BoostedTrees(RiskModel):
         feature_fraction: float = 0.8,
         bagging_fraction: float = 0.8,
         calibration_folds: int = 5,
-        seed: int = 0,
+        random_state: int = 0,
         num_threads: int = 1,
         deterministic: bool = True,
     ) -> None:
@@ -142,9 +127,28 @@ class BoostedTrees(RiskModel):
         self.feature_fraction = feature_fraction
         self.bagging_fraction = bagging_fraction
         self.calibration_folds = calibration_folds
-        self.seed = seed
+        self.random_state = random_state
         self.num_threads = num_threads
         self.deterministic = deterministic
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_scalar(self.n_estimators, "n_estimators", Integral, min_val=1)
+        check_scalar(
+            self.learning_rate, "learning_rate", Real, min_val=0, include_boundaries="neither"
+        )
+        check_scalar(self.num_leaves, "num_leaves", Integral, min_val=2)
+        check_scalar(self.max_depth, "max_depth", Integral)
+        check_scalar(self.min_child_samples, "min_child_samples", Integral, min_val=0)
+        check_scalar(self.reg_lambda, "reg_lambda", Real, min_val=0)
+        for name in ("feature_fraction", "bagging_fraction"):
+            check_scalar(
+                getattr(self, name), name, Real, min_val=0, max_val=1, include_boundaries="right"
+            )
+        check_scalar(self.calibration_folds, "calibration_folds", Integral, min_val=2)
+        check_scalar(self.random_state, "random_state", Integral, min_val=0, max_val=2**32 - 1)
+        check_scalar(self.num_threads, "num_threads", Integral)
+        check_flag(self.deterministic, "deterministic")
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the booster on all rows and the Platt calibration on out-of-fold scores."""
@@ -171,7 +175,9 @@ class BoostedTrees(RiskModel):
         """Authority-grouped folds, stratified so the few events spread across them."""
         n_groups = int(codes.max()) + 1
         n_splits = max(2, min(self.calibration_folds, int(target.sum()), n_groups))
-        splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
+        splitter = StratifiedGroupKFold(
+            n_splits=n_splits, shuffle=True, random_state=self.random_state
+        )
         with warnings.catch_warnings():  # "least populated class" is expected with rare events
             warnings.filterwarnings(
                 "ignore", message="The least populated class", category=UserWarning
@@ -190,7 +196,7 @@ class BoostedTrees(RiskModel):
             "bagging_fraction": self.bagging_fraction,
             "bagging_freq": 1,
             "monotone_constraints": self.directions_.tolist(),
-            "seed": self.seed,
+            "seed": self.random_state,
             "deterministic": self.deterministic,
             "num_threads": self.num_threads,
             "force_col_wise": True,

@@ -16,7 +16,13 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .base import RiskModel, check_directions, fit_logistic_1d
+from .base import (
+    RiskModel,
+    check_directions,
+    check_mapping,
+    check_optional_text,
+    fit_logistic_1d,
+)
 
 _NEUTRAL = 0.5
 TIE_TOLERANCE = 1e-7
@@ -85,11 +91,6 @@ class ResilienceIndex(RiskModel):
     True
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "directions": [Mapping, None],
-        "weights": [Mapping, None],
-        "peer_column": [str, None],
-    }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("weights_", "intercept_", "slope_")
 
     def __init__(
@@ -101,6 +102,11 @@ class ResilienceIndex(RiskModel):
         self.directions = directions
         self.weights = weights
         self.peer_column = peer_column
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_mapping(self.weights, "weights")
+        check_optional_text(self.peer_column, "peer_column")
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Store the peer distributions and fit the score-to-probability calibration."""

@@ -48,9 +48,16 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr, ndtri
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_scalar
 
-from .base import MedianImputer, RiskModel, check_directions, group_codes
+from .base import (
+    MedianImputer,
+    RiskModel,
+    check_directions,
+    check_flag,
+    check_optional_text,
+    group_codes,
+)
 
 # statsmodels is imported where a model is fitted: scoring a registered model (the
 # watchlist) needs only numpy, and importing statsmodels.api costs about 0.4 s.
@@ -133,12 +140,6 @@ class HazardLogit(RiskModel):
     True
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        "directions": [Mapping, None],
-        "l2": [Interval(Real, 0, None, closed="left")],
-        "baseline_column": [str, None],
-        "monotone": ["boolean"],
-    }
     _fitted_attributes: ClassVar[tuple[str, ...]] = ("intercept_", "coef_table_")
 
     def __init__(
@@ -152,6 +153,12 @@ class HazardLogit(RiskModel):
         self.l2 = l2
         self.baseline_column = baseline_column
         self.monotone = monotone
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_scalar(self.l2, "l2", Real, min_val=0)
+        check_optional_text(self.baseline_column, "baseline_column")
+        check_flag(self.monotone, "monotone")
 
     def _fit(self, X: pd.DataFrame, y: object, groups: object) -> None:
         """Fit the penalised scoring model, then the inference refit for ``coef_table_``."""

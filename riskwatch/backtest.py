@@ -143,7 +143,9 @@ def _map_jobs(
     in order; each result passes through `progress` as it completes."""
     from joblib import Parallel, delayed, parallel_backend
 
-    inputs = {model: features.for_model(model) for model in spec.models}
+    from riskwatch.models import inputs_for
+
+    inputs = {model: inputs_for(features, model) for model in spec.models}
     calls = [
         delayed(_run_job)(
             frames, inputs[job[3]].names, inputs[job[3]].directions, failures, *job, spec

@@ -25,28 +25,6 @@ class FeatureSet:
     directions: dict[str, int]
     catalogue_version: str
 
-    def for_model(self, family: str) -> FeatureSet:
-        """The inputs configs/models.toml gives a model family ("all" or a list of names)."""
-        from riskwatch.errors import RiskwatchError
-        from riskwatch.models import family_of, load_model_specs
-
-        specs = load_model_specs()
-        chosen = specs.get("features", {}).get(family)
-        if chosen is None:  # a variant reads its family's inputs
-            chosen = specs["features"].get(family_of(family), "all")
-        if chosen == "all":
-            return self
-        unknown = [name for name in chosen if name not in self.directions]
-        if unknown:
-            raise RiskwatchError(
-                f"unknown feature(s) for {family}: {', '.join(unknown)}",
-                file="configs/models.toml",
-                field="features",
-            )
-        return FeatureSet(
-            list(chosen), {n: self.directions[n] for n in chosen}, self.catalogue_version
-        )
-
 
 def feature_set() -> FeatureSet:
     """Every catalogued feature a model may use, with the catalogue's directions."""

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.reasons import CONTRIB, base_indicators, indicator_groups
+from riskwatch.registered import LoadedModel, model_words
 from riskwatch.review import council_flags
-from riskwatch.scoring import LoadedModel, model_inputs, model_words, score, threshold_crossings
+from riskwatch.scoring import model_inputs, score, threshold_crossings
 from riskwatch.watchlist import bands_from_config
 
 

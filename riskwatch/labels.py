@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.years import financial_year_starting
 from riskwatch.settings import config_file, plain
+from riskwatch.years import financial_year_starting
 
 
 def load_label_config() -> dict:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from riskwatch.data.definition_breaks import Break, configured
 from riskwatch.features import breaks_of, spanned
-from riskwatch.tracking import CONTRIB_PREFIX as CONTRIB
+from riskwatch.models.scores import CONTRIB_PREFIX as CONTRIB
 from riskwatch.units import break_words, change_words, format_value
 
 # The class of a council as a reviewer names its peers.

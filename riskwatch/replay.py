@@ -133,9 +133,11 @@ def rank_every_council(
     by `as_of` and ranked (1 = highest probability), already failed or not, as a review
     lists them."""
     past_failure = spec.task == "all" and backtest_spec.past_failure_feature
+    from riskwatch.models import inputs_for
+
     parts = []
     for model_name in spec.models:
-        inputs = features.for_model(model_name)
+        inputs = inputs_for(features, model_name)
         model, names = fit_origin(
             frames,
             inputs.names,

@@ -17,7 +17,8 @@ from riskwatch.dataset import available_inputs
 from riskwatch.flags import flag_labels, load_flags
 from riskwatch.labels import failure_events, shift_year
 from riskwatch.reasons import reasons
-from riskwatch.scoring import LoadedModel, model_words, score
+from riskwatch.registered import LoadedModel, model_words
+from riskwatch.scoring import score
 from riskwatch.watchlist import assign_band, bands_from_config, build_watchlist, rank_councils
 
 

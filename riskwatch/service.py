@@ -246,7 +246,7 @@ def champion(
     """The registered model to score with. On first use, trains and registers a champion
     exactly as `riskwatch train --register --alias champion` would: the same model whatever
     the command and review date that needed it."""
-    from riskwatch.scoring import load_registered
+    from riskwatch.registered import load_registered
     from riskwatch.settings import load_run_config
 
     config = load_run_config()["train"]
@@ -297,13 +297,14 @@ def review_pack(
 
     with RunLogger() as logger:
         from riskwatch.data.store import data_source
-        from riskwatch.report.review_pack import write_review
+        from riskwatch.report.review_pack import publish_review, render_review
+        from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
         from riskwatch.shocks import load_scenarios, pick
 
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
         scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
-        summary = write_review(
+        pack = assemble_review(
             out,
             quarter,
             context.tables,
@@ -313,11 +314,13 @@ def review_pack(
             context.model,
             context.as_of,
             data_source=data_source(data_dir),
-            log_run=logger.log,
             what_if=stress_scenarios(context, scenarios, progress),
             successors=successors_of(context),
         )
-    return summary, context
+        html_text = render_review(pack)
+        folder = publish_review(pack, html_text, out)
+        log_review(pack, html_text, logger.log)
+    return review_summary(pack, folder), context
 
 
 def scoring_context(
@@ -336,7 +339,7 @@ def scoring_context(
     from riskwatch.data.store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, review_of, score_years
-    from riskwatch.scoring import check_inputs_present
+    from riskwatch.registered import check_inputs_present
     from riskwatch.training import retrospective_model
 
     tracking.check_reachable()
@@ -492,9 +495,9 @@ def watchlist(
 ):
     """The watchlist with what was published by `seen_by` (see `scoring_context`), its
     councils split by the failures known by then (the financial year of `seen_by`)."""
-    from riskwatch.data.years import financial_year_of
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
+    from riskwatch.years import financial_year_of
 
     context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
     return make_watchlist(

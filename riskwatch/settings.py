@@ -24,8 +24,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
+from riskwatch.years import is_financial_year
 
 
 @dataclass(frozen=True)

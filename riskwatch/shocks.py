@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 from riskwatch.features.frame import View
 from riskwatch.features.housing import RO4_TA_NET
 from riskwatch.features.inputs import RS, nre, schools_deficit
 from riskwatch.features.ops import latest, slope
 from riskwatch.settings import SHOCKS, config_file, plain, read_config
+from riskwatch.years import financial_year_starting
 
 SHIPPED = "configs/scenarios.toml"
 SHORT_TERM_LINES = ("borrowing_short_term", "borrowing_other_local_authorities")

@@ -28,7 +28,8 @@ from riskwatch.features.frame import View, councils_of, neighbour_positions, rea
 from riskwatch.features.inputs import RS, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
 from riskwatch.features.peers import PEER_FORMS, standing_against
-from riskwatch.scoring import LoadedModel, score
+from riskwatch.registered import LoadedModel
+from riskwatch.scoring import score
 from riskwatch.shocks import (
     Scenario,
     debt_repaid,

@@ -28,6 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+# The score columns are the models' contract (riskwatch.models.scores); importable here
+# for one release.
+from riskwatch.models.scores import CONTRIB_PREFIX as CONTRIB_PREFIX
+from riskwatch.models.scores import PROBABILITY as PROBABILITY
+from riskwatch.models.scores import score_frame
+
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
@@ -37,8 +43,6 @@ if TYPE_CHECKING:
 
 EXPERIMENT = "riskwatch"
 MODEL_ARTIFACT = "model"
-PROBABILITY = "probability"
-CONTRIB_PREFIX = "contrib__"
 _MODEL_URI_TAG = "riskwatch.model_uri"
 _INTERNAL_TAG = "riskwatch."  # tags riskwatch keeps for itself, not shown as a version's tags
 _RECORD_TAGS = ("model_family", "feature_catalogue_version", "panel_fingerprint")
@@ -57,12 +61,6 @@ _REQUIREMENTS = (
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else SQLite ``mlflow.db`` in the working directory."""
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
-
-
-def score_frame(df: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
-    """Probability plus ``contrib__<feature>`` and ``contrib__baseline`` columns, like df."""
-    scores = pd.DataFrame({PROBABILITY: model.predict_proba(df)[:, 1]}, index=df.index)
-    return pd.concat([scores, model.contributions(df).add_prefix(CONTRIB_PREFIX)], axis=1)
 
 
 def numeric_inputs(X: pd.DataFrame) -> list[str]:

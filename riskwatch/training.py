@@ -11,8 +11,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from riskwatch.dataset import PAST_FAILURE, FeatureSet, available_inputs, training_set, with_class
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failure_events, last_label_year, shift_year
-from riskwatch.scoring import LoadedModel, absent_inputs, first_names, training_window
-from riskwatch.tracking import score_frame
+from riskwatch.models.scores import score_frame
+from riskwatch.registered import LoadedModel, absent_inputs, first_names, training_window
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,10 @@ def train(
     """Fit one model family on every authority-year whose outcome window the labels cover
     (and, with `closed_by`, closed by that year), reading only the inputs the year it will
     score (default: `closed_by`, else the latest) has."""
-    from riskwatch.models import make_model
+    from riskwatch.models import inputs_for, make_model
 
     failures = failure_events(tables["events"])
-    features = features.for_model(model_name)
+    features = inputs_for(features, model_name)
     scoring_year = scoring_year or closed_by or max(frames)
     available, absent = available_inputs(frames, features.names, scoring_year)
     features = FeatureSet(

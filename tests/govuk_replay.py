@@ -15,7 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PAGES = Path(__file__).parent / "data" / "govuk"
+from conftest import TEST_DATA
+
+PAGES = TEST_DATA / "govuk"
 API = "/www.gov.uk/api/content"
 
 

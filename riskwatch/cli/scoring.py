@@ -134,7 +134,7 @@ def review_command(
     summary, context = review_pack(
         out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce
     )
-    from riskwatch.scoring import model_words
+    from riskwatch.registered import model_words
 
     typer.echo(
         f"review {quarter}: {summary['listed']} councils listed as of {context.as_of} with "

@@ -1,8 +1,9 @@
-"""Write one quarter's review pack into <reviews>/<quarter>/ and compare with the last one.
+"""Render one quarter's review pack (`riskwatch.review_pack.ReviewPack`) and write it into
+<reviews>/<quarter>/.
 
-The folder is assembled in a temporary sibling and renamed into place, so a
-failed run leaves no half-written pack; a previous pack for the same quarter is
-replaced only once the new one is complete.
+The folder is written in a temporary sibling and renamed into place, so a failed run leaves
+no half-written pack; a previous pack for the same quarter is replaced only once the new
+one is complete.
 """
 
 from __future__ import annotations
@@ -12,174 +13,66 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.geography import england_layouts
-from riskwatch.data.store import panel_fingerprint
 from riskwatch.errors import RiskwatchError
-from riskwatch.explanations import explain_councils
-from riskwatch.labels import quarter_year
 from riskwatch.locks import exclusive_lock
 from riskwatch.paths import check_output_folder
 from riskwatch.report.hexmap import england_map_html
 from riskwatch.report.pack import review_html, to_json, write_table
 from riskwatch.report.what_if import what_if_html
-from riskwatch.review import council_flags, drift, make_watchlist, map_councils, review_diff
-from riskwatch.scoring import model_words
+from riskwatch.review_pack import ReviewPack
 from riskwatch.settings import load_run_config
-from riskwatch.watchlist import BELOW_BANDS, bands_from_config
+from riskwatch.watchlist import BELOW_BANDS
 
 
-def previous_pack(reviews: Path, quarter: str) -> Path | None:
-    """The latest earlier quarter's folder in the reviews directory, if any."""
-    if not reviews.exists():
-        return None
-    earlier = sorted(
-        p
-        for p in reviews.iterdir()
-        if p.is_dir() and p.name < quarter and (p / "manifest.json").exists()
-    )
-    return earlier[-1] if earlier else None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_review(
-    reviews: Path,
-    quarter: str,
-    tables,
-    frames,
-    features,
-    catalogue,
-    model,
-    as_of: str,
-    data_source: str,
-    log_run: Callable[..., str],
-    what_if: list | None = None,
-    successors=None,
-) -> dict:
-    """Build every file of the pack, then move the folder into place; returns a summary.
-
-    `data_source` names the data used (riskwatch.data.store.data_source); `log_run`
-    records the pack as an MLflow run (`tracking.log_run`'s arguments); `what_if` holds the
-    stress results (riskwatch.stress.StressResult) its What-if section shows, and
-    `successors` the successor view (riskwatch.successors.SuccessorView) shown after them."""
-    what_if = what_if or []
-    config = load_run_config()["watchlist"]
-    watchlist = make_watchlist(
-        tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
-    )
-    directions = {**features.directions, "past_failure": 1}
-    explanations = explain_councils(
-        tables,
-        frames,
-        model,
-        list(watchlist.table["gss_code"]),
-        as_of,
-        catalogue,
-        config,
-        directions,
-        watchlist.scored,
-    )
-    before = previous_pack(Path(reviews), quarter)
-    diff = review_diff(pd.read_csv(before / "watchlist.csv"), watchlist.table) if before else None
-    feature_columns = [c for c in features.names if c in frames[as_of].columns]
-    drift_table = (
-        drift(pd.read_parquet(before / "features.parquet"), frames[as_of], feature_columns)
-        if before
-        else pd.DataFrame(columns=["feature", "psi", "flag"])
-    )
-    fingerprint = panel_fingerprint(tables["panel"])
-    vintage = f"{data_source} (panel fingerprint {fingerprint})"
-    model_info = {
-        **{
-            k: v for k, v in model.description.items() if k in ("version", "model_family", "run_id")
-        },
-        # A model refitted for a past review is no registered version: it says whose
-        # configuration it refits (`retrospective_of`).
-        "version": model.version,
-        "retrospective_of": model.description.get("retrospective_of"),
-        "name": load_run_config()["train"]["registered_name"],
-        "words": model_words(model),
-        "as_of": as_of,
-        "horizon": model.description.get("horizon", load_run_config()["train"]["horizon"]),
-    }
-    flags_of = council_flags(frames[as_of])
-    layouts = england_layouts(tables["authorities"])
-    band_names = [band.name for band in bands_from_config(config)]
+def render_review(pack: ReviewPack) -> str:
+    """The pack's self-contained HTML report: the map, the lists, the What-if section and a
+    section per listed council."""
     council_map = england_map_html(
-        "council-map",
-        layouts,
-        map_councils(
-            watchlist.scored,
-            tables["authorities"].set_index("gss_code")["name"],
-            bands_from_config(config),
-            outlined=flags_of != "",
-            notes=flags_of,
-        ),
-        band_names,
-        BELOW_BANDS,
-        "flagged",
+        "council-map", pack.layouts, pack.council_map, pack.band_names, BELOW_BANDS, "flagged"
     )
     what_if_section = what_if_html(
-        what_if,
-        layouts,
-        band_names,
+        pack.what_if,
+        pack.layouts,
+        pack.band_names,
         BELOW_BANDS,
         load_run_config()["stress"]["top"],
-        successors,
+        pack.successors,
     )
-    html_text = review_html(
-        quarter,
-        watchlist.table,
-        explanations,
-        diff,
-        drift_table,
-        model_info,
-        vintage,
-        flagged_outside=watchlist.flagged,
+    return review_html(
+        pack.quarter,
+        pack.watchlist.table,
+        pack.explanations,
+        pack.diff,
+        pack.drift,
+        pack.model_info,
+        pack.vintage,
+        flagged_outside=pack.watchlist.flagged,
         council_map=council_map,
         what_if=what_if_section,
     )
+
+
+def publish_review(pack: ReviewPack, html_text: str, reviews: Path) -> Path:
+    """Write every file of the pack into a staging folder, then move it into place as
+    <reviews>/<quarter>; returns that folder. Nothing is left behind when writing fails."""
     reviews = Path(reviews)
     check_output_folder(reviews)
     made_reviews = not reviews.exists()
-    target = reviews / quarter
+    target = reviews / pack.quarter
     try:
         reviews.mkdir(exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{quarter}."))
+        staging = Path(tempfile.mkdtemp(dir=reviews, prefix=f".{pack.quarter}."))
     except OSError as exc:
         raise _unwritable(target, exc.strerror or str(exc)) from None
     try:
         # mkdtemp makes the folder private (0700); a pack is for circulating, so it gets the
         # permissions any folder the user makes would get.
         staging.chmod(0o777 & ~_umask())
-        write_table(watchlist.table, staging / "watchlist.csv")
-        write_table(watchlist.table, staging / "watchlist.parquet")
-        write_table(watchlist.table, staging / "watchlist.json")
-        write_table(watchlist.reasons, staging / "reasons.csv")
-        (staging / "explanations.json").write_text(_explanations_json(explanations))
-        (staging / "diff.json").write_text(json.dumps(diff, indent=2, default=str) + "\n")
-        write_table(drift_table, staging / "drift.csv")
-        if what_if:
-            write_table(pd.concat([r.table for r in what_if]), staging / "what-if.csv")
-        frames[as_of].to_parquet(staging / "features.parquet", index=False)
-        (staging / "review.html").write_text(html_text)
-        manifest = {
-            "quarter": quarter,
-            "what_if": {r.scenario.name: r.scenario.digest for r in what_if},
-            "model": model_info,
-            "data": vintage,
-            "previous": before.name if before else None,
-        }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        _write_files(pack, html_text, staging)
         with exclusive_lock(reviews, "reviews"):  # two packs of one quarter at once: in turn
             if target.exists():
                 shutil.rmtree(target)
@@ -194,30 +87,38 @@ def write_review(
         if isinstance(exc, RiskwatchError):  # named by the pack, not its staging file
             raise _unwritable(target, exc.message) from None
         raise
-    log_run(
-        params={
-            "quarter": quarter,
-            **model_info,
-            **{f"what_if.{r.scenario.name}": r.scenario.digest for r in what_if},
-        },
-        metrics={
-            "listed": float(len(watchlist.table)),
-            "drift_flagged": float((drift_table["flag"] != "").sum()),
-            "new_entrants": float(len(diff["entrants"])) if diff else float("nan"),
-        },
-        tags={"kind": "review", "panel_fingerprint": fingerprint},
-        texts={"review.html": html_text, "watchlist.csv": watchlist.table.to_csv(index=False)},
-        run_name=f"review-{quarter}",
-    )
-    return {
-        "listed": len(watchlist.table),
-        "folder": str(target),
-        "diff": (
-            f"{len(diff['entrants'])} new, {len(diff['leavers'])} left since {before.name}"
-            if diff
-            else "no previous review to compare with"
-        ),
+    return target
+
+
+def _write_files(pack: ReviewPack, html_text: str, folder: Path) -> None:
+    """The pack's files: the watchlist three ways, reasons, explanations, diff, drift,
+    What-if results, the scored frame, the report and the manifest."""
+    table = pack.watchlist.table
+    write_table(table, folder / "watchlist.csv")
+    write_table(table, folder / "watchlist.parquet")
+    write_table(table, folder / "watchlist.json")
+    write_table(pack.watchlist.reasons, folder / "reasons.csv")
+    (folder / "explanations.json").write_text(_explanations_json(pack.explanations))
+    (folder / "diff.json").write_text(json.dumps(pack.diff, indent=2, default=str) + "\n")
+    write_table(pack.drift, folder / "drift.csv")
+    if pack.what_if:
+        write_table(pd.concat([r.table for r in pack.what_if]), folder / "what-if.csv")
+    pack.features.to_parquet(folder / "features.parquet", index=False)
+    (folder / "review.html").write_text(html_text)
+    manifest = {
+        "quarter": pack.quarter,
+        "what_if": {r.scenario.name: r.scenario.digest for r in pack.what_if},
+        "model": pack.model_info,
+        "data": pack.vintage,
+        "previous": pack.previous,
     }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _unwritable(pack: Path, reason: str) -> RiskwatchError:

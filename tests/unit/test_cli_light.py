@@ -1,0 +1,41 @@
+"""`riskwatch --help` must stay fast: no heavy library imported to print help."""
+
+import subprocess
+import sys
+
+from cli_helpers import run_riskwatch
+
+HEAVY = ("pandas", "sklearn", "statsmodels", "mlflow", "lightgbm")
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from riskwatch.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "result = CliRunner().invoke(app, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(result.output)\n"
+        f"print('HEAVY:', [m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY: []" in out.stdout
+    assert "data" in out.stdout
+
+
+def test_console_script_lists_every_command_group():
+    """`riskwatch --help` names every command group the app registers, and each group's own
+    help lists its commands."""
+    from riskwatch.cli import app
+
+    groups = {group.name: group.typer_instance for group in app.registered_groups}
+    assert set(groups) >= {"data", "models", "features", "flags"}
+    done = run_riskwatch(["--help"])
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("  ")}
+    assert set(groups) <= listed
+    for name, group in groups.items():
+        done = run_riskwatch([name, "--help"])
+        assert done.returncode == 0, done.stderr
+        for command in group.registered_commands:
+            assert command.name in done.stdout, (name, command.name)
