@@ -29,6 +29,7 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
     ratio is taken to it). A year whose councils filed other outturn returns (capital,
     service spending) before its RS is held reads the RS of the year before, as its
     feature frame does (`carried_sources`), and is judged on that year's coverage."""
+    from riskwatch.data.years import financial_year_starting
     from riskwatch.features.frame import HELD_SHARE
 
     councils = tables["authority_years"].groupby("financial_year")["gss_code"].nunique()
@@ -39,7 +40,8 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
         & (panel["status"] == "reported")
     ]
     with_nre = reported.groupby("financial_year")["gss_code"].nunique().reindex(councils.index)
-    before = with_nre.shift(1)
+    year_before = [financial_year_starting(int(year[:4]) - 1) for year in with_nre.index]
+    before = pd.Series(with_nre.reindex(year_before).to_numpy(), index=with_nre.index)
     read = with_nre.where(~(with_nre.fillna(0) < HELD_SHARE * before), before)
     share = (read / councils).dropna()
     return sorted(str(year) for year in share[share >= ESSENTIAL_COVERAGE].index)
