@@ -65,19 +65,27 @@ def latest_seen_year(years: list[str], seen_by: str) -> str:
 def feature_frames(
     tables: dict[str, pd.DataFrame],
     years: list[str],
-    progress: Progress = iter,
+    progress: Progress = no_progress,
     latest_seen_by: str | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The feature frame as of each year (only data published by then). The latest year can
     be seen by a later review date (`latest_seen_by`): it then carries the latest dated
-    positions published by that date. No earlier year, so no training row, is affected."""
+    positions published by that date. No earlier year, so no training row, is affected.
+    With a Dask `scheduler` address the years are built on that cluster's workers, one
+    year a task; the frames are the same."""
+    from contextlib import nullcontext
+
+    from joblib import Parallel, delayed
+
+    from riskwatch.cluster import on_cluster
     from riskwatch.features import breaks_for_trends, build_features, prepare
 
     breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
     panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
     last = max(years)
-    return {
-        year: build_features(
+    calls = [
+        delayed(build_features)(
             panel,
             tables["authority_years"],
             as_of=year,
@@ -85,8 +93,11 @@ def feature_frames(
             seen_by=latest_seen_by if year == last else None,
             breaks=breaks,
         )
-        for year in progress(years)
-    }
+        for year in years
+    ]
+    with on_cluster(scheduler) if scheduler else nullcontext():
+        built = list(progress(Parallel(return_as="generator")(calls), len(calls)))
+    return dict(zip(years, built, strict=True))
 
 
 def frames_key(

@@ -83,9 +83,11 @@ def load_frames(
     tables: dict | None = None,
     seen_by: str | None = None,
     progress: ProgressFactory = no_bars,
+    scheduler: str | None = None,
 ):
     """Tables, every year's feature frame and the feature set; the latest year seen by
-    `seen_by` where given. Frames come from the cache when their inputs are unchanged."""
+    `seen_by` where given. Frames come from the cache when their inputs are unchanged, else
+    are built here or, with a Dask `scheduler` address, on that cluster."""
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, frames_key, score_years
@@ -97,7 +99,11 @@ def load_frames(
     frames = cached_frames(
         key,
         lambda: feature_frames(
-            tables, years, progress=progress("building features"), latest_seen_by=seen_by
+            tables,
+            years,
+            progress=progress("building features"),
+            latest_seen_by=seen_by,
+            scheduler=scheduler,
         ),
     )
     return tables, frames, features
