@@ -14,6 +14,7 @@ unit a release used.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,9 @@ def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
     """The panel columns the builders read, encoded once: keys and dates as categories
     (their categories sort as the ISO text does), `value` in pounds for currency units and
-    NaN unless reported, `state` 1 reported, 0 missing return, 0.5 other status.
+    NaN unless reported, `state` 1 reported, 0 missing return, 0.5 other status, and
+    `released_again` where another row has the same key (several releases of one value:
+    only those rows can need `visible` to choose among releases).
 
     `build_features` prepares a raw panel itself; prepare once to build many years.
     """
@@ -109,13 +112,15 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
     value = panel["value"].to_numpy(dtype=float) * pounds
-    return pd.DataFrame(
+    prepared = pd.DataFrame(
         {
             **encoded,
             "value": np.where(_per_row(status, {"reported": 1.0}, 0.0) == 1.0, value, np.nan),
             "state": _per_row(status, STATE, 0.5),
         }
     )
+    prepared["released_again"] = prepared.duplicated(KEY, keep=False).to_numpy()
+    return prepared
 
 
 def _up_to(column: pd.Series, last: str) -> np.ndarray:
@@ -136,7 +141,8 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     seen_by = check_seen_by(as_of, seen_by)
     seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], seen_by)
     rows = panel[seen]
-    repeated = rows.duplicated(KEY, keep=False).to_numpy()
+    repeated = rows["released_again"].to_numpy().copy()  # a key twice seen is twice released
+    repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
     if repeated.any():
         latest = (
             rows[repeated]
@@ -322,6 +328,14 @@ class View:
         if "neighbours" not in self._cache:
             self._cache["neighbours"] = neighbour_positions(self.index, self.neighbours)
         return self._cache["neighbours"]
+
+    def derived(self, name: str, lag: int, build: Callable[[], object]) -> object:
+        """An input derived from the view's knowledge (`name` for the year `lag` before the
+        view's), built once for all the views of one as-of date (shifted ones included)."""
+        key = (name, self.at - lag)
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     def feature(self, name: str) -> pd.Series:
         """A registered feature for this view's year, built once."""

@@ -47,6 +47,12 @@ def valid_nre(view: View, lag: int = 0) -> pd.Series:
 
 
 def _denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
+    """The denominator and its years back, worked out once per view and year (every ratio
+    feature reads it)."""
+    return view.derived("denominator", lag, lambda: _find_denominator(view, lag))
+
+
+def _find_denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
     value = valid_nre(view, lag)
     years_back = pd.Series(0.0, index=view.index).where(value.notna())
     for back in range(1, DENOMINATOR_LOOKBACK + 1):

@@ -141,7 +141,7 @@ def _map_jobs(
 ) -> list[pd.DataFrame]:
     """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask,
     in order; each result passes through `progress` as it completes."""
-    from joblib import Parallel, delayed, parallel_backend
+    from joblib import Parallel, delayed
 
     from riskwatch.models import inputs_for
 
@@ -153,21 +153,9 @@ def _map_jobs(
         for job in jobs
     ]
     if scheduler:
-        from riskwatch.errors import RiskwatchError
+        from riskwatch.cluster import on_cluster
 
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise RiskwatchError(
-                "--scheduler needs Dask: pip install 'riskwatch[distributed]'", field="--scheduler"
-            ) from None
-        try:  # connect timeout from Dask's config (distributed.comm.timeouts.connect, 30 s)
-            client = Client(scheduler)
-        except (OSError, TimeoutError) as exc:
-            raise RiskwatchError(
-                f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
-            ) from None
-        with client, parallel_backend("dask"):
+        with on_cluster(scheduler):
             return list(progress(Parallel(return_as="generator")(calls), len(calls)))
     return list(progress(Parallel(n_jobs=n_jobs, return_as="generator")(calls), len(calls)))
 

@@ -83,7 +83,7 @@ def run_backtest(
     tables = load_tables(data_dir)
     if rolling_origins:
         backtest.check_horizons(tables, spec.horizons)
-    tables, frames, features = load_frames(data_dir, tables, progress=progress)
+    tables, frames, features = load_frames(data_dir, tables, progress=progress, scheduler=scheduler)
     result = (
         backtest.run_backtest(
             tables,

@@ -30,6 +30,7 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
     ratio is taken to it). A year whose councils filed other outturn returns (capital,
     service spending) before its RS is held reads the RS of the year before, as its
     feature frame does (`carried_sources`), and is judged on that year's coverage."""
+    from riskwatch.data.years import financial_year_starting
     from riskwatch.features.frame import HELD_SHARE
 
     councils = tables["authority_years"].groupby("financial_year")["gss_code"].nunique()
@@ -40,7 +41,8 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
         & (panel["status"] == "reported")
     ]
     with_nre = reported.groupby("financial_year")["gss_code"].nunique().reindex(councils.index)
-    before = with_nre.shift(1)
+    year_before = [financial_year_starting(int(year[:4]) - 1) for year in with_nre.index]
+    before = pd.Series(with_nre.reindex(year_before).to_numpy(), index=with_nre.index)
     read = with_nre.where(~(with_nre.fillna(0) < HELD_SHARE * before), before)
     share = (read / councils).dropna()
     return sorted(str(year) for year in share[share >= ESSENTIAL_COVERAGE].index)
@@ -82,18 +84,25 @@ def review_of(years: list[str], as_of: str, seen_by: str) -> Review | None:
 def feature_frames(
     tables: dict[str, pd.DataFrame],
     years: list[str],
-    progress: Progress = iter,
+    progress: Progress = no_progress,
     review: Review | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The feature frame as of each year (only data published by then); the year a
     `review` scores reads what was published by the review date instead. No other year,
-    so no training row, is affected."""
+    so no training row, is affected. With a Dask `scheduler` address the years are built
+    on that cluster's workers, one year a task; the frames are the same."""
+    from contextlib import nullcontext
+
+    from joblib import Parallel, delayed
+
+    from riskwatch.cluster import on_cluster
     from riskwatch.features import breaks_for_trends, build_features, prepare
 
     breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
     panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
-    return {
-        year: build_features(
+    calls = [
+        delayed(build_features)(
             panel,
             tables["authority_years"],
             as_of=year,
@@ -101,8 +110,11 @@ def feature_frames(
             seen_by=review.date if review is not None and review.year == year else None,
             breaks=breaks,
         )
-        for year in progress(years)
-    }
+        for year in years
+    ]
+    with on_cluster(scheduler) if scheduler else nullcontext():
+        built = list(progress(Parallel(return_as="generator")(calls), len(calls)))
+    return dict(zip(years, built, strict=True))
 
 
 def frames_key(

@@ -86,9 +86,11 @@ def load_frames(
     tables: dict | None = None,
     review: Review | None = None,
     progress: ProgressFactory = no_bars,
+    scheduler: str | None = None,
 ):
     """Tables, every year's feature frame and the feature set; the year a `review` scores
-    read by its date where given. Frames come from the cache when their inputs are unchanged."""
+    read by its date where given. Frames come from the cache when their inputs are unchanged,
+    else are built here or, with a Dask `scheduler` address, on that cluster."""
     from riskwatch.data.store import cached_frames, load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, frames_key, score_years
@@ -100,7 +102,11 @@ def load_frames(
     frames = cached_frames(
         key,
         lambda: feature_frames(
-            tables, years, progress=progress("building features"), review=review
+            tables,
+            years,
+            progress=progress("building features"),
+            review=review,
+            scheduler=scheduler,
         ),
     )
     return tables, frames, features

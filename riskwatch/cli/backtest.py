@@ -34,7 +34,10 @@ def backtest_command(
         int, typer.Option("--n-jobs", min=1, help="Origins in parallel (joblib).")
     ] = 1,
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address: run the fits on that cluster.")
+        str | None,
+        typer.Option(
+            help="Dask scheduler address: build the feature frames and run the fits on that cluster."
+        ),
     ] = None,
     past_failure: Annotated[
         bool,

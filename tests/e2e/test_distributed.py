@@ -83,6 +83,28 @@ def test_the_cluster_did_the_work(inputs, cluster):
     assert sum(executed.values()) > 0, executed
 
 
+def test_feature_frames_built_on_a_local_cluster_equal_the_local_build(tables, cluster):
+    """Each as-of year's frame built on the cluster's workers is the frame built here, to
+    the bit; and the workers, not this process, built them."""
+    from distributed import Client
+
+    from riskwatch.pipeline import feature_frames
+
+    years = ["2016-17", "2023-24"]
+    here = feature_frames(tables, years)
+    with Client(cluster.scheduler_address) as client:
+        on_dask = feature_frames(tables, years, scheduler=cluster.scheduler_address)
+        built = client.run(
+            lambda dask_worker: sum(
+                1 for state in dask_worker.state.log if "build_features" in str(state)
+            )
+        )
+    assert list(on_dask) == years
+    for year in years:
+        pd.testing.assert_frame_equal(on_dask[year], here[year], check_exact=True)
+    assert sum(built.values()) > 0, built
+
+
 def test_an_unreachable_scheduler_is_one_line(tmp_path):
     env = {
         **os.environ,
