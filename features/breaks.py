@@ -1,7 +1,7 @@
 """The definition breaks trends and reasons must not span, for the inputs trends read.
 
 Declared breaks come from configs/breaks.toml; suspected ones from the class-level
-plausibility check of the panel (riskwatch/data/definition_breaks.py), unless the same file
+plausibility check of the panel (riskwatch/data/check/definition_breaks.py), unless the same file
 accepts them. Only the inputs asked about are checked (those of trend features, or of the
 indicators a reason shows), so the check costs a fraction of `data check`'s.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from riskwatch.data.definition_breaks import Break, breaks_in_force, breaks_report
+from riskwatch.data.check.definition_breaks import Break, breaks_in_force, breaks_report
 
 from .registry import FEATURES, Input
 

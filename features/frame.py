@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.definition_breaks import Break, configured
+from riskwatch.data.check.definition_breaks import Break, configured
 from riskwatch.data.schema import KIND_OF_SOURCE, TO_POUNDS
-from riskwatch.data.vintages import rule_publication_date
+from riskwatch.data.store.vintages import rule_publication_date
 from riskwatch.errors import RiskwatchError
 from riskwatch.years import financial_year_starting, is_financial_year
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from riskwatch.data.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
+from riskwatch.data.sources.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
 
 from .frame import View
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.definition_breaks import Break, configured
+from riskwatch.data.check.definition_breaks import Break, configured
 from riskwatch.features import breaks_of, spanned
 from riskwatch.models.scores import CONTRIB_PREFIX as CONTRIB
 from riskwatch.units import break_words, change_words, format_value

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskwatch.data.store import cache_dir, cache_limit, prune_cache, write_atomic
+from riskwatch.data.store.tables import cache_dir, cache_limit, prune_cache, write_atomic
 from riskwatch.errors import RiskwatchError
 
 # The MLflow registry schema the query below was written against (alembic revision of

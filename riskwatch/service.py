@@ -33,9 +33,9 @@ def no_bars(description: str) -> Callable[..., Any]:
 def panel_summary(data_dir: Path) -> dict:
     """The `data check` summary of every table (the user's releases merged in), with the
     panel set against the verification sample shipped in the package."""
-    from riskwatch.data.check import data_summary
-    from riskwatch.data.check_verification import read_sample
-    from riskwatch.data.store import TABLES, load_table
+    from riskwatch.data.check.report import data_summary
+    from riskwatch.data.check.verification import read_sample
+    from riskwatch.data.store.tables import TABLES, load_table
 
     tables = {name: load_table(name, data_dir) for name in TABLES}
     return data_summary(tables, read_sample())
@@ -44,15 +44,15 @@ def panel_summary(data_dir: Path) -> dict:
 def definition_breaks(data_dir: Path) -> dict:
     """The suspected definition breaks of the panel (the user's releases merged in), each
     accepted by configs/breaks.toml or held out of trends."""
-    from riskwatch.data.definition_breaks import breaks_report
-    from riskwatch.data.store import load_table
+    from riskwatch.data.check.definition_breaks import breaks_report
+    from riskwatch.data.store.tables import load_table
 
     return breaks_report(load_table("panel", data_dir), load_table("authority_years"))
 
 
 def feature_catalogue(data_dir: Path):
     """The feature catalogue table: definitions, units, directions, years and coverage."""
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store.tables import load_table
     from riskwatch.features import catalogue_table
 
     return catalogue_table(
@@ -62,7 +62,7 @@ def feature_catalogue(data_dir: Path):
 
 def feature_frame(data_dir: Path, as_of: str):
     """The feature frame as of a year; refused for a year no council filed for."""
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store.tables import load_table
     from riskwatch.features import breaks_for_trends, build_features
 
     years = load_table("authority_years")
@@ -91,7 +91,7 @@ def load_frames(
     """Tables, every year's feature frame and the feature set; the year a `review` scores
     read by its date where given. Frames come from the cache when their inputs are unchanged,
     else are built here or, with a Dask `scheduler` address, on that cluster."""
-    from riskwatch.data.store import cached_frames, load_tables
+    from riskwatch.data.store.tables import cached_frames, load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, frames_key, score_years
 
@@ -145,7 +145,7 @@ def train_model(
     window, reading the inputs its year (default the latest) has as published today; log it
     to MLflow and register it when asked. The trained model and its version."""
     from riskwatch import tracking
-    from riskwatch.data.store import load_tables
+    from riskwatch.data.store.tables import load_tables
     from riskwatch.pipeline import score_years
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
@@ -180,7 +180,7 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     """Log a trained model's run to MLflow; register a version (and point `alias` at it)
     when asked. The version, or None when not registered."""
     from riskwatch import tracking
-    from riskwatch.data.store import panel_fingerprint
+    from riskwatch.data.store.tables import panel_fingerprint
     from riskwatch.pipeline import score_years
     from riskwatch.training import backtest_headline, registry_entry, with_backtest
 
@@ -302,7 +302,7 @@ def review_pack(
     from riskwatch.run_logger import RunLogger
 
     with RunLogger() as logger:
-        from riskwatch.data.store import data_source
+        from riskwatch.data.store.tables import data_source
         from riskwatch.report.review_pack import publish_review, render_review
         from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
@@ -342,7 +342,7 @@ def scoring_context(
     date; the model `model_ref` names, or its configuration refitted without hindsight
     where scoring with it would use hindsight (`retrospective_model`), said in one line."""
     from riskwatch import tracking
-    from riskwatch.data.store import load_tables
+    from riskwatch.data.store.tables import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, review_of, score_years
     from riskwatch.registered import check_inputs_present
@@ -459,7 +459,7 @@ def log_stress(log_run: Callable[..., str], context: ScoringContext, results) ->
     metrics, the definitions with their hashes and each scenario's table as files."""
     import json
 
-    from riskwatch.data.store import panel_fingerprint
+    from riskwatch.data.store.tables import panel_fingerprint
 
     definitions = {
         r.scenario.name: {"hash": r.scenario.digest, "definition": r.scenario.definition}
@@ -524,7 +524,7 @@ def resolve_authority(query: str, authorities) -> str:
     prefix."""
     import difflib
 
-    from riskwatch.data.authority_index import name_key
+    from riskwatch.data.kit.authority_index import name_key
 
     codes = set(authorities["gss_code"])
     if query.upper() in codes:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.authorities import load_reorganisation_config
-from riskwatch.data.definition_breaks import configured
+from riskwatch.data.check.definition_breaks import configured
 from riskwatch.data.schema import TO_POUNDS
 from riskwatch.errors import RiskwatchError
 from riskwatch.features import FEATURES

@@ -61,7 +61,7 @@ def backtest_command(
     """Rolling-origin backtest of every model on real failures and the replay of each EFS
     round, logged to MLflow."""
     from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
-    from riskwatch.data.store import write_atomic
+    from riskwatch.data.store.tables import write_atomic
     from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_file
 

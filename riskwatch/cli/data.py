@@ -37,8 +37,8 @@ def data_build(
     """Rebuild the embedded Parquet tables from the public files (by default those `data
     update` fetched), and report the suspected definition breaks in them."""
     from riskwatch.data.build import build_tables
-    from riskwatch.data.definition_breaks import breaks_report
-    from riskwatch.data.store import embedded_dir, write_parquet
+    from riskwatch.data.check.definition_breaks import breaks_report
+    from riskwatch.data.store.tables import embedded_dir, write_parquet
 
     if not source.is_dir():
         raise RiskwatchError("data folder not found (pass --source)", file=source)
@@ -89,7 +89,7 @@ def data_ingest(
 ) -> None:
     """Validate new releases and merge them into your data directory (embedded copy
     untouched), then report the suspected definition breaks of the merged panel."""
-    from riskwatch.data.ingest import ingest
+    from riskwatch.data.ingest.release import ingest
     from riskwatch.service import definition_breaks
 
     results = ingest(paths, data_dir, accept_outliers)
@@ -114,9 +114,9 @@ def data_sources(
 ) -> None:
     """The provenance of every official source (configs/sources.toml): publisher, GOV.UK
     pages, licence, what it holds, how riskwatch reads it."""
-    from riskwatch.data.catalogue import load_archives, load_catalogue
-    from riskwatch.data.provenance import provenance_markdown
-    from riskwatch.data.store import write_atomic
+    from riskwatch.data.ingest.catalogue import load_archives, load_catalogue
+    from riskwatch.data.ingest.provenance import provenance_markdown
+    from riskwatch.data.store.tables import write_atomic
 
     text = provenance_markdown(load_catalogue(), load_archives())
     if out is None:
@@ -158,9 +158,9 @@ def data_update(
 ) -> None:
     """Find new official releases on GOV.UK, download them and ingest them with the checks of
     `data ingest`: one line per release added, already held, or refused."""
-    from riskwatch.data.catalogue import select_sources
-    from riskwatch.data.govuk import GovukClient
-    from riskwatch.data.update import update, update_from_folder
+    from riskwatch.data.ingest.catalogue import select_sources
+    from riskwatch.data.ingest.govuk import GovukClient
+    from riskwatch.data.ingest.update import update, update_from_folder
 
     since = date_option(since, "--since")
     chosen, archives = select_sources(sources)

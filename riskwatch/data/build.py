@@ -17,11 +17,11 @@ from riskwatch.data.authorities import (
     authority_years,
     build_authorities,
 )
-from riskwatch.data.authority_index import attach_codes, council_index
-from riskwatch.data.events import read_events
-from riskwatch.data.revenue import RevenueRelease, read_revenue_file
+from riskwatch.data.kit.authority_index import attach_codes, council_index
 from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS, with_kinds
-from riskwatch.data.vintages import (
+from riskwatch.data.sources.events import read_events
+from riskwatch.data.sources.revenue import RevenueRelease, read_revenue_file
+from riskwatch.data.store.vintages import (
     load_release_config,
     order_releases,
     revision_date,
@@ -118,7 +118,7 @@ def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFr
 
 def _source_readers() -> list[Callable]:
     """Readers of the other sources: each (root, authorities) -> (values, unmatched)."""
-    from riskwatch.data import (
+    from riskwatch.data.sources import (
         borrowing,
         capital,
         compiled,
@@ -156,7 +156,7 @@ def _source_readers() -> list[Callable]:
 
 def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFrame]:
     """Every embedded table, rebuilt from the shared data folder."""
-    from riskwatch.data.context import read_deprivation, read_nearest_neighbours
+    from riskwatch.data.sources.context import read_deprivation, read_nearest_neighbours
 
     root = Path(root)
     releases = read_revenue_releases(revenue_files(root), progress)

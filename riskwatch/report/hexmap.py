@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from riskwatch.data.geography import Hexagon
+from riskwatch.data.sources.geography import Hexagon
 
 SIZE = 10.0  # hexagon radius (centre to corner), px
 MARGIN = 12.0

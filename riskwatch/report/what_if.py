@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from riskwatch.data.geography import Hexagon
+from riskwatch.data.sources.geography import Hexagon
 from riskwatch.report.hexmap import england_map_html
 from riskwatch.units import headroom_words, percent_or_na, pounds_or_na
 

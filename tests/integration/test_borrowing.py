@@ -14,12 +14,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from riskwatch.data.borrowing import (
+from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.sources.borrowing import (
     CATEGORIES,
     read_borrowing,
     read_borrowing_file,
 )
-from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.errors import RiskwatchError
 from riskwatch.years import financial_year_of
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from riskwatch.data.capital import CAPITAL_MEASURES, read_capital, read_capital_file
 from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.sources.capital import CAPITAL_MEASURES, read_capital, read_capital_file
 from riskwatch.errors import RiskwatchError
 
 COR_C_2018_19 = "COR_2018-19_outputs_COR_C.xlsx"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from riskwatch.features import build_features
 
-from riskwatch.data.compiled import read_compiled_file
+from riskwatch.data.sources.compiled import read_compiled_file
 from riskwatch.errors import RiskwatchError
 
 FOLDER = "debt-and-outturn-compiled"

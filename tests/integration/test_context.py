@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from riskwatch.data import context
-from riskwatch.data.opening import read_grids
+from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.sources import context
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")

@@ -8,18 +8,18 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATA
 
-from riskwatch.data.authority_index import AuthorityIndex
-from riskwatch.data.council_tax import (
+from riskwatch.data.kit.authority_index import AuthorityIndex
+from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.workbook import cell_text, locate_tables
+from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.data.sources.council_tax import (
     FOLDER,
     ID_COLUMNS,
     MEASURES,
     read_council_tax,
     read_council_tax_file,
 )
-from riskwatch.data.opening import read_grids
-from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.store import load_table
-from riskwatch.data.workbook import cell_text, locate_tables
+from riskwatch.data.store.tables import load_table
 from riskwatch.errors import RiskwatchError
 
 CT = SHARED_DATA / FOLDER

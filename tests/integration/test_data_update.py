@@ -19,8 +19,8 @@ from cli_helpers import run_cli
 from conftest import TEST_DATA
 from govuk_replay import Replay
 
-from riskwatch.data.opening import read_grids
-from riskwatch.data.workbook import describe_sheet
+from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.workbook import describe_sheet
 
 MEDIA = "https://assets.publishing.service.gov.uk/media"
 RS_PAGE = (
@@ -110,7 +110,7 @@ def republish(site: Replay, page_path: str, address: str, served: Path, when: st
 
 
 def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, monkeypatch, capsys):
-    from riskwatch.data.catalogue import load_archives
+    from riskwatch.data.ingest.catalogue import load_archives
 
     data_dir = tmp_path / "data"
     code, lines, err = update(["--dry-run"], data_dir, monkeypatch, capsys)
@@ -141,7 +141,7 @@ def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, mo
 def test_an_update_ingests_new_releases_dated_by_their_page(
     replay, rs_slices, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store.tables import load_table
 
     replay.serve(RS_FILE, rs_slices[0])
     data_dir = tmp_path / "data"
@@ -177,7 +177,7 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 ):
     from riskwatch.features.frame import visible
 
-    from riskwatch.data.store import load_table, load_tables
+    from riskwatch.data.store.tables import load_table, load_tables
     from riskwatch.pipeline import feature_frames, review_of, score_years
 
     replay.serve(RS_FILE, rs_slices[0])
@@ -234,7 +234,7 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 def test_a_republished_capital_release_is_ingested_as_the_next_vintage_dated_by_its_page(
     replay, cor_revised, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store.tables import load_table
 
     data_dir = tmp_path / "data"
     code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
@@ -299,7 +299,7 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_kept(
     replay, shared_data, tmp_path, monkeypatch, capsys
 ):
     cor_path = shared_data / "capital-outturn" / "COR_2018-19_outputs_COR_B.xlsx"
-    from riskwatch.data import update as update_module
+    from riskwatch.data.ingest import update as update_module
 
     monkeypatch.setattr(update_module, "MAX_RELEASE_BYTES", 100_000)
     data_dir = tmp_path / "data"
@@ -339,7 +339,7 @@ def test_a_redirect_away_from_govuk_is_not_followed(replay, tmp_path, monkeypatc
 def test_an_archive_file_is_fetched_only_from_its_declared_hosts(
     replay, shared_data, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.catalogue import load_archives
+    from riskwatch.data.ingest.catalogue import load_archives
 
     (archive,) = [a for a in load_archives() if a.name == "deprivation"]
     (name,) = archive.files
@@ -372,7 +372,7 @@ def test_no_connection_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
 def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
     rs_slices, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store import load_table
+    from riskwatch.data.store.tables import load_table
 
     folder = tmp_path / "downloaded"
     folder.mkdir()
@@ -401,7 +401,7 @@ def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
 
 
 def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):
-    from riskwatch.data.catalogue import load_catalogue, select_sources
+    from riskwatch.data.ingest.catalogue import load_catalogue, select_sources
     from riskwatch.errors import RiskwatchError
     from riskwatch.settings import SCHEMAS, parse_config
 
@@ -430,7 +430,7 @@ def test_the_catalogue_is_checked_and_claims_the_files_held(shared_data):
 
 
 def test_the_provenance_of_every_source_ships_with_the_package(monkeypatch, capsys):
-    from riskwatch.data.catalogue import load_archives, load_catalogue
+    from riskwatch.data.ingest.catalogue import load_archives, load_catalogue
 
     code, out, _ = run_cli(["data", "sources"], monkeypatch, capsys)
     assert code == 0
@@ -470,7 +470,7 @@ def test_the_folder_an_update_fills_holds_every_file_the_build_reads(
     at the path the build reads it from, with the same bytes: fetched from its declared
     address, or taken from --from where it cannot be fetched."""
     from riskwatch.data.build import revenue_files
-    from riskwatch.data.catalogue import load_archives
+    from riskwatch.data.ingest.catalogue import load_archives
 
     archives = load_archives()
     names = [arg for archive in archives for arg in ("--source", archive.name)]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import TEST_DATA
 
-from riskwatch.data.definition_breaks import (
+from riskwatch.data.check.definition_breaks import (
     Break,
     breaks_in_force,
     breaks_report,

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 from riskwatch.features.frame import councils_of
 
-from riskwatch.data.geography import england_layouts
+from riskwatch.data.sources.geography import england_layouts
 from riskwatch.report.hexmap import band_colours, england_map_html
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskwatch.data.authority_index import attach_codes, council_index
-from riskwatch.data.homelessness import (
+from riskwatch.data.kit.authority_index import attach_codes, council_index
+from riskwatch.data.kit.opening import read_named_sheet
+from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.sources.homelessness import (
     TA1_SHEET,
     locate_table,
     quarter_end,
     read_homelessness,
     read_ta1_file,
 )
-from riskwatch.data.housing_spending import read_housing_spending
-from riskwatch.data.opening import read_named_sheet
-from riskwatch.data.schema import PANEL_COLUMNS
+from riskwatch.data.sources.housing_spending import read_housing_spending
 from riskwatch.errors import RiskwatchError
 
 FOLDER = "housing-homelessness/hclic-detailed-la"

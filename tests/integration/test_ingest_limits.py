@@ -18,9 +18,9 @@ import pytest
 from cli_helpers import run_cli, snapshot
 from conftest import TEST_DATA
 
-from riskwatch.data import ingest as ingest_module
-from riskwatch.data.opening import read_grids
-from riskwatch.data.workbook import describe_sheet
+from riskwatch.data.ingest import release as ingest_module
+from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.workbook import describe_sheet
 
 BAD = TEST_DATA / "bad"
 SHEET = "RS_LA_Data_2023-24"

@@ -32,7 +32,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from riskwatch.data import (
+from riskwatch.data.build import attach_gss
+from riskwatch.data.kit.cells import NON_NEGATIVE
+from riskwatch.data.kit.opening import read_grids, read_ods_sheet
+from riskwatch.data.kit.workbook import HEADER_SEARCH_ROWS, cell_text, label_key
+from riskwatch.data.schema import UNMATCHED_COLUMNS
+from riskwatch.data.sources import (
     borrowing,
     capital,
     context,
@@ -46,12 +51,7 @@ from riskwatch.data import (
     schools,
     spending_power,
 )
-from riskwatch.data.build import attach_gss
-from riskwatch.data.cells import NON_NEGATIVE
-from riskwatch.data.opening import read_grids, read_ods_sheet
-from riskwatch.data.schema import UNMATCHED_COLUMNS
-from riskwatch.data.store import load_table
-from riskwatch.data.workbook import HEADER_SEARCH_ROWS, cell_text, label_key
+from riskwatch.data.store.tables import load_table
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATA
 
-from riskwatch.data.authority_index import AuthorityIndex, name_key
+from riskwatch.data.kit.authority_index import AuthorityIndex, name_key
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.schools import (
+from riskwatch.data.sources.schools import (
     read_dsg_allocations,
     read_dsg_deficit,
 )
-from riskwatch.data.store import load_table
+from riskwatch.data.store.tables import load_table
 
 DATA = SHARED_DATA
 # Every test here reads the shared public data: a failure in CI, a skip elsewhere, without it.

@@ -15,18 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from riskwatch.data import (
-    authority_index,
-    defra_recycling,
-    dfe_social_care,
-    oflog_adult_social_care,
-    opening,
-    service_frames,
-)
-from riskwatch.data import (
-    ofsted as ofsted_reader,
-)
+from riskwatch.data.kit import authority_index, opening
+from riskwatch.data.kit import panel_rows as service_frames
 from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.data.sources import defra_recycling, dfe_social_care, oflog_adult_social_care
+from riskwatch.data.sources import ofsted as ofsted_reader
 from riskwatch.errors import RiskwatchError
 
 LA_CODE = re.compile(r"\bE0[6-9]\d{6}\b")  # a row of one authority (Oflog: year, code)

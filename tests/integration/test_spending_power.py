@@ -10,7 +10,7 @@ import pytest
 from conftest import SHARED_DATA
 
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.spending_power import (
+from riskwatch.data.sources.spending_power import (
     CHANGES_FILE,
     FOLDER,
     LEVELS_FILE,
@@ -18,7 +18,7 @@ from riskwatch.data.spending_power import (
     read_casino_tables,
     read_spending_power,
 )
-from riskwatch.data.store import load_table
+from riskwatch.data.store.tables import load_table
 from riskwatch.errors import RiskwatchError
 
 DATA = SHARED_DATA

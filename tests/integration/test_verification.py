@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from riskwatch.data.check import data_summary
-from riskwatch.data.check_verification import (
+from riskwatch.data.check.report import data_summary
+from riskwatch.data.check.verification import (
     compare,
     panel_measure,
     read_sample,

@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "riskwatch",
             "riskwatch._checkout",
+            "riskwatch.cluster",
             "riskwatch.errors",
             "riskwatch.locks",
             "riskwatch.paths",

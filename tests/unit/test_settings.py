@@ -11,7 +11,7 @@ from riskwatch.models import _check_family_params, load_model_specs
 
 from riskwatch import settings
 from riskwatch.data.authorities import load_reorganisation_config
-from riskwatch.data.vintages import load_release_config
+from riskwatch.data.store.vintages import load_release_config
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import load_label_config
 

@@ -179,8 +179,8 @@ CASES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 
 
 def slice_of_release(source: Path):
-    from riskwatch.data.opening import read_grids
-    from riskwatch.data.workbook import describe_sheet
+    from riskwatch.data.kit.opening import read_grids
+    from riskwatch.data.kit.workbook import describe_sheet
 
     grids = read_grids(source / "revenue-outturn" / "rs2023_24.xlsx")
     grid = grids[SHEET]
