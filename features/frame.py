@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.check.definition_breaks import Break, configured
-from riskwatch.data.schema import KIND_OF_SOURCE, TO_POUNDS
+from riskwatch.data.registry import KIND_OF_SOURCE
+from riskwatch.data.schema import TO_POUNDS
 from riskwatch.data.store.vintages import rule_publication_date
 from riskwatch.errors import RiskwatchError
 from riskwatch.years import financial_year_starting, is_financial_year

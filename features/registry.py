@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from riskwatch.data.schema import KIND_OF_SOURCE
+from riskwatch.data.registry import KIND_OF_SOURCE
 
 if TYPE_CHECKING:
     from .frame import View

@@ -18,7 +18,9 @@ from riskwatch.data.authorities import (
     build_authorities,
 )
 from riskwatch.data.kit.authority_index import attach_codes, council_index
-from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS, with_kinds
+from riskwatch.data.registry import SOURCES, with_kinds
+from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS
+from riskwatch.data.sources import revenue as revenue_source
 from riskwatch.data.sources.events import read_events
 from riskwatch.data.sources.revenue import RevenueRelease, read_revenue_file
 from riskwatch.data.store.vintages import (
@@ -32,9 +34,9 @@ Progress = Callable[[Iterable], Iterable]
 
 
 def revenue_files(root: Path) -> list[Path]:
-    """The revenue releases under the shared data folder, as configs/releases.toml lists them."""
-    patterns = load_release_config()["sources"]["revenue"]
-    return sorted({path for pattern in patterns for path in Path(root).glob(pattern)})
+    """The revenue releases under a data folder, as the revenue source declares them."""
+    (revenue,) = revenue_source.REGISTERED
+    return revenue.paths(root)
 
 
 def read_revenue_releases(files: list[Path], progress: Progress = iter) -> list[RevenueRelease]:
@@ -116,44 +118,6 @@ def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFr
     )
 
 
-def _source_readers() -> list[Callable]:
-    """Readers of the other sources: each (root, authorities) -> (values, unmatched)."""
-    from riskwatch.data.sources import (
-        borrowing,
-        capital,
-        compiled,
-        council_tax,
-        defra_recycling,
-        dfe_social_care,
-        homelessness,
-        housing_spending,
-        oflog_adult_social_care,
-        ofsted,
-        schools,
-        spending_power,
-    )
-
-    def without_unmatched(reader):
-        return lambda root, authorities: (reader(root), None)
-
-    return [
-        without_unmatched(capital.read_capital),
-        without_unmatched(borrowing.read_borrowing),
-        without_unmatched(compiled.read_compiled),
-        council_tax.read_council_tax,
-        spending_power.read_spending_power,
-        spending_power.read_casino_tables,
-        schools.read_dsg_deficit,
-        schools.read_dsg_allocations,
-        ofsted.read_ofsted,
-        dfe_social_care.read_children_social_care,
-        oflog_adult_social_care.read_adult_social_care,
-        defra_recycling.read_recycling,
-        homelessness.read_homelessness,
-        housing_spending.read_housing_spending,
-    ]
-
-
 def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFrame]:
     """Every embedded table, rebuilt from the shared data folder."""
     from riskwatch.data.sources.context import read_deprivation, read_nearest_neighbours
@@ -165,8 +129,8 @@ def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFram
     parts = [revenue_panel(releases, authorities)]
     index = council_index(authorities)
     unmatched = []
-    for reader in progress(_source_readers()):
-        values, missed = reader(root, authorities)
+    for source in progress([source for source in SOURCES if source.read is not None]):
+        values, missed = source.read(root, authorities)
         coded, orphans = attach_codes(values, index)
         parts.append(coded)
         unmatched += [frame for frame in (missed, orphans) if frame is not None and len(frame)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 # One row per authority, financial year, indicator and release (vintage).
 PANEL_COLUMNS: list[str] = [
     "ecode",  # MHCLG E-code (E1234) where the source has one, else None
@@ -22,7 +20,7 @@ PANEL_COLUMNS: list[str] = [
     "published_basis",  # "file" (stated in the release), "page" (its GOV.UK page's change
     # history) or "rule" (assumed, see configs)
 ]
-# The stored panel adds each value's kind of figure (`with_kinds`, from its source).
+# The stored panel adds each value's kind of figure (`registry.with_kinds`, from its source).
 STORED_PANEL_COLUMNS: list[str] = [*PANEL_COLUMNS, "kind"]
 
 AUTHORITY_COLUMNS: list[str] = [
@@ -70,33 +68,6 @@ UNMATCHED_COLUMNS: list[str] = [
 # planned (budget), what is projected or allocated ahead (forecast), or a stock at a date
 # (position). A feature reads one kind; a reason says which kind and date it rests on.
 KINDS: tuple[str, ...] = ("outturn", "budget", "forecast", "position")
-KIND_OF_SOURCE: dict[str, str] = {
-    "RS": "outturn",  # revenue outturn summary
-    "RSX": "outturn",  # service expenditure outturn
-    "RO4": "outturn",  # housing services outturn
-    "COR": "outturn",  # capital outturn (prudential indicators at 31 March)
-    "NAO": "outturn",  # accounts-based tables
-    "CAC": "outturn",  # trading accounts
-    "DSG": "outturn",  # schools grant deficits in the accounts
-    "DFE_CSC": "outturn",  # children's social care statistics of the year
-    "OFLOG_ASC": "outturn",  # adult social care measures of the year
-    "DEFRA": "outturn",  # household recycling of the year
-    "RA": "budget",  # revenue account budget
-    "CTR": "budget",  # council tax requirement, set with the budget
-    "CSP": "forecast",  # core spending power: the settlement's estimate of resources
-    "BI": "position",  # borrowing and investment stocks at a date
-    "HCLIC": "position",  # households in temporary accommodation at a quarter's end
-    "OFSTED": "position",  # the judgement in force at a date
-}
-
-
-def with_kinds(panel: pd.DataFrame) -> pd.DataFrame:
-    """The panel with its `kind` column (from each row's source); a source of no known kind
-    is an error naming it, so a new source must declare what its figures are."""
-    unknown = sorted(set(panel["source"].dropna().unique()) - set(KIND_OF_SOURCE))
-    if unknown:
-        raise ValueError(f"sources of no declared kind: {', '.join(map(str, unknown))}")
-    return panel.assign(kind=panel["source"].map(KIND_OF_SOURCE))
 
 
 # Currency units the panel holds, in pounds: ratios compare values whatever unit a release used.

@@ -10,7 +10,8 @@ import pytest
 from riskwatch.features import FEATURES, build_features
 from riskwatch.features.registry import QUANTITIES
 
-from riskwatch.data.schema import KIND_OF_SOURCE, KINDS, with_kinds
+from riskwatch.data.registry import KIND_OF_SOURCE, with_kinds
+from riskwatch.data.schema import KINDS
 from riskwatch.reasons import _quantity_rows, dated_words
 
 WOKING, THURROCK, HAVERING = "E07000217", "E06000034", "E09000016"

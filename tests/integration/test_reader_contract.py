@@ -36,10 +36,12 @@ from riskwatch.data.build import attach_gss
 from riskwatch.data.kit.cells import NON_NEGATIVE
 from riskwatch.data.kit.opening import read_grids, read_ods_sheet
 from riskwatch.data.kit.workbook import HEADER_SEARCH_ROWS, cell_text, label_key
+from riskwatch.data.registry import SOURCES
 from riskwatch.data.schema import UNMATCHED_COLUMNS
 from riskwatch.data.sources import (
     borrowing,
     capital,
+    compiled,
     context,
     council_tax,
     defra_recycling,
@@ -81,6 +83,7 @@ class Reader:
     aligned: bool = False  # a header out of line with its data (down, sideways) is refused
     key_row_named: bool = True  # the missing key column error names the header row
     extra: tuple[Path, ...] = field(default=())  # real files the reader needs beside it
+    header_first: bool = False  # a layout known by its first line: a header moved is refused
 
 
 # ------------------------------------------------------------------ grids
@@ -292,6 +295,7 @@ def csc_reader(name: str) -> Reader:
 
 
 RO4_FILE = Path("housing-homelessness") / "ro4_housing_expenditure_2024-25.csv"
+COMPILED_FILE = Path(compiled.FOLDER) / "capital_2019-20_to_2023-24_councils.csv"
 CASINO_BORROWING = spending_power.FOLDER / spending_power.ONE_YEAR_TABLES[0].file
 READERS = [
     Reader(
@@ -489,6 +493,20 @@ READERS = [
         mark=("NA", "status"),  # Defra writes NA
     ),
     Reader(
+        name="compiled",
+        relative=COMPILED_FILE,
+        sample=lambda shared: csv_grid(shared / COMPILED_FILE, GSS_ROW, "ons"),
+        read=lambda root, path, authorities: panel(compiled.read_compiled_file(path)),
+        keys=("year", "ons"),
+        code="ons",
+        authority_row=GSS_ROW,
+        unknown=("E07999999", "kept"),  # the build matches printed codes (attach_codes)
+        measure="cfr",
+        mark=("", "status"),
+        searched=False,
+        header_first=True,
+    ),
+    Reader(
         name="housing_spending",
         relative=RO4_FILE,
         sample=lambda shared: csv_grid(shared / RO4_FILE, GSS_ROW, "lad24cd"),
@@ -533,6 +551,23 @@ READERS = [
     ),
 ]
 BY_NAME = {reader.name: reader for reader in READERS}
+# The contract readers of each registered source (`riskwatch/data/registry.py`).
+CONTRACTS_OF_SOURCE = {
+    "revenue": ("revenue",),
+    "COR": ("capital",),
+    "BI": ("borrowing",),
+    "compiled": ("compiled",),
+    "CTR": ("council_tax",),
+    "CSP": ("spending_power",),
+    "casino_tables": ("casino_borrowing",),
+    "DSG_deficit": ("dsg_deficit",),
+    "DSG_allocations": ("dsg_allocations",),
+    "OFSTED": ("ofsted_ilacs", "ofsted_history"),
+    "DFE_CSC": tuple(f"csc_{name}" for name in CSC_FILES),
+    "OFLOG_ASC": ("adult_social_care",),
+    "DEFRA": ("recycling",),
+    "RO4": ("housing_spending",),
+}
 
 
 # ------------------------------------------------------------------ running a reader
@@ -639,6 +674,9 @@ def test_the_untouched_slice_reads(case):
 # ------------------------------------------------------------------ 2. header position
 @pytest.mark.parametrize("rows", [1, 4])
 def test_a_header_shifted_down_reads_the_same_values(case, rows):
+    if case.reader.header_first:
+        assert "layout" in case.refused(shifted_down(case.grid, rows))
+        return
     _, control, _ = case.read(folder="control")
     _, shifted, _ = case.read(shifted_down(case.grid, rows))
     pd.testing.assert_frame_equal(comparable(shifted), comparable(control))
@@ -770,3 +808,22 @@ def test_a_negative_value_is_refused_or_kept_only_where_it_can_be(case):
     if "value" in values:
         negative = values[pd.to_numeric(values["value"], errors="coerce") < 0]
         assert not set(negative["indicator"]) & NON_NEGATIVE, negative
+
+
+# Registered sources this table cannot state yet, and why (each has its own reader tests).
+NOT_CONTRACTED = {
+    "HCLIC": "TA1 prints its ONS codes in an unlabelled column under a two-row header; "
+    "tests/integration/test_homelessness.py checks its layout refusals",
+}
+
+
+def test_every_registered_source_keeps_the_contract():
+    """A source added to the registry without a contract reader here fails."""
+    registered = {source.name for source in SOURCES}
+    assert set(CONTRACTS_OF_SOURCE) == registered - set(NOT_CONTRACTED)
+    missing = {
+        name: [r for r in readers if r not in BY_NAME]
+        for name, readers in CONTRACTS_OF_SOURCE.items()
+        if any(r not in BY_NAME for r in readers)
+    }
+    assert not missing, f"sources whose contract readers are not in READERS: {missing}"

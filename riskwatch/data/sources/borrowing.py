@@ -28,6 +28,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import SUPPORTED_SUFFIXES, read_grids
+from riskwatch.data.kit.source import Source, ignoring_unmatched
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.capital import (
     FULL_DATE,
@@ -367,3 +368,16 @@ def _sum(cells: list[tuple[float, str] | None]) -> tuple[float, str] | None:
     if flagged:
         return float("nan"), "missing_return" if "missing_return" in flagged else flagged[0]
     return float(sum(value for value, _ in present)), "reported"
+
+
+REGISTERED = (
+    Source(
+        name="BI",
+        title="Borrowing and investment live tables",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={"BI": "position"},
+        files=(f"{FOLDER}/*",),
+        read=ignoring_unmatched(read_borrowing),
+        published=f"{BI_PUBLICATION_LAG_MONTHS} months after each table's date",
+    ),
+)

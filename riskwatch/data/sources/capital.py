@@ -29,6 +29,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import SUPPORTED_SUFFIXES, read_grids
+from riskwatch.data.kit.source import Source, ignoring_unmatched
 from riskwatch.data.kit.workbook import cell_text, check_header_not_repeated, label_key
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.store.vintages import rule_publication_date
@@ -420,3 +421,16 @@ def _values(
             field=table.sheet,
         )
     return records
+
+
+REGISTERED = (
+    Source(
+        name="COR",
+        title="Capital outturn (COR), individual local authority data",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={"COR": "outturn"},
+        files=(f"{FOLDER}/*",),
+        read=ignoring_unmatched(read_capital),
+        published="the date a workbook states, else configs/releases.toml's rule for COR",
+    ),
+)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source, ignoring_unmatched
 from riskwatch.data.kit.workbook import cell_text
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.store.vintages import load_release_config, rule_publication_date
@@ -276,3 +277,17 @@ def read_compiled(root: Path) -> pd.DataFrame:
     if not files:
         raise RiskwatchError("no compiled CSV files found", file=folder)
     return pd.concat([read_compiled_file(p) for p in files], ignore_index=True)
+
+
+REGISTERED = (
+    Source(
+        name="compiled",
+        title="A third party's compilation of MHCLG RS, RA and COR figures per council",
+        publisher="Ministry of Housing, Communities and Local Government, compiled by a third party",
+        kinds={"RS": "outturn", "RA": "budget", "COR": "outturn", "BI": "position"},
+        files=(f"{FOLDER}/*.csv",),
+        read=ignoring_unmatched(read_compiled),
+        published="configs/releases.toml: the form's stated date or rule; dated positions by "
+        "compiled.positions_published",
+    ),
+)

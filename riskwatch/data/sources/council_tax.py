@@ -33,6 +33,7 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import AuthorityIndex, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_tables
 from riskwatch.data.sources.schools import (
     panel_frame,
@@ -420,3 +421,16 @@ def _is_council(path: Path, row: int, klass: str) -> bool:
 
 def _unit(indicator: str) -> str:
     return next(m.unit for m in MEASURES if m.indicator == indicator)
+
+
+REGISTERED = (
+    Source(
+        name="CTR",
+        title="Council Tax levels set by local authorities in England",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={SOURCE: "budget"},
+        files=(f"{FOLDER}/*.xlsx", f"{FOLDER}/*.ods"),
+        read=read_council_tax,
+        published="the date a workbook states, else March before the year (levels_published)",
+    ),
+)

@@ -18,6 +18,7 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import concat_parts, file_constants, panel_rows
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
@@ -114,3 +115,16 @@ def read_recycling(
     return concat_parts(
         [read_recycling_file(folder / name, authorities) for name in RECYCLING_FILES]
     )
+
+
+REGISTERED = (
+    Source(
+        name="DEFRA",
+        title="ENV18: household waste reused, recycled or composted, by collection authority",
+        publisher="Department for Environment, Food and Rural Affairs",
+        kinds={"DEFRA": "outturn"},
+        files=tuple(f"{WASTE_DIR}/{name}" for name in RECYCLING_FILES),
+        read=read_recycling,
+        published="31 March a year after the year's end",
+    ),
+)

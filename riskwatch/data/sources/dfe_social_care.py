@@ -30,6 +30,7 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import concat_parts, file_constants, panel_rows
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
@@ -180,3 +181,16 @@ def read_children_social_care(
             raise RiskwatchError(f"no file {spec.prefix}*.csv", file=folder)
         parts.extend(read_csc_file(path, authorities) for path in files)
     return concat_parts(parts)
+
+
+REGISTERED = (
+    Source(
+        name="DFE_CSC",
+        title="Children's social care open data (referrals, protection plans, workforce, care)",
+        publisher="Department for Education",
+        kinds={"DFE_CSC": "outturn"},
+        files=tuple(f"{CSC_DIR}/{spec.prefix}*.csv" for spec in CSC_FILES),
+        read=read_children_social_care,
+        published="a rule per file: each table's date after the year it covers",
+    ),
+)

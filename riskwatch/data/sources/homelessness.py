@@ -30,6 +30,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_named_sheet
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, two_row_header
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.capital import FULL_DATE
@@ -253,3 +254,16 @@ def read_homelessness(root: Path, authorities: pd.DataFrame | None = None) -> tu
     if not files:
         raise RiskwatchError("no H-CLIC detailed local authority workbooks found", file=folder)
     return pd.concat([read_ta1_file(p) for p in files], ignore_index=True), None
+
+
+REGISTERED = (
+    Source(
+        name="HCLIC",
+        title="Statutory homelessness, detailed local authority tables (H-CLIC): TA1",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={SOURCE: "position"},
+        files=(f"{load_release_config()['sources']['homelessness']}/*",),
+        read=read_homelessness,
+        published="the update a file states, else configs/releases.toml's lag after the quarter",
+    ),
+)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.store.vintages import load_release_config
@@ -137,3 +138,16 @@ def read_housing_spending(root: Path, authorities: pd.DataFrame | None = None) -
     """The configured RO4 extract: (panel rows, unmatched=None; the build matches codes)."""
     path = Path(root) / load_release_config()["sources"]["housing_spending"]
     return read_housing_spending_file(path), None
+
+
+REGISTERED = (
+    Source(
+        name="RO4",
+        title="Revenue outturn housing services (RO4) 2024-25: temporary accommodation",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={SOURCE: "outturn"},
+        files=(load_release_config()["sources"]["housing_spending"],),
+        read=read_housing_spending,
+        published="the release date the file's source column states",
+    ),
+)

@@ -29,6 +29,7 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import file_constants, panel_rows
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
@@ -128,3 +129,16 @@ def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> 
         "period_end": f"{end}-03-31",
         "published": f"{end}-12-31",
     }
+
+
+REGISTERED = (
+    Source(
+        name="OFLOG_ASC",
+        title="Oflog Data Explorer: adult social care measures",
+        publisher="Office for Local Government",
+        kinds={"OFLOG_ASC": "outturn"},
+        files=(str(ASC_FILE),),
+        read=read_adult_social_care,
+        published="31 December after the year",
+    ),
+)

@@ -32,6 +32,7 @@ from riskwatch.data.kit.authority_index import (
 )
 from riskwatch.data.kit.opening import read_ods_sheet
 from riskwatch.data.kit.panel_rows import file_constants, panel_rows, unmatched_rows
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns, locate_tables
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.dfe_social_care import CSC_DIR
@@ -359,3 +360,16 @@ def _inadequate_flags(values: pd.DataFrame) -> pd.DataFrame:
     return overall.assign(
         indicator="ofsted_inadequate", value=(overall["value"] == 4).astype(float), unit="flag"
     )
+
+
+REGISTERED = (
+    Source(
+        name="OFSTED",
+        title="Ofsted children's services inspection outcomes",
+        publisher="Ofsted",
+        kinds={"OFSTED": "position"},
+        files=(str(OFSTED_HISTORY), str(OFSTED_ILACS)),
+        read=read_ofsted,
+        published="each judgement's own publication date",
+    ),
+)

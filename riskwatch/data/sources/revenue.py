@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import ImpossibleValue, parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import (
     Column,
     DataSheet,
@@ -27,6 +28,7 @@ from riskwatch.data.kit.workbook import (
 )
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.revenue_lines import Line, carried, lines_for
+from riskwatch.data.store.vintages import load_release_config
 from riskwatch.data.years import CODE, financial_years_in
 from riskwatch.errors import RiskwatchError
 
@@ -330,3 +332,17 @@ def _roster(sheet: DataSheet, year: str) -> pd.DataFrame:
             "row": rows.index.to_numpy() + 1,  # the sheet's own row number, for errors
         }
     ).reset_index(drop=True)
+
+
+REGISTERED = (
+    Source(
+        name="revenue",
+        title="Revenue outturn (RS), service expenditure (RSX) and budgets (RA), by authority",
+        publisher="Ministry of Housing, Communities and Local Government",
+        kinds={"RS": "outturn", "RSX": "outturn", "RA": "budget"},
+        files=tuple(load_release_config()["sources"]["revenue"]),
+        read=None,
+        published="configs/releases.toml: a stated date or the form's rule; each revision a "
+        "year after the release before it",
+    ),
+)

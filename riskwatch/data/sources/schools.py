@@ -23,6 +23,7 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import Match, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.years import parse_financial_year, year_end
@@ -275,3 +276,25 @@ def _only_sheet(path: Path) -> pd.DataFrame:
     if len(grids) != 1:
         raise RiskwatchError(f"expected one sheet, found {', '.join(grids)}", file=path.name)
     return next(iter(grids.values()))
+
+
+REGISTERED = (
+    Source(
+        name="DSG_deficit",
+        title="Dedicated Schools Grant carried forward, % of the allocation (DfE analysts)",
+        publisher="Department for Education",
+        kinds={SOURCE: "outturn"},
+        files=(str(DEFICIT_FILE),),
+        read=read_dsg_deficit,
+        published="31 March two years after the year starts (deficit_published)",
+    ),
+    Source(
+        name="DSG_allocations",
+        title="Dedicated Schools Grant allocations per council",
+        publisher="Department for Education",
+        kinds={SOURCE: "outturn"},
+        files=(str(ALLOCATIONS_FILE), str(LA_CODE_FILE)),
+        read=read_dsg_allocations,
+        published="the date each allocation sheet is named by",
+    ),
+)

@@ -41,6 +41,7 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import AuthorityIndex, Match, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.sources.schools import (
     panel_frame,
@@ -377,3 +378,28 @@ def _match(index: AuthorityIndex, table: OneYearTable, keys: dict[str, str], yea
     if table.key == "code":
         return index.by_code(keys["code"])
     return index.by_name(keys["name"], year)
+
+
+CASINO_PUBLISHER = "C. H. Robinson and A. Pike, from MHCLG, NAO and CIPFA figures (CaitHRobinson/councillorsatthecasino)"
+
+REGISTERED = (
+    Source(
+        name="CSP",
+        title="Core Spending Power per council, from the data of 'Councillors at the Casino?'",
+        publisher=CASINO_PUBLISHER,
+        kinds={"CSP": "forecast"},
+        files=(f"{FOLDER}/{LEVELS_FILE}", f"{FOLDER}/{CHANGES_FILE}"),
+        read=read_spending_power,
+        published="with the final settlement, in the February before the year "
+        "(settlement_published)",
+    ),
+    Source(
+        name="casino_tables",
+        title="One-year borrowing, investment income, investment and trading-account tables",
+        publisher=CASINO_PUBLISHER,
+        kinds={table.source: "outturn" for table in ONE_YEAR_TABLES},
+        files=tuple(f"{FOLDER}/{table.file}" for table in ONE_YEAR_TABLES),
+        read=read_casino_tables,
+        published="a stated date per table, else the autumn after the year (outturn_published)",
+    ),
+)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskwatch.data.schema import with_kinds
 from riskwatch.errors import RiskwatchError
 from riskwatch.paths import check_output_file
 
@@ -49,6 +48,8 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         ingested = ingested_panel(data_dir)
         if not ingested.empty:
             # releases ingested before kinds were stored get theirs from their source
+            from riskwatch.data.registry import with_kinds  # the registry reads through this store
+
             frame = pd.concat([frame, with_kinds(ingested)], ignore_index=True)
     return frame
 
@@ -73,6 +74,8 @@ def store_release(panel: pd.DataFrame, target: Path) -> None:
         raise RiskwatchError(
             f"cannot create the data directory: {exc.strerror or exc}", file=target.parent
         ) from None
+    from riskwatch.data.registry import with_kinds  # the registry reads through this store
+
     write_parquet(with_kinds(panel), target)
 
 
