@@ -107,8 +107,10 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
 
     `build_features` prepares a raw panel itself; prepare once to build many years.
     """
-    if "state" in panel.columns:
-        return panel
+    if "state" in panel.columns:  # prepared already, or assembled in its shape
+        if "released_again" in panel.columns:
+            return panel
+        return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
     encoded = {c: panel[c].astype("category") for c in (*KEY, "period_end", "published")}
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
@@ -120,8 +122,7 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
             "state": _per_row(status, STATE, 0.5),
         }
     )
-    prepared["released_again"] = prepared.duplicated(KEY, keep=False).to_numpy()
-    return prepared
+    return prepare(prepared)
 
 
 def _up_to(column: pd.Series, last: str) -> np.ndarray:

@@ -438,7 +438,7 @@ def test_the_provenance_of_every_source_ships_with_the_package(monkeypatch, caps
         section = out.split(f"## {source.name}: ", 1)[1].split("\n## ", 1)[0]
         assert f"- Publisher: {source.publisher}" in section
         assert f"- Licence: {source.licence}" in section
-        assert f"riskwatch/data/{source.reader}.py" in section
+        assert f"riskwatch/data/sources/{source.reader}.py" in section
         assert all(f"https://www.gov.uk{page}" in section for page in source.pages)
     for archive in load_archives():
         section = out.split(f"## {archive.name}: ", 1)[1].split("\n## ", 1)[0]

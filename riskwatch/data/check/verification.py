@@ -19,6 +19,7 @@ as not compared.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from riskwatch.data.sources.capital import CAPITAL_MEASURES
 from riskwatch.data.sources.capital import SOURCE as COR
 from riskwatch.data.sources.revenue_lines import carried, lines_for
 
-SAMPLE = Path(__file__).with_name("verification") / "rs-lines-sample.csv"
+SAMPLE = Path(str(resources.files("riskwatch.data").joinpath("verification", "rs-lines-sample.csv")))
 TOLERANCE_GBP = 1e3  # values are whole £ thousands; a release printing decimals is within £1k
 # The RS reserve levels' column a sample code names by its ending: the level at 31 March.
 LEVEL_ENDINGS = {"_end_cy": "close"}
