@@ -309,6 +309,12 @@ def _withdraw(client: MlflowClient, name: str, version: str, alias_before: str) 
 
 
 def _first_line(error: Exception) -> str:
+    """What went wrong, short enough to quote in another line: riskwatch's own message
+    up to its advice (an unreachable server), else a library's first line."""
+    from riskwatch.errors import RiskwatchError
+
+    if isinstance(error, RiskwatchError):
+        return error.message.partition(";")[0]
     text = str(error).strip()
     return text.splitlines()[0][:120] if text else type(error).__name__
 
