@@ -298,12 +298,18 @@ def _alias_before(item: ModelVersion) -> str | None:
 
 def _withdraw(client: MlflowClient, name: str, version: str, alias_before: str) -> None:
     """Delete a pending version, first putting its alias back where it was (``alias_before``
-    as recorded in its tag, ``alias=version``) if the version holds it."""
+    as recorded in its tag, ``alias=version``) if the version holds it; an alias whose
+    earlier version has since been deleted is removed."""
+    from mlflow.exceptions import MlflowException
+
     alias, _, before = alias_before.partition("=")
     if alias and str((_aliases(client, name) or {}).get(alias)) == str(version):
+        restored = False
         if before:
-            client.set_registered_model_alias(name, alias, before)
-        else:
+            with contextlib.suppress(MlflowException):
+                client.set_registered_model_alias(name, alias, before)
+                restored = True
+        if not restored:
             client.delete_registered_model_alias(name, alias)
     client.delete_model_version(name, str(version))
 

@@ -420,3 +420,22 @@ def test_a_first_registration_interrupted_leaves_no_alias(store: Path, monkeypat
     unaliased = _registered(None)
     assert [v["version"] for v in tracking.list_versions("riskwatch")] == [unaliased]
     assert tracking.interrupted_versions("riskwatch") == []
+
+
+def test_an_interrupted_registration_whose_old_version_was_deleted_leaves_no_alias(
+    store: Path, monkeypatch
+) -> None:
+    """The version the alias named before was deleted meanwhile: removing the interrupted
+    version removes the alias it took rather than failing on every later command."""
+    from datetime import timedelta
+
+    import mlflow
+
+    first = _registered("champion")
+    _interrupted_registration(monkeypatch, "tag_version")
+    tracking.connect()  # points MLflow's client at the test's store
+    mlflow.MlflowClient().delete_model_version("riskwatch", str(first))
+    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [2]
+    assert tracking.get_version_by_alias("riskwatch", "champion") is None
+    assert tracking.list_versions("riskwatch") == []
