@@ -291,9 +291,22 @@ def _is_pending(item: ModelVersion) -> bool:
     return (item.tags or {}).get(REGISTRATION_TAG) == PENDING
 
 
-def _alias_before(item: ModelVersion) -> str | None:
-    """The version the alias a pending version took pointed at before (None when unset)."""
-    return (item.tags or {}).get(_ALIAS_BEFORE_TAG, "").partition("=")[2] or None
+def _settled(aliases: dict[str, str], versions: list[ModelVersion]) -> dict[str, str]:
+    """Alias to version as every command sees them: an alias one of ``versions`` took in
+    a registration still pending names the version it named before (or is unset)."""
+    settled = dict(aliases)
+    for item in versions:
+        if not _is_pending(item):
+            continue
+        for alias, target in aliases.items():
+            if str(target) != str(item.version):
+                continue
+            before = (item.tags or {}).get(_ALIAS_BEFORE_TAG, "").partition("=")[2]
+            if before:
+                settled[alias] = before
+            else:
+                del settled[alias]
+    return settled
 
 
 def _withdraw(client: MlflowClient, name: str, version: str, alias_before: str) -> None:
@@ -340,7 +353,8 @@ def store_absent() -> bool:
 
 def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
     """The version ``alias`` points at, described as in ``list_versions``; None if unset.
-    An alias a pending registration has taken still names the version it named before."""
+    An alias a pending registration has taken still names the version it named before
+    (``_settled``)."""
     if store_absent():
         return None
     with _quiet():
@@ -349,14 +363,14 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
         client = _client()
         try:
             found = client.get_model_version_by_alias(name, alias)
-            if _is_pending(found):  # the alias stands where it was until it is complete
-                before = _alias_before(found)
-                if before is None:
-                    return None
-                found = client.get_model_version(name, before)
+            aliases = _settled(_aliases(client, name) or {}, [found])
+            if alias not in aliases:
+                return None
+            if str(aliases[alias]) != str(found.version):
+                found = client.get_model_version(name, aliases[alias])
         except MlflowException:
             return None
-        return _describe(client, found, _aliases(client, name))
+        return _describe(client, found, aliases)
 
 
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
@@ -371,6 +385,7 @@ def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
         if aliases is None:
             return []
         found = client.search_model_versions(f"name = '{name}'")
+        aliases = _settled(aliases, found)
         described = [_describe(client, item, aliases) for item in found if not _is_pending(item)]
         return sorted(described, key=lambda item: item["version"])
 

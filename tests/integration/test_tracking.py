@@ -393,7 +393,11 @@ def test_an_alias_taken_by_an_interrupted_registration_still_names_the_old_versi
 
     first = _registered("champion")
     assert _interrupted_registration(monkeypatch, "tag_version").endswith("aliases are unchanged")
-    assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == first
+    champion = tracking.get_version_by_alias("riskwatch", "champion")
+    assert (champion["version"], champion["aliases"]) == (first, ["champion"])
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"])
+    ]
     uri = tracking.tracking_uri()
     assert registry_snapshot.version_key(uri, "riskwatch", "champion") is None
     assert registry_snapshot.version_key(uri, "riskwatch", "2") is None
