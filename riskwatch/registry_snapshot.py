@@ -33,6 +33,7 @@ from typing import Any
 
 from riskwatch.data.store.tables import cache_dir, cache_limit, prune_cache, write_atomic
 from riskwatch.errors import RiskwatchError
+from riskwatch.tracking import PENDING, REGISTRATION_TAG
 
 # The MLflow registry schema the query below was written against (alembic revision of
 # MLflow 3.x); another revision falls back to loading through MLflow.
@@ -101,6 +102,8 @@ def _key(db: sqlite3.Connection, database: str, name: str, reference: str) -> Ke
             (name, version),
         ).fetchall()
     )
+    if tags.get(REGISTRATION_TAG) == PENDING:
+        return None  # a registration in flight or interrupted: MLflow says what to load
     recorded = tags.pop(COPY_HASH_TAG, None)
     aliases = db.execute(
         "SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias",

@@ -140,6 +140,7 @@ def train_model(
     alias: str | None,
     progress: ProgressFactory = no_bars,
     tables: dict | None = None,
+    announce: Callable[[str], None] = lambda text: None,
 ):
     """Train a model (configs/run.toml fills what is not given) on every closed outcome
     window, reading the inputs its year (default the latest) has as published today; log it
@@ -172,13 +173,24 @@ def train_model(
         config["past_failure_feature"],
         scoring_year=for_year,
     )
-    version = record_model(trained, tables, features, config, register or alias is not None, alias)
+    version = record_model(
+        trained, tables, features, config, register or alias is not None, alias, announce
+    )
     return trained, version
 
 
-def record_model(trained, tables, features, config: Mapping, register: bool, alias: str | None):
+def record_model(
+    trained,
+    tables,
+    features,
+    config: Mapping,
+    register: bool,
+    alias: str | None,
+    announce: Callable[[str], None] = lambda text: None,
+):
     """Log a trained model's run to MLflow; register a version (and point `alias` at it)
-    when asked. The version, or None when not registered."""
+    when asked, first removing registrations left interrupted (announced). The version, or
+    None when not registered."""
     from riskwatch import tracking
     from riskwatch.data.store.tables import panel_fingerprint
     from riskwatch.pipeline import score_years
@@ -206,7 +218,7 @@ def record_model(trained, tables, features, config: Mapping, register: bool, ali
     if headline is not None:
         description, tags = with_backtest(description, headline[0]), tags | headline[1]
     return tracking.register_aliased(
-        run_id, config["registered_name"], description, tags, alias or None
+        run_id, config["registered_name"], description, tags, alias or None, announce
     )
 
 
@@ -217,6 +229,13 @@ def promote(version: int, alias: str) -> str:
 
     name = load_run_config()["train"]["registered_name"]
     known = [v["version"] for v in tracking.list_versions(name)]
+    if version not in known and version in tracking.interrupted_versions(name):
+        raise RiskwatchError(
+            f"version {version} of '{name}' is not registered: its registration was "
+            "interrupted (the tracking store failed before it was complete); register "
+            "again with `riskwatch train --register`",
+            field="VERSION",
+        )
     if version not in known:
         raise RiskwatchError(
             f"no version {version} of '{name}' "
@@ -266,7 +285,7 @@ def champion(
         f"{config['horizon']}-year horizon, {config['task']} failures) on the embedded data"
     )
     _, version = train_model(
-        data_dir, None, None, None, None, True, "champion", progress, tables=tables
+        data_dir, None, None, None, None, True, "champion", progress, tables, announce
     )
     announce(f"registered it as version {version} with alias 'champion'")
     return load_registered(config["registered_name"], "champion", announce)

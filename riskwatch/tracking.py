@@ -20,8 +20,8 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,15 @@ EXPERIMENT = "riskwatch"
 MODEL_ARTIFACT = "model"
 _MODEL_URI_TAG = "riskwatch.model_uri"
 _INTERNAL_TAG = "riskwatch."  # tags riskwatch keeps for itself, not shown as a version's tags
+# A version registered with an alias is created "pending" and marked "complete" once its
+# alias points at it; until then no command lists, promotes or scores with it. The alias
+# tag records "alias=version" as it stood before, to put back if the registration is undone.
+REGISTRATION_TAG = "riskwatch.registration"
+PENDING, _COMPLETE = "pending", "complete"
+_ALIAS_BEFORE_TAG = "riskwatch.alias_before"
+# A pending version older than this was interrupted; a younger one may be another
+# analyst's registration in flight, and is left alone.
+INTERRUPTED_AFTER = timedelta(minutes=5)
 _RECORD_TAGS = ("model_family", "feature_catalogue_version", "panel_fingerprint")
 _REQUIREMENTS = (
     "riskwatch",
@@ -145,9 +154,11 @@ def register(
     name: str = "riskwatch",
     description: str | None = None,
     tags: dict[str, str] | None = None,
+    registration: dict[str, str] | None = None,
 ) -> int:
     """Register the model logged by ``run_id`` as a new version of ``name``, with the
-    description and tags a reader of the registry sees; return the version."""
+    description and tags a reader of the registry sees (and riskwatch's ``registration``
+    tags, set in the same call); return the version."""
     with _quiet():
         from mlflow.exceptions import MlflowException
         from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
@@ -167,26 +178,43 @@ def register(
             run_id=run_id,
             model_id=model_uri.removeprefix("models:/"),
             description=description,
-            tags=tags,
+            tags=(tags or {}) | (registration or {}),
         )
         return int(created.version)
 
 
 def register_aliased(
-    run_id: str, name: str, description: str, tags: dict[str, str], alias: str | None
+    run_id: str,
+    name: str,
+    description: str,
+    tags: dict[str, str],
+    alias: str | None,
+    announce: Callable[[str], None] = lambda text: None,
 ) -> int:
     """Register ``run_id`` as a new version and point ``alias`` at it, all or nothing.
 
-    The version is created first and the alias set last: when the store fails between
-    (a tracking server that stops), the new version is deleted again, so no version is
-    left half-registered (without its alias) and every alias is as it was; the command
-    then ends in one line. A version the store cannot even delete is named in that line.
+    Interrupted registrations older than ``INTERRUPTED_AFTER`` are removed first. The
+    version is created pending, the alias pointed at it, then the version marked complete:
+    until then every command treats it as not registered and the alias as where it was.
+    When the store fails between (a tracking server that stops), the version is removed
+    again; a store too far gone for that leaves it pending, for the next registration or
+    ``models list`` to remove. Either way the command ends in one line.
     """
     from riskwatch.errors import RiskwatchError, masked
 
     where = masked(tracking_uri())
     try:
-        version = register(run_id, name, description, tags)
+        remove_interrupted(name, announce)
+        before = None if alias is None else get_version_by_alias(name, alias)
+        pending = (
+            {}
+            if alias is None
+            else {
+                REGISTRATION_TAG: PENDING,
+                _ALIAS_BEFORE_TAG: f"{alias}={before['version'] if before else ''}",
+            }
+        )
+        version = register(run_id, name, description, tags, pending)
     except RiskwatchError:
         raise
     except Exception as exc:  # MLflow and its HTTP layer raise their own types
@@ -199,13 +227,17 @@ def register_aliased(
         return version
     try:
         set_alias(name, alias, version)
+        tag_version(name, version, REGISTRATION_TAG, _COMPLETE)
     except Exception as exc:  # noqa: BLE001 - any failure undoes the registration
         try:
             with _quiet():
-                _client().delete_model_version(name, str(version))
+                _withdraw(_client(), name, str(version), pending[_ALIAS_BEFORE_TAG])
             undone = f"version {version} was removed again"
-        except Exception:  # noqa: BLE001 - the store is gone: say what is left behind
-            undone = f"version {version} may be left without its alias: delete it"
+        except Exception:  # noqa: BLE001 - the store is gone: the version stays pending
+            undone = (
+                f"version {version} is left marked interrupted, is used by no command, and "
+                "is removed by the next `riskwatch train --register` or `riskwatch models list`"
+            )
         raise RiskwatchError(
             f"the tracking store at {where} failed while pointing '{alias}' at the new "
             f"version ({_first_line(exc)}): {undone}; aliases are unchanged",
@@ -214,7 +246,94 @@ def register_aliased(
     return version
 
 
+def remove_interrupted(name: str, announce: Callable[[str], None]) -> list[int]:
+    """Remove the versions of ``name`` whose registration was interrupted (pending for
+    longer than ``INTERRUPTED_AFTER``), putting back an alias one of them took; announce
+    them in one line and return their numbers."""
+    if store_absent():
+        return []
+    with _quiet():
+        from mlflow.exceptions import MlflowException
+
+        client = _client()
+        cutoff = datetime.now(UTC) - INTERRUPTED_AFTER
+        removed = []
+        for item in client.search_model_versions(f"name = '{name}'"):
+            created = datetime.fromtimestamp(item.creation_timestamp / 1000, UTC)
+            if not _is_pending(item) or created > cutoff:
+                continue
+            try:
+                _withdraw(client, name, item.version, item.tags.get(_ALIAS_BEFORE_TAG, ""))
+            except MlflowException:  # another analyst's command removed it first
+                continue
+            removed.append(int(item.version))
+    if removed:
+        numbers = ", ".join(map(str, sorted(removed)))
+        announce(
+            f"removed version{'s' if len(removed) > 1 else ''} {numbers} of '{name}': "
+            "registration interrupted (the tracking store failed before it was complete)"
+        )
+    return removed
+
+
+def interrupted_versions(name: str) -> list[int]:
+    """The versions of ``name`` whose registration is pending: in flight or interrupted."""
+    if store_absent():
+        return []
+    with _quiet():
+        found = _client().search_model_versions(f"name = '{name}'")
+        return sorted(int(item.version) for item in found if _is_pending(item))
+
+
+def _is_pending(item: ModelVersion) -> bool:
+    """Whether a version's registration is not complete (a version registered before
+    registrations were marked has no tag, and is complete)."""
+    return (item.tags or {}).get(REGISTRATION_TAG) == PENDING
+
+
+def _settled(aliases: dict[str, str], versions: list[ModelVersion]) -> dict[str, str]:
+    """Alias to version as every command sees them: an alias one of ``versions`` took in
+    a registration still pending names the version it named before (or is unset)."""
+    settled = dict(aliases)
+    for item in versions:
+        if not _is_pending(item):
+            continue
+        for alias, target in aliases.items():
+            if str(target) != str(item.version):
+                continue
+            before = (item.tags or {}).get(_ALIAS_BEFORE_TAG, "").partition("=")[2]
+            if before:
+                settled[alias] = before
+            else:
+                del settled[alias]
+    return settled
+
+
+def _withdraw(client: MlflowClient, name: str, version: str, alias_before: str) -> None:
+    """Delete a pending version, first putting its alias back where it was (``alias_before``
+    as recorded in its tag, ``alias=version``) if the version holds it; an alias whose
+    earlier version has since been deleted is removed."""
+    from mlflow.exceptions import MlflowException
+
+    alias, _, before = alias_before.partition("=")
+    if alias and str((_aliases(client, name) or {}).get(alias)) == str(version):
+        restored = False
+        if before:
+            with contextlib.suppress(MlflowException):
+                client.set_registered_model_alias(name, alias, before)
+                restored = True
+        if not restored:
+            client.delete_registered_model_alias(name, alias)
+    client.delete_model_version(name, str(version))
+
+
 def _first_line(error: Exception) -> str:
+    """What went wrong, short enough to quote in another line: riskwatch's own message
+    up to its advice (an unreachable server), else a library's first line."""
+    from riskwatch.errors import RiskwatchError
+
+    if isinstance(error, RiskwatchError):
+        return error.message.partition(";")[0]
     text = str(error).strip()
     return text.splitlines()[0][:120] if text else type(error).__name__
 
@@ -233,7 +352,9 @@ def store_absent() -> bool:
 
 
 def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
-    """The version ``alias`` points at, described as in ``list_versions``; None if unset."""
+    """The version ``alias`` points at, described as in ``list_versions``; None if unset.
+    An alias a pending registration has taken still names the version it named before
+    (``_settled``)."""
     if store_absent():
         return None
     with _quiet():
@@ -242,14 +363,20 @@ def get_version_by_alias(name: str, alias: str) -> dict[str, Any] | None:
         client = _client()
         try:
             found = client.get_model_version_by_alias(name, alias)
+            aliases = _settled(_aliases(client, name) or {}, [found])
+            if alias not in aliases:
+                return None
+            if str(aliases[alias]) != str(found.version):
+                found = client.get_model_version(name, aliases[alias])
         except MlflowException:
             return None
-        return _describe(client, found, _aliases(client, name))
+        return _describe(client, found, aliases)
 
 
 def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
-    """Every version of ``name``, oldest first: version, aliases, run, created, its
-    description and tags, the run's tags, params and metrics."""
+    """Every registered version of ``name`` (a pending registration is not one), oldest
+    first: version, aliases, run, created, its description and tags, the run's tags,
+    params and metrics."""
     if store_absent():
         return []
     with _quiet():
@@ -258,7 +385,8 @@ def list_versions(name: str = "riskwatch") -> list[dict[str, Any]]:
         if aliases is None:
             return []
         found = client.search_model_versions(f"name = '{name}'")
-        described = [_describe(client, item, aliases) for item in found]
+        aliases = _settled(aliases, found)
+        described = [_describe(client, item, aliases) for item in found if not _is_pending(item)]
         return sorted(described, key=lambda item: item["version"])
 
 

@@ -20,11 +20,15 @@ models_app = typer.Typer(
 def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Every registered model version with its aliases and lineage."""
+    """Every registered model version with its aliases and lineage (registrations left
+    interrupted are removed first, and said so on stderr)."""
     from riskwatch import tracking
+    from riskwatch.cli.progress import announce
     from riskwatch.settings import load_run_config
 
-    versions = tracking.list_versions(load_run_config()["train"]["registered_name"])
+    name = load_run_config()["train"]["registered_name"]
+    tracking.remove_interrupted(name, announce)
+    versions = tracking.list_versions(name)
     if as_json:
         typer.echo(json.dumps(versions, indent=2, default=str))
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from riskwatch.cli.options import DataDir, ModelFamily, Task, alias_option
-from riskwatch.cli.progress import progress_bar
+from riskwatch.cli.progress import announce, progress_bar
 
 
 def train_command(
@@ -49,6 +49,7 @@ def train_command(
         register,
         alias,
         progress=progress_bar,
+        announce=announce,
     )
     params = trained.params
     typer.echo(

@@ -10,8 +10,10 @@ cannot be had (no binaries, no `postgres` user to run it as root), the server
 is backed by SQLite instead and the test says so (a warning in the summary).
 Every wait is bounded and both servers are always stopped.
 
-Also: two `riskwatch train --register` at once against the same local SQLite
-store both succeed, with distinct versions.
+Also: a server that stops in the middle of a registration leaves no half-registered
+version and the aliases as they were (its own server on the team's database, stopped and
+restarted on the same port); two `riskwatch train --register` at once against the same
+local SQLite store both succeed, with distinct versions.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_riskwatch
+from model_helpers import logged_small_logit
 
 pytestmark = pytest.mark.slow  # starts PostgreSQL and an mlflow server
 
@@ -153,32 +156,39 @@ def postgres_cluster():
 def mlflow_server(backend_uri: str, artifacts: Path, log: Path):
     """`mlflow server` on a free loopback port; yields its URL once /health answers."""
     port = free_port()
+    server = start_mlflow_server(backend_uri, artifacts, log, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop_group(server)
+
+
+def start_mlflow_server(backend_uri: str, artifacts: Path, log: Path, port: int):
+    """`mlflow server` on `port`, returned once /health answers (the caller stops it with
+    `_stop_group`; starting it again on the same port and backend is a restart)."""
     mlflow = Path(sys.executable).with_name("mlflow")
     command = [str(mlflow)] if mlflow.exists() else [sys.executable, "-m", "mlflow"]
-    with open(log, "w") as out:
+    with open(log, "a") as out:
         server = subprocess.Popen(
             [*command, "server", "--backend-store-uri", backend_uri, "--host", "127.0.0.1",
              "--port", str(port), "--artifacts-destination", str(artifacts), "--workers", "1"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if server.poll() is not None:
-                raise AssertionError(f"mlflow server exited: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"mlflow server not healthy in {SERVER_START_TIMEOUT} s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        _stop_group(server)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if server.poll() is not None:
+            raise AssertionError(f"mlflow server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            _stop_group(server)
+            raise AssertionError(f"mlflow server not healthy in {SERVER_START_TIMEOUT} s")
+        time.sleep(0.5)
 
 
 def _stop_group(process: subprocess.Popen) -> None:
@@ -196,25 +206,29 @@ def _stop_group(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def team_server(tmp_path_factory):
-    """A shared MLflow server on PostgreSQL, or on SQLite where PostgreSQL cannot be had."""
+def team_backend(tmp_path_factory):
+    """The team's registry database: (backend URI, "postgresql" or "sqlite", a folder for
+    servers' artifacts and logs). PostgreSQL, or SQLite where PostgreSQL cannot be had."""
     home = tmp_path_factory.mktemp("team")
     try:
-        with (
-            postgres_cluster() as database,
-            mlflow_server(database, home / "artifacts", home / "server.log") as url,
-        ):
-            print(f"team mode: mlflow server at {url} on PostgreSQL ({database})")
-            yield url, "postgresql"
+        with postgres_cluster() as database:
+            yield database, "postgresql", home
             return
     except RuntimeError as why:
         reason = str(why)
     message = f"team mode: PostgreSQL unavailable ({reason}); falling back to a SQLite backend"
     print(message)
     warnings.warn(message, stacklevel=1)
-    backend = f"sqlite:///{home / 'mlflow.db'}"
-    with mlflow_server(backend, home / "artifacts", home / "server.log") as url:
-        yield url, "sqlite"
+    yield f"sqlite:///{home / 'mlflow.db'}", "sqlite", home
+
+
+@pytest.fixture(scope="module")
+def team_server(team_backend):
+    """A shared MLflow server on the team's database: (its URL, the backend's kind)."""
+    database, backend, home = team_backend
+    with mlflow_server(database, home / "artifacts", home / "server.log") as url:
+        print(f"team mode: mlflow server at {url} on {backend}")
+        yield url, backend
 
 
 def test_train_promote_and_watchlist_from_two_processes(
@@ -274,6 +288,81 @@ def test_two_promotions_at_once_leave_one_champion(team_server, tmp_path, seeded
     listed = json.loads(ok(riskwatch(["models", "list", "--json"], tmp_path, url)))
     champions = [v["version"] for v in listed if "champion" in v["aliases"]]
     assert len(champions) == 1 and champions[0] in (first, second), listed
+
+
+def test_a_server_that_stops_mid_registration_leaves_no_half_registered_version(
+    team_backend, tmp_path, monkeypatch
+):
+    """The team server stops right after the new version is created, before its alias
+    is set: the registration ends in one line; once the server is back no complete version
+    was added, 'champion' names the version it named, `models list` does not show the
+    interrupted version and `models promote` refuses it in one line; a later registration
+    removes it."""
+    from datetime import timedelta
+
+    from riskwatch import tracking
+    from riskwatch.errors import RiskwatchError
+
+    database, _, home = team_backend
+    port, artifacts, log = free_port(), home / "artifacts", tmp_path / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+    for variable, value in tracking._HTTP_LIMITS.items():  # set by the client; undone here
+        monkeypatch.setenv(variable, value)
+    server = start_mlflow_server(database, artifacts, log, port)
+    try:
+        tracking.register_aliased(
+            logged_small_logit("interrupted"), "riskwatch", "", {}, "champion"
+        )
+        before = [v["version"] for v in tracking.list_versions("riskwatch")]
+        champion = tracking.get_version_by_alias("riskwatch", "champion")["version"]
+        run_id = logged_small_logit("interrupted")
+
+        real_set_alias = tracking.set_alias
+
+        def stop_then_set_alias(*args):
+            _stop_group(server)
+            real_set_alias(*args)
+
+        monkeypatch.setattr(tracking, "set_alias", stop_then_set_alias)
+        with pytest.raises(RiskwatchError) as stopped:
+            tracking.register_aliased(run_id, "riskwatch", "", {}, "champion")
+        monkeypatch.setattr(tracking, "set_alias", real_set_alias)
+        said = str(stopped.value)
+        print(f"server stopped mid-registration: {said}")
+        assert "\n" not in said and said.startswith("field '--alias': ")
+        assert f"(cannot reach the MLflow tracking server at {url} (Connection refused))" in said
+        assert "is left marked interrupted" in said and said.endswith("aliases are unchanged")
+
+        server = start_mlflow_server(database, artifacts, log, port)  # the server is back
+        assert [v["version"] for v in tracking.list_versions("riskwatch")] == before
+        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
+        (interrupted,) = tracking.interrupted_versions("riskwatch")
+
+        listed = ok(riskwatch(["models", "list"], tmp_path, url))
+        assert f"version {interrupted:>3}" not in listed and "champion" in listed, listed
+        refused = riskwatch(["models", "promote", str(interrupted)], tmp_path, url)
+        print(f"models promote {interrupted}: exit {refused.returncode}: {refused.stderr}")
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+        assert "its registration was interrupted" in refused.stderr, refused.stderr
+        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
+
+        monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+        announced: list[str] = []
+        later = tracking.register_aliased(
+            logged_small_logit("interrupted"), "riskwatch", "", {}, None, announced.append
+        )
+        print(f"next registration: {announced}")
+        assert announced == [
+            f"removed version {interrupted} of 'riskwatch': registration interrupted (the "
+            "tracking store failed before it was complete)"
+        ]
+        assert tracking.interrupted_versions("riskwatch") == []
+        assert [v["version"] for v in tracking.list_versions("riskwatch")] == [*before, later]
+        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
+    finally:
+        _stop_group(server)
 
 
 # --- concurrency on one local store -----------------------------------------------------

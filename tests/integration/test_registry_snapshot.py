@@ -62,7 +62,7 @@ def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> N
     assert len(list((store / "cache").glob("model-*.pickle"))) == 1
 
     code = (
-        "import sys, json; from riskwatch.scoring import load_registered; "
+        "import sys, json; from riskwatch.registered import load_registered; "
         "import pandas as pd; import numpy as np; "
         "rng = np.random.default_rng(99); "
         "X = pd.DataFrame(rng.normal(size=(50, 3)), columns=['a', 'b', 'c']); "

@@ -307,3 +307,139 @@ def test_registration_is_all_or_nothing_when_the_store_fails(store: Path, monkey
     assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
         (first, ["champion"])
     ]
+
+
+def _registered(alias: str | None) -> int:
+    """A fresh version of 'riskwatch' registered with `alias`."""
+    X, y, groups = small_data()
+    model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
+    return tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, alias)
+
+
+def _interrupted_registration(monkeypatch, failing_step: str) -> str:
+    """Register for 'champion' with the store failing at `failing_step` (`set_alias`: before
+    the alias moves; `tag_version`: after it moved, before the version is complete) and too
+    far gone to undo it; the command's one line."""
+    from riskwatch.errors import RiskwatchError
+
+    def store_gone(*args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+    X, y, groups = small_data()
+    run_id = log(HazardLogit(directions={"a": 1}).fit(X, y, groups=groups), X, "logit")
+    with monkeypatch.context() as store_down:
+        store_down.setattr(tracking, failing_step, store_gone)
+        store_down.setattr(tracking, "_withdraw", store_gone)
+        with pytest.raises(RiskwatchError) as caught:
+            tracking.register_aliased(run_id, "riskwatch", "", {}, "champion")
+    return str(caught.value)
+
+
+def test_an_interrupted_registration_is_not_registered_until_removed(
+    store: Path, monkeypatch
+) -> None:
+    """The store fails before the alias is set and cannot even delete the version: it stays
+    pending, and is not listed, not promotable, never the champion; a registration in flight
+    (younger than INTERRUPTED_AFTER) is left alone, an older one removed in one line."""
+    from datetime import timedelta
+
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.service import promote
+
+    first = _registered("champion")
+    said = _interrupted_registration(monkeypatch, "set_alias")
+    assert said.endswith(
+        "(Connection refused): version 2 is left marked interrupted, is used by no command, "
+        "and is removed by the next `riskwatch train --register` or `riskwatch models list`; "
+        "aliases are unchanged"
+    )
+    assert [v["version"] for v in tracking.list_versions("riskwatch")] == [first]
+    assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == first
+    assert tracking.interrupted_versions("riskwatch") == [2]
+    with pytest.raises(RiskwatchError) as refused:
+        promote(2, "champion")
+    assert str(refused.value) == (
+        "field 'VERSION': version 2 of 'riskwatch' is not registered: its registration was "
+        "interrupted (the tracking store failed before it was complete); register again "
+        "with `riskwatch train --register`"
+    )
+
+    announced: list[str] = []
+    assert tracking.remove_interrupted("riskwatch", announced.append) == []  # in flight?
+    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    X, y, groups = small_data()
+    run_id = log(HazardLogit(directions={"a": 1}).fit(X, y, groups=groups), X, "logit")
+    third = tracking.register_aliased(run_id, "riskwatch", "", {}, "challenger", announced.append)
+    assert announced == [
+        "removed version 2 of 'riskwatch': registration interrupted (the tracking store "
+        "failed before it was complete)"
+    ]
+    assert tracking.interrupted_versions("riskwatch") == []
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"]),
+        (third, ["challenger"]),
+    ]
+
+
+def test_an_alias_taken_by_an_interrupted_registration_still_names_the_old_version(
+    store: Path, monkeypatch
+) -> None:
+    """The store fails after the alias moved, before the version is marked complete: the
+    alias still resolves to the version it named (through MLflow, not the local snapshot),
+    and removing the interrupted version puts the alias back."""
+    from datetime import timedelta
+
+    from riskwatch import registry_snapshot
+
+    first = _registered("champion")
+    assert _interrupted_registration(monkeypatch, "tag_version").endswith("aliases are unchanged")
+    champion = tracking.get_version_by_alias("riskwatch", "champion")
+    assert (champion["version"], champion["aliases"]) == (first, ["champion"])
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"])
+    ]
+    uri = tracking.tracking_uri()
+    assert registry_snapshot.version_key(uri, "riskwatch", "champion") is None
+    assert registry_snapshot.version_key(uri, "riskwatch", "2") is None
+    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [2]
+    assert registry_snapshot.version_key(uri, "riskwatch", "champion").version == first
+    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+        (first, ["champion"])
+    ]
+
+
+def test_a_first_registration_interrupted_leaves_no_alias(store: Path, monkeypatch) -> None:
+    """With no champion before, an interrupted registration that took the alias leaves none
+    once removed (and none resolves meanwhile); a version registered without an alias (and
+    one registered before registrations were marked) is complete at once."""
+    from datetime import timedelta
+
+    _interrupted_registration(monkeypatch, "tag_version")
+    assert tracking.get_version_by_alias("riskwatch", "champion") is None
+    assert tracking.list_versions("riskwatch") == []
+    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [1]
+    assert tracking.get_version_by_alias("riskwatch", "champion") is None
+    unaliased = _registered(None)
+    assert [v["version"] for v in tracking.list_versions("riskwatch")] == [unaliased]
+    assert tracking.interrupted_versions("riskwatch") == []
+
+
+def test_an_interrupted_registration_whose_old_version_was_deleted_leaves_no_alias(
+    store: Path, monkeypatch
+) -> None:
+    """The version the alias named before was deleted meanwhile: removing the interrupted
+    version removes the alias it took rather than failing on every later command."""
+    from datetime import timedelta
+
+    import mlflow
+
+    first = _registered("champion")
+    _interrupted_registration(monkeypatch, "tag_version")
+    tracking.connect()  # points MLflow's client at the test's store
+    mlflow.MlflowClient().delete_model_version("riskwatch", str(first))
+    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [2]
+    assert tracking.get_version_by_alias("riskwatch", "champion") is None
+    assert tracking.list_versions("riskwatch") == []
