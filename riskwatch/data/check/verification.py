@@ -30,7 +30,9 @@ from riskwatch.data.sources.capital import CAPITAL_MEASURES
 from riskwatch.data.sources.capital import SOURCE as COR
 from riskwatch.data.sources.revenue_lines import carried, lines_for
 
-SAMPLE = Path(str(resources.files("riskwatch.data").joinpath("verification", "rs-lines-sample.csv")))
+SAMPLE = Path(
+    str(resources.files("riskwatch.data").joinpath("verification", "rs-lines-sample.csv"))
+)
 TOLERANCE_GBP = 1e3  # values are whole £ thousands; a release printing decimals is within £1k
 # The RS reserve levels' column a sample code names by its ending: the level at 31 March.
 LEVEL_ENDINGS = {"_end_cy": "close"}
