@@ -39,13 +39,13 @@ def stress_command(
     reserves, the reserve features are rebuilt and the frozen champion rescores."""
     import pandas as pd
 
-    from riskwatch.paths import check_output_folder
+    from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
     from riskwatch.service import stress_run
     from riskwatch.settings import load_run_config
 
     if out is not None:
-        check_output_folder(out)
+        check_output_file(out)
     results, context = stress_run(
         data_dir, scenarios or [], scenario_file, model, as_of, today(), progress_bar, announce
     )

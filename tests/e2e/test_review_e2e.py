@@ -140,6 +140,10 @@ def test_stress_runs_a_scenario_and_refuses_a_bad_file_in_one_line(workspace):
     assert len(rows) > 300 and {r["scenario"] for r in rows} == {"pay-and-prices-plus-2pts"}
     assert "pay-and-prices-plus-2pts (version 1, hash " in result.stdout
     assert "crossings by class" in result.stdout
+    (workspace / "stress.json").write_text("[]")  # an earlier run's file is replaced
+    again = riskwatch(["stress", "pay-and-prices-plus-2pts", "--out", "stress.json"], workspace)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((workspace / "stress.json").read_text()) == rows
     (workspace / "mine.toml").write_text(
         '[scenarios.cut]\nversion = 1\ntitle = "t"\nsource = "s"\ndate = "2026"\n'
         '[scenarios.cut.spending]\nfirst_year = "2026-27"\npercent = 2\nyears = 1\n'
