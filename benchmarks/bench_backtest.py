@@ -35,7 +35,7 @@ def main() -> None:
     import pandas as pd
 
     from riskwatch.backtest import BacktestSpec, run_backtest
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, score_years
     from riskwatch.settings import load_run_config

@@ -192,7 +192,7 @@ def child(n: int, seed: int, sigma: float, repeat: int, neighbours: bool) -> dic
     """One size, measured in this (fresh) process."""
     from riskwatch.features import build_features
 
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
     from riskwatch.pipeline import feature_frames, score_years
 
     warnings.simplefilter("ignore")

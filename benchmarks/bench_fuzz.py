@@ -59,7 +59,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     from test_reader_contract import READERS
 
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     chosen = [r for r in READERS if not args.readers or r.name in args.readers.split(",")]
     authorities = load_table("authorities")

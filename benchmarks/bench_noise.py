@@ -25,7 +25,7 @@ def train_default():
     """The default model trained as `train` trains it on the embedded data, and the tables,
     frames and feature set it was trained on."""
     from riskwatch import service
-    from riskwatch.data.store.tables import DEFAULT_DATA_DIR
+    from riskwatch.data.store.table_store import DEFAULT_DATA_DIR
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 

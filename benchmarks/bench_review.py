@@ -70,7 +70,8 @@ def stages(home: Path) -> list[tuple[str, float]]:
     import pandas as pd
     from riskwatch.features import feature_descriptions
 
-    from riskwatch.data.store.tables import cached_frames, load_tables
+    from riskwatch.data.store.frame_cache import cached_frames
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.explanations import explain_councils
     from riskwatch.pipeline import feature_frames, frames_key, score_years

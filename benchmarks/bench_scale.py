@@ -49,7 +49,7 @@ def peak_rss_mb() -> float:
 
 def prepare(workdir: Path, model_name: str | None) -> dict:
     """Fit the champion-like model on the real data; save it and the real rows to draw from."""
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, score_years
     from riskwatch.settings import load_run_config

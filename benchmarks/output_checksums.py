@@ -53,7 +53,7 @@ def file_digests(folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.pipeline import feature_frames, score_years
 
     tables = load_tables()

@@ -75,7 +75,7 @@ def run_backtest(
     """Run the rolling-origin backtest (unless `rolling_origins` is False) and the replay of
     each EFS round on the data directory, and draw their HTML report."""
     from riskwatch import backtest, tracking
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.replay import replay_rounds
     from riskwatch.report.backtest import backtest_html
 
@@ -113,7 +113,7 @@ def run_backtest(
 def seen_frame(tables: dict, features, as_of: str, seen_by: str):
     """The feature frame of `as_of` as seen on the review date `seen_by`, from the cache when
     its inputs are unchanged."""
-    from riskwatch.data.store.tables import cached_frames
+    from riskwatch.data.store.frame_cache import cached_frames
     from riskwatch.pipeline import Review, feature_frames, frames_key
 
     review = Review(as_of, seen_by)
@@ -125,7 +125,7 @@ def log_backtest(spec, replay, run: BacktestRun) -> None:
     """Record a backtest in MLflow: its settings, headline metrics and tables, and the
     replay of each EFS round (first-time councils found in each top k, per model)."""
     from riskwatch import tracking
-    from riskwatch.data.store.tables import panel_fingerprint
+    from riskwatch.data.store.table_store import panel_fingerprint
 
     result, rounds = run.result, run.replay.rounds
     metrics = {

@@ -128,7 +128,7 @@ def frames_key(
     import hashlib
 
     from riskwatch import __version__
-    from riskwatch.data.store.tables import panel_fingerprint
+    from riskwatch.data.store.table_store import panel_fingerprint
 
     parts = [
         panel_fingerprint(tables["panel"]),

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskwatch.data.store.tables import cache_dir, cache_limit, prune_cache, write_atomic
+from riskwatch.atomic import write_atomic
+from riskwatch.data.store.frame_cache import cache_dir, cache_limit, prune_cache
 from riskwatch.errors import RiskwatchError
 from riskwatch.tracking import PENDING, REGISTRATION_TAG
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from riskwatch.data.sources.geography import england_layouts
-from riskwatch.data.store.tables import panel_fingerprint
+from riskwatch.data.store.table_store import panel_fingerprint
 from riskwatch.explanations import explain_councils
 from riskwatch.labels import quarter_year
 from riskwatch.registered import LoadedModel, model_words
@@ -82,7 +82,7 @@ def assemble_review(
 ) -> ReviewPack:
     """The quarter's watchlist, explanations, diff and drift against the previous pack in
     `reviews`, and what the report names: the model and the data (`data_source`,
-    riskwatch.data.store.tables.data_source)."""
+    riskwatch.data.store.release_store.data_source)."""
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)

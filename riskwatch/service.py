@@ -35,7 +35,7 @@ def panel_summary(data_dir: Path) -> dict:
     panel set against the verification sample shipped in the package."""
     from riskwatch.data.check.report import data_summary
     from riskwatch.data.check.verification import read_sample
-    from riskwatch.data.store.tables import TABLES, load_table
+    from riskwatch.data.store.table_store import TABLES, load_table
 
     tables = {name: load_table(name, data_dir) for name in TABLES}
     return data_summary(tables, read_sample())
@@ -45,14 +45,14 @@ def definition_breaks(data_dir: Path) -> dict:
     """The suspected definition breaks of the panel (the user's releases merged in), each
     accepted by configs/breaks.toml or held out of trends."""
     from riskwatch.data.check.definition_breaks import breaks_report
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     return breaks_report(load_table("panel", data_dir), load_table("authority_years"))
 
 
 def feature_catalogue(data_dir: Path):
     """The feature catalogue table: definitions, units, directions, years and coverage."""
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
     from riskwatch.features import catalogue_table
 
     return catalogue_table(
@@ -62,7 +62,7 @@ def feature_catalogue(data_dir: Path):
 
 def feature_frame(data_dir: Path, as_of: str):
     """The feature frame as of a year; refused for a year no council filed for."""
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
     from riskwatch.features import breaks_for_trends, build_features
 
     years = load_table("authority_years")
@@ -91,7 +91,8 @@ def load_frames(
     """Tables, every year's feature frame and the feature set; the year a `review` scores
     read by its date where given. Frames come from the cache when their inputs are unchanged,
     else are built here or, with a Dask `scheduler` address, on that cluster."""
-    from riskwatch.data.store.tables import cached_frames, load_tables
+    from riskwatch.data.store.frame_cache import cached_frames
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.dataset import feature_set
     from riskwatch.pipeline import feature_frames, frames_key, score_years
 
@@ -146,7 +147,7 @@ def train_model(
     window, reading the inputs its year (default the latest) has as published today; log it
     to MLflow and register it when asked. The trained model and its version."""
     from riskwatch import tracking
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.pipeline import score_years
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
@@ -192,7 +193,7 @@ def record_model(
     when asked, first removing registrations left interrupted (announced). The version, or
     None when not registered."""
     from riskwatch import tracking
-    from riskwatch.data.store.tables import panel_fingerprint
+    from riskwatch.data.store.table_store import panel_fingerprint
     from riskwatch.pipeline import score_years
     from riskwatch.training import backtest_headline, registry_entry, with_backtest
 
@@ -321,7 +322,7 @@ def review_pack(
     from riskwatch.run_logger import RunLogger
 
     with RunLogger() as logger:
-        from riskwatch.data.store.tables import data_source
+        from riskwatch.data.store.release_store import data_source
         from riskwatch.report.review_pack import publish_review, render_review
         from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
@@ -361,7 +362,7 @@ def scoring_context(
     date; the model `model_ref` names, or its configuration refitted without hindsight
     where scoring with it would use hindsight (`retrospective_model`), said in one line."""
     from riskwatch import tracking
-    from riskwatch.data.store.tables import load_tables
+    from riskwatch.data.store.table_store import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, review_of, score_years
     from riskwatch.registered import check_inputs_present
@@ -478,7 +479,7 @@ def log_stress(log_run: Callable[..., str], context: ScoringContext, results) ->
     metrics, the definitions with their hashes and each scenario's table as files."""
     import json
 
-    from riskwatch.data.store.tables import panel_fingerprint
+    from riskwatch.data.store.table_store import panel_fingerprint
 
     definitions = {
         r.scenario.name: {"hash": r.scenario.digest, "definition": r.scenario.definition}

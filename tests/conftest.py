@@ -58,7 +58,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def tables() -> dict:
-    from riskwatch.data.store.tables import TABLES, load_table
+    from riskwatch.data.store.table_store import TABLES, load_table
 
     return {name: load_table(name) for name in TABLES}
 
@@ -84,7 +84,7 @@ def seeded_feature_cache(tables, frames, feature_inputs, feature_cache) -> Path:
     command on the embedded panel looks them up by (train, backtest): those commands read
     them instead of building them again. The key covers the panel, catalogue and code, so
     a command on other data never sees these frames."""
-    from riskwatch.data.store.tables import cached_frames
+    from riskwatch.data.store.frame_cache import cached_frames
     from riskwatch.pipeline import frames_key, score_years
 
     key = frames_key(tables, feature_inputs.catalogue_version, score_years(tables))

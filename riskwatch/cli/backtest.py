@@ -60,8 +60,8 @@ def backtest_command(
 ) -> None:
     """Rolling-origin backtest of every model on real failures and the replay of each EFS
     round, logged to MLflow."""
+    from riskwatch.atomic import write_atomic
     from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
-    from riskwatch.data.store.tables import write_atomic
     from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_file
 

@@ -36,9 +36,10 @@ def data_build(
 ) -> None:
     """Rebuild the embedded Parquet tables from the public files (by default those `data
     update` fetched), and report the suspected definition breaks in them."""
+    from riskwatch.atomic import write_parquet
     from riskwatch.data.build import build_tables
     from riskwatch.data.check.definition_breaks import breaks_report
-    from riskwatch.data.store.tables import embedded_dir, write_parquet
+    from riskwatch.data.store.table_store import embedded_dir
 
     if not source.is_dir():
         raise RiskwatchError("data folder not found (pass --source)", file=source)
@@ -114,9 +115,9 @@ def data_sources(
 ) -> None:
     """The provenance of every official source (configs/sources.toml): publisher, GOV.UK
     pages, licence, what it holds, how riskwatch reads it."""
+    from riskwatch.atomic import write_atomic
     from riskwatch.data.ingest.catalogue import load_archives, load_catalogue
     from riskwatch.data.ingest.provenance import provenance_markdown
-    from riskwatch.data.store.tables import write_atomic
 
     text = provenance_markdown(load_catalogue(), load_archives())
     if out is None:

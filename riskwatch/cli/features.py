@@ -48,7 +48,7 @@ def features_build(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The feature frame as of a year: one row per council that filed, only data public then."""
-    from riskwatch.data.store.tables import write_atomic, write_parquet
+    from riskwatch.atomic import write_atomic, write_parquet
     from riskwatch.features import as_of_date
     from riskwatch.paths import check_output_file
     from riskwatch.service import feature_frame

@@ -51,7 +51,7 @@ def watchlist_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
-    from riskwatch.data.store.tables import data_source
+    from riskwatch.data.store.release_store import data_source
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
     from riskwatch.service import watchlist
@@ -91,7 +91,7 @@ def explain_command(
 ) -> None:
     """Why a council scores as it does: contributions, indicators against peers, events, and
     what would move it off the watchlist."""
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
     from riskwatch.explanations import explain
     from riskwatch.service import resolve_authority, scoring_context
     from riskwatch.settings import load_run_config

@@ -7,8 +7,8 @@ import importlib.util
 import sys
 import warnings
 
-# Modules that moved when riskwatch/data/ was laid out by kind, by their old names: the old
-# import paths still work, with a DeprecationWarning, for one release.
+# Modules that moved when riskwatch/data/ was laid out by kind, by their old names under
+# riskwatch.data: the old import paths still work, with a DeprecationWarning, for one release.
 MOVED = {
     "opening": "kit.opening",
     "workbook": "kit.workbook",
@@ -46,6 +46,7 @@ MOVED = {
     "plausibility": "check.plausibility",
     "definition_breaks": "check.definition_breaks",
     "vintages": "store.vintages",
+    "store.tables": "store",  # split into table_store, release_store, frame_cache, riskwatch.atomic
 }
 
 
@@ -53,18 +54,26 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Answers an import of a moved module's old name with the module at its new place."""
 
     def find_spec(self, fullname, path, target=None):
-        parent, _, name = fullname.rpartition(".")
-        if parent == __name__ and name in MOVED:
+        if _old_name(fullname) in MOVED:
             return importlib.util.spec_from_loader(fullname, self)
         return None
 
     def create_module(self, spec):
-        new = f"{__name__}.{MOVED[spec.name.rpartition('.')[2]]}"
+        new = f"{__name__}.{MOVED[_old_name(spec.name)]}"
         warnings.warn(f"{spec.name} has moved to {new}", DeprecationWarning, stacklevel=2)
-        return importlib.import_module(new)
+        module = importlib.import_module(new)
+        spec.loader_state = module.__spec__  # the import machinery sets the old name's spec
+        return module
 
     def exec_module(self, module):
-        """The module was executed at its new place."""
+        """The module was executed at its new place: it keeps the spec of that place."""
+        module.__spec__ = module.__spec__.loader_state
+
+
+def _old_name(fullname: str) -> str:
+    """A module's name under riskwatch.data ("store.tables"), or "" for one outside it."""
+    prefix = f"{__name__}."
+    return fullname[len(prefix) :] if fullname.startswith(prefix) else ""
 
 
 sys.meta_path.append(_MovedModules())

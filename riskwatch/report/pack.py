@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskwatch.data.store.tables import write_atomic
+from riskwatch.atomic import write_atomic
 from riskwatch.report.svg import history_svg
 from riskwatch.review import LISTS
 

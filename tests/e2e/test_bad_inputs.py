@@ -212,7 +212,7 @@ def test_a_corrupt_release_in_the_data_dir_is_one_line(command, populated, tmp_p
     if "Traceback" in done.stderr:
         pytest.xfail(
             "a corrupt Parquet file in the data directory ends in a traceback; fix: "
-            "riskwatch/data/store/tables.py ingested_panel: wrap pd.read_parquet(f) in try/except "
+            "riskwatch/data/store/release_store.py ingested_panel: wrap pd.read_parquet(f) in try/except "
             "(OSError, ValueError, pyarrow.ArrowException) and raise RiskwatchError('cannot read "
             "this ingested release (damaged?); delete it and ingest its source file again', "
             "file=f)"

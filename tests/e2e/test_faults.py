@@ -60,7 +60,7 @@ DISK_FAULTS = {
 def test_an_unwritable_output_is_one_line_and_leaves_nothing(fault, tmp_path, monkeypatch, capsys):
     number, where = DISK_FAULTS[fault]
     if where == "create":
-        monkeypatch.setattr("riskwatch.data.store.tables.tempfile.mkstemp", fail_with(number))
+        monkeypatch.setattr("riskwatch.atomic.tempfile.mkstemp", fail_with(number))
     else:
         monkeypatch.setattr(pd.DataFrame, "to_csv", fail_with(number))
     out = tmp_path / "out" / "features.csv"
@@ -179,10 +179,11 @@ def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
     write) holds the race window open so the test does not depend on timing luck."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from riskwatch.atomic import write_parquet
     from riskwatch.data.ingest import release as ingest_module
     from riskwatch.data.kit.opening import read_grids
     from riskwatch.data.kit.workbook import describe_sheet
-    from riskwatch.data.store.tables import ingested_panel, write_parquet
+    from riskwatch.data.store.release_store import ingested_panel
 
     grid = read_grids(BAD / "good.xlsx")["RS_LA_Data_2023-24"]
     header = describe_sheet("RS_LA_Data_2023-24", grid).header_row
@@ -199,7 +200,7 @@ def test_two_ingests_at_once_get_distinct_releases(tmp_path, monkeypatch):
         time.sleep(1.0)
         write_parquet(frame, path)
 
-    monkeypatch.setattr("riskwatch.data.store.tables.write_parquet", slow_write)
+    monkeypatch.setattr("riskwatch.data.store.release_store.write_parquet", slow_write)
     data_dir = tmp_path / "user-data"
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda p: ingest_module.ingest([p], data_dir), revisions))

@@ -18,7 +18,7 @@ import pytest
 from cli_helpers import run_cli, snapshot
 from conftest import TEST_DATA
 
-from riskwatch.data.store.tables import ingested_panel
+from riskwatch.data.store.release_store import ingested_panel
 
 GOOD = TEST_DATA / "bad" / "good.xlsx"
 

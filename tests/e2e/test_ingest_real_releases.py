@@ -137,7 +137,7 @@ def test_a_revised_compiled_file_is_stored_once_as_the_next_compiled_release(
     """One figure changed (Adur's 2024-25 budgeted net revenue expenditure, row 2: 10,901 ->
     10,950): the RA 2024-25 budget values are a new compiled release; COR 2024-25, unchanged,
     is not stored again; a second ingest of the same file is a no-op."""
-    from riskwatch.data.store.tables import ingested_panel
+    from riskwatch.data.store.release_store import ingested_panel
 
     name = "outturn-and-capital_2024-25_councils.csv"
     lines = (shared_data / COMPILED_FOLDER / name).read_text().splitlines()

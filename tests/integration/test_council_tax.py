@@ -19,7 +19,7 @@ from riskwatch.data.sources.council_tax import (
     read_council_tax,
     read_council_tax_file,
 )
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 from riskwatch.errors import RiskwatchError
 
 CT = SHARED_DATA / FOLDER

@@ -18,7 +18,7 @@ BAD = TEST_DATA / "bad"
 
 def test_the_data_source_names_the_data_directory_and_its_releases(tmp_path):
     from riskwatch.data.ingest.release import ingest
-    from riskwatch.data.store.tables import data_source
+    from riskwatch.data.store.release_store import data_source
 
     data_dir = tmp_path / "user-data"
     assert data_source(data_dir) == "embedded panel"

@@ -141,7 +141,7 @@ def test_the_dry_run_lists_every_source_and_fetches_nothing(replay, tmp_path, mo
 def test_an_update_ingests_new_releases_dated_by_their_page(
     replay, rs_slices, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     replay.serve(RS_FILE, rs_slices[0])
     data_dir = tmp_path / "data"
@@ -177,7 +177,7 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 ):
     from riskwatch.features.frame import visible
 
-    from riskwatch.data.store.tables import load_table, load_tables
+    from riskwatch.data.store.table_store import load_table, load_tables
     from riskwatch.pipeline import feature_frames, review_of, score_years
 
     replay.serve(RS_FILE, rs_slices[0])
@@ -234,7 +234,7 @@ def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
 def test_a_republished_capital_release_is_ingested_as_the_next_vintage_dated_by_its_page(
     replay, cor_revised, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     data_dir = tmp_path / "data"
     code, lines, _ = update(["--source", "COR"], data_dir, monkeypatch, capsys)
@@ -372,7 +372,7 @@ def test_no_connection_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
 def test_a_folder_is_taken_in_with_the_dates_of_a_saved_page(
     rs_slices, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     folder = tmp_path / "downloaded"
     folder.mkdir()

@@ -23,7 +23,7 @@ from riskwatch.features.peers import (
     neighbour_robust_z,
 )
 
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from riskwatch.features import build_features
 from riskwatch.features.frame import View, councils_of
 
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 
 # Croydon (E5035, E09000008), rs2023_24.xlsx, sheet RS_LA_Data_2023-24, row 89.
 CROYDON_NRE = 345011  # BU89, C1R805 NET REVENUE EXPENDITURE

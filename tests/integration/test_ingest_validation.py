@@ -90,7 +90,7 @@ def test_the_valid_slice_is_accepted_and_reingest_is_a_no_op(
 
 
 def test_a_revised_release_is_kept_beside_the_older_one(rs_slice, tmp_path, monkeypatch, capsys):
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     data_dir = tmp_path / "user-data"
     first = write(rs_slice, tmp_path / "first.xlsx")
@@ -115,7 +115,7 @@ def test_a_revised_release_is_kept_beside_the_older_one(rs_slice, tmp_path, monk
 
 
 def test_embedded_copy_is_untouched_by_ingest(rs_slice, tmp_path, monkeypatch, capsys):
-    from riskwatch.data.store.tables import embedded_dir
+    from riskwatch.data.store.table_store import embedded_dir
 
     before = {p.name: p.stat().st_mtime_ns for p in embedded_dir().glob("*.parquet")}
     path = write(rs_slice, tmp_path / "slice.xlsx")
@@ -228,7 +228,7 @@ def test_a_csv_neither_utf8_nor_windows_1252_is_refused(tmp_path, monkeypatch, c
 def test_a_windows_1252_csv_is_read_and_its_vintage_says_so(tmp_path, monkeypatch, capsys):
     """The RS 2023-24 slice saved by Excel on Windows (its title's '£' is byte 0xa3), as
     MHCLG's RA_2023-24_data_Part_1.csv is: read as Windows-1252, recorded in the vintage."""
-    from riskwatch.data.store.tables import ingested_panel
+    from riskwatch.data.store.release_store import ingested_panel
 
     corpus = TEST_DATA / "bad" / "latin1.csv"
     assert b"\xa3 thousand" in corpus.read_bytes()
@@ -302,7 +302,7 @@ def test_an_outturn_for_a_year_not_yet_ended_is_refused(rs_slice, tmp_path, monk
 def test_an_outlier_accepted_on_purpose_is_recorded_in_the_vintage(
     rs_slice, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     grid = rs_slice.copy()
     h = header_row(grid)

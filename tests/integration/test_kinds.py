@@ -81,7 +81,7 @@ def test_budget_features_read_budgets_against_the_last_outturn(scored_year):
 
 
 def _rs(gss: str, indicator: str, year: str) -> float:
-    from riskwatch.data.store.tables import load_table
+    from riskwatch.data.store.table_store import load_table
 
     panel = load_table("panel")
     rows = panel[

@@ -53,7 +53,7 @@ from riskwatch.data.sources import (
     schools,
     spending_power,
 )
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 from riskwatch.errors import RiskwatchError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:openpyxl")

@@ -81,7 +81,7 @@ def test_first_run_champion_and_train_register_give_the_same_model(
     tables, frames, feature_inputs, tmp_path, monkeypatch, copy_empty_registry
 ):
     from riskwatch import service, tracking
-    from riskwatch.data.store.tables import cached_frames
+    from riskwatch.data.store.frame_cache import cached_frames
     from riskwatch.pipeline import Review, feature_frames, frames_key, score_years
 
     monkeypatch.chdir(tmp_path)

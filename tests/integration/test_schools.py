@@ -12,7 +12,7 @@ from riskwatch.data.sources.schools import (
     read_dsg_allocations,
     read_dsg_deficit,
 )
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 
 DATA = SHARED_DATA
 # Every test here reads the shared public data: a failure in CI, a skip elsewhere, without it.

@@ -18,7 +18,7 @@ from riskwatch.data.sources.spending_power import (
     read_casino_tables,
     read_spending_power,
 )
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 from riskwatch.errors import RiskwatchError
 
 DATA = SHARED_DATA

@@ -12,7 +12,7 @@ from cli_helpers import run_cli, snapshot
 from conftest import TEST_DATA
 
 from riskwatch.data.kit.opening import read_grids
-from riskwatch.data.store.tables import cache_dir, cache_limit, prune_cache
+from riskwatch.data.store.frame_cache import cache_dir, cache_limit, prune_cache
 from riskwatch.errors import RiskwatchError
 
 BAD = TEST_DATA / "bad"

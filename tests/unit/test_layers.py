@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "riskwatch",
             "riskwatch._checkout",
+            "riskwatch.atomic",
             "riskwatch.cluster",
             "riskwatch.errors",
             "riskwatch.locks",

@@ -14,11 +14,11 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from riskwatch.atomic import write_atomic
 from riskwatch.data.ingest.catalogue import Archive
 from riskwatch.data.ingest.discovery import Outcome
 from riskwatch.data.ingest.govuk import GovukClient, Unavailable, partial_path
 from riskwatch.data.ingest.release import MAX_RELEASE_BYTES
-from riskwatch.data.store.tables import write_atomic
 
 Progress = Callable[[Iterable], Iterable]
 WITH_FROM = "take it with `riskwatch data update --from FOLDER`"

@@ -26,7 +26,8 @@ from riskwatch.data.ingest.result import FIRST_YEAR, IngestResult, latest_possib
 from riskwatch.data.kit.authority_index import AuthorityIndex, attach_codes, council_index
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.compiled import CompiledFile, published_date, read_compiled_rows
-from riskwatch.data.store.tables import ingested_panel, load_table, release_path, store_release
+from riskwatch.data.store.release_store import ingested_panel, release_path, store_release
+from riskwatch.data.store.table_store import load_table
 from riskwatch.data.store.vintages import revision_date
 from riskwatch.errors import RiskwatchError
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from riskwatch.data.store.tables import file_sha256
+from riskwatch.data.store.release_store import file_sha256
 from riskwatch.errors import RiskwatchError
 from riskwatch.units import file_size
 

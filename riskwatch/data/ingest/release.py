@@ -33,13 +33,13 @@ from riskwatch.data.kit.opening import FALLBACK_ENCODING
 from riskwatch.data.schema import COUNCIL_CLASSES
 from riskwatch.data.sources.compiled import is_compiled
 from riskwatch.data.sources.revenue import RevenueRelease, read_revenue_file
-from riskwatch.data.store.tables import (
+from riskwatch.data.store.release_store import (
     ingested_panel,
-    load_table,
     release_path,
     releases_folder,
     store_release,
 )
+from riskwatch.data.store.table_store import load_table
 from riskwatch.data.store.vintages import PagePublication, revision_date, rule_publication_date
 from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError

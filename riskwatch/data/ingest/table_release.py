@@ -27,7 +27,8 @@ from riskwatch.data.ingest.result import IngestResult
 from riskwatch.data.kit.authority_index import AuthorityIndex, attach_codes, council_index
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources import borrowing, capital, council_tax, homelessness
-from riskwatch.data.store.tables import ingested_panel, load_table, release_path, store_release
+from riskwatch.data.store.release_store import ingested_panel, release_path, store_release
+from riskwatch.data.store.table_store import load_table
 from riskwatch.data.store.vintages import PagePublication, revision_date
 from riskwatch.errors import RiskwatchError
 

@@ -30,13 +30,14 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from riskwatch.atomic import write_atomic
 from riskwatch.data.ingest.archives import claimed_at_top, fetch_archives, take_archives
 from riskwatch.data.ingest.catalogue import Archive, Source, load_archives, load_catalogue
 from riskwatch.data.ingest.discovery import Found, Outcome, discover, page_files
 from riskwatch.data.ingest.govuk import GovukClient, Unavailable, partial_path
 from riskwatch.data.ingest.provenance import provenance_markdown
 from riskwatch.data.ingest.release import MAX_RELEASE_BYTES, ingest
-from riskwatch.data.store.tables import file_sha256, write_atomic
+from riskwatch.data.store.release_store import file_sha256
 from riskwatch.errors import RiskwatchError
 from riskwatch.locks import exclusive_lock
 from riskwatch.units import file_size

@@ -21,7 +21,7 @@ import pandas as pd
 from riskwatch.data.authorities import apply_ecode_aliases, load_reorganisation_config
 from riskwatch.data.kit.workbook import cell_text
 from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.store.tables import load_table
+from riskwatch.data.store.table_store import load_table
 from riskwatch.errors import RiskwatchError
 
 # The councils with children's services (counties, unitaries, metropolitan districts, London).
