@@ -276,15 +276,6 @@ SCHEMAS: dict[str, Table] = {
             "publication_stated": MapOf(ISO_DATE),
             "publication_lag_months": MapOf(integer(0)),
             "compiled": Table({"positions_published": MapOf(ISO_DATE, key=ISO_DATE)}),
-            "sources": Table(
-                {
-                    "revenue": ListOf(TEXT),
-                    "events": TEXT,
-                    "compiled": TEXT,
-                    "homelessness": TEXT,
-                    "housing_spending": TEXT,
-                }
-            ),
         },
         optional=frozenset(
             {"release_rank", "publication_stated", "publication_lag_months", "compiled"}

@@ -20,6 +20,7 @@ from riskwatch.data.authorities import (
 from riskwatch.data.kit.authority_index import attach_codes, council_index
 from riskwatch.data.registry import SOURCES, with_kinds
 from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS
+from riskwatch.data.sources import events as events_source
 from riskwatch.data.sources import revenue as revenue_source
 from riskwatch.data.sources.events import read_events
 from riskwatch.data.sources.revenue import RevenueRelease, read_revenue_file
@@ -139,7 +140,7 @@ def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFram
     panel = panel.sort_values(
         ["gss_code", "financial_year", "indicator", "source", "period_end", "published", "vintage"]
     ).reset_index(drop=True)
-    events = read_events(root / load_release_config()["sources"]["events"])
+    events = read_events(root / events_source.FILE)
     neighbours = read_nearest_neighbours(root)
     return {
         "authorities": authorities,

@@ -64,7 +64,7 @@ def check_compiled(
     # rows keep their index through attach_codes, and with it their CSV row.
     coded, _ = attach_codes(compiled.values, index)
     values = coded.assign(row=compiled.values.loc[coded.index, "row"])
-    _check_one_row_per_council_year(values, path)
+    _check_one_row_per_council_year(compiled.identities, index, path)
     accepted = refuse_or_count(
         outliers(values, bounds, path) + year_on_year_jumps(values, held, path),
         accept_outliers,
@@ -122,9 +122,11 @@ def _check_periods(values: pd.DataFrame, path: Path) -> None:
             )
 
 
-def _check_one_row_per_council_year(values: pd.DataFrame, path: Path) -> None:
+def _check_one_row_per_council_year(
+    identities: pd.DataFrame, index: AuthorityIndex, path: Path
+) -> None:
     """A council printed twice for one year (under its current or a former ONS code)."""
-    rows = values.drop_duplicates(["row"])
+    rows = identities.assign(gss_code=identities["gss_code"].map(index.current_gss))
     twice = rows[rows.duplicated(["gss_code", "financial_year"], keep=False)]
     if not twice.empty:
         first = twice.iloc[0]

@@ -1,38 +1,120 @@
-"""Panel framing shared by the service-performance readers (Ofsted, DfE, Oflog, Defra).
+"""The one panel-row writer every source reader uses, with its one rule for repeated rows.
 
-Each reader returns `(values, unmatched)`: panel rows (`PANEL_COLUMNS`) and the
-rows that matched no authority (`UNMATCHED_COLUMNS`). Records carry the source
-row, printed code and name until `authority_index.attach_codes` makes the codes current.
+A reader collects one record (a dict) per value and hands the records, with the columns
+every row of the file shares, to `panel_rows`: it returns the panel rows (`PANEL_COLUMNS`
+first) and applies the duplicate rule below. A record keyed by the code its publisher
+printed carries it as `code` (or `gss_code`) until `authority_index.attach_codes` makes it
+current; `row` and `name` stay as extra columns for the unmatched report. A name-matched
+reader builds its records with `panel_record` from the authority its match found.
+
+Repeated rows: a file can list an authority (its E-code, else its code, else its name)
+twice. Rows that repeat one authority, indicator, period, vintage and publication date
+with the same value and status are kept once (New Forest, BI 2008-09). Rows that repeat it with different values are two bodies
+under one code by the publisher's slip (the Northamptonshire police and fire bodies, BI
+2019-20 Q1): neither can be attributed, so the one row kept has no value (NaN, status
+"not_available").
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from riskwatch.data.kit.authority_index import Match
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.years import year_end
+
+# What one panel value is about: the authority (its E-code, else the code printed, else
+# the name printed), and the indicator, period, release and publication date.
+REPEAT_KEY = ["authority", "financial_year", "indicator", "period_end", "vintage", "published"]
 
 
-def panel_rows(records: list[dict], **constants: object) -> pd.DataFrame:
-    """Panel rows from per-value records plus per-file constants.
+def panel_rows(records: Iterable[Mapping[str, object]], **constants: object) -> pd.DataFrame:
+    """Panel rows from per-value records plus the columns every row of them shares.
 
-    Records also carry `row`, `code` (as printed) and `name` (for matching and
-    unmatched reporting); the printed code is the row's `gss_code` until
-    `attach_codes` makes it current, the others stay as extra columns.
+    A constant sets its column for every row (a record's own value of it is not kept).
+    `PANEL_COLUMNS` come first, in order, then any extra columns the records carry
+    (`row`, `name`); records without E-codes have none (None). Repeated rows follow the
+    module's rule: kept once alike, no value where they differ.
     """
-    frame = pd.DataFrame.from_records(records).rename(columns={"code": "gss_code"})
-    frame = frame.reindex(columns=[*PANEL_COLUMNS, *(c for c in frame if c not in PANEL_COLUMNS)])
+    frame = pd.DataFrame.from_records(list(records)).rename(columns={"code": "gss_code"})
     for column, value in constants.items():
         frame[column] = value
-    frame["ecode"] = None
+    if "ecode" not in frame:
+        frame["ecode"] = None
+    frame = frame.reindex(columns=[*PANEL_COLUMNS, *(c for c in frame if c not in PANEL_COLUMNS)])
     frame["value"] = frame["value"].astype(float)
-    return frame
+    return one_row_per_value(frame)
 
 
-def unmatched_rows(records: list[dict]) -> pd.DataFrame:
-    """Unmatched rows with exactly UNMATCHED_COLUMNS."""
-    return pd.DataFrame(records, columns=UNMATCHED_COLUMNS)
+def one_row_per_value(frame: pd.DataFrame) -> pd.DataFrame:
+    """Panel rows with repeats resolved by the module's rule (the first row's extras kept)."""
+    identities = [c for c in ("ecode", "gss_code", "name") if c in frame]  # name: matched later
+    printed = frame[identities].where(frame[identities] != "")  # a blank code is none
+    keyed = frame.assign(authority=printed.bfill(axis=1).iloc[:, 0])
+    distinct = keyed.drop_duplicates([*REPEAT_KEY, "value", "status"])
+    clash = distinct.duplicated(REPEAT_KEY, keep=False)
+    if clash.any():
+        distinct = distinct.copy()
+        distinct.loc[clash, ["value", "status"]] = [float("nan"), "not_available"]
+        distinct = distinct.drop_duplicates(REPEAT_KEY)
+    return distinct.drop(columns="authority").reset_index(drop=True)
+
+
+def panel_record(
+    match: Match,
+    year: str,
+    indicator: str,
+    parsed: tuple[float, str],
+    *,
+    unit: str,
+    source: str,
+    source_file: str,
+    published: tuple[str, str],
+    period_end: str | None = None,
+    vintage: str | None = None,
+) -> dict:
+    """One name-matched panel record: `parsed` is (value, status), `published` is (ISO
+    date, basis); the period ends with the year and the vintage names the file unless given."""
+    value, status = parsed
+    return {
+        "ecode": match.ecode,
+        "gss_code": match.gss_code,
+        "financial_year": year,
+        "indicator": indicator,
+        "value": value,
+        "status": status,
+        "unit": unit,
+        "source": source,
+        "source_file": source_file,
+        "vintage": vintage or f"{source} {year} ({source_file})",
+        "period_end": period_end or year_end(year),
+        "published": published[0],
+        "published_basis": published[1],
+    }
+
+
+def unmatched_record(
+    source: str, source_file: str, row: int, code: str | None, name: str | None, reason: str
+) -> dict:
+    """One row that matched no authority; `source_file` names the sheet too where a
+    workbook has several."""
+    return {
+        "source": source,
+        "source_file": source_file,
+        "row": row,
+        "code": code or None,
+        "name": name or None,
+        "reason": reason,
+    }
+
+
+def unmatched_rows(records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """Unmatched rows with exactly UNMATCHED_COLUMNS, one per source file, row and reason."""
+    frame = pd.DataFrame(list(records), columns=UNMATCHED_COLUMNS)
+    return frame.drop_duplicates(["source_file", "row", "reason"]).reset_index(drop=True)
 
 
 def file_constants(source: str, path: Path, basis: str) -> dict[str, str]:

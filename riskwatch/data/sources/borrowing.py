@@ -28,13 +28,13 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import SUPPORTED_SUFFIXES, read_grids
+from riskwatch.data.kit.panel_rows import panel_rows
+from riskwatch.data.kit.publication import LagRule
 from riskwatch.data.kit.source import Source, ignoring_unmatched
-from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.capital import (
     FULL_DATE,
     AuthorityTable,
     authority_tables,
-    drop_repeated_rows,
     measure_key,
 )
 from riskwatch.data.years import financial_year_of
@@ -46,8 +46,8 @@ UNIT = "GBP_thousand"
 # The workbooks state no release date. MHCLG published each quarter's live tables
 # about two months after the quarter ended; a workbook (its revised repeats of
 # earlier dates included) is taken as public at the end of the third month after
-# its latest date, so an as-of selection never sees it early.
-BI_PUBLICATION_LAG_MONTHS = 3
+# its latest date (configs/releases.toml), so an as-of selection never sees it early.
+PUBLICATION = LagRule(SOURCE)
 # Where an authority sent no return for a date, MHCLG prints its previous return's
 # figures, flagged "(i)" (the 2019-20 Metadata sheet; "(I)" in 2017-18) or by a
 # lettered footnote such as "(b) North Yorkshire failed to submit a Q4 return".
@@ -266,21 +266,22 @@ def read_borrowing_file(path: Path) -> pd.DataFrame:
             file=path,
         )
     latest = max(sheet.date for sheet in sheets)
-    published = latest + pd.offsets.MonthEnd(BI_PUBLICATION_LAG_MONTHS)
+    published = PUBLICATION.date(financial_year_of(latest), latest.date().isoformat())
     # One return covers both sheets of a date, and the flags are printed on one only.
     carried: dict[pd.Timestamp, set[str]] = {}
     for sheet in sheets:
         carried.setdefault(sheet.date, set()).update(carried_forward(sheet))
-    frame = pd.concat(
-        [_sheet_values(path, sheet, carried[sheet.date]) for sheet in sheets], ignore_index=True
+    records = [
+        record for sheet in sheets for record in _sheet_values(path, sheet, carried[sheet.date])
+    ]
+    return panel_rows(
+        records,
+        unit=UNIT,
+        source=SOURCE,
+        source_file=path.name,
+        published=published,
+        published_basis="rule",
     )
-    frame["unit"] = UNIT
-    frame["source"] = SOURCE
-    frame["source_file"] = path.name
-    frame["vintage"] = path.name + ":" + frame["period_end"]
-    frame["published"] = published.date().isoformat()
-    frame["published_basis"] = "rule"
-    return frame[PANEL_COLUMNS]
 
 
 def read_borrowing(root: Path) -> pd.DataFrame:
@@ -292,8 +293,8 @@ def read_borrowing(root: Path) -> pd.DataFrame:
     return pd.concat([read_borrowing_file(p) for p in files], ignore_index=True)
 
 
-def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> pd.DataFrame:
-    """Indicator rows of one sheet: each indicator the sum of its categories per authority.
+def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> list[dict]:
+    """Panel records of one sheet: each indicator the sum of its categories per authority.
 
     Authorities in `carried` sent no return for the date (see `CARRIED_FORWARD_NOTE`).
     """
@@ -321,6 +322,7 @@ def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> pd.DataFr
         )
     ecodes = table.text.loc[rows.index, table.code_col].tolist()
     gss = table.gss_of(rows).tolist()
+    year, period_end = financial_year_of(sheet.date), sheet.date.date().isoformat()
     records = []
     for indicator in BI_INDICATORS:
         if not set(indicator.categories) <= set(sheet.columns):
@@ -330,11 +332,20 @@ def _sheet_values(path: Path, sheet: DatedSheet, carried: set[str]) -> pd.DataFr
             if total is not None and ecode in carried:
                 total = (float("nan"), "missing_return")
             if total is not None:
-                records.append((ecode, gss[i], indicator.name, *total))
-    frame = pd.DataFrame(records, columns=["ecode", "gss_code", "indicator", "value", "status"])
-    frame["financial_year"] = financial_year_of(sheet.date)
-    frame["period_end"] = sheet.date.date().isoformat()
-    return drop_repeated_rows(frame)
+                value, status = total
+                records.append(
+                    {
+                        "ecode": ecode,
+                        "gss_code": gss[i],
+                        "indicator": indicator.name,
+                        "value": value,
+                        "status": status,
+                        "financial_year": year,
+                        "period_end": period_end,
+                        "vintage": f"{path.name}:{period_end}",
+                    }
+                )
+    return records
 
 
 def carried_forward(sheet: DatedSheet) -> set[str]:
@@ -378,6 +389,7 @@ REGISTERED = (
         kinds={"BI": "position"},
         files=(f"{FOLDER}/*",),
         read=ignoring_unmatched(read_borrowing),
-        published=f"{BI_PUBLICATION_LAG_MONTHS} months after each table's date",
+        published="configs/releases.toml's lag after each workbook's latest date",
+        rules={SOURCE: PUBLICATION},
     ),
 )

@@ -29,16 +29,18 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import SUPPORTED_SUFFIXES, read_grids
+from riskwatch.data.kit.panel_rows import panel_rows
+from riskwatch.data.kit.publication import ConfiguredRule
 from riskwatch.data.kit.source import Source, ignoring_unmatched
 from riskwatch.data.kit.workbook import cell_text, check_header_not_repeated, label_key
-from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.store.vintages import rule_publication_date
 from riskwatch.data.years import financial_years_in
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "COR"
 FOLDER = "capital-outturn"
 UNIT = "GBP_thousand"
+# Where a workbook states no first-publication date (configs/releases.toml).
+PUBLICATION = ConfiguredRule(SOURCE)
 
 AUTHORITY_CODE = re.compile(r"[EWSN]\d{4}")  # MHCLG-style codes of UK authorities
 ECODE = re.compile(r"E\d{4}")  # English authorities: the rows the panel keeps
@@ -237,21 +239,6 @@ def variable_codes(texts: Iterable[str]) -> set[str]:
     return {m.group(1) for t in texts if (m := VARIABLE_CODE.match(t))}
 
 
-def drop_repeated_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per authority, indicator and date where a table lists an E-code twice.
-
-    Rows repeated alike are kept once (New Forest, BI 2008-09). Rows that share an
-    E-code but differ are two bodies under one code by the publisher's slip (the
-    Northamptonshire police and fire bodies, BI 2019-20 Q1): neither can be
-    attributed, so the value becomes NaN with status "not_available".
-    """
-    frame = frame.drop_duplicates()
-    key = ["ecode", "indicator", "period_end"]
-    clash = frame.duplicated(key, keep=False)
-    frame.loc[clash, ["value", "status"]] = [float("nan"), "not_available"]
-    return frame.drop_duplicates(key)
-
-
 def stated_year(path: Path, grids: dict[str, pd.DataFrame]) -> str:
     """The financial year the workbook's titles state most often ('2018-19')."""
     sheets_per_year: Counter[str] = Counter()
@@ -323,18 +310,16 @@ def read_capital_file(path: Path) -> pd.DataFrame:
         if located is not None:
             records += _values(path, measure, year, *located)
     published = stated_publication(grids, year)
-    frame = pd.DataFrame(
-        records, columns=["ecode", "gss_code", "indicator", "value", "status", "period_end"]
+    return panel_rows(
+        records,
+        financial_year=year,
+        unit=UNIT,
+        source=SOURCE,
+        source_file=path.name,
+        vintage=path.name,
+        published=published or PUBLICATION.date(year),
+        published_basis="file" if published else "rule",
     )
-    frame = drop_repeated_rows(frame)
-    frame["financial_year"] = year
-    frame["unit"] = UNIT
-    frame["source"] = SOURCE
-    frame["source_file"] = path.name
-    frame["vintage"] = path.name
-    frame["published"] = published or rule_publication_date(SOURCE, year)
-    frame["published_basis"] = "file" if published else "rule"
-    return frame[PANEL_COLUMNS]
 
 
 def read_capital(root: Path) -> pd.DataFrame:
@@ -389,7 +374,7 @@ def _locate(
 
 def _values(
     path: Path, measure: Measure, year: str, table: AuthorityTable, col: int, label: str
-) -> list[tuple]:
+) -> list[dict]:
     """Panel records of one measure's column, checking a dated label names the right year."""
     start, end = int(year[:4]), int(year[:4]) + 1
     period_end = f"{start}-04-01" if measure.date == "open" else f"{end}-03-31"
@@ -413,8 +398,18 @@ def _values(
             indicator=measure.indicator,
         )
         if parsed is not None:
-            records.append((ecode, gss, measure.indicator, parsed[0], parsed[1], period_end))
-    if not any(status == "reported" for *_, status, _ in records):
+            value, status = parsed
+            records.append(
+                {
+                    "ecode": ecode,
+                    "gss_code": gss,
+                    "indicator": measure.indicator,
+                    "value": value,
+                    "status": status,
+                    "period_end": period_end,
+                }
+            )
+    if not any(record["status"] == "reported" for record in records):
         raise RiskwatchError(
             f"no values under '{label}' (column {col + 1}): header out of line with the data?",
             file=path,
@@ -432,5 +427,6 @@ REGISTERED = (
         files=(f"{FOLDER}/*",),
         read=ignoring_unmatched(read_capital),
         published="the date a workbook states, else configs/releases.toml's rule for COR",
+        rules={SOURCE: PUBLICATION},
     ),
 )

@@ -32,14 +32,24 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
-from riskwatch.data.kit.source import Source, ignoring_unmatched
+from riskwatch.data.kit.panel_rows import panel_rows
+from riskwatch.data.kit.publication import ConfiguredRule, LagRule
+from riskwatch.data.kit.source import Source, files_under, ignoring_unmatched
 from riskwatch.data.kit.workbook import cell_text
 from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.store.vintages import load_release_config, rule_publication_date
+from riskwatch.data.store.vintages import load_release_config
 from riskwatch.data.years import financial_year_ending, financial_year_of
 from riskwatch.errors import RiskwatchError
 
 FOLDER = "debt-and-outturn-compiled"
+FILES = (f"{FOLDER}/*.csv",)
+# Each form's figures are dated by the rule of the return they were first published in.
+PUBLICATION = {
+    "RS": ConfiguredRule("RS"),
+    "RA": ConfiguredRule("RA"),
+    "COR": ConfiguredRule("COR"),
+    "BI": LagRule("BI"),
+}
 PERIOD = re.compile(r"^(\d{4})03$")  # 202503 = the year to 31 March 2025
 
 
@@ -166,12 +176,12 @@ def position_date(path: Path) -> str:
 
 
 def published_date(source: str, year: str, period_end: str) -> str:
-    """When a compiled figure was public: its return's rule (configs/releases.toml),
-    or, for the by-lender positions, the date the configuration states."""
+    """When a compiled figure was public: its return's rule (`PUBLICATION`), or, for the
+    by-lender positions, the date configs/releases.toml states."""
     positions = load_release_config()["compiled"]["positions_published"]
     if period_end in positions:
         return positions[period_end]
-    return rule_publication_date(source, year)
+    return PUBLICATION[source].date(year, period_end)
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,7 @@ class CompiledFile:
 
     layout: Layout
     values: pd.DataFrame
-    identities: pd.DataFrame  # row, gss_code, ecode (None where not printed), name
+    identities: pd.DataFrame  # row, gss_code, ecode (None where not printed), name, year
 
 
 def read_compiled_file(path: Path) -> pd.DataFrame:
@@ -207,14 +217,6 @@ def read_compiled_rows(path: Path) -> CompiledFile:
             raise RiskwatchError(
                 f"'{gss}' is not an ONS code", file=path.name, row=row, field="ons"
             )
-        identities.append(
-            (
-                row,
-                gss,
-                cell_text(cells[column[ecode_column]]) if ecode_column else None,
-                cell_text(cells[column["name"]]) if "name" in column else None,
-            )
-        )
         if "year" in column:
             year = financial_year_of_period(
                 cell_text(cells[column["year"]]), file=path.name, row=row
@@ -223,6 +225,15 @@ def read_compiled_rows(path: Path) -> CompiledFile:
         else:
             period_end = position_date(path)
             year = financial_year_of(period_end)
+        identities.append(
+            (
+                row,
+                gss,
+                cell_text(cells[column[ecode_column]]) if ecode_column else None,
+                cell_text(cells[column["name"]]) if "name" in column else None,
+                year,
+            )
+        )
         for measure in layout.measures:
             parsed = parse_cell(
                 cells[column[measure.column]],
@@ -238,7 +249,7 @@ def read_compiled_rows(path: Path) -> CompiledFile:
     return CompiledFile(
         layout,
         _panel_rows(path, records, layout.unit),
-        pd.DataFrame(identities, columns=["row", "gss_code", "ecode", "name"]),
+        pd.DataFrame(identities, columns=["row", "gss_code", "ecode", "name", "financial_year"]),
     )
 
 
@@ -250,32 +261,29 @@ def _panel_rows(path: Path, records: list[tuple], unit: str) -> pd.DataFrame:
     }
     rows = [
         {
-            "ecode": None,
             "gss_code": gss,
             "financial_year": year,
             "indicator": measure.indicator,
             "value": value,
             "status": status,
-            "unit": unit,
             "source": measure.source,
-            "source_file": path.name,
             "vintage": f"{measure.source} {year} compiled ({path.name})",
             "period_end": period_end,
             "published": dates[(measure.source, year, period_end)],
-            "published_basis": "rule",
             "row": row,
         }
         for gss, year, measure, value, status, period_end, row in records
     ]
-    return pd.DataFrame(rows, columns=[*PANEL_COLUMNS, "row"])
+    return panel_rows(rows, unit=unit, source_file=path.name, published_basis="rule").reindex(
+        columns=[*PANEL_COLUMNS, "row"]
+    )
 
 
 def read_compiled(root: Path) -> pd.DataFrame:
     """Every compiled file under `root/debt-and-outturn-compiled`."""
-    folder = Path(root) / FOLDER
-    files = sorted(folder.glob("*.csv"))
+    files = files_under(root, FILES)
     if not files:
-        raise RiskwatchError("no compiled CSV files found", file=folder)
+        raise RiskwatchError("no compiled CSV files found", file=Path(root) / FOLDER)
     return pd.concat([read_compiled_file(p) for p in files], ignore_index=True)
 
 
@@ -285,9 +293,10 @@ REGISTERED = (
         title="A third party's compilation of MHCLG RS, RA and COR figures per council",
         publisher="Ministry of Housing, Communities and Local Government, compiled by a third party",
         kinds={"RS": "outturn", "RA": "budget", "COR": "outturn", "BI": "position"},
-        files=(f"{FOLDER}/*.csv",),
+        files=FILES,
         read=ignoring_unmatched(read_compiled),
         published="configs/releases.toml: the form's stated date or rule; dated positions by "
         "compiled.positions_published",
+        rules=PUBLICATION,
     ),
 )

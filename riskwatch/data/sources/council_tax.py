@@ -33,14 +33,10 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import AuthorityIndex, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_tables
-from riskwatch.data.sources.schools import (
-    panel_frame,
-    panel_record,
-    unmatched_frame,
-    unmatched_record,
-)
 from riskwatch.data.years import WRITTEN, financial_years_in, is_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 
@@ -160,9 +156,9 @@ ID_COLUMNS = {"ecode": ("Ecode",), "name": ("Authority",), "class": ("Class",)}
 _PUBLISHED = re.compile(r"published\b.*\bon (\d{1,2} [A-Za-z]+ \d{4})", re.I)
 
 
-def levels_published(year: str) -> str:
-    """Rule: council tax levels for a year are published in March before it starts."""
-    return f"{year[:4]}-03-31"
+# Council tax levels for a year are published in the March before it starts, where a
+# workbook states no date.
+PUBLICATION = YearRule(0, "03-31")
 
 
 @dataclass(frozen=True)
@@ -205,13 +201,13 @@ def read_council_tax_file(path: Path, index: AuthorityIndex) -> tuple[pd.DataFra
         )
     year = _file_year(path, sections[0])
     published = _stated_publication(grids)
-    published = (published, "file") if published else (levels_published(year), "rule")
+    published = (published, "file") if published else (PUBLICATION.date(year), "rule")
     values, unmatched = [], []
     for section in sections:
         section_values, section_unmatched = _read_section(path, section, year, published, index)
         values.extend(section_values)
         unmatched.extend(section_unmatched)
-    return panel_frame(values), unmatched_frame(unmatched)
+    return panel_rows(values), unmatched_rows(unmatched)
 
 
 def _sections(path: Path, sheet: str, grid: pd.DataFrame) -> list[Section]:
@@ -431,6 +427,7 @@ REGISTERED = (
         kinds={SOURCE: "budget"},
         files=(f"{FOLDER}/*.xlsx", f"{FOLDER}/*.ods"),
         read=read_council_tax,
-        published="the date a workbook states, else March before the year (levels_published)",
+        published="the date a workbook states, else March before the year",
+        rules={SOURCE: PUBLICATION},
     ),
 )

@@ -18,12 +18,14 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import concat_parts, file_constants, panel_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
 
 WASTE_DIR = Path("services/waste")
+PUBLICATION = YearRule(2, "03-31")  # 31 March a year after the year ends
 # File -> factor to percent. The older file's `measure` column says "Percentage"
 # but holds fractions (0.298); the factor is checked against the values.
 RECYCLING_FILES = {
@@ -92,7 +94,7 @@ def _recycling_record(
         "status": status,
         "unit": "percent",
         "period_end": f"{end}-03-31",
-        "published": f"{end + 1}-03-31",
+        "published": PUBLICATION.date(year),
     }
 
 
@@ -126,5 +128,6 @@ REGISTERED = (
         files=tuple(f"{WASTE_DIR}/{name}" for name in RECYCLING_FILES),
         read=read_recycling,
         published="31 March a year after the year's end",
+        rules={"DEFRA": PUBLICATION},
     ),
 )

@@ -30,6 +30,7 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import concat_parts, file_constants, panel_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import financial_year_starting
@@ -45,8 +46,7 @@ class CscFile:
     prefix: str  # file names start with it
     measures: dict[str, tuple[str, str]]  # header -> (indicator, unit)
     period_month_day: str  # "03-31" (year to / at 31 March) or "09-30" (30 September)
-    published_month_day: str  # rule date, in the year after `published_offset`
-    published_offset: int  # years after the period's calendar year
+    publication: YearRule  # when a financial year's figures are public
     keep: tuple[tuple[str, ...], str] | None = None  # (header variants, value) filter
 
 
@@ -55,15 +55,13 @@ CSC_FILES = (
         prefix="c1_",
         measures={"rereferral_percent": ("cin_rereferral_rate", "percent")},
         period_month_day="03-31",
-        published_month_day="11-30",
-        published_offset=0,
+        publication=YearRule(1, "11-30"),
     ),
     CscFile(
         prefix="d3_",
         measures={"CPP_subsequent_percent": ("cpp_repeat_rate", "percent")},
         period_month_day="03-31",
-        published_month_day="11-30",
-        published_offset=0,
+        publication=YearRule(1, "11-30"),
     ),
     CscFile(
         prefix="csww_",
@@ -73,15 +71,13 @@ CSC_FILES = (
             "vacancy_rate_fte": ("sw_vacancy_rate", "percent"),
         },
         period_month_day="09-30",
-        published_month_day="02-28",
-        published_offset=1,
+        publication=YearRule(1, "02-28"),
     ),
     CscFile(
         prefix="cla_number_and_rate",
         measures={"rate_per_10000": ("cla_rate_per_10k", "rate_per_10k")},
         period_month_day="03-31",
-        published_month_day="12-31",
-        published_offset=0,
+        publication=YearRule(1, "12-31"),
         # The file names its measure column `population_count` (EES: `cla_group`).
         keep=(("cla_group", "population_count"), "Children looked after at 31 March each year"),
     ),
@@ -145,13 +141,14 @@ def _csc_records(
         )
     year = int(period)
     start = year - 1 if spec.period_month_day == "03-31" else year
+    financial_year = financial_year_starting(start)
     base = {
         "code": cell_text(cells.iloc[cols["code"]]),
         "name": cell_text(cells.iloc[cols["name"]]),
         "row": row,
-        "financial_year": financial_year_starting(start),
+        "financial_year": financial_year,
         "period_end": f"{year}-{spec.period_month_day}",
-        "published": f"{year + spec.published_offset}-{spec.published_month_day}",
+        "published": spec.publication.date(financial_year),
     }
     records = []
     for header, (indicator, unit) in spec.measures.items():
@@ -192,5 +189,6 @@ REGISTERED = (
         files=tuple(f"{CSC_DIR}/{spec.prefix}*.csv" for spec in CSC_FILES),
         read=read_children_social_care,
         published="a rule per file: each table's date after the year it covers",
+        rules={f"DFE_CSC {spec.prefix}": spec.publication for spec in CSC_FILES},
     ),
 )

@@ -11,6 +11,7 @@ from riskwatch.data.schema import EVENT_COLUMNS
 from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 
+FILE = "events.csv"  # under a data root
 EVENT_TYPES = {"s114", "efs"}
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 

@@ -30,15 +30,18 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_named_sheet
-from riskwatch.data.kit.source import Source
+from riskwatch.data.kit.panel_rows import panel_rows
+from riskwatch.data.kit.publication import LagRule
+from riskwatch.data.kit.source import Source, files_under
 from riskwatch.data.kit.workbook import cell_text, two_row_header
-from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.capital import FULL_DATE
-from riskwatch.data.store.vintages import lagged_publication_date, load_release_config
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "HCLIC"
+FOLDER = "housing-homelessness/hclic-detailed-la"
+FILES = (f"{FOLDER}/*.xlsx", f"{FOLDER}/*.ods")
+PUBLICATION = LagRule(SOURCE)  # configs/releases.toml, where a file states no later update
 TA1_SHEET = re.compile(r"TA1(_|\s*-.*)?")  # "TA1", "TA1_", "TA1 - Apr-Jun 18"
 GSS_CODE = re.compile(r"E\d{8}")
 NOT_COUNCILS = re.compile(r"E92\d{6}|E12\d{6}")  # England, regions
@@ -189,7 +192,7 @@ def read_ta1_file(path: Path) -> pd.DataFrame:
     table = locate_table(path, sheet, grid)
     period = quarter_end(path, table)
     period_end = period.date().isoformat()
-    rule = pd.Timestamp(lagged_publication_date(SOURCE, period_end))
+    rule = pd.Timestamp(PUBLICATION.date(financial_year_of(period), period_end))
     stated = stated_update(table)
     published, basis = (stated, "file") if stated is not None and stated > rule else (rule, "rule")
     records = []
@@ -209,50 +212,42 @@ def read_ta1_file(path: Path) -> pd.DataFrame:
                 indicator=measure.indicator,
             )
             value, status = parsed if parsed is not None else (float("nan"), "not_available")
-            records.append((code, name, index + 1, measure.indicator, measure.unit, value, status))
-    frame = pd.DataFrame(
-        records, columns=["gss_code", "name", "row", "indicator", "unit", "value", "status"]
-    )
-    if not (frame["status"] == "reported").any():
+            records.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "row": index + 1,
+                    "indicator": measure.indicator,
+                    "unit": measure.unit,
+                    "value": value,
+                    "status": status,
+                }
+            )
+    if not any(record["status"] == "reported" for record in records):
         raise RiskwatchError("no council values in TA1", file=path.name, field=sheet)
-    frame = _one_row_per_council(path, frame)
-    frame["ecode"] = None
-    frame["financial_year"] = financial_year_of(period)
-    frame["source"] = SOURCE
-    frame["source_file"] = path.name
-    frame["vintage"] = f"{path.name}:{period_end}"
-    frame["period_end"] = period_end
-    frame["published"] = published.date().isoformat()
-    frame["published_basis"] = basis
-    return frame[[*PANEL_COLUMNS, "row", "name"]]
-
-
-def _one_row_per_council(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """A council listed twice alike is kept once; listed twice with different values, an error."""
-    key = ["gss_code", "indicator"]
-    distinct = frame.drop_duplicates([*key, "value", "status"])
-    clash = distinct[distinct.duplicated(key, keep=False)]
-    if not clash.empty:
-        first = clash.iloc[0]
-        raise RiskwatchError(
-            f"{first['gss_code']} listed twice with different values",
-            file=path.name,
-            row=int(first["row"]),
-            field=first["indicator"],
-        )
-    return distinct.reset_index(drop=True)
+    return panel_rows(
+        records,
+        financial_year=financial_year_of(period),
+        source=SOURCE,
+        source_file=path.name,
+        vintage=f"{path.name}:{period_end}",
+        period_end=period_end,
+        published=published.date().isoformat(),
+        published_basis=basis,
+    )
 
 
 def read_homelessness(root: Path, authorities: pd.DataFrame | None = None) -> tuple:
-    """Every H-CLIC release under the configured folder: (panel rows, unmatched=None).
+    """Every H-CLIC release under `FOLDER`: (panel rows, unmatched=None).
 
     Rows are matched to councils by the build (`attach_codes`), which reports the
     unmatched ones.
     """
-    folder = Path(root) / load_release_config()["sources"]["homelessness"]
-    files = sorted(p for p in folder.glob("*") if p.suffix.lower() in (".xlsx", ".ods"))
+    files = files_under(root, FILES)
     if not files:
-        raise RiskwatchError("no H-CLIC detailed local authority workbooks found", file=folder)
+        raise RiskwatchError(
+            "no H-CLIC detailed local authority workbooks found", file=Path(root) / FOLDER
+        )
     return pd.concat([read_ta1_file(p) for p in files], ignore_index=True), None
 
 
@@ -262,8 +257,9 @@ REGISTERED = (
         title="Statutory homelessness, detailed local authority tables (H-CLIC): TA1",
         publisher="Ministry of Housing, Communities and Local Government",
         kinds={SOURCE: "position"},
-        files=(f"{load_release_config()['sources']['homelessness']}/*",),
+        files=FILES,
         read=read_homelessness,
         published="the update a file states, else configs/releases.toml's lag after the quarter",
+        rules={SOURCE: PUBLICATION},
     ),
 )

@@ -19,14 +19,14 @@ import pandas as pd
 
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
-from riskwatch.data.schema import PANEL_COLUMNS
-from riskwatch.data.store.vintages import load_release_config
 from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "RO4"
+FILE = "housing-homelessness/ro4_housing_expenditure_2024-25.csv"
 UNIT = "GBP_thousand"
 CLASS_TOTALS = {"E06", "E07", "E08", "E09"}
 # indicator -> the column holding it
@@ -102,20 +102,20 @@ def read_housing_spending_file(path: Path) -> pd.DataFrame:
             )
     if not records:
         raise RiskwatchError("no authority rows", file=path.name)
-    frame = pd.DataFrame.from_records(records)
-    years = frame["financial_year"].unique()
+    years = sorted({record["financial_year"] for record in records})
     if len(years) != 1 or not all(map(is_financial_year, years)):
         raise RiskwatchError(
             f"expected one financial year, found {', '.join(map(str, years))}", file=path.name
         )
-    frame["ecode"] = None
-    frame["unit"] = UNIT
-    frame["source"] = SOURCE
-    frame["source_file"] = path.name
-    frame["vintage"] = f"RO4 {years[0]} first release ({path.name})"
-    frame["period_end"] = f"{int(years[0][:4]) + 1}-03-31"
-    frame["published_basis"] = "file"
-    return frame[[*PANEL_COLUMNS, "row", "name"]]
+    return panel_rows(
+        records,
+        unit=UNIT,
+        source=SOURCE,
+        source_file=path.name,
+        vintage=f"RO4 {years[0]} first release ({path.name})",
+        period_end=f"{int(years[0][:4]) + 1}-03-31",
+        published_basis="file",
+    )
 
 
 def _stated_date(text: str, path: Path, row: int) -> str:
@@ -135,9 +135,8 @@ def _stated_date(text: str, path: Path, row: int) -> str:
 
 
 def read_housing_spending(root: Path, authorities: pd.DataFrame | None = None) -> tuple:
-    """The configured RO4 extract: (panel rows, unmatched=None; the build matches codes)."""
-    path = Path(root) / load_release_config()["sources"]["housing_spending"]
-    return read_housing_spending_file(path), None
+    """The RO4 extract (`FILE`): (panel rows, unmatched=None; the build matches codes)."""
+    return read_housing_spending_file(Path(root) / FILE), None
 
 
 REGISTERED = (
@@ -146,8 +145,9 @@ REGISTERED = (
         title="Revenue outturn housing services (RO4) 2024-25: temporary accommodation",
         publisher="Ministry of Housing, Communities and Local Government",
         kinds={SOURCE: "outturn"},
-        files=(load_release_config()["sources"]["housing_spending"],),
+        files=(FILE,),
         read=read_housing_spending,
         published="the release date the file's source column states",
+        rules={},  # every date is stated
     ),
 )

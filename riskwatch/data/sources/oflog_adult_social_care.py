@@ -29,6 +29,7 @@ from riskwatch.data.kit.authority_index import (
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import file_constants, panel_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import parse_financial_year
@@ -36,6 +37,7 @@ from riskwatch.errors import RiskwatchError
 
 ASC_DIR = Path("services/adult-social-care")
 ASC_FILE = ASC_DIR / "oflog_ASC_data.csv"
+PUBLICATION = YearRule(1, "12-31")  # 31 December after the year
 # Oflog code -> (measure label the file prints, indicator, unit); ASCOF numbers in comments.
 ASC_MEASURES = {
     "ASC1": ("Outcome, ASC Carer Quality of Life", "asc1_carer_quality_of_life", "score_0_12"),
@@ -127,7 +129,7 @@ def _asc_record(cells: pd.Series, cols: dict[str, int], file: str, row: int) -> 
         "status": status,
         "unit": unit,
         "period_end": f"{end}-03-31",
-        "published": f"{end}-12-31",
+        "published": PUBLICATION.date(year),
     }
 
 
@@ -140,5 +142,6 @@ REGISTERED = (
         files=(str(ASC_FILE),),
         read=read_adult_social_care,
         published="31 December after the year",
+        rules={"OFLOG_ASC": PUBLICATION},
     ),
 )

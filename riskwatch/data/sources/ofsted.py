@@ -371,5 +371,6 @@ REGISTERED = (
         files=(str(OFSTED_HISTORY), str(OFSTED_ILACS)),
         read=read_ofsted,
         published="each judgement's own publication date",
+        rules={},  # every date is stated
     ),
 )

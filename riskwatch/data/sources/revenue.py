@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from riskwatch.data.kit.cells import ImpossibleValue, parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.panel_rows import panel_rows
+from riskwatch.data.kit.publication import ConfiguredRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import (
     Column,
@@ -26,12 +27,19 @@ from riskwatch.data.kit.workbook import (
     label_key,
     stated_update_date,
 )
-from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.revenue_lines import Line, carried, lines_for
-from riskwatch.data.store.vintages import load_release_config
-from riskwatch.data.years import CODE, financial_years_in
+from riskwatch.data.years import CODE, financial_years_in, year_end
 from riskwatch.errors import RiskwatchError
 
+# Where the releases sit under a data root.
+FILES = (
+    "revenue-outturn/*.xls*",
+    "revenue-budget/*.xls*",
+    "service-expenditure/*.ods",
+    "bbc-council-reserves/RS_*.xlsx",
+    "bbc-council-reserves/budgetaccounts1617.xlsx",
+    "bbc-council-reserves/revenueaccountsexportAug7.csv",
+)
 FORM_TITLES = {
     "RS": re.compile(r"revenue outturn summary|\(rs\)", re.I),
     "RA": re.compile(r"revenue account budget|\(ra\)", re.I),
@@ -266,6 +274,7 @@ def _values(
     path: Path, form: str, year: str, columns: dict
 ) -> tuple[pd.DataFrame, list[RiskwatchError]]:
     """The release's values as panel rows, and its impossible values as errors."""
+    opening, closing = f"{year[:4]}-04-01", year_end(year)
     records, impossible = [], []
     for indicator, located in columns.items():
         if located is None:
@@ -294,22 +303,27 @@ def _values(
             if parsed is None:
                 continue
             value, status = parsed
-            records.append((ecode, indicator, value, status, column.date_context))
-    frame = pd.DataFrame(records, columns=["ecode", "indicator", "value", "status", "date"])
-    end_year = int(year[:4]) + 1
-    frame["period_end"] = np.where(
-        frame["date"] == "open", f"{end_year - 1}-04-01", f"{end_year}-03-31"
+            records.append(
+                {
+                    "ecode": ecode,
+                    "indicator": indicator,
+                    "value": value,
+                    "status": status,
+                    "period_end": opening if column.date_context == "open" else closing,
+                }
+            )
+    frame = panel_rows(
+        records,
+        gss_code=None,
+        financial_year=year,
+        unit="GBP_thousand",
+        source=form,
+        source_file=path.name,
+        vintage=None,
+        published=None,
+        published_basis=None,
     )
-    frame = frame.drop(columns="date")
-    frame["gss_code"] = None
-    frame["financial_year"] = year
-    frame["unit"] = "GBP_thousand"
-    frame["source"] = form
-    frame["source_file"] = path.name
-    frame["vintage"] = None
-    frame["published"] = None
-    frame["published_basis"] = None
-    return frame[PANEL_COLUMNS], impossible
+    return frame, impossible
 
 
 def _roster(sheet: DataSheet, year: str) -> pd.DataFrame:
@@ -340,9 +354,10 @@ REGISTERED = (
         title="Revenue outturn (RS), service expenditure (RSX) and budgets (RA), by authority",
         publisher="Ministry of Housing, Communities and Local Government",
         kinds={"RS": "outturn", "RSX": "outturn", "RA": "budget"},
-        files=tuple(load_release_config()["sources"]["revenue"]),
+        files=FILES,
         read=None,
         published="configs/releases.toml: a stated date or the form's rule; each revision a "
         "year after the release before it",
+        rules={form: ConfiguredRule(form) for form in ("RS", "RSX", "RA")},
     ),
 )

@@ -1,4 +1,4 @@
-"""Readers for Dedicated Schools Grant (DSG) data, and the panel records name-matched readers share.
+"""Readers for Dedicated Schools Grant (DSG) data.
 
 High-needs deficits on the DSG are the failure mechanism government has held off
 with an accounting override; two DfE tables describe them (see `INDICATORS`).
@@ -23,10 +23,11 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import Match, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
-from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
-from riskwatch.data.years import parse_financial_year, year_end
+from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
 
 SOURCE = "DSG"
@@ -50,68 +51,6 @@ INDICATORS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# Tidy frames and simple tables ---------------------------------------------
-
-
-def panel_frame(records: list[dict]) -> pd.DataFrame:
-    """Panel rows with exactly PANEL_COLUMNS, values as floats."""
-    frame = pd.DataFrame(records, columns=PANEL_COLUMNS)
-    frame["value"] = frame["value"].astype(float)
-    return frame
-
-
-def unmatched_frame(records: list[dict]) -> pd.DataFrame:
-    """Unmatched rows with exactly UNMATCHED_COLUMNS, one per source row and reason."""
-    frame = pd.DataFrame(records, columns=UNMATCHED_COLUMNS)
-    return frame.drop_duplicates(["source_file", "row", "reason"]).reset_index(drop=True)
-
-
-def panel_record(
-    match: Match,
-    year: str,
-    indicator: str,
-    parsed: tuple[float, str],
-    *,
-    unit: str,
-    source: str,
-    source_file: str,
-    published: tuple[str, str],
-    period_end: str | None = None,
-    vintage: str | None = None,
-) -> dict:
-    """One panel row: `parsed` is (value, status), `published` is (ISO date, basis)."""
-    value, status = parsed
-    return {
-        "ecode": match.ecode,
-        "gss_code": match.gss_code,
-        "financial_year": year,
-        "indicator": indicator,
-        "value": value,
-        "status": status,
-        "unit": unit,
-        "source": source,
-        "source_file": source_file,
-        "vintage": vintage or f"{source} {year} ({source_file})",
-        "period_end": period_end or year_end(year),
-        "published": published[0],
-        "published_basis": published[1],
-    }
-
-
-def unmatched_record(
-    source: str, source_file: str, row: int, code: str | None, name: str | None, reason: str
-) -> dict:
-    """One unmatched row; `source_file` names the sheet too where a workbook has several."""
-    return {
-        "source": source,
-        "source_file": source_file,
-        "row": row,
-        "code": code or None,
-        "name": name or None,
-        "reason": reason,
-    }
-
-
 # DSG deficit ---------------------------------------------------------------
 
 DEFICIT_LABELS = {
@@ -124,13 +63,11 @@ LEVELS_READ = ("localauthority",)
 LEVELS_SKIPPED = ("national", "regional")
 
 
-def deficit_published(year: str) -> str:
-    """Rule: Section 251 outturn for a year is public by 31 March two years after it starts.
-
-    (2021-22 outturn appeared in the winter of 2022-23.) The derived table itself
-    carries no date.
-    """
-    return f"{int(year[:4]) + 2}-03-31"
+# Section 251 outturn for a year is public by 31 March two years after it starts (2021-22
+# outturn appeared in the winter of 2022-23); the derived table itself carries no date.
+DEFICIT_PUBLICATION = YearRule(2, "03-31")
+# An allocation sheet not named by its date: public by the end of the year it allocates.
+ALLOCATION_PUBLICATION = YearRule(1, "03-31")
 
 
 def read_dsg_deficit(
@@ -177,10 +114,10 @@ def read_dsg_deficit(
                 unit=INDICATORS["dsg_deficit_pct"][0],
                 source=SOURCE,
                 source_file=path.name,
-                published=(deficit_published(year), "rule"),
+                published=(DEFICIT_PUBLICATION.date(year), "rule"),
             )
         )
-    return panel_frame(values), unmatched_frame(unmatched)
+    return panel_rows(values), unmatched_rows(unmatched)
 
 
 # DSG allocations -----------------------------------------------------------
@@ -244,7 +181,11 @@ def read_dsg_allocations(
             if parsed is None:
                 continue
             dated = _SHEET_DATE.search(sheet)
-            published = ("-".join(dated.groups()), "file") if dated else (year_end(year), "rule")
+            published = (
+                ("-".join(dated.groups()), "file")
+                if dated
+                else (ALLOCATION_PUBLICATION.date(year), "rule")
+            )
             values.append(
                 panel_record(
                     match,
@@ -258,7 +199,7 @@ def read_dsg_allocations(
                     vintage=f"{SOURCE} {year} ({path.name}, sheet {sheet})",
                 )
             )
-    return panel_frame(values), unmatched_frame(unmatched)
+    return panel_rows(values), unmatched_rows(unmatched)
 
 
 def read_la_codes(path: Path) -> dict[str, str]:
@@ -286,7 +227,8 @@ REGISTERED = (
         kinds={SOURCE: "outturn"},
         files=(str(DEFICIT_FILE),),
         read=read_dsg_deficit,
-        published="31 March two years after the year starts (deficit_published)",
+        published="31 March two years after the year starts",
+        rules={"DSG deficit": DEFICIT_PUBLICATION},
     ),
     Source(
         name="DSG_allocations",
@@ -295,6 +237,7 @@ REGISTERED = (
         kinds={SOURCE: "outturn"},
         files=(str(ALLOCATIONS_FILE), str(LA_CODE_FILE)),
         read=read_dsg_allocations,
-        published="the date each allocation sheet is named by",
+        published="the date each allocation sheet is named by, else the year's end",
+        rules={"DSG allocations": ALLOCATION_PUBLICATION},
     ),
 )

@@ -41,14 +41,10 @@ import pandas as pd
 from riskwatch.data.kit.authority_index import AuthorityIndex, Match, load_authorities
 from riskwatch.data.kit.cells import parse_cell
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
+from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
 from riskwatch.data.kit.workbook import cell_text, locate_columns
-from riskwatch.data.sources.schools import (
-    panel_frame,
-    panel_record,
-    unmatched_frame,
-    unmatched_record,
-)
 from riskwatch.data.years import (
     financial_year_ending,
     financial_year_starting,
@@ -113,10 +109,9 @@ _CHANGE_COLUMN = re.compile(r"^20\d{4}_20\d{4}$")
 SPENDING_LABELS = {"code": ("onscode",), "name": ("onsname",)}
 
 
-def settlement_published(year: str) -> str:
-    """Rule: a year's (core) spending power is public with the final settlement, in the
-    February before the year starts."""
-    return f"{year[:4]}-02-28"
+# A year's (core) spending power is public with the final settlement, in the February
+# before the year starts.
+SETTLEMENT_PUBLICATION = YearRule(0, "02-28")
 
 
 def level_year(column: str) -> str:
@@ -133,7 +128,7 @@ def read_spending_power(
     levels = _spending_table(folder / LEVELS_FILE, index, _level_columns)
     changes = _spending_table(folder / CHANGES_FILE, index, _change_columns)
     values = pd.concat([levels[0], changes[0]], ignore_index=True)
-    return values, unmatched_frame([*levels[1], *changes[1]])
+    return values, unmatched_rows([*levels[1], *changes[1]])
 
 
 def _level_columns(path: Path, header: list[str]) -> dict[int, tuple[str, str]]:
@@ -217,10 +212,10 @@ def _spending_table(
                         unit=INDICATORS[indicator][0],
                         source="CSP",
                         source_file=path.name,
-                        published=(settlement_published(year), "rule"),
+                        published=(SETTLEMENT_PUBLICATION.date(year), "rule"),
                     )
                 )
-    return panel_frame(values), unmatched
+    return panel_rows(values), unmatched
 
 
 # One-year tables -----------------------------------------------------------
@@ -299,9 +294,9 @@ ONE_YEAR_TABLES: tuple[OneYearTable, ...] = (
 )
 
 
-def outturn_published(year: str) -> str:
-    """Rule: outturn figures for a year are public in the autumn after it ends (as RS)."""
-    return f"{int(year[:4]) + 1}-11-30"
+# Outturn figures for a year are public in the autumn after it ends (as RS), where a
+# table states no date.
+OUTTURN_PUBLICATION = YearRule(1, "11-30")
 
 
 def read_casino_tables(
@@ -315,7 +310,7 @@ def read_casino_tables(
         table_values, table_unmatched = _one_year_table(folder / table.file, table, index)
         values.append(table_values)
         unmatched.extend(table_unmatched)
-    return pd.concat(values, ignore_index=True), unmatched_frame(unmatched)
+    return pd.concat(values, ignore_index=True), unmatched_rows(unmatched)
 
 
 def _one_year_table(
@@ -367,11 +362,11 @@ def _one_year_table(
                     unit=INDICATORS[measure.indicator][0],
                     source=table.source,
                     source_file=path.name,
-                    published=(table.published or outturn_published(year), "rule"),
+                    published=(table.published or OUTTURN_PUBLICATION.date(year), "rule"),
                     period_end=table.period_end or year_end(year),
                 )
             )
-    return panel_frame(values), unmatched
+    return panel_rows(values), unmatched
 
 
 def _match(index: AuthorityIndex, table: OneYearTable, keys: dict[str, str], year: str) -> Match:
@@ -390,8 +385,8 @@ REGISTERED = (
         kinds={"CSP": "forecast"},
         files=(f"{FOLDER}/{LEVELS_FILE}", f"{FOLDER}/{CHANGES_FILE}"),
         read=read_spending_power,
-        published="with the final settlement, in the February before the year "
-        "(settlement_published)",
+        published="with the final settlement, in the February before the year",
+        rules={"CSP": SETTLEMENT_PUBLICATION},
     ),
     Source(
         name="casino_tables",
@@ -400,6 +395,7 @@ REGISTERED = (
         kinds={table.source: "outturn" for table in ONE_YEAR_TABLES},
         files=tuple(f"{FOLDER}/{table.file}" for table in ONE_YEAR_TABLES),
         read=read_casino_tables,
-        published="a stated date per table, else the autumn after the year (outturn_published)",
+        published="a stated date per table, else the autumn after the year",
+        rules={"casino outturn": OUTTURN_PUBLICATION},
     ),
 )

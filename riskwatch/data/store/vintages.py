@@ -1,8 +1,8 @@
 """Release dates and vintages: when each value became public, and which release it is.
 
 Where a release prints its own date we keep it in the vintage name; the date a
-value is taken as public follows a rule per source (configs/releases.toml), the
-first publication of that year's figures. When one year has several releases
+value is taken as public follows the rule its source declares (`Source.rules`, some set
+in configs/releases.toml), the first publication of that year's figures. When one year has several releases
 whose values differ, the earliest is the first release and each later one is a
 revision, taken as public one year after the first (conservative: revisions are
 published with the next year's figures), so a backtest never sees a revision
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from riskwatch.settings import config_file, plain
+from riskwatch.years import year_end
 
 
 @dataclass(frozen=True)
@@ -35,27 +36,13 @@ def load_release_config() -> dict:
     return plain(config_file("releases.toml"))
 
 
-def rule_publication_date(source: str, financial_year: str) -> str:
-    """The first-publication date of a source's figures for a financial year: the date
-    stated for that release where configs/releases.toml records one, else the rule."""
-    config = load_release_config()
-    stated = config.get("publication_stated", {}).get(f"{source} {financial_year}")
-    if stated:
-        return stated
-    rule = config["publication_rule"][source]
-    start = int(financial_year[:4])
-    year = start + int(rule["calendar_year_offset"])
-    return f"{year}-{rule['month_day']}"
+def rule_publication_date(rule: str, financial_year: str, period_end: str | None = None) -> str:
+    """The first-publication date of figures for a financial year (or the period ending on
+    `period_end`) by the publication rule of that name, as the source declaring it sets it
+    (`Source.rules`; the registry finds it)."""
+    from riskwatch.data.registry import publication_rule  # the registry reads through this store
 
-
-def lagged_publication_date(source: str, period_end: str) -> str:
-    """The assumed publication date of a quarterly source's figures for a period end.
-
-    The last day of the n-th month after the period ends (configs/releases.toml).
-    """
-    months = int(load_release_config()["publication_lag_months"][source])
-    date = pd.Timestamp(period_end) + pd.offsets.MonthEnd(months)
-    return date.date().isoformat()
+    return publication_rule(rule).date(financial_year, period_end or year_end(financial_year))
 
 
 def order_releases(files: list[str], release_rank: dict[str, int]) -> list[str]:
