@@ -1,13 +1,17 @@
 """The one panel-row writer: its columns, and its one rule for a file that lists an
-authority twice (kept once alike; no value where the two rows differ)."""
+authority twice (kept once alike; where the two rows differ, refused, or kept without a
+value by a source that declares its publisher's known slips)."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
+
 from riskwatch.data.kit.authority_index import Match
 from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.errors import RiskwatchError
 
 FILE = {
     "financial_year": "2019-20",
@@ -44,8 +48,17 @@ def test_an_authority_listed_twice_alike_is_kept_once():
     assert frame[["ecode", "value", "row"]].values.tolist() == [["E1", 5.0, 2], ["E2", 7.0, 3]]
 
 
-def test_an_authority_listed_twice_with_different_values_has_no_value():
-    frame = panel_rows([record("E1", 5, 2), record("E1", 6, 9), record("E2", 7, 3)], **FILE)
+def test_an_authority_listed_twice_with_different_values_is_refused_naming_file_row_and_field():
+    with pytest.raises(RiskwatchError) as refused:
+        panel_rows([record("E1", 5, 2), record("E1", 6, 9), record("E2", 7, 3)], **FILE)
+    error = refused.value
+    assert (error.file, error.row, error.field) == ("t.xlsx", 9, "debt")
+    assert "E1 is printed twice for 2019-20 with different values (5.0 and 6.0)" in str(error)
+
+
+def test_a_source_declaring_known_slips_keeps_the_clash_without_a_value():
+    rows = [record("E1", 5, 2), record("E1", 6, 9), record("E2", 7, 3)]
+    frame = panel_rows(rows, clashes="withhold", **FILE)
     first = frame.iloc[0]
     assert len(frame) == 2 and first["ecode"] == "E1"
     assert math.isnan(first["value"]) and first["status"] == "not_available"
@@ -53,10 +66,10 @@ def test_an_authority_listed_twice_with_different_values_has_no_value():
 
 
 def test_rows_keyed_by_printed_code_follow_the_same_rule():
-    frame = panel_rows(
-        [record(None, 5, 2, code="E06000001"), record(None, 6, 3, code="E06000001")], **FILE
-    )
-    assert len(frame) == 1 and frame.loc[0, "status"] == "not_available"
+    rows = [record(None, 5, 2, code="E06000001"), record(None, 6, 3, code="E06000001")]
+    assert panel_rows(rows, clashes="withhold", **FILE).loc[0, "status"] == "not_available"
+    with pytest.raises(RiskwatchError, match="E06000001 is printed twice"):
+        panel_rows(rows, **FILE)
 
 
 def test_a_value_and_its_later_publication_are_two_rows():

@@ -9,21 +9,25 @@ reader builds its records with `panel_record` from the authority its match found
 
 Repeated rows: a file can list an authority (its E-code, else its code, else its name)
 twice. Rows that repeat one authority, indicator, period, vintage and publication date
-with the same value and status are kept once (New Forest, BI 2008-09). Rows that repeat it with different values are two bodies
-under one code by the publisher's slip (the Northamptonshire police and fire bodies, BI
-2019-20 Q1): neither can be attributed, so the one row kept has no value (NaN, status
-"not_available").
+with the same value and status are kept once (New Forest, BI 2008-09). Rows that repeat it
+with different values are refused, naming the file, row and indicator: a figure that
+cannot be attributed is reported, not chosen. A source whose real releases are known to
+print two bodies under one code by the publisher's slip (the Northamptonshire police and
+fire bodies, BI 2019-20 Q1) declares `clashes="withhold"`: the one row kept then has no
+value (NaN, status "not_available").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
 from riskwatch.data.kit.authority_index import Match
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
+from riskwatch.errors import RiskwatchError
 from riskwatch.years import year_end
 
 # What one panel value is about: the authority (its E-code, else the code printed, else
@@ -31,13 +35,19 @@ from riskwatch.years import year_end
 REPEAT_KEY = ["authority", "financial_year", "indicator", "period_end", "vintage", "published"]
 
 
-def panel_rows(records: Iterable[Mapping[str, object]], **constants: object) -> pd.DataFrame:
+Clashes = Literal["refuse", "withhold"]
+
+
+def panel_rows(
+    records: Iterable[Mapping[str, object]], *, clashes: Clashes = "refuse", **constants: object
+) -> pd.DataFrame:
     """Panel rows from per-value records plus the columns every row of them shares.
 
     A constant sets its column for every row (a record's own value of it is not kept).
     `PANEL_COLUMNS` come first, in order, then any extra columns the records carry
     (`row`, `name`); records without E-codes have none (None). Repeated rows follow the
-    module's rule: kept once alike, no value where they differ.
+    module's rule: kept once alike; where they differ, refused, or kept without a value
+    where the source declares `clashes="withhold"`.
     """
     frame = pd.DataFrame.from_records(list(records)).rename(columns={"code": "gss_code"})
     for column, value in constants.items():
@@ -46,21 +56,38 @@ def panel_rows(records: Iterable[Mapping[str, object]], **constants: object) -> 
         frame["ecode"] = None
     frame = frame.reindex(columns=[*PANEL_COLUMNS, *(c for c in frame if c not in PANEL_COLUMNS)])
     frame["value"] = frame["value"].astype(float)
-    return one_row_per_value(frame)
+    return one_row_per_value(frame, clashes)
 
 
-def one_row_per_value(frame: pd.DataFrame) -> pd.DataFrame:
+def one_row_per_value(frame: pd.DataFrame, clashes: Clashes = "refuse") -> pd.DataFrame:
     """Panel rows with repeats resolved by the module's rule (the first row's extras kept)."""
     identities = [c for c in ("ecode", "gss_code", "name") if c in frame]  # name: matched later
     printed = frame[identities].where(frame[identities] != "")  # a blank code is none
     keyed = frame.assign(authority=printed.bfill(axis=1).iloc[:, 0])
     distinct = keyed.drop_duplicates([*REPEAT_KEY, "value", "status"])
     clash = distinct.duplicated(REPEAT_KEY, keep=False)
+    if clash.any() and clashes == "refuse":
+        raise _clash_error(distinct[clash])
     if clash.any():
         distinct = distinct.copy()
         distinct.loc[clash, ["value", "status"]] = [float("nan"), "not_available"]
         distinct = distinct.drop_duplicates(REPEAT_KEY)
     return distinct.drop(columns="authority").reset_index(drop=True)
+
+
+def _clash_error(clashing: pd.DataFrame) -> RiskwatchError:
+    """The first authority printed twice with different values, as a one-line error."""
+    first = clashing.iloc[0]
+    again = clashing[(clashing[REPEAT_KEY] == first[REPEAT_KEY]).all(axis=1)]
+    values = " and ".join(map(str, again["value"].head(2)))
+    row = again["row"].iloc[-1] if "row" in again else None
+    return RiskwatchError(
+        f"{first['authority']} is printed twice for {first['financial_year']} with different "
+        f"values ({values}): a figure that cannot be attributed is not taken",
+        file=first["source_file"],
+        row=None if row is None or pd.isna(row) else int(row),
+        field=str(first["indicator"]),
+    )
 
 
 def panel_record(

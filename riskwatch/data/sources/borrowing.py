@@ -276,6 +276,7 @@ def read_borrowing_file(path: Path) -> pd.DataFrame:
     ]
     return panel_rows(
         records,
+        clashes="withhold",  # the publisher's known slips (module docstring of panel_rows)
         unit=UNIT,
         source=SOURCE,
         source_file=path.name,

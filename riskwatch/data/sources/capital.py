@@ -312,6 +312,7 @@ def read_capital_file(path: Path) -> pd.DataFrame:
     published = stated_publication(grids, year)
     return panel_rows(
         records,
+        clashes="withhold",  # the publisher's known slips (module docstring of panel_rows)
         financial_year=year,
         unit=UNIT,
         source=SOURCE,
