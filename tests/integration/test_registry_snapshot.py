@@ -21,11 +21,8 @@ FEATURES = ["a", "b", "c"]
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setenv("RISKWATCH_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path
+def store(tracking_store: Path) -> Path:
+    return tracking_store
 
 
 def registered(seed: int) -> int:
