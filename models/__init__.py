@@ -1,26 +1,58 @@
-"""Model families behind one interface: fit, predict_proba, contributions."""
+"""Model families behind one interface: fit, predict_proba, contributions.
+
+The families' classes are imported on first use (the module's `__getattr__`), so naming a
+score column (`riskwatch.models.scores`) or checking a family's name imports no fitting
+library: a warm run served kept results never imports scikit-learn.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from riskwatch.dataset import FeatureSet
 from riskwatch.errors import RiskwatchError
 from riskwatch.settings import config_file, plain
 
-from .base import BASELINE, RiskModel
-from .blend import LogitIndexBlend
-from .boosting import BoostedTrees
-from .index import ResilienceIndex
-from .logit import HazardLogit
+if TYPE_CHECKING:
+    from .base import BASELINE, RiskModel
+    from .blend import LogitIndexBlend
+    from .boosting import BoostedTrees
+    from .index import ResilienceIndex
+    from .logit import HazardLogit
 
-FAMILIES: dict[str, type[RiskModel]] = {
-    "index": ResilienceIndex,
-    "logit": HazardLogit,
-    "boosting": BoostedTrees,
-    "blend": LogitIndexBlend,
+# Each family's class by the family's name, and the module defining each name exported here.
+_FAMILY_CLASSES = {
+    "index": "ResilienceIndex",
+    "logit": "HazardLogit",
+    "boosting": "BoostedTrees",
+    "blend": "LogitIndexBlend",
 }
+_DEFINED_IN = {
+    "BASELINE": ".base",
+    "RiskModel": ".base",
+    "LogitIndexBlend": ".blend",
+    "BoostedTrees": ".boosting",
+    "ResilienceIndex": ".index",
+    "HazardLogit": ".logit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The families' classes, and FAMILIES (`families()`), imported on first use."""
+    if name == "FAMILIES":
+        return families()
+    if name in _DEFINED_IN:
+        return getattr(import_module(_DEFINED_IN[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def families() -> dict[str, type[RiskModel]]:
+    """Every model family's class, by the family's name."""
+    return {family: __getattr__(name) for family, name in _FAMILY_CLASSES.items()}
+
 
 _SPECS_FILE = "configs/models.toml"
 # Parameters no section of the specs sets: directions come from the feature catalogue, and
@@ -44,17 +76,17 @@ def _checked_specs() -> Any:
             for variant, params in section.items():
                 _check_variant(variant, plain(params))
             continue
-        if name not in FAMILIES:
+        if name not in _FAMILY_CLASSES:
             raise RiskwatchError(
-                f"unknown model family; choose from {sorted(FAMILIES)}",
+                f"unknown model family; choose from {sorted(_FAMILY_CLASSES)}",
                 file=_SPECS_FILE,
                 field=name,
             )
         _check_family_params(name, plain(section))
     for name in specs.get("features", {}):
-        if name not in FAMILIES:
+        if name not in _FAMILY_CLASSES:
             raise RiskwatchError(
-                f"unknown model family; choose from {sorted(FAMILIES)}",
+                f"unknown model family; choose from {sorted(_FAMILY_CLASSES)}",
                 file=_SPECS_FILE,
                 field=f"features.{name}",
             )
@@ -64,13 +96,13 @@ def _checked_specs() -> Any:
 def _check_variant(name: str, params: dict[str, Any]) -> None:
     """A variant names its family and sets only that family's parameters."""
     family = params.pop("family", None)
-    if family not in FAMILIES:
+    if family not in _FAMILY_CLASSES:
         raise RiskwatchError(
-            f"a variant needs family = one of {sorted(FAMILIES)}",
+            f"a variant needs family = one of {sorted(_FAMILY_CLASSES)}",
             file=_SPECS_FILE,
             field=f"variants.{name}.family",
         )
-    if name in FAMILIES:
+    if name in _FAMILY_CLASSES:
         raise RiskwatchError(
             "a variant cannot take a family's name", file=_SPECS_FILE, field=f"variants.{name}"
         )
@@ -81,7 +113,7 @@ def _check_family_params(name: str, params: dict[str, Any], prefix: str | None =
     """One-line RiskwatchError naming the key when ``params`` break the family's checks (a
     model of the family with that one setting, checked as ``fit`` checks it). A member's
     setting (``logit__monotone`` of the blend) is checked by the member's family."""
-    family = FAMILIES[name]
+    family = families()[name]
     for key, value in params.items():
         member, _, member_key = key.partition("__")
         members = getattr(family, "members", {})
@@ -106,8 +138,8 @@ def family_of(name: str) -> str:
     """The family of a model name: a family itself, or a variant named in the specs."""
     variants = load_model_specs().get("variants", {})
     family = variants[name]["family"] if name in variants else name
-    if family not in FAMILIES:
-        known = sorted([*FAMILIES, *variants])
+    if family not in _FAMILY_CLASSES:
+        known = sorted([*_FAMILY_CLASSES, *variants])
         raise ValueError(f"unknown model family or variant {name!r}; choose from {known}")
     return family
 
@@ -147,7 +179,7 @@ def make_model(name: str, **params: Any) -> RiskModel:
     settings = {**defaults, **variant, **params}
     own = {key: value for key, value in settings.items() if "__" not in key}
     of_members = {key: value for key, value in settings.items() if "__" in key}
-    return FAMILIES[family](**own).set_params(**of_members)
+    return families()[family](**own).set_params(**of_members)
 
 
 __all__ = [
@@ -158,6 +190,7 @@ __all__ = [
     "LogitIndexBlend",
     "ResilienceIndex",
     "RiskModel",
+    "families",
     "family_of",
     "inputs_for",
     "load_model_specs",

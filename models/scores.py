@@ -8,9 +8,12 @@ module (`riskwatch.tracking`) to know a column's name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from .base import RiskModel
+if TYPE_CHECKING:
+    from .base import RiskModel
 
 PROBABILITY = "probability"
 CONTRIB_PREFIX = "contrib__"

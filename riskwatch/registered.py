@@ -108,7 +108,7 @@ def load_registered(
             "alias at another version with `riskwatch models promote VERSION`",
             field="--model" if reference != "champion" else None,  # name only what was given
         ) from None
-    snapshot = registry_snapshot.Snapshot(
+    snapshot = registry_snapshot.Snapshot.of(
         model=pyfunc.unwrap_python_model().model,
         description=description,
         input_columns=list(pyfunc.metadata.get_input_schema().input_names()),
@@ -126,12 +126,16 @@ def load_registered(
 
 def _loaded(snapshot) -> LoadedModel:
     """A registered version ready to score: the fitted model answers as its MLflow pyfunc
-    does (probability and contributions, `models.scores.score_frame`)."""
+    does (probability and contributions, `models.scores.score_frame`). It is unpickled when
+    it first scores, not before: a run served kept results never needs it."""
+    from functools import cache
+
     from riskwatch.models.scores import score_frame
 
+    fitted = cache(snapshot.fitted_model)
     return LoadedModel(
         version=int(snapshot.description["version"]),
         description=snapshot.description,
-        predict=lambda inputs: score_frame(inputs[snapshot.input_columns], snapshot.model),
+        predict=lambda inputs: score_frame(inputs[snapshot.input_columns], fitted()),
         input_columns=snapshot.input_columns,
     )

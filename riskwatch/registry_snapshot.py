@@ -39,6 +39,9 @@ from riskwatch.tracking import PENDING, REGISTRATION_TAG
 # The MLflow registry schema the query below was written against (alembic revision of
 # MLflow 3.x); another revision falls back to loading through MLflow.
 KNOWN_SCHEMAS = ("dc11669786a5",)
+# The layout of a kept copy (`Snapshot`), part of its key: a copy of an earlier layout is
+# never read, but loaded from MLflow and kept again.
+SNAPSHOT_LAYOUT = 2
 COPY_HASH_TAG = "riskwatch.copy_sha256"
 
 
@@ -55,11 +58,22 @@ class KeptVersion:
 @dataclass(frozen=True)
 class Snapshot:
     """What scoring needs of a registered version: the fitted model, its registry
-    description (as `tracking.list_versions` gives it) and its input columns."""
+    description (as `tracking.list_versions` gives it) and its input columns. The model is
+    held pickled on its own (`of`), so reading a kept copy imports no fitting library until
+    the version scores (`fitted_model`): a warm run served kept results never imports
+    scikit-learn."""
 
-    model: Any
+    model_pickle: bytes
     description: dict
     input_columns: list[str]
+
+    @classmethod
+    def of(cls, model: Any, description: dict, input_columns: list[str]) -> Snapshot:
+        return cls(pickle.dumps(model), description, input_columns)
+
+    def fitted_model(self) -> Any:
+        """The fitted model (the copy's bytes were checked against the registry when read)."""
+        return pickle.loads(self.model_pickle)
 
 
 def version_key(uri: str, name: str, reference: str) -> KeptVersion | None:
@@ -111,7 +125,8 @@ def _key(db: sqlite3.Connection, database: str, name: str, reference: str) -> Ke
         (name, version),
     ).fetchall()
     state = json.dumps(
-        [database, name, schema, list(row), sorted(tags.items()), aliases], default=str
+        [database, name, schema, list(row), sorted(tags.items()), aliases, SNAPSHOT_LAYOUT],
+        default=str,
     )
     return KeptVersion(hashlib.sha256(state.encode()).hexdigest()[:24], version, recorded)
 

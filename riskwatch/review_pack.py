@@ -28,6 +28,7 @@ from riskwatch.review import (
     review_diff,
 )
 from riskwatch.settings import load_run_config
+from riskwatch.warm_results import Keep, compute_now
 from riskwatch.watchlist import bands_from_config
 
 if TYPE_CHECKING:
@@ -79,25 +80,36 @@ def assemble_review(
     data_source: str,
     what_if: list,
     successors: SuccessorView | None = None,
+    keep: Keep = compute_now,
 ) -> ReviewPack:
     """The quarter's watchlist, explanations, diff and drift against the previous pack in
     `reviews`, and what the report names: the model and the data (`data_source`,
-    riskwatch.data.store.release_store.data_source)."""
+    riskwatch.data.store.release_store.data_source). `keep` gives the watchlist and
+    explanations a warm run kept (riskwatch.warm_results), else computes them."""
     config = load_run_config()["watchlist"]
-    watchlist = make_watchlist(
-        tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)
+    review_year = quarter_year(quarter)
+    watchlist = keep(
+        "watchlist",
+        f"top None, review year {review_year}",
+        lambda: make_watchlist(
+            tables, frames, model, as_of, catalogue, config, review_year=review_year
+        ),
     )
     directions = {**features.directions, "past_failure": 1}
-    explanations = explain_councils(
-        tables,
-        frames,
-        model,
-        list(watchlist.table["gss_code"]),
-        as_of,
-        catalogue,
-        config,
-        directions,
-        watchlist.scored,
+    explanations = keep(
+        "explanations",
+        f"review year {review_year}",
+        lambda: explain_councils(
+            tables,
+            frames,
+            model,
+            list(watchlist.table["gss_code"]),
+            as_of,
+            catalogue,
+            config,
+            directions,
+            watchlist.scored,
+        ),
     )
     before = previous_pack(Path(reviews), quarter)
     feature_columns = [c for c in features.names if c in frames[as_of].columns]

@@ -327,9 +327,11 @@ def review_pack(
         from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
         from riskwatch.shocks import load_scenarios, pick
+        from riskwatch.warm_results import result_keeper
 
         context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
         scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
+        keep = result_keeper(context.tables, context.model, context.as_of, seen_by)
         pack = assemble_review(
             out,
             quarter,
@@ -340,8 +342,13 @@ def review_pack(
             context.model,
             context.as_of,
             data_source=data_source(data_dir),
-            what_if=stress_scenarios(context, scenarios, progress),
-            successors=successors_of(context),
+            what_if=keep(
+                "what-if",
+                ", ".join(s.digest for s in scenarios),
+                lambda: stress_scenarios(context, scenarios, progress),
+            ),
+            successors=keep("successors", "", lambda: successors_of(context)),
+            keep=keep,
         )
         html_text = render_review(pack)
         folder = publish_review(pack, html_text, out)
@@ -523,18 +530,25 @@ def watchlist(
     councils split by the failures known by then (the financial year of `seen_by`)."""
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
+    from riskwatch.warm_results import result_keeper
     from riskwatch.years import financial_year_of
 
     context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
-    return make_watchlist(
-        context.tables,
-        context.frames,
-        context.model,
-        context.as_of,
-        context.catalogue,
-        load_run_config()["watchlist"],
-        top,
-        review_year=financial_year_of(seen_by),
+    keep = result_keeper(context.tables, context.model, context.as_of, seen_by)
+    review_year = financial_year_of(seen_by)
+    return keep(
+        "watchlist",
+        f"top {top}, review year {review_year}",
+        lambda: make_watchlist(
+            context.tables,
+            context.frames,
+            context.model,
+            context.as_of,
+            context.catalogue,
+            load_run_config()["watchlist"],
+            top,
+            review_year=review_year,
+        ),
     )
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from riskwatch.dataset import PAST_FAILURE, FeatureSet, available_inputs, training_set, with_class
 from riskwatch.errors import RiskwatchError
@@ -38,6 +37,8 @@ def train(
     """Fit one model family on every authority-year whose outcome window the labels cover
     (and, with `closed_by`, closed by that year), reading only the inputs the year it will
     score (default: `closed_by`, else the latest) has."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     from riskwatch.models import inputs_for, make_model
 
     failures = failure_events(tables["events"])

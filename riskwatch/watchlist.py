@@ -68,9 +68,18 @@ def build_watchlist(
     ranked["band"] = assign_band(ranked["probability"], bands)
     ranked.insert(1, "name", ranked["gss_code"].map(names))
     listed = ranked[ranked["rank"] <= top].copy()
-    texts = reasons_table.sort_values(["gss_code", "reason"]).groupby("gss_code")
+    texts = reason_texts(reasons_table)
     for order in range(1, int(reasons_table["reason"].max() if len(reasons_table) else 0) + 1):
-        listed[f"reason_{order}"] = listed["gss_code"].map(
-            {gss: reason_text(rows.iloc[order - 1]) for gss, rows in texts if len(rows) >= order}
-        )
+        listed[f"reason_{order}"] = listed["gss_code"].map(texts.get(order, {}))
     return listed.reset_index(drop=True)
+
+
+def reason_texts(reasons_table: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """Each council's reasons as text by position: {1: {gss_code: text}, 2: ...}, the n-th
+    of a council's rows in reason order being its n-th reason. Each row is worded once."""
+    ordered = reasons_table.sort_values(["gss_code", "reason"])
+    position = ordered.groupby("gss_code").cumcount().to_numpy() + 1
+    texts: dict[int, dict[str, str]] = {}
+    for order, row in zip(position, ordered.to_dict(orient="records"), strict=True):
+        texts.setdefault(int(order), {})[row["gss_code"]] = reason_text(row)
+    return texts

@@ -121,3 +121,13 @@ def copy_empty_registry(empty_registry):
         return f"sqlite:///{path}"
 
     return copy
+
+
+@pytest.fixture
+def tracking_store(tmp_path: Path, monkeypatch, copy_empty_registry) -> Path:
+    """This test's own working folder, holding an empty tracking store (`store.db`) and the
+    cache folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "store.db"))
+    monkeypatch.setenv("RISKWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path

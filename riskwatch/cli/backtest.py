@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_backtest, format_replay, json_default
 from riskwatch.cli.options import MODEL_FAMILIES, DataDir, horizons_option, split_list
 from riskwatch.cli.progress import progress_bar, state
 from riskwatch.errors import RiskwatchError
@@ -62,6 +61,7 @@ def backtest_command(
     round, logged to MLflow."""
     from riskwatch.atomic import write_atomic
     from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
+    from riskwatch.cli.format import format_backtest, format_replay, json_default
     from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_file
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_breaks, format_summary
 from riskwatch.cli.options import DataDir, date_option
 from riskwatch.cli.progress import progress_bar
 from riskwatch.errors import RiskwatchError
@@ -37,6 +36,7 @@ def data_build(
     """Rebuild the embedded Parquet tables from the public files (by default those `data
     update` fetched), and report the suspected definition breaks in them."""
     from riskwatch.atomic import write_parquet
+    from riskwatch.cli.format import format_breaks
     from riskwatch.data.build import build_tables
     from riskwatch.data.check.definition_breaks import breaks_report
     from riskwatch.data.store.table_store import embedded_dir
@@ -62,6 +62,7 @@ def data_check(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Summarise the panel: councils per class and year, measures, coverage, events, gaps."""
+    from riskwatch.cli.format import format_summary
     from riskwatch.service import panel_summary
 
     summary = panel_summary(data_dir)
@@ -90,6 +91,7 @@ def data_ingest(
 ) -> None:
     """Validate new releases and merge them into your data directory (embedded copy
     untouched), then report the suspected definition breaks of the merged panel."""
+    from riskwatch.cli.format import format_breaks
     from riskwatch.data.ingest.release import ingest
     from riskwatch.service import definition_breaks
 

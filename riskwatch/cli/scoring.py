@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_explanation, format_watchlist
 from riskwatch.cli.options import (
     DataDir,
     ModelRef,
@@ -19,7 +18,6 @@ from riskwatch.cli.options import (
 )
 from riskwatch.cli.progress import announce, progress_bar, state
 from riskwatch.errors import RiskwatchError
-from riskwatch.service import today
 
 
 def watchlist_command(
@@ -51,10 +49,11 @@ def watchlist_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
+    from riskwatch.cli.format import format_watchlist
     from riskwatch.data.store.release_store import data_source
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
-    from riskwatch.service import watchlist
+    from riskwatch.service import today, watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
@@ -91,9 +90,10 @@ def explain_command(
 ) -> None:
     """Why a council scores as it does: contributions, indicators against peers, events, and
     what would move it off the watchlist."""
+    from riskwatch.cli.format import format_explanation
     from riskwatch.data.store.table_store import load_table
     from riskwatch.explanations import explain
-    from riskwatch.service import resolve_authority, scoring_context
+    from riskwatch.service import resolve_authority, scoring_context, today
     from riskwatch.settings import load_run_config
 
     gss = resolve_authority(authority, load_table("authorities"))

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_stress
 from riskwatch.cli.options import DataDir, ModelRef
 from riskwatch.cli.progress import announce, progress_bar
-from riskwatch.service import today
 
 
 def stress_command(
@@ -39,9 +37,10 @@ def stress_command(
     reserves, the reserve features are rebuilt and the frozen champion rescores."""
     import pandas as pd
 
+    from riskwatch.cli.format import format_stress
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
-    from riskwatch.service import stress_run
+    from riskwatch.service import stress_run, today
     from riskwatch.settings import load_run_config
 
     if out is not None:

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.format import format_successors
 from riskwatch.cli.options import DataDir, ModelRef
 from riskwatch.cli.progress import announce, progress_bar
-from riskwatch.service import today
 
 
 def successors_command(
@@ -25,10 +23,11 @@ def successors_command(
 ) -> None:
     """Score each council announced in configs/reorganisations.toml from its predecessors'
     combined figures with the frozen champion, shown beside them: what it inherits."""
+    from riskwatch.cli.format import format_successors
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
     from riskwatch.scoring import model_words
-    from riskwatch.service import successors_run
+    from riskwatch.service import successors_run, today
 
     if out is not None:
         check_output_file(out)

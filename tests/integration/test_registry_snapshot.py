@@ -21,11 +21,8 @@ FEATURES = ["a", "b", "c"]
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setenv("RISKWATCH_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path
+def store(tracking_store: Path) -> Path:
+    return tracking_store
 
 
 def registered(seed: int) -> int:
@@ -67,7 +64,9 @@ def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> N
         "rng = np.random.default_rng(99); "
         "X = pd.DataFrame(rng.normal(size=(50, 3)), columns=['a', 'b', 'c']); "
         "loaded = load_registered('riskwatch', 'champion'); "
+        "unpickled = 'sklearn' in sys.modules; "
         "print(json.dumps({'mlflow': 'mlflow' in sys.modules, 'version': loaded.version, "
+        "'sklearn before scoring': unpickled, "
         "'description': loaded.description['description'], "
         "'scores': loaded.predict(X).to_numpy().tolist()}))"
     )
@@ -77,6 +76,7 @@ def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> N
         ).stdout
     )
     assert again["mlflow"] is False
+    assert again["sklearn before scoring"] is False  # the model is unpickled when it scores
     assert (again["version"], again["description"]) == (version, "seed 0")
     np.testing.assert_array_equal(np.array(again["scores"]), expected.to_numpy())
 

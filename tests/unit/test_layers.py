@@ -54,7 +54,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskwatch.run_logger",
         ),
     ),
-    ("scoring", ("riskwatch.scoring", "riskwatch.shocks")),
+    ("scoring", ("riskwatch.scoring", "riskwatch.shocks", "riskwatch.warm_results")),
     (
         "reasons/review",
         (

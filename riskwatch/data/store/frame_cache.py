@@ -16,7 +16,7 @@ from riskwatch.atomic import write_parquet
 from riskwatch.errors import RiskwatchError
 
 DEFAULT_CACHE_MAX = 64 * 2**20  # ten copies of the blend champion (5.9 MB each) and frames
-_CACHED_FILES = ("model-*.pickle", "features-*.parquet")
+_CACHED_FILES = ("model-*.pickle", "features-*.parquet", "result-*.pickle")
 
 
 def cache_dir() -> Path:
@@ -47,7 +47,8 @@ def cache_limit() -> int:
 
 
 def prune_cache(newest: Path) -> None:
-    """Delete the least recently used model copies and feature frames until the cache
+    """Delete the least recently used model copies, feature frames and kept results
+    (riskwatch.data.store.results) until the cache
     folder holds at most `cache_limit()` bytes; the file just written always stays. A file
     another process deletes meanwhile is simply gone."""
     kept = []
