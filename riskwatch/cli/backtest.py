@@ -60,10 +60,10 @@ def backtest_command(
 ) -> None:
     """Rolling-origin backtest of every model on real failures and the replay of each EFS
     round, logged to MLflow."""
-    from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
     from riskwatch.data.store.tables import write_atomic
     from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_file
+    from riskwatch.service.backtest import backtest_spec, log_backtest, replay_spec, run_backtest
 
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure

@@ -61,7 +61,7 @@ def data_check(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Summarise the panel: councils per class and year, measures, coverage, events, gaps."""
-    from riskwatch.service import panel_summary
+    from riskwatch.service.data import panel_summary
 
     summary = panel_summary(data_dir)
     if as_json:
@@ -90,7 +90,7 @@ def data_ingest(
     """Validate new releases and merge them into your data directory (embedded copy
     untouched), then report the suspected definition breaks of the merged panel."""
     from riskwatch.data.ingest.release import ingest
-    from riskwatch.service import definition_breaks
+    from riskwatch.service.data import definition_breaks
 
     results = ingest(paths, data_dir, accept_outliers)
     for result in results:

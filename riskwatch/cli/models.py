@@ -54,7 +54,7 @@ def models_promote(
     ] = "champion",
 ) -> None:
     """Point an alias (champion by default) at a registered version."""
-    from riskwatch.service import promote
+    from riskwatch.service.models import promote
 
     name = promote(version, alias)
     typer.echo(f"'{alias}' now points at version {version} of '{name}'")

@@ -19,7 +19,7 @@ from riskwatch.cli.options import (
 )
 from riskwatch.cli.progress import announce, progress_bar, state
 from riskwatch.errors import RiskwatchError
-from riskwatch.service import today
+from riskwatch.service.frames import today
 
 
 def watchlist_command(
@@ -54,7 +54,7 @@ def watchlist_command(
     from riskwatch.data.store.tables import data_source
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
-    from riskwatch.service import watchlist
+    from riskwatch.service.scoring import watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
@@ -93,7 +93,7 @@ def explain_command(
     what would move it off the watchlist."""
     from riskwatch.data.store.tables import load_table
     from riskwatch.explanations import explain
-    from riskwatch.service import resolve_authority, scoring_context
+    from riskwatch.service.scoring import resolve_authority, scoring_context
     from riskwatch.settings import load_run_config
 
     gss = resolve_authority(authority, load_table("authorities"))
@@ -128,7 +128,7 @@ def review_command(
 ) -> None:
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
     from riskwatch.paths import check_output_folder
-    from riskwatch.service import review_pack
+    from riskwatch.service.review import review_pack
 
     check_output_folder(out)
     summary, context = review_pack(

@@ -10,7 +10,7 @@ import typer
 from riskwatch.cli.format import format_stress
 from riskwatch.cli.options import DataDir, ModelRef
 from riskwatch.cli.progress import announce, progress_bar
-from riskwatch.service import today
+from riskwatch.service.frames import today
 
 
 def stress_command(
@@ -41,7 +41,7 @@ def stress_command(
 
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
-    from riskwatch.service import stress_run
+    from riskwatch.service.what_if import stress_run
     from riskwatch.settings import load_run_config
 
     if out is not None:

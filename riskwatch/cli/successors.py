@@ -10,7 +10,7 @@ import typer
 from riskwatch.cli.format import format_successors
 from riskwatch.cli.options import DataDir, ModelRef
 from riskwatch.cli.progress import announce, progress_bar
-from riskwatch.service import today
+from riskwatch.service.frames import today
 
 
 def successors_command(
@@ -28,7 +28,7 @@ def successors_command(
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
     from riskwatch.scoring import model_words
-    from riskwatch.service import successors_run
+    from riskwatch.service.what_if import successors_run
 
     if out is not None:
         check_output_file(out)

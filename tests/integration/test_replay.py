@@ -150,7 +150,7 @@ def test_the_replay_is_recorded_in_the_backtest_run(
     tables, feature_inputs, monkeypatch, tmp_path, copy_empty_registry
 ):
     from riskwatch import tracking
-    from riskwatch.backtest_service import BacktestRun, log_backtest
+    from riskwatch.service.backtest import BacktestRun, log_backtest
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "store.db"))
     spec = ReplaySpec(models=("blend", "index"), horizon=2, task="new")

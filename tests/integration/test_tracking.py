@@ -205,7 +205,7 @@ def test_a_version_takes_the_newest_backtest_of_its_own_configuration() -> None:
 def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> None:
     """Registered first, backtested after: the version's description and tags gain the
     backtest's figures, and a later backtest replaces them rather than adding more."""
-    from riskwatch.backtest_service import describe_backtested_versions
+    from riskwatch.service.backtest import describe_backtested_versions
 
     X, y, groups = small_data(3)
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
@@ -344,7 +344,7 @@ def test_an_interrupted_registration_is_not_registered_until_removed(
     from datetime import timedelta
 
     from riskwatch.errors import RiskwatchError
-    from riskwatch.service import promote
+    from riskwatch.service.models import promote
 
     first = _registered("champion")
     said = _interrupted_registration(monkeypatch, "set_alias")

@@ -68,7 +68,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("report", ("riskwatch.report",)),
-    ("service", ("riskwatch.service", "riskwatch.backtest_service")),
+    ("service", ("riskwatch.service",)),
     ("cli", ("riskwatch.cli",)),
 ]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskwatch.service import ProgressFactory, load_frames, no_bars
+from riskwatch.service.frames import ProgressFactory, load_frames, no_bars
 
 
 def backtest_spec(

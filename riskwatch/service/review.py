@@ -1,0 +1,53 @@
+"""`riskwatch review`: score a quarter and write its review pack, recorded in MLflow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from riskwatch.service.frames import ProgressFactory, no_bars
+from riskwatch.service.scoring import ScoringContext, scoring_context
+from riskwatch.service.what_if import stress_scenarios, successors_of
+
+
+def review_pack(
+    out: Path,
+    quarter: str,
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+) -> tuple[dict, ScoringContext]:
+    """Score a quarter and write its review pack, recorded as an MLflow run. The run is
+    logged by a child process started first, before even pandas is imported here, so
+    MLflow's start-up overlaps all of the scoring."""
+    from riskwatch.run_logger import RunLogger
+
+    with RunLogger() as logger:
+        from riskwatch.data.store.tables import data_source
+        from riskwatch.report.review_pack import publish_review, render_review
+        from riskwatch.review_pack import assemble_review, log_review, review_summary
+        from riskwatch.settings import load_run_config
+        from riskwatch.shocks import load_scenarios, pick
+
+        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
+        pack = assemble_review(
+            out,
+            quarter,
+            context.tables,
+            context.frames,
+            context.features,
+            context.catalogue,
+            context.model,
+            context.as_of,
+            data_source=data_source(data_dir),
+            what_if=stress_scenarios(context, scenarios, progress),
+            successors=successors_of(context),
+        )
+        html_text = render_review(pack)
+        folder = publish_review(pack, html_text, out)
+        log_review(pack, html_text, logger.log)
+    return review_summary(pack, folder), context

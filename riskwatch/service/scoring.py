@@ -1,0 +1,127 @@
+"""`riskwatch watchlist` and `explain`: the context a year is scored in (the tables, frames,
+model and as-of year a review date sees), the watchlist, and a council named as typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from riskwatch.errors import RiskwatchError
+from riskwatch.service.frames import ProgressFactory, frames_seen_by, no_bars, today
+from riskwatch.service.models import champion
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring a year needs: the tables, feature frames and set, the feature
+    descriptions, the model and the as-of year."""
+
+    tables: dict
+    frames: dict
+    features: Any
+    catalogue: Any
+    model: Any
+    as_of: str
+    seen_by: str | None = None  # the later date the as-of frame is seen by, if any
+
+
+def scoring_context(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+) -> ScoringContext:
+    """The context to score with: by default the latest year published by `seen_by` (the
+    review date), whose frame then carries the latest dated positions published by that
+    date; the model `model_ref` names, or its configuration refitted without hindsight
+    where scoring with it would use hindsight (`retrospective_model`), said in one line."""
+    from riskwatch import tracking
+    from riskwatch.data.store.tables import load_tables
+    from riskwatch.features import feature_descriptions
+    from riskwatch.pipeline import latest_seen_year, review_of, score_years
+    from riskwatch.registered import check_inputs_present
+    from riskwatch.training import retrospective_model
+
+    tracking.check_reachable()
+    tables = load_tables(data_dir)
+    years = score_years(tables)
+    as_of = as_of or latest_seen_year(years, seen_by)
+    if as_of not in years:
+        raise RiskwatchError(
+            f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
+            field="--as-of",
+        )
+    model = champion(data_dir, tables, model_ref, progress, announce)
+    tables, frames, features = frames_seen_by(data_dir, tables, as_of, seen_by, progress)
+    past_review = seen_by if seen_by < today() else None
+    refitted = retrospective_model(tables, frames, features, model, as_of, past_review)
+    if refitted is not None:
+        announce(
+            f"{refitted.description['refitted_because']}: scoring {as_of} with its "
+            f"configuration refitted on the outcome windows closed by {as_of}"
+        )
+        model = refitted
+    check_inputs_present(model, frames, as_of)
+    review = review_of(years, as_of, seen_by)
+    seen = review.date if review is not None else None
+    return ScoringContext(tables, frames, features, feature_descriptions(), model, as_of, seen)
+
+
+def watchlist(
+    data_dir: Path,
+    model_ref: str,
+    as_of: str | None,
+    seen_by: str,
+    top: int | Literal["all"] | None,
+    progress: ProgressFactory = no_bars,
+    announce: Callable[[str], None] = lambda text: None,
+):
+    """The watchlist with what was published by `seen_by` (see `scoring_context`), its
+    councils split by the failures known by then (the financial year of `seen_by`)."""
+    from riskwatch.review import make_watchlist
+    from riskwatch.settings import load_run_config
+    from riskwatch.years import financial_year_of
+
+    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    return make_watchlist(
+        context.tables,
+        context.frames,
+        context.model,
+        context.as_of,
+        context.catalogue,
+        load_run_config()["watchlist"],
+        top,
+        review_year=financial_year_of(seen_by),
+    )
+
+
+def resolve_authority(query: str, authorities) -> str:
+    """A GSS code from a code or a name (case-insensitive). An exact name wins, then the name
+    without its class suffix ("woking" is Woking BC, not Wokingham UA), then an unambiguous
+    prefix."""
+    import difflib
+
+    from riskwatch.data.kit.authority_index import name_key
+
+    codes = set(authorities["gss_code"])
+    if query.upper() in codes:
+        return query.upper()
+    names = dict(zip(authorities["name"].str.lower(), authorities["gss_code"], strict=True))
+    wanted = query.strip().lower()
+    if wanted in names:
+        return names[wanted]
+    same = sorted(n for n in names if name_key(n) == name_key(wanted))
+    if len(same) == 1:
+        return names[same[0]]
+    matches = same or sorted(n for n in names if n.startswith(wanted))
+    if len(matches) == 1:
+        return names[matches[0]]
+    if matches:
+        raise RiskwatchError(f"'{query}' is ambiguous: {', '.join(matches[:8])}", field="AUTHORITY")
+    close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise RiskwatchError(f"no council named '{query}'{hint}", field="AUTHORITY")
