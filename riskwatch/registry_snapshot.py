@@ -33,7 +33,7 @@ from typing import Any
 
 from riskwatch.data.store.tables import cache_dir, cache_limit, prune_cache, write_atomic
 from riskwatch.errors import RiskwatchError
-from riskwatch.tracking import PENDING, REGISTRATION_TAG
+from riskwatch.tracking.registry import PENDING, REGISTRATION_TAG
 
 # The MLflow registry schema the query below was written against (alembic revision of
 # MLflow 3.x); another revision falls back to loading through MLflow.
@@ -54,7 +54,7 @@ class KeptVersion:
 @dataclass(frozen=True)
 class Snapshot:
     """What scoring needs of a registered version: the fitted model, its registry
-    description (as `tracking.list_versions` gives it) and its input columns."""
+    description (as `riskwatch.tracking.registry.list_versions` gives it) and its input columns."""
 
     model: Any
     description: dict

@@ -153,8 +153,8 @@ def _model_info(model: LoadedModel, as_of: str) -> dict:
 
 
 def log_review(pack: ReviewPack, html_text: str, log_run: Callable[..., str]) -> None:
-    """Record the pack as an MLflow run (`tracking.log_run`'s arguments): the model, the
-    What-if scenarios' digests, the headline counts, the report and the watchlist."""
+    """Record the pack as an MLflow run (`riskwatch.tracking.runs.log_run`'s arguments): the
+    model, the What-if scenarios' digests, the headline counts, the report and the watchlist."""
     log_run(
         params={
             "quarter": pack.quarter,

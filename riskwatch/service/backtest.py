@@ -74,12 +74,13 @@ def run_backtest(
 ) -> BacktestRun:
     """Run the rolling-origin backtest (unless `rolling_origins` is False) and the replay of
     each EFS round on the data directory, and draw their HTML report."""
-    from riskwatch import backtest, tracking
+    from riskwatch import backtest
     from riskwatch.data.store.tables import load_tables
     from riskwatch.replay import replay_rounds
     from riskwatch.report.backtest import backtest_html
+    from riskwatch.tracking import store
 
-    tracking.check_reachable()
+    store.check_reachable()
     tables = load_tables(data_dir)
     if rolling_origins:
         backtest.check_horizons(tables, spec.horizons)
@@ -124,8 +125,8 @@ def seen_frame(tables: dict, features, as_of: str, seen_by: str):
 def log_backtest(spec, replay, run: BacktestRun) -> None:
     """Record a backtest in MLflow: its settings, headline metrics and tables, and the
     replay of each EFS round (first-time councils found in each top k, per model)."""
-    from riskwatch import tracking
     from riskwatch.data.store.tables import panel_fingerprint
+    from riskwatch.tracking import runs
 
     result, rounds = run.result, run.replay.rounds
     metrics = {
@@ -158,7 +159,7 @@ def log_backtest(spec, replay, run: BacktestRun) -> None:
             "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
         }
         params |= spec.__dict__
-    tracking.log_run(
+    runs.log_run(
         params={**params, "features": len(run.features.names)},
         metrics=metrics,
         tags={
@@ -176,17 +177,17 @@ def log_backtest(spec, replay, run: BacktestRun) -> None:
 def describe_backtested_versions(catalogue_version: str) -> None:
     """Give every registered version whose configuration the newest backtests cover that
     backtest's figures in its description and tags, so the registry says how each did."""
-    from riskwatch import tracking
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import registry, runs
     from riskwatch.training import backtest_headline, with_backtest
 
     name = load_run_config()["train"]["registered_name"]
-    records = tracking.backtest_records()
-    for version in tracking.list_versions(name):
+    records = runs.backtest_records()
+    for version in registry.list_versions(name):
         params, fingerprint = version["params"], version.get("panel_fingerprint")
         if version.get("feature_catalogue_version") != catalogue_version or not params:
             continue
         headline = backtest_headline(records, params, catalogue_version, fingerprint)
         if headline is not None:
             described = with_backtest(version["description"], headline[0])
-            tracking.describe_version(name, version["version"], described, headline[1])
+            registry.describe_version(name, version["version"], described, headline[1])

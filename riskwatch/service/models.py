@@ -25,14 +25,14 @@ def train_model(
     """Train a model (configs/run.toml fills what is not given) on every closed outcome
     window, reading the inputs its year (default the latest) has as published today; log it
     to MLflow and register it when asked. The trained model and its version."""
-    from riskwatch import tracking
     from riskwatch.data.store.tables import load_tables
     from riskwatch.pipeline import score_years
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import store
     from riskwatch.training import train
 
     config = load_run_config()["train"]
-    tracking.check_reachable()
+    store.check_reachable()
     tables = tables if tables is not None else load_tables(data_dir)
     years = score_years(tables)
     if for_year is not None and for_year not in years:
@@ -71,12 +71,12 @@ def record_model(
     """Log a trained model's run to MLflow; register a version (and point `alias` at it)
     when asked, first removing registrations left interrupted (announced). The version, or
     None when not registered."""
-    from riskwatch import tracking
     from riskwatch.data.store.tables import panel_fingerprint
     from riskwatch.pipeline import score_years
+    from riskwatch.tracking import registration, runs
     from riskwatch.training import backtest_headline, registry_entry, with_backtest
 
-    run_id = tracking.log_training_run(
+    run_id = runs.log_training_run(
         trained.model,
         params=trained.params,
         metrics=trained.metrics,
@@ -93,23 +93,23 @@ def record_model(
         trained, features.catalogue_version, fingerprint, score_years(tables)[-1]
     )
     headline = backtest_headline(
-        tracking.backtest_records(), trained.params, features.catalogue_version, fingerprint
+        runs.backtest_records(), trained.params, features.catalogue_version, fingerprint
     )
     if headline is not None:
         description, tags = with_backtest(description, headline[0]), tags | headline[1]
-    return tracking.register_aliased(
+    return registration.register_aliased(
         run_id, config["registered_name"], description, tags, alias or None, announce
     )
 
 
 def promote(version: int, alias: str) -> str:
     """Point `alias` at a registered version; the registered model's name."""
-    from riskwatch import tracking
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import registration, registry
 
     name = load_run_config()["train"]["registered_name"]
-    known = [v["version"] for v in tracking.list_versions(name)]
-    if version not in known and version in tracking.interrupted_versions(name):
+    known = [v["version"] for v in registry.list_versions(name)]
+    if version not in known and version in registration.interrupted_versions(name):
         raise RiskwatchError(
             f"version {version} of '{name}' is not registered: its registration was "
             "interrupted (the tracking store failed before it was complete); register "
@@ -122,7 +122,7 @@ def promote(version: int, alias: str) -> str:
             f"(registered: {', '.join(map(str, known)) or 'none'})",
             field="VERSION",
         )
-    tracking.set_alias(name, alias, version)
+    registry.set_alias(name, alias, version)
     return name
 
 

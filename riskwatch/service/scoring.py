@@ -39,14 +39,14 @@ def scoring_context(
     review date), whose frame then carries the latest dated positions published by that
     date; the model `model_ref` names, or its configuration refitted without hindsight
     where scoring with it would use hindsight (`retrospective_model`), said in one line."""
-    from riskwatch import tracking
     from riskwatch.data.store.tables import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, review_of, score_years
     from riskwatch.registered import check_inputs_present
+    from riskwatch.tracking import store
     from riskwatch.training import retrospective_model
 
-    tracking.check_reachable()
+    store.check_reachable()
     tables = load_tables(data_dir)
     years = score_years(tables)
     as_of = as_of or latest_seen_year(years, seen_by)
