@@ -27,6 +27,7 @@ from riskwatch.review import (
     map_councils,
     review_diff,
 )
+from riskwatch.scoring_context import ScoringContext
 from riskwatch.settings import load_run_config
 from riskwatch.watchlist import bands_from_config
 
@@ -70,12 +71,7 @@ def previous_pack(reviews: Path, quarter: str) -> Path | None:
 def assemble_review(
     reviews: Path,
     quarter: str,
-    tables: dict[str, pd.DataFrame],
-    frames: dict[str, pd.DataFrame],
-    features,
-    catalogue,
-    model: LoadedModel,
-    as_of: str,
+    context: ScoringContext,
     data_source: str,
     what_if: list,
     successors: SuccessorView | None = None,
@@ -83,6 +79,8 @@ def assemble_review(
     """The quarter's watchlist, explanations, diff and drift against the previous pack in
     `reviews`, and what the report names: the model and the data (`data_source`,
     riskwatch.data.store.tables.data_source)."""
+    tables, frames, features = context.tables, context.frames, context.features
+    catalogue, model, as_of = context.catalogue, context.model, context.as_of
     config = load_run_config()["watchlist"]
     watchlist = make_watchlist(
         tables, frames, model, as_of, catalogue, config, review_year=quarter_year(quarter)

@@ -54,7 +54,7 @@ def watchlist_command(
     from riskwatch.data.store.tables import data_source
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
-    from riskwatch.service.scoring import watchlist
+    from riskwatch.service.scoring import ScoringRequest, watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
@@ -66,7 +66,8 @@ def watchlist_command(
         target = out if shape == "table" else out.with_suffix(f".{shape}")
         check_output_file(target)
     seen_by = seen_by or today()
-    result = watchlist(data_dir, model, as_of, seen_by, top, progress_bar, announce)
+    request = ScoringRequest(data_dir, model, as_of, seen_by)
+    result = watchlist(request, top, progress_bar, announce)
     if target is not None:
         write_table(result.table, target)
         typer.echo(
@@ -93,11 +94,12 @@ def explain_command(
     what would move it off the watchlist."""
     from riskwatch.data.store.tables import load_table
     from riskwatch.explanations import explain
-    from riskwatch.service.scoring import resolve_authority, scoring_context
+    from riskwatch.service.scoring import ScoringRequest, resolve_authority, scoring_context
     from riskwatch.settings import load_run_config
 
     gss = resolve_authority(authority, load_table("authorities"))
-    context = scoring_context(data_dir, model, as_of, today(), progress_bar, announce)
+    request = ScoringRequest(data_dir, model, as_of, today())
+    context = scoring_context(request, progress_bar, announce)
     if gss not in set(context.frames[context.as_of]["gss_code"]):
         raise RiskwatchError(
             f"{authority} filed no outturn return for {context.as_of}", field="--as-of"
@@ -129,11 +131,11 @@ def review_command(
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
     from riskwatch.paths import check_output_folder
     from riskwatch.service.review import review_pack
+    from riskwatch.service.scoring import ScoringRequest
 
     check_output_folder(out)
-    summary, context = review_pack(
-        out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce
-    )
+    request = ScoringRequest(data_dir, model, as_of, quarter_end(quarter))
+    summary, context = review_pack(out, quarter, request, progress_bar, announce)
     from riskwatch.registered import model_words
 
     typer.echo(

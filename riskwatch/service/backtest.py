@@ -51,6 +51,18 @@ def replay_spec(models: tuple[str, ...] | None):
     )
 
 
+def check_model_names(names: tuple[str, ...], families: tuple[str, ...]) -> None:
+    """Refuse a model that is neither one of `families` nor a named variant of
+    configs/models.toml, naming the choices."""
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.models import load_model_specs
+
+    choices = (*families, *load_model_specs().get("variants", {}))
+    for name in names:
+        if name not in choices:
+            raise RiskwatchError(f"'{name}' is not one of {', '.join(choices)}", field="models")
+
+
 @dataclass(frozen=True)
 class BacktestRun:
     """A finished backtest (None when only the replay ran) and replay of each EFS round,

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskwatch.service.frames import ProgressFactory, no_bars
-from riskwatch.service.scoring import ScoringContext, scoring_context
-from riskwatch.service.what_if import stress_scenarios, successors_of
+from riskwatch.service.scoring import ScoringRequest, scoring_context
+from riskwatch.service.what_if import stress_scenarios, what_if_base
+
+if TYPE_CHECKING:
+    from riskwatch.scoring_context import ScoringContext
 
 
 def review_pack(
     out: Path,
     quarter: str,
-    data_dir: Path,
-    model_ref: str,
-    as_of: str | None,
-    seen_by: str,
+    request: ScoringRequest,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ) -> tuple[dict, ScoringContext]:
@@ -31,21 +32,18 @@ def review_pack(
         from riskwatch.review_pack import assemble_review, log_review, review_summary
         from riskwatch.settings import load_run_config
         from riskwatch.shocks import load_scenarios, pick
+        from riskwatch.successors import successor_view
 
-        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        context = scoring_context(request, progress, announce)
         scenarios = pick(load_scenarios(), load_run_config()["stress"]["review_scenarios"])
+        base = what_if_base(context)
         pack = assemble_review(
             out,
             quarter,
-            context.tables,
-            context.frames,
-            context.features,
-            context.catalogue,
-            context.model,
-            context.as_of,
-            data_source=data_source(data_dir),
-            what_if=stress_scenarios(context, scenarios, progress),
-            successors=successors_of(context),
+            context,
+            data_source=data_source(request.data_dir),
+            what_if=stress_scenarios(base, scenarios, progress),
+            successors=successor_view(base),
         )
         html_text = render_review(pack)
         folder = publish_review(pack, html_text, out)

@@ -6,39 +6,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from riskwatch.errors import RiskwatchError
+from riskwatch.scoring_context import ScoringContext
 from riskwatch.service.frames import ProgressFactory, frames_seen_by, no_bars, today
 from riskwatch.service.models import champion
 
 
 @dataclass(frozen=True)
-class ScoringContext:
-    """What scoring a year needs: the tables, feature frames and set, the feature
-    descriptions, the model and the as-of year."""
+class ScoringRequest:
+    """What a scoring command asks for, built once by the command line: the data directory,
+    the model (a registered version or alias), the year to score (None: the latest published
+    by the review date) and the review date `seen_by`."""
 
-    tables: dict
-    frames: dict
-    features: Any
-    catalogue: Any
-    model: Any
-    as_of: str
-    seen_by: str | None = None  # the later date the as-of frame is seen by, if any
+    data_dir: Path
+    model_ref: str
+    as_of: str | None
+    seen_by: str
 
 
 def scoring_context(
-    data_dir: Path,
-    model_ref: str,
-    as_of: str | None,
-    seen_by: str,
+    request: ScoringRequest,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ) -> ScoringContext:
-    """The context to score with: by default the latest year published by `seen_by` (the
-    review date), whose frame then carries the latest dated positions published by that
-    date; the model `model_ref` names, or its configuration refitted without hindsight
-    where scoring with it would use hindsight (`retrospective_model`), said in one line."""
+    """The context to score with: by default the latest year published by the review date,
+    whose frame then carries the latest dated positions published by that date; the model
+    the request names, or its configuration refitted without hindsight where scoring with
+    it would use hindsight (`retrospective_model`), said in one line."""
     from riskwatch.data.store.tables import load_tables
     from riskwatch.features import feature_descriptions
     from riskwatch.pipeline import latest_seen_year, review_of, score_years
@@ -46,16 +42,17 @@ def scoring_context(
     from riskwatch.tracking import store
     from riskwatch.training import retrospective_model
 
+    data_dir, seen_by = request.data_dir, request.seen_by
     store.check_reachable()
     tables = load_tables(data_dir)
     years = score_years(tables)
-    as_of = as_of or latest_seen_year(years, seen_by)
+    as_of = request.as_of or latest_seen_year(years, seen_by)
     if as_of not in years:
         raise RiskwatchError(
             f"no outturn data as of {as_of} (years held: {years[0]} to {years[-1]})",
             field="--as-of",
         )
-    model = champion(data_dir, tables, model_ref, progress, announce)
+    model = champion(data_dir, tables, request.model_ref, progress, announce)
     tables, frames, features = frames_seen_by(data_dir, tables, as_of, seen_by, progress)
     past_review = seen_by if seen_by < today() else None
     refitted = retrospective_model(tables, frames, features, model, as_of, past_review)
@@ -72,21 +69,18 @@ def scoring_context(
 
 
 def watchlist(
-    data_dir: Path,
-    model_ref: str,
-    as_of: str | None,
-    seen_by: str,
+    request: ScoringRequest,
     top: int | Literal["all"] | None,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ):
-    """The watchlist with what was published by `seen_by` (see `scoring_context`), its
-    councils split by the failures known by then (the financial year of `seen_by`)."""
+    """The watchlist with what was published by the review date (see `scoring_context`),
+    its councils split by the failures known by then (the review date's financial year)."""
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
     from riskwatch.years import financial_year_of
 
-    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+    context = scoring_context(request, progress, announce)
     return make_watchlist(
         context.tables,
         context.frames,
@@ -95,7 +89,7 @@ def watchlist(
         context.catalogue,
         load_run_config()["watchlist"],
         top,
-        review_year=financial_year_of(seen_by),
+        review_year=financial_year_of(request.seen_by),
     )
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskwatch.service.frames import ProgressFactory, no_bars
-from riskwatch.service.scoring import ScoringContext, scoring_context
+from riskwatch.service.scoring import ScoringRequest, scoring_context
+
+if TYPE_CHECKING:
+    from riskwatch.scoring_context import ScoringContext, WhatIfBase
 
 
 def stress_run(
-    data_dir: Path,
+    request: ScoringRequest,
     names: list[str],
     scenario_file: Path | None,
-    model_ref: str,
-    as_of: str | None,
-    seen_by: str,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ):
@@ -29,66 +30,41 @@ def stress_run(
     known = load_scenarios(scenario_file)
     scenarios = pick(known, names or list(known))
     with RunLogger() as logger:
-        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
-        results = stress_scenarios(context, scenarios, progress)
+        context = scoring_context(request, progress, announce)
+        results = stress_scenarios(what_if_base(context), scenarios, progress)
         log_stress(logger.log, context, results)
     return results, context
 
 
 def successors_run(
-    data_dir: Path,
-    model_ref: str,
-    as_of: str | None,
-    seen_by: str,
+    request: ScoringRequest,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
 ):
     """The announced successor councils (configs/reorganisations.toml) scored from their
     predecessors' combined figures beside them, and the scoring context."""
-    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
-    return successors_of(context), context
-
-
-def successors_of(context: ScoringContext):
-    """The successor view on the context's scored year (configs/run.toml's bands)."""
-    from riskwatch.features import prepare
-    from riskwatch.settings import load_run_config
     from riskwatch.successors import successor_view
+
+    context = scoring_context(request, progress, announce)
+    return successor_view(what_if_base(context)), context
+
+
+def what_if_base(context: ScoringContext) -> WhatIfBase:
+    """The context's scored year as a what-if starts from it (configs/run.toml's bands)."""
+    from riskwatch.scoring_context import WhatIfBase
+    from riskwatch.settings import load_run_config
     from riskwatch.watchlist import bands_from_config
 
-    return successor_view(
-        context.model,
-        context.frames[context.as_of],
-        prepare(context.tables["panel"]),
-        context.tables,
-        context.seen_by,
-        bands_from_config(load_run_config()["watchlist"]),
-    )
+    return WhatIfBase.of(context, bands_from_config(load_run_config()["watchlist"]))
 
 
-def stress_scenarios(context: ScoringContext, scenarios, progress: ProgressFactory = no_bars):
-    """Each scenario's StressResult on the context's scored year (configs/run.toml's bands
-    and reserve lines)."""
-    from riskwatch.features import prepare
+def stress_scenarios(base: WhatIfBase, scenarios, progress: ProgressFactory = no_bars):
+    """Each scenario's StressResult on the scored year (configs/run.toml's reserve lines)."""
     from riskwatch.settings import load_run_config
     from riskwatch.stress import stress
-    from riskwatch.watchlist import bands_from_config
 
-    config = load_run_config()
-    prepared = prepare(context.tables["panel"])
-    return [
-        stress(
-            scenario,
-            context.model,
-            context.frames[context.as_of],
-            prepared,
-            context.tables,
-            context.seen_by,
-            bands_from_config(config["watchlist"]),
-            config["stress"]["reserve_lines"],
-        )
-        for scenario in progress("stressing")(scenarios)
-    ]
+    reserve_lines = load_run_config()["stress"]["reserve_lines"]
+    return [stress(scenario, base, reserve_lines) for scenario in progress("stressing")(scenarios)]
 
 
 def log_stress(log_run: Callable[..., str], context: ScoringContext, results) -> str:

@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskwatch.flags",
             "riskwatch.stress",
             "riskwatch.successors",
+            "riskwatch.scoring_context",
         ),
     ),
     ("report", ("riskwatch.report",)),
