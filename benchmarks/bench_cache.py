@@ -35,13 +35,13 @@ def main() -> None:
 
     from bench_noise import train_default
 
-    from riskwatch import tracking
     from riskwatch.registered import load_registered
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import registry, runs
 
     config = load_run_config()["train"]
     trained, _, _, features = train_default()
-    run_id = tracking.log_training_run(
+    run_id = runs.log_training_run(
         trained.model,
         params=trained.params,
         metrics=trained.metrics,
@@ -51,7 +51,7 @@ def main() -> None:
         X_example=trained.X_example,
         run_name="bench-cache",
     )
-    versions = [tracking.register(run_id, config["registered_name"]) for _ in range(args.versions)]
+    versions = [registry.register(run_id, config["registered_name"]) for _ in range(args.versions)]
     frames_size, _ = folder_size(work / "cache")
     print(f"cache before any model is loaded: {frames_size / 2**20:.1f} MB (feature frames)")
     for count, version in enumerate(versions, start=1):

@@ -24,13 +24,13 @@ import pandas as pd
 def train_default():
     """The default model trained as `train` trains it on the embedded data, and the tables,
     frames and feature set it was trained on."""
-    from riskwatch import service
     from riskwatch.data.store.table_store import DEFAULT_DATA_DIR
+    from riskwatch.service.frames import load_frames
     from riskwatch.settings import load_run_config
     from riskwatch.training import train
 
     config = load_run_config()["train"]
-    tables, frames, features = service.load_frames(DEFAULT_DATA_DIR)
+    tables, frames, features = load_frames(DEFAULT_DATA_DIR)
     trained = train(
         tables,
         frames,

@@ -47,6 +47,18 @@ class BacktestSpec:
     compare: tuple[str, ...] = ()  # (challenger, incumbent): paired bootstrap of differences
 
 
+@dataclass(frozen=True)
+class OriginFit:
+    """One fit of a backtest: `model` (a family or a named variant) reading `inputs`, trained
+    on the windows closed by `origin` for `horizon` and `task`."""
+
+    origin: str
+    horizon: int
+    task: str
+    model: str
+    inputs: FeatureSet
+
+
 def origins_for(
     years: list[str], failures: pd.DataFrame, horizon: int, covered_until: str
 ) -> list[str]:
@@ -103,16 +115,19 @@ def run_backtest(
 ) -> BacktestResult:
     """Every model, task, horizon and origin; metrics pooled over origins with intervals;
     `progress` sees each fit as it completes."""
+    from riskwatch.models import inputs_for
+
     failures = failure_events(tables["events"])
     covered = last_label_year()
-    jobs = [
-        (origin, horizon, task, model)
+    inputs = {model: inputs_for(features, model) for model in spec.models}
+    fits = [
+        OriginFit(origin, horizon, task, model, inputs[model])
         for horizon in spec.horizons
         for origin in origins_for(sorted(frames), failures, horizon, covered)
         for task in spec.tasks
         for model in spec.models
     ]
-    results = _map_jobs(jobs, frames, features, failures, spec, n_jobs, scheduler, progress)
+    results = _map_jobs(fits, frames, failures, spec, n_jobs, scheduler, progress)
     scored = pd.concat(results, ignore_index=True)
     scored["rank"] = rank_within_origin(scored)
     names = tables["authorities"].set_index("gss_code")["name"]
@@ -130,28 +145,19 @@ def run_backtest(
 
 
 def _map_jobs(
-    jobs,
-    frames,
-    features: FeatureSet,
-    failures,
-    spec,
+    fits: list[OriginFit],
+    frames: dict[str, pd.DataFrame],
+    failures: pd.DataFrame,
+    spec: BacktestSpec,
     n_jobs: int,
     scheduler: str | None,
     progress: Progress = no_progress,
 ) -> list[pd.DataFrame]:
-    """Run the (origin, horizon, task, model) fits sequentially, with joblib, or on Dask,
-    in order; each result passes through `progress` as it completes."""
+    """Run the fits sequentially, with joblib, or on Dask, in order; each result passes
+    through `progress` as it completes."""
     from joblib import Parallel, delayed
 
-    from riskwatch.models import inputs_for
-
-    inputs = {model: inputs_for(features, model) for model in spec.models}
-    calls = [
-        delayed(_run_job)(
-            frames, inputs[job[3]].names, inputs[job[3]].directions, failures, *job, spec
-        )
-        for job in jobs
-    ]
+    calls = [delayed(_run_job)(frames, failures, fit, spec) for fit in fits]
     if scheduler:
         from riskwatch.cluster import on_cluster
 
@@ -160,68 +166,60 @@ def _map_jobs(
     return list(progress(Parallel(n_jobs=n_jobs, return_as="generator")(calls), len(calls)))
 
 
-def _run_job(frames, names, directions, failures, origin, horizon, task, model, spec):
+def _run_job(
+    frames: dict[str, pd.DataFrame], failures: pd.DataFrame, fit: OriginFit, spec: BacktestSpec
+) -> pd.DataFrame:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # one BLAS thread per worker: no oversubscription
-        return run_origin(frames, names, directions, failures, origin, horizon, task, model, spec)
+        return run_origin(frames, failures, fit, spec)
 
 
 def fit_origin(
-    frames: dict[str, pd.DataFrame],
-    features: list[str],
-    directions: dict[str, int],
-    failures: pd.DataFrame,
-    origin: str,
-    horizon: int,
-    task: str,
-    model_name: str,
-    spec: BacktestSpec,
+    frames: dict[str, pd.DataFrame], failures: pd.DataFrame, fit: OriginFit, spec: BacktestSpec
 ) -> tuple[object, list[str]]:
     """A model trained only on windows closed by the origin, reading the inputs the origin's
     frame has: the fitted model and those inputs."""
     from riskwatch.models import make_model
 
-    features, _ = available_inputs(frames, features, origin)
-    directions = {name: directions[name] for name in features}
-    train_years = [s for s in sorted(frames) if s <= shift_year(origin, -horizon)]
+    features, _ = available_inputs(frames, fit.inputs.names, fit.origin)
+    directions = {name: fit.inputs.directions[name] for name in features}
+    train_years = [s for s in sorted(frames) if s <= shift_year(fit.origin, -fit.horizon)]
     X_train, y_train, groups = stacked_design(
-        frames, train_years, features, horizon, task, failures, spec.past_failure_feature
+        frames, train_years, features, fit.horizon, fit.task, failures, spec.past_failure_feature
     )
     model_directions = {**directions, PAST_FAILURE: 1}
     model = make_model(
-        model_name, directions=model_directions, **spec.model_params.get(model_name, {})
+        fit.model, directions=model_directions, **spec.model_params.get(fit.model, {})
     )
     if y_train.sum() == 0:
-        raise ValueError(f"no failures to learn from before {origin} (h={horizon}, {task})")
+        raise ValueError(
+            f"no failures to learn from before {fit.origin} (h={fit.horizon}, {fit.task})"
+        )
     model.fit(with_class(model, X_train, groups), y_train, groups=groups["gss_code"].to_numpy())
     return model, features
 
 
 def run_origin(
-    frames: dict[str, pd.DataFrame],
-    features: list[str],
-    directions: dict[str, int],
-    failures: pd.DataFrame,
-    origin: str,
-    horizon: int,
-    task: str,
-    model_name: str,
-    spec: BacktestSpec,
+    frames: dict[str, pd.DataFrame], failures: pd.DataFrame, fit: OriginFit, spec: BacktestSpec
 ) -> pd.DataFrame:
     """Train on windows closed by the origin, score every council at the origin."""
-    model, features = fit_origin(
-        frames, features, directions, failures, origin, horizon, task, model_name, spec
-    )
+    model, features = fit_origin(frames, failures, fit, spec)
     X_test, y_test, ids = design(
-        frames[origin], features, origin, horizon, task, failures, spec.past_failure_feature
+        frames[fit.origin],
+        features,
+        fit.origin,
+        fit.horizon,
+        fit.task,
+        failures,
+        spec.past_failure_feature,
     )
     probability = model.predict_proba(with_class(model, X_test, ids))[:, 1]
     return ids.assign(
-        origin=origin,
-        horizon=horizon,
-        task=task,
-        model=model_name,
+        origin=fit.origin,
+        horizon=fit.horizon,
+        task=fit.task,
+        model=fit.model,
         probability=probability,
         outcome=y_test,
     )

@@ -83,22 +83,23 @@ def load_registered(
     name: str, version_or_alias: str, announce: Callable[[str], None] = lambda text: None
 ) -> LoadedModel | None:
     """A registered version (number) or alias; None when the alias is not set."""
-    from riskwatch import registry_snapshot, tracking
+    from riskwatch import registry_snapshot
+    from riskwatch.tracking import registry, served, store
 
     reference = str(version_or_alias)
-    kept_version = registry_snapshot.version_key(tracking.tracking_uri(), name, reference)
+    kept_version = registry_snapshot.version_key(store.tracking_uri(), name, reference)
     kept = registry_snapshot.read(kept_version, announce) if kept_version else None
     if kept is not None:
         return _loaded(kept)
     if reference.isdigit():
-        found = [v for v in tracking.list_versions(name) if v["version"] == int(reference)]
+        found = [v for v in registry.list_versions(name) if v["version"] == int(reference)]
         description = found[0] if found else None
     else:
-        description = tracking.get_version_by_alias(name, reference)
+        description = registry.get_version_by_alias(name, reference)
     if description is None:
         return None
     try:
-        pyfunc = tracking.load_model(name, description["version"])
+        pyfunc = served.load_model(name, description["version"])
     except Exception as exc:  # MLflow raises its own types and OSError for missing files
         version = description["version"]
         raise RiskwatchError(
@@ -117,7 +118,7 @@ def load_registered(
         registry_snapshot.keep(
             kept_version,
             snapshot,
-            lambda sha256: tracking.tag_version(
+            lambda sha256: registry.tag_version(
                 name, kept_version.version, registry_snapshot.COPY_HASH_TAG, sha256
             ),
         )

@@ -34,7 +34,7 @@ from typing import Any
 from riskwatch.atomic import write_atomic
 from riskwatch.data.store.frame_cache import cache_dir, cache_limit, prune_cache
 from riskwatch.errors import RiskwatchError
-from riskwatch.tracking import PENDING, REGISTRATION_TAG
+from riskwatch.tracking.registry import PENDING, REGISTRATION_TAG
 
 # The MLflow registry schema the query below was written against (alembic revision of
 # MLflow 3.x); another revision falls back to loading through MLflow.
@@ -58,10 +58,10 @@ class KeptVersion:
 @dataclass(frozen=True)
 class Snapshot:
     """What scoring needs of a registered version: the fitted model, its registry
-    description (as `tracking.list_versions` gives it) and its input columns. The model is
-    held pickled on its own (`of`), so reading a kept copy imports no fitting library until
-    the version scores (`fitted_model`): a warm run served kept results never imports
-    scikit-learn."""
+    description (as `riskwatch.tracking.registry.list_versions` gives it) and its input
+    columns. The model is held pickled on its own (`of`), so reading a kept copy imports no
+    fitting library until the version scores (`fitted_model`): a warm run served kept results
+    never imports scikit-learn."""
 
     model_pickle: bytes
     description: dict

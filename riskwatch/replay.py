@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from riskwatch.backtest import BacktestSpec, fit_origin, rank_within_origin
+from riskwatch.backtest import BacktestSpec, OriginFit, fit_origin, rank_within_origin
 from riskwatch.dataset import FeatureSet, design, with_class
 from riskwatch.errors import RiskwatchError
 from riskwatch.labels import failure_events, first_failure_year, shift_year
@@ -137,18 +137,10 @@ def rank_every_council(
 
     parts = []
     for model_name in spec.models:
-        inputs = inputs_for(features, model_name)
-        model, names = fit_origin(
-            frames,
-            inputs.names,
-            inputs.directions,
-            failures,
-            as_of,
-            spec.horizon,
-            spec.task,
-            model_name,
-            backtest_spec,
+        fit = OriginFit(
+            as_of, spec.horizon, spec.task, model_name, inputs_for(features, model_name)
         )
+        model, names = fit_origin(frames, failures, fit, backtest_spec)
         X, _, ids = design(frames[as_of], names, as_of, spec.horizon, "all", failures, past_failure)
         probability = model.predict_proba(with_class(model, X, ids))[:, 1]
         parts.append(

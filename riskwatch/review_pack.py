@@ -27,6 +27,7 @@ from riskwatch.review import (
     map_councils,
     review_diff,
 )
+from riskwatch.scoring_context import ScoringContext
 from riskwatch.settings import load_run_config
 from riskwatch.warm_results import Keep, compute_now
 from riskwatch.watchlist import bands_from_config
@@ -71,12 +72,7 @@ def previous_pack(reviews: Path, quarter: str) -> Path | None:
 def assemble_review(
     reviews: Path,
     quarter: str,
-    tables: dict[str, pd.DataFrame],
-    frames: dict[str, pd.DataFrame],
-    features,
-    catalogue,
-    model: LoadedModel,
-    as_of: str,
+    context: ScoringContext,
     data_source: str,
     what_if: list,
     successors: SuccessorView | None = None,
@@ -86,6 +82,8 @@ def assemble_review(
     `reviews`, and what the report names: the model and the data (`data_source`,
     riskwatch.data.store.release_store.data_source). `keep` gives the watchlist and
     explanations a warm run kept (riskwatch.warm_results), else computes them."""
+    tables, frames, features = context.tables, context.frames, context.features
+    catalogue, model, as_of = context.catalogue, context.model, context.as_of
     config = load_run_config()["watchlist"]
     review_year = quarter_year(quarter)
     watchlist = keep(
@@ -165,8 +163,8 @@ def _model_info(model: LoadedModel, as_of: str) -> dict:
 
 
 def log_review(pack: ReviewPack, html_text: str, log_run: Callable[..., str]) -> None:
-    """Record the pack as an MLflow run (`tracking.log_run`'s arguments): the model, the
-    What-if scenarios' digests, the headline counts, the report and the watchlist."""
+    """Record the pack as an MLflow run (`riskwatch.tracking.runs.log_run`'s arguments): the
+    model, the What-if scenarios' digests, the headline counts, the report and the watchlist."""
     log_run(
         params={
             "quarter": pack.quarter,

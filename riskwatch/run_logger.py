@@ -40,7 +40,7 @@ class RunLogger:
         self._child.wait()
 
     def log(self, **run: Any) -> str:
-        """Log the run (`tracking.log_run`'s arguments) and return its id."""
+        """Log the run (`riskwatch.tracking.runs.log_run`'s arguments) and return its id."""
         out, err = self._child.communicate(json.dumps(run, default=str))
         if self._child.returncode != 0:
             lines = [line for line in err.splitlines() if line.strip()]
@@ -50,12 +50,12 @@ class RunLogger:
 
 
 def main() -> None:
-    from riskwatch import tracking
+    from riskwatch.tracking import runs, store
 
     try:
-        tracking.connect()
+        store.connect()
         run = json.loads(sys.stdin.read())
-        print(tracking.log_run(**run), flush=True)
+        print(runs.log_run(**run), flush=True)
     except RiskwatchError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         os._exit(2)

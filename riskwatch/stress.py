@@ -28,8 +28,8 @@ from riskwatch.features.frame import View, councils_of, neighbour_positions, rea
 from riskwatch.features.inputs import RS, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
 from riskwatch.features.peers import PEER_FORMS, standing_against
-from riskwatch.registered import LoadedModel
 from riskwatch.scoring import score
+from riskwatch.scoring_context import WhatIfBase
 from riskwatch.shocks import (
     Scenario,
     debt_repaid,
@@ -169,35 +169,28 @@ def band_order(bands: list[Band]) -> dict[str, int]:
     return {BELOW_BANDS: 0} | {b.name: len(bands) - i for i, b in enumerate(bands)}
 
 
-def stress(
-    scenario: Scenario,
-    model: LoadedModel,
-    frame: pd.DataFrame,
-    prepared: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    seen_by: str | None,
-    bands: list[Band],
-    reserve_lines: list[float],
-) -> StressResult:
+def stress(scenario: Scenario, base: WhatIfBase, reserve_lines: list[float]) -> StressResult:
     """A row per council of the as-of frame: its gap, reserves now and at their low point
     as % of net revenue spending against each line, headroom, and its probability and band
     before and under stress, with the crossing it makes."""
-    as_of = str(frame["as_of"].iloc[0])
-    classes = councils_of(tables["authority_years"], as_of)
-    view = View.as_of(prepared, classes, as_of, tables.get("neighbours"), seen_by)
+    as_of = str(base.frame["as_of"].iloc[0])
+    classes = councils_of(base.tables["authority_years"], as_of)
+    view = View.as_of(base.prepared, classes, as_of, base.tables.get("neighbours"), base.seen_by)
     gaps = revenue_gaps(view, scenario)
     worst = worst_cumulative_gap(gaps)
     reserves, measure = reserves_now(view)
     spending = nre(view)
     taken = worst.where(reserves.notna(), 0.0)
     repaid = debt_repaid(view, scenario)
-    stressed = stressed_frame(frame, prepared, tables, seen_by, taken, repaid)
-    before = score(model, frame, tables["events"]).set_index("gss_code")["probability"]
-    after = score(model, stressed, tables["events"]).set_index("gss_code")["probability"]
+    stressed = stressed_frame(base.frame, base.prepared, base.tables, base.seen_by, taken, repaid)
+    before = score(base.model, base.frame, base.tables["events"]).set_index("gss_code")[
+        "probability"
+    ]
+    after = score(base.model, stressed, base.tables["events"]).set_index("gss_code")["probability"]
     table = pd.DataFrame(
         {
             "scenario": scenario.name,
-            "name": classes.index.map(tables["authorities"].set_index("gss_code")["name"]),
+            "name": classes.index.map(base.tables["authorities"].set_index("gss_code")["name"]),
             "class": classes,
             "gap": gaps.sum(axis=1),
             "worst_gap": worst,
@@ -212,8 +205,8 @@ def stress(
         table["interest_rate_pct"] = 100 * rates["interest_rate"]
         table["mrp_pct_cfr"] = 100 * rates["mrp_rate"]
         for name in ("borrowing_pct_nre", "cfr_pct_nre"):
-            if name in frame.columns:
-                table[name] = frame.set_index("gss_code")[name].where(repaid > 0)
+            if name in base.frame.columns:
+                table[name] = base.frame.set_index("gss_code")[name].where(repaid > 0)
                 table[f"stressed_{name}"] = stressed.set_index("gss_code")[name].where(repaid > 0)
     for line in reserve_lines:
         table[f"below_{line:g}pct"] = table["low_point_pct_nre"] < line
@@ -222,9 +215,9 @@ def stress(
         probability=before.reindex(table.index),
         stressed_probability=after.reindex(table.index),
     )
-    table["band"] = assign_band(table["probability"], bands)
-    table["stressed_band"] = assign_band(table["stressed_probability"], bands)
-    height = band_order(bands)
+    table["band"] = assign_band(table["probability"], base.bands)
+    table["stressed_band"] = assign_band(table["stressed_probability"], base.bands)
+    height = band_order(base.bands)
     was, now = table["band"].map(height), table["stressed_band"].map(height)
     table["crosses"] = np.where(
         (was == 0) & (now > 0), INTO_WATCHLIST, np.where(now > was, HIGHER_BAND, "")

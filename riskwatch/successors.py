@@ -30,9 +30,10 @@ from riskwatch.features import FEATURES
 from riskwatch.features.frame import KEY, View, neighbour_positions, visible
 from riskwatch.features.inputs import nre
 from riskwatch.features.peers import PEER_FORMS, standing_against
-from riskwatch.scoring import LoadedModel, score
+from riskwatch.scoring import score
+from riskwatch.scoring_context import WhatIfBase
 from riskwatch.stress import reserves_now
-from riskwatch.watchlist import Band, assign_band
+from riskwatch.watchlist import assign_band
 
 REORGANISATIONS_FILE = "configs/reorganisations.toml"
 SUCCESSOR_CLASS = "UA"  # every announced successor is a unitary council
@@ -205,77 +206,93 @@ def as_prepared(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def successor_view(
-    model: LoadedModel,
-    frame: pd.DataFrame,
-    prepared: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    seen_by: str | None,
-    bands: list[Band],
-) -> SuccessorView:
-    """Every announced successor scored from its predecessors' combined figures, beside them
-    (those whose predecessors are all scored in the frame's year and whose shared ones have
-    a share basis held by then; none, an empty view)."""
-    as_of = str(frame["as_of"].iloc[0])
-    scored = set(frame["gss_code"])
+def scorable_plans(
+    base: WhatIfBase,
+) -> tuple[list[Announced], list[str], pd.DataFrame, pd.DataFrame]:
+    """The announced successors that can be scored in the frame's year (their predecessors
+    all scored, the shared ones with a share basis held by then); the predecessors of those
+    all scored, and their panel rows visible by then; each successor's predecessors with
+    their shares."""
+    as_of = str(base.frame["as_of"].iloc[0])
+    scored = set(base.frame["gss_code"])
     plans = [
         p
-        for p in announced_reorganisations(tables["authorities"])
+        for p in announced_reorganisations(base.tables["authorities"])
         if scored.issuperset(p.predecessors + p.shared)
     ]
     if not plans:
-        return SuccessorView(pd.DataFrame(), pd.DataFrame())
+        return [], [], pd.DataFrame(), pd.DataFrame()
     predecessors = sorted({c for p in plans for c in (*p.predecessors, *p.shared)})
-    rows = visible(prepared[prepared["gss_code"].isin(predecessors).to_numpy()], as_of, seen_by)
+    rows = visible(
+        base.prepared[base.prepared["gss_code"].isin(predecessors).to_numpy()], as_of, base.seen_by
+    )
     shares = successor_shares(plans, rows)
     split = set(zip(shares["successor"], shares["gss_code"], strict=True))
     plans = [p for p in plans if all((p.name, code) in split for code in p.shared)]
+    return plans, predecessors, rows, shares[shares["successor"].isin([p.name for p in plans])]
+
+
+def members(plan: Announced, shares: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """A successor's rows of the view: itself (whole), then each predecessor with its share,
+    as (code or successor name, role, share)."""
+    own = shares[shares["successor"] == plan.name][["gss_code", "share"]]
+    return [(plan.name, "successor", 1.0)] + [
+        (code, "predecessor", share) for code, share in own.itertuples(index=False)
+    ]
+
+
+def successor_view(base: WhatIfBase) -> SuccessorView:
+    """Every announced successor scored from its predecessors' combined figures, beside them
+    (those `scorable_plans` gives; none, an empty view)."""
+    plans, predecessors, rows, shares = scorable_plans(base)
     if not plans:
         return SuccessorView(pd.DataFrame(), pd.DataFrame())
-    shares = shares[shares["successor"].isin([p.name for p in plans])]
+    as_of = str(base.frame["as_of"].iloc[0])
     own = rows.assign(gss_code=rows["gss_code"].astype(str))[[*KEY, "value", "state", *DATES]]
-    joined = pd.concat([own, combined_rows(rows, shares, unit_kinds(tables["panel"]))])
+    joined = pd.concat([own, combined_rows(rows, shares, unit_kinds(base.tables["panel"]))])
     names = [p.name for p in plans]
-    by_code = frame.set_index("gss_code")
+    by_code = base.frame.set_index("gss_code")
     classes = pd.concat(
         [by_code.loc[predecessors, "class"], pd.Series(SUCCESSOR_CLASS, index=names)]
     ).rename("class")
-    view = View.as_of(as_prepared(joined), classes, as_of, None, seen_by, configured("declared"))
-    new = successor_frame(frame, view, shares, names)
+    view = View.as_of(
+        as_prepared(joined), classes, as_of, None, base.seen_by, configured("declared")
+    )
+    new = successor_frame(base.frame, view, shares, names)
     scored = score(
-        model, pd.concat([frame[frame["gss_code"].isin(predecessors)], new]), tables["events"]
+        base.model,
+        pd.concat([base.frame[base.frame["gss_code"].isin(predecessors)], new]),
+        base.tables["events"],
     ).set_index("gss_code")
     features = pd.concat([by_code, new.set_index("gss_code")])
     reserves, measure = reserves_now(view)
     spending = nre(view)
-    council_names = tables["authorities"].drop_duplicates("gss_code").set_index("gss_code")["name"]
-    records = []
-    for plan in plans:
-        members = [(plan.name, "successor", 1.0)] + [
-            (code, "predecessor", share)
-            for code, share in shares[shares["successor"] == plan.name][
-                ["gss_code", "share"]
-            ].itertuples(index=False)
+    council_names = (
+        base.tables["authorities"].drop_duplicates("gss_code").set_index("gss_code")["name"]
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "successor": plan.name,
+                "role": role,
+                "gss_code": code if role == "predecessor" else "",
+                "name": council_names.get(code, code),
+                "class": classes[code],
+                "share": share,
+                "net_revenue_expenditure": spending[code] * share,
+                "reserves": reserves[code] * share,
+                "reserves_measure": measure[code],
+                "probability": scored.at[code, "probability"],
+                **{f: features.at[code, f] for f in SHOWN if f in base.frame.columns},
+            }
+            for plan in plans
+            for code, role, share in members(plan, shares)
         ]
-        for code, role, share in members:
-            records.append(
-                {
-                    "successor": plan.name,
-                    "role": role,
-                    "gss_code": code if role == "predecessor" else "",
-                    "name": council_names.get(code, code),
-                    "class": classes[code],
-                    "share": share,
-                    "net_revenue_expenditure": spending[code] * share,
-                    "reserves": reserves[code] * share,
-                    "reserves_measure": measure[code],
-                    "probability": scored.at[code, "probability"],
-                    **{f: features.at[code, f] for f in SHOWN if f in frame.columns},
-                }
-            )
-    table = pd.DataFrame(records)
+    )
     table.insert(
-        table.columns.get_loc("probability") + 1, "band", assign_band(table["probability"], bands)
+        table.columns.get_loc("probability") + 1,
+        "band",
+        assign_band(table["probability"], base.bands),
     )
     shared = shares[shares["basis"] != "whole"].reset_index(drop=True)
     shared.insert(2, "name", shared["gss_code"].map(council_names))

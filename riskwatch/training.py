@@ -116,7 +116,7 @@ def backtest_headline(
     """The sentence and tags a registered version gets from the newest backtest of its
     configuration (family, task, horizon, past-failure input, feature catalogue), or None
     when no backtest of it is recorded. `records` are backtest runs, newest first, as
-    `tracking.backtest_records` gives them; `params` the version's training params."""
+    `riskwatch.tracking.runs.backtest_records` gives them; `params` the version's training params."""
     key = f"{params['model']}.{params['task']}.h{params['horizon']}"
     for record in records:
         metrics, tags = record["metrics"], record["tags"]

@@ -97,13 +97,13 @@ def empty_registry(tmp_path_factory) -> Path:
     """An MLflow SQLite store as riskwatch creates it on first use (schema migrated, no
     model yet), made once: tests that need an empty store copy it (`copy_empty_registry`)
     instead of paying for the migrations each time."""
-    from riskwatch import tracking
+    from riskwatch.tracking import store
 
     database = tmp_path_factory.mktemp("empty-registry") / "mlflow.db"
     previous = os.environ.get("MLFLOW_TRACKING_URI")
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{database}"
     try:
-        tracking.connect()  # creates and migrates the store
+        store.connect()  # creates and migrates the store
     finally:
         if previous is None:
             os.environ.pop("MLFLOW_TRACKING_URI", None)

@@ -50,13 +50,13 @@ def logged_small_logit(run_name: str) -> str:
     import pandas as pd
     from riskwatch.models import HazardLogit
 
-    from riskwatch import tracking
+    from riskwatch.tracking import runs
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
     y = (rng.random(300) < 1 / (1 + np.exp(3 - X["a"]))).to_numpy().astype(int)
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=rng.integers(0, 30, size=300))
-    return tracking.log_training_run(
+    return runs.log_training_run(
         model,
         params={"model": "logit"},
         metrics={"training_rows": 300.0},

@@ -11,7 +11,6 @@ import typer
 
 from riskwatch.cli.options import MODEL_FAMILIES, DataDir, horizons_option, split_list
 from riskwatch.cli.progress import progress_bar, state
-from riskwatch.errors import RiskwatchError
 
 
 def backtest_command(
@@ -60,20 +59,21 @@ def backtest_command(
     """Rolling-origin backtest of every model on real failures and the replay of each EFS
     round, logged to MLflow."""
     from riskwatch.atomic import write_atomic
-    from riskwatch.backtest_service import backtest_spec, log_backtest, replay_spec, run_backtest
     from riskwatch.cli.format import format_backtest, format_replay, json_default
-    from riskwatch.models import load_model_specs
     from riskwatch.paths import check_output_file
+    from riskwatch.service.backtest import (
+        backtest_spec,
+        check_model_names,
+        log_backtest,
+        replay_spec,
+        run_backtest,
+    )
 
     spec = backtest_spec(
         tuple(split_list(models)) if models else None, horizons, bootstrap, past_failure
     )
     rounds = replay_spec(spec.models if replay and models else None)
-    variants = tuple(load_model_specs().get("variants", {}))
-    for name in (*spec.models, *rounds.models):
-        if name not in MODEL_FAMILIES + variants:
-            choices = ", ".join(MODEL_FAMILIES + variants)
-            raise RiskwatchError(f"'{name}' is not one of {choices}", field="models")
+    check_model_names((*spec.models, *rounds.models), MODEL_FAMILIES)
     if report is not None:
         check_output_file(report)
     state["quiet"] = as_json
@@ -89,25 +89,27 @@ def backtest_command(
     if report:
         write_atomic(report, lambda tmp: tmp.write_text(run.html))
     log_backtest(spec, rounds, run)
-    result = run.result
     if as_json:
-        tables = {
-            "replay_rounds": run.replay.rounds,
-            "replay_councils": run.replay.councils,
-        }
-        if result is not None:
-            tables = {
-                "metrics": result.metrics,
-                "per_origin": result.per_origin,
-                "paired": result.paired,
-                "failure_ranks": result.failure_ranks,
-            } | tables
-        records = {  # a missing value (a council not ranked) as null, not NaN
-            name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
-            for name, table in tables.items()
-        }
-        typer.echo(json.dumps(records, indent=2, default=json_default))
+        typer.echo(json.dumps(json_records(run), indent=2, default=json_default))
         return
-    if result is not None:
-        typer.echo(format_backtest(result) + "\n")
+    if run.result is not None:
+        typer.echo(format_backtest(run.result) + "\n")
     typer.echo(format_replay(run.replay, rounds))
+
+
+def json_records(run) -> dict[str, list[dict]]:
+    """`backtest --json`: each table of the backtest (when it ran) and of the replay as a list
+    of records, a missing value (a council not ranked) as null, not NaN."""
+    tables = {"replay_rounds": run.replay.rounds, "replay_councils": run.replay.councils}
+    if run.result is not None:
+        result = run.result
+        tables = {
+            "metrics": result.metrics,
+            "per_origin": result.per_origin,
+            "paired": result.paired,
+            "failure_ranks": result.failure_ranks,
+        } | tables
+    return {
+        name: table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        for name, table in tables.items()
+    }

@@ -63,7 +63,7 @@ def data_check(
 ) -> None:
     """Summarise the panel: councils per class and year, measures, coverage, events, gaps."""
     from riskwatch.cli.format import format_summary
-    from riskwatch.service import panel_summary
+    from riskwatch.service.data import panel_summary
 
     summary = panel_summary(data_dir)
     if as_json:
@@ -93,7 +93,7 @@ def data_ingest(
     untouched), then report the suspected definition breaks of the merged panel."""
     from riskwatch.cli.format import format_breaks
     from riskwatch.data.ingest.release import ingest
-    from riskwatch.service import definition_breaks
+    from riskwatch.service.data import definition_breaks
 
     results = ingest(paths, data_dir, accept_outliers)
     for result in results:

@@ -23,7 +23,7 @@ def features_list(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Print the feature catalogue: name, definition, unit, direction, years, coverage."""
-    from riskwatch.service import feature_catalogue
+    from riskwatch.service.data import feature_catalogue
 
     table = feature_catalogue(data_dir)
     if as_json:
@@ -51,7 +51,7 @@ def features_build(
     from riskwatch.atomic import write_atomic, write_parquet
     from riskwatch.features import as_of_date
     from riskwatch.paths import check_output_file
-    from riskwatch.service import feature_frame
+    from riskwatch.service.data import feature_frame
 
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
         raise RiskwatchError("output must end in .parquet or .csv", file=out, field="--out")

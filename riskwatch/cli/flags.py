@@ -24,7 +24,7 @@ def flags_backtest(
 ) -> None:
     """Each flag on its own: council-years flagged, failures within 1 and 2 years, precision,
     and whether it earns its place (kept, re-thresholded or dropped)."""
-    from riskwatch.service import flag_table
+    from riskwatch.service.flags import flag_table
 
     state["quiet"] = as_json
     table = flag_table(data_dir, progress=progress_bar)

@@ -22,13 +22,13 @@ def models_list(
 ) -> None:
     """Every registered model version with its aliases and lineage (registrations left
     interrupted are removed first, and said so on stderr)."""
-    from riskwatch import tracking
     from riskwatch.cli.progress import announce
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import registration, registry
 
     name = load_run_config()["train"]["registered_name"]
-    tracking.remove_interrupted(name, announce)
-    versions = tracking.list_versions(name)
+    registration.remove_interrupted(name, announce)
+    versions = registry.list_versions(name)
     if as_json:
         typer.echo(json.dumps(versions, indent=2, default=str))
         return
@@ -54,7 +54,7 @@ def models_promote(
     ] = "champion",
 ) -> None:
     """Point an alias (champion by default) at a registered version."""
-    from riskwatch.service import promote
+    from riskwatch.service.models import promote
 
     name = promote(version, alias)
     typer.echo(f"'{alias}' now points at version {version} of '{name}'")

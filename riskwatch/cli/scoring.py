@@ -53,7 +53,8 @@ def watchlist_command(
     from riskwatch.data.store.release_store import data_source
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import to_json, write_table
-    from riskwatch.service import today, watchlist
+    from riskwatch.service.frames import today
+    from riskwatch.service.scoring import ScoringRequest, watchlist
 
     shape = output_format.value
     state["quiet"] = shape == "json"
@@ -65,7 +66,8 @@ def watchlist_command(
         target = out if shape == "table" else out.with_suffix(f".{shape}")
         check_output_file(target)
     seen_by = seen_by or today()
-    result = watchlist(data_dir, model, as_of, seen_by, top, progress_bar, announce)
+    request = ScoringRequest(data_dir, model, as_of, seen_by)
+    result = watchlist(request, top, progress_bar, announce)
     if target is not None:
         write_table(result.table, target)
         typer.echo(
@@ -93,11 +95,13 @@ def explain_command(
     from riskwatch.cli.format import format_explanation
     from riskwatch.data.store.table_store import load_table
     from riskwatch.explanations import explain
-    from riskwatch.service import resolve_authority, scoring_context, today
+    from riskwatch.service.frames import today
+    from riskwatch.service.scoring import ScoringRequest, resolve_authority, scoring_context
     from riskwatch.settings import load_run_config
 
     gss = resolve_authority(authority, load_table("authorities"))
-    context = scoring_context(data_dir, model, as_of, today(), progress_bar, announce)
+    request = ScoringRequest(data_dir, model, as_of, today())
+    context = scoring_context(request, progress_bar, announce)
     if gss not in set(context.frames[context.as_of]["gss_code"]):
         raise RiskwatchError(
             f"{authority} filed no outturn return for {context.as_of}", field="--as-of"
@@ -128,12 +132,12 @@ def review_command(
 ) -> None:
     """Write the quarterly review pack: watchlist, explanations, diff, drift and HTML report."""
     from riskwatch.paths import check_output_folder
-    from riskwatch.service import review_pack
+    from riskwatch.service.review import review_pack
+    from riskwatch.service.scoring import ScoringRequest
 
     check_output_folder(out)
-    summary, context = review_pack(
-        out, quarter, data_dir, model, as_of, quarter_end(quarter), progress_bar, announce
-    )
+    request = ScoringRequest(data_dir, model, as_of, quarter_end(quarter))
+    summary, context = review_pack(out, quarter, request, progress_bar, announce)
     from riskwatch.registered import model_words
 
     typer.echo(

@@ -40,14 +40,15 @@ def stress_command(
     from riskwatch.cli.format import format_stress
     from riskwatch.paths import check_output_file
     from riskwatch.report.pack import write_table
-    from riskwatch.service import stress_run, today
+    from riskwatch.service.frames import today
+    from riskwatch.service.scoring import ScoringRequest
+    from riskwatch.service.what_if import stress_run
     from riskwatch.settings import load_run_config
 
     if out is not None:
         check_output_file(out)
-    results, context = stress_run(
-        data_dir, scenarios or [], scenario_file, model, as_of, today(), progress_bar, announce
-    )
+    request = ScoringRequest(data_dir, model, as_of, today())
+    results, context = stress_run(request, scenarios or [], scenario_file, progress_bar, announce)
     if out is not None:
         write_table(pd.concat([r.table for r in results], ignore_index=True), out)
     typer.echo(

@@ -25,13 +25,16 @@ def successors_command(
     combined figures with the frozen champion, shown beside them: what it inherits."""
     from riskwatch.cli.format import format_successors
     from riskwatch.paths import check_output_file
+    from riskwatch.registered import model_words
     from riskwatch.report.pack import write_table
-    from riskwatch.scoring import model_words
-    from riskwatch.service import successors_run, today
+    from riskwatch.service.frames import today
+    from riskwatch.service.scoring import ScoringRequest
+    from riskwatch.service.what_if import successors_run
 
     if out is not None:
         check_output_file(out)
-    view, context = successors_run(data_dir, model, as_of, today(), progress_bar, announce)
+    request = ScoringRequest(data_dir, model, as_of, today())
+    view, context = successors_run(request, progress_bar, announce)
     if out is not None:
         write_table(view.table, out)
     typer.echo(

@@ -38,7 +38,7 @@ def train_command(
     data_dir: DataDir = Path("riskwatch-data"),
 ) -> None:
     """Train a model on every closed outcome window and record it in MLflow."""
-    from riskwatch.service import train_model
+    from riskwatch.service.models import train_model
 
     trained, version = train_model(
         data_dir,

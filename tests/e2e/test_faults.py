@@ -132,7 +132,7 @@ def champion_without_files(tmp_path, monkeypatch, copy_empty_registry) -> tuple[
     import numpy as np
     from riskwatch.models import HazardLogit
 
-    from riskwatch import tracking
+    from riskwatch.tracking import registry, runs
 
     uri = copy_empty_registry(tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -140,7 +140,7 @@ def champion_without_files(tmp_path, monkeypatch, copy_empty_registry) -> tuple[
     X = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
     y = (rng.random(200) < 0.2).astype(int)
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=rng.integers(0, 20, size=200))
-    run_id = tracking.log_training_run(
+    run_id = runs.log_training_run(
         model,
         params={"model": "logit"},
         metrics={"training_rows": 200},
@@ -150,7 +150,7 @@ def champion_without_files(tmp_path, monkeypatch, copy_empty_registry) -> tuple[
         X_example=X.head(5),
         run_name="fault-test",
     )
-    tracking.set_alias("riskwatch", "champion", tracking.register(run_id))
+    registry.set_alias("riskwatch", "champion", registry.register(run_id))
     shutil.rmtree(tmp_path / "mlartifacts")
     return tmp_path, uri
 

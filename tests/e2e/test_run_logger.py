@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from riskwatch import tracking
 from riskwatch.errors import RiskwatchError
 from riskwatch.run_logger import RunLogger
+from riskwatch.tracking import store as tracking_store
 
 RUN = {
     "params": {"quarter": "2026Q3"},
@@ -33,7 +33,7 @@ def review_runs() -> list:
     earlier test in this process may have pointed it elsewhere)."""
     import mlflow
 
-    tracking.connect()
+    tracking_store.connect()
     client = mlflow.MlflowClient()
     experiments = [e.experiment_id for e in client.search_experiments()]
     return client.search_runs(experiments, filter_string="tags.kind = 'review'")

@@ -300,35 +300,35 @@ def test_a_server_that_stops_mid_registration_leaves_no_half_registered_version(
     removes it."""
     from datetime import timedelta
 
-    from riskwatch import tracking
     from riskwatch.errors import RiskwatchError
+    from riskwatch.tracking import registration, registry, store
 
     database, _, home = team_backend
     port, artifacts, log = free_port(), home / "artifacts", tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
-    for variable, value in tracking._HTTP_LIMITS.items():  # set by the client; undone here
+    for variable, value in store._HTTP_LIMITS.items():  # set by the client; undone here
         monkeypatch.setenv(variable, value)
     server = start_mlflow_server(database, artifacts, log, port)
     try:
-        tracking.register_aliased(
+        registration.register_aliased(
             logged_small_logit("interrupted"), "riskwatch", "", {}, "champion"
         )
-        before = [v["version"] for v in tracking.list_versions("riskwatch")]
-        champion = tracking.get_version_by_alias("riskwatch", "champion")["version"]
+        before = [v["version"] for v in registry.list_versions("riskwatch")]
+        champion = registry.get_version_by_alias("riskwatch", "champion")["version"]
         run_id = logged_small_logit("interrupted")
 
-        real_set_alias = tracking.set_alias
+        real_set_alias = registry.set_alias
 
         def stop_then_set_alias(*args):
             _stop_group(server)
             real_set_alias(*args)
 
-        monkeypatch.setattr(tracking, "set_alias", stop_then_set_alias)
+        monkeypatch.setattr(registry, "set_alias", stop_then_set_alias)
         with pytest.raises(RiskwatchError) as stopped:
-            tracking.register_aliased(run_id, "riskwatch", "", {}, "champion")
-        monkeypatch.setattr(tracking, "set_alias", real_set_alias)
+            registration.register_aliased(run_id, "riskwatch", "", {}, "champion")
+        monkeypatch.setattr(registry, "set_alias", real_set_alias)
         said = str(stopped.value)
         print(f"server stopped mid-registration: {said}")
         assert "\n" not in said and said.startswith("field '--alias': ")
@@ -336,9 +336,9 @@ def test_a_server_that_stops_mid_registration_leaves_no_half_registered_version(
         assert "is left marked interrupted" in said and said.endswith("aliases are unchanged")
 
         server = start_mlflow_server(database, artifacts, log, port)  # the server is back
-        assert [v["version"] for v in tracking.list_versions("riskwatch")] == before
-        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
-        (interrupted,) = tracking.interrupted_versions("riskwatch")
+        assert [v["version"] for v in registry.list_versions("riskwatch")] == before
+        assert registry.get_version_by_alias("riskwatch", "champion")["version"] == champion
+        (interrupted,) = registration.interrupted_versions("riskwatch")
 
         listed = ok(riskwatch(["models", "list"], tmp_path, url))
         assert f"version {interrupted:>3}" not in listed and "champion" in listed, listed
@@ -346,11 +346,11 @@ def test_a_server_that_stops_mid_registration_leaves_no_half_registered_version(
         print(f"models promote {interrupted}: exit {refused.returncode}: {refused.stderr}")
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
         assert "its registration was interrupted" in refused.stderr, refused.stderr
-        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
+        assert registry.get_version_by_alias("riskwatch", "champion")["version"] == champion
 
-        monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+        monkeypatch.setattr(registration, "INTERRUPTED_AFTER", timedelta(0))
         announced: list[str] = []
-        later = tracking.register_aliased(
+        later = registration.register_aliased(
             logged_small_logit("interrupted"), "riskwatch", "", {}, None, announced.append
         )
         print(f"next registration: {announced}")
@@ -358,9 +358,9 @@ def test_a_server_that_stops_mid_registration_leaves_no_half_registered_version(
             f"removed version {interrupted} of 'riskwatch': registration interrupted (the "
             "tracking store failed before it was complete)"
         ]
-        assert tracking.interrupted_versions("riskwatch") == []
-        assert [v["version"] for v in tracking.list_versions("riskwatch")] == [*before, later]
-        assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == champion
+        assert registration.interrupted_versions("riskwatch") == []
+        assert [v["version"] for v in registry.list_versions("riskwatch")] == [*before, later]
+        assert registry.get_version_by_alias("riskwatch", "champion")["version"] == champion
     finally:
         _stop_group(server)
 
@@ -398,7 +398,11 @@ def _versions(outputs: list[str]) -> list[int]:
 def test_two_trainings_at_once_on_an_existing_local_store(tmp_path, seeded_feature_cache):
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     subprocess.run(  # the store exists, as after a first training
-        [sys.executable, "-c", "from riskwatch import tracking; tracking.connect()"],
+        [
+            sys.executable,
+            "-c",
+            "from riskwatch.tracking import registration, registry, store; store.connect()",
+        ],
         cwd=tmp_path,
         env=env,
         check=True,

@@ -7,6 +7,7 @@ from riskwatch.models import inputs_for
 
 from riskwatch.backtest import (
     BacktestSpec,
+    OriginFit,
     paired_differences,
     per_origin_metrics,
     rank_within_origin,
@@ -45,25 +46,13 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
     """With the compiled debt features, the dated borrowing positions and the review flags:
     nothing published after the origin, and no later event, moves a score or a flag."""
     spec = BacktestSpec(models=(model,), horizons=(1,), bootstrap=0)
-    inputs = inputs_for(feature_inputs, model)
     failures = failure_events(tables["events"])
-    honest = run_origin(
-        frames, inputs.names, inputs.directions, failures, origin, 1, "new", model, spec
-    )
+    fit = OriginFit(origin, 1, "new", model, inputs_for(feature_inputs, model))
+    honest = run_origin(frames, failures, fit, spec)
     bad = corrupted_after(tables, origin)
     years = [y for y in frames if y <= origin]
     bad_frames = feature_frames(bad, years)
-    corrupted = run_origin(
-        bad_frames,
-        inputs.names,
-        inputs.directions,
-        failure_events(bad["events"]),
-        origin,
-        1,
-        "new",
-        model,
-        spec,
-    )
+    corrupted = run_origin(bad_frames, failure_events(bad["events"]), fit, spec)
     np.testing.assert_array_equal(honest["probability"], corrupted["probability"])
     for flag in load_flags():
         np.testing.assert_array_equal(flag.raised(frames[origin]), flag.raised(bad_frames[origin]))
@@ -72,14 +61,9 @@ def test_corrupting_everything_after_the_origin_leaves_its_scores_unchanged(
 @pytest.mark.slow  # two boosted fits on the real data
 def test_boosted_backtest_is_deterministic(tables, frames, feature_inputs):
     spec = BacktestSpec(models=("boosting",), horizons=(2,), bootstrap=0)
-    inputs = inputs_for(feature_inputs, "boosting")
+    fit = OriginFit("2021-22", 2, "new", "boosting", inputs_for(feature_inputs, "boosting"))
     failures = failure_events(tables["events"])
-    runs = [
-        run_origin(
-            frames, inputs.names, inputs.directions, failures, "2021-22", 2, "new", "boosting", spec
-        )
-        for _ in range(2)
-    ]
+    runs = [run_origin(frames, failures, fit, spec) for _ in range(2)]
     np.testing.assert_array_equal(runs[0]["probability"], runs[1]["probability"])
 
 

@@ -14,8 +14,11 @@ import pandas as pd
 import pytest
 from riskwatch.models import HazardLogit
 
-from riskwatch import registry_snapshot, tracking
+from riskwatch import registry_snapshot
 from riskwatch.registered import load_registered
+from riskwatch.tracking import registry, runs
+from riskwatch.tracking import served as served_models
+from riskwatch.tracking import store as tracking_store
 
 FEATURES = ["a", "b", "c"]
 
@@ -30,7 +33,7 @@ def registered(seed: int) -> int:
     X = pd.DataFrame(rng.normal(size=(400, 3)), columns=FEATURES)
     y = (rng.random(400) < 1 / (1 + np.exp(3 - X["a"]))).astype(int).to_numpy()
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=rng.integers(0, 40, 400))
-    run_id = tracking.log_training_run(
+    run_id = runs.log_training_run(
         model,
         params={"model": "logit"},
         metrics={"training_rows": 400.0},
@@ -40,7 +43,7 @@ def registered(seed: int) -> int:
         X_example=X.head(20),
         run_name=f"logit-{seed}",
     )
-    return tracking.register(run_id, "riskwatch", f"seed {seed}", {})
+    return registry.register(run_id, "riskwatch", f"seed {seed}", {})
 
 
 def inputs() -> pd.DataFrame:
@@ -50,10 +53,10 @@ def inputs() -> pd.DataFrame:
 
 def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> None:
     version = registered(0)
-    tracking.set_alias("riskwatch", "champion", version)
+    registry.set_alias("riskwatch", "champion", version)
     first = load_registered("riskwatch", "champion")
     expected = first.predict(inputs())
-    through_mlflow = tracking.load_model("riskwatch", "champion").predict(inputs())
+    through_mlflow = served_models.load_model("riskwatch", "champion").predict(inputs())
     assert through_mlflow.pop("unscored_because").isna().all()  # the served answer's reason
     pd.testing.assert_frame_equal(expected, through_mlflow)  # the same answer as the pyfunc
     assert len(list((store / "cache").glob("model-*.pickle"))) == 1
@@ -83,11 +86,11 @@ def test_a_second_load_comes_from_the_kept_copy_without_mlflow(store: Path) -> N
 
 def test_a_changed_registry_is_never_answered_from_a_stale_copy(store: Path) -> None:
     first, second = registered(0), registered(1)
-    tracking.set_alias("riskwatch", "champion", first)
+    registry.set_alias("riskwatch", "champion", first)
     assert load_registered("riskwatch", "champion").version == first
-    tracking.set_alias("riskwatch", "champion", second)
+    registry.set_alias("riskwatch", "champion", second)
     assert load_registered("riskwatch", "champion").version == second
-    tracking.describe_version("riskwatch", second, "seed 1, described again", {"k": "v"})
+    registry.describe_version("riskwatch", second, "seed 1, described again", {"k": "v"})
     loaded = load_registered("riskwatch", "champion")
     assert loaded.description["description"] == "seed 1, described again"
     assert loaded.description["version_tags"] == {"k": "v"}
@@ -96,7 +99,7 @@ def test_a_changed_registry_is_never_answered_from_a_stale_copy(store: Path) -> 
 
 def test_a_damaged_copy_or_an_unknown_registry_schema_loads_through_mlflow(store: Path) -> None:
     version = registered(0)
-    tracking.set_alias("riskwatch", "champion", version)
+    registry.set_alias("riskwatch", "champion", version)
     expected = load_registered("riskwatch", "champion").predict(inputs())
     (kept,) = (store / "cache").glob("model-*.pickle")
     kept.write_bytes(b"not a pickle")
@@ -112,7 +115,7 @@ def test_a_damaged_copy_or_an_unknown_registry_schema_loads_through_mlflow(store
     assert load_registered("riskwatch", "champion", said.append).version == version
     assert len(said) == 1  # the copy kept again matches the sha256 recorded with it
 
-    uri = tracking.tracking_uri()
+    uri = tracking_store.tracking_uri()
     with sqlite3.connect(store / "store.db") as db:
         db.execute("UPDATE alembic_version SET version_num = 'future'")
     assert registry_snapshot.version_key(uri, "riskwatch", "champion") is None

@@ -149,14 +149,14 @@ def test_the_replay_is_printed_and_drawn_in_the_report():
 def test_the_replay_is_recorded_in_the_backtest_run(
     tables, feature_inputs, monkeypatch, tmp_path, copy_empty_registry
 ):
-    from riskwatch import tracking
-    from riskwatch.backtest_service import BacktestRun, log_backtest
+    from riskwatch.service.backtest import BacktestRun, log_backtest
+    from riskwatch.tracking import runs
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "store.db"))
     spec = ReplaySpec(models=("blend", "index"), horizon=2, task="new")
     run = BacktestRun(None, hand_made_replay(), "<html></html>", tables, feature_inputs)
     log_backtest(BacktestSpec(), spec, run)
-    (record,) = tracking.backtest_records()
+    (record,) = runs.backtest_records()
     assert record["metrics"]["replay.blend.2024-25.in_top_30"] == 1
     assert record["metrics"]["replay.index.in_top_60"] == 0
     assert record["params"]["replay_top_k"] == "[30, 60]"

@@ -80,24 +80,26 @@ def test_top_is_a_number_of_councils_or_all_and_seen_by_a_date():
 def test_first_run_champion_and_train_register_give_the_same_model(
     tables, frames, feature_inputs, tmp_path, monkeypatch, copy_empty_registry
 ):
-    from riskwatch import service, tracking
     from riskwatch.data.store.frame_cache import cached_frames
     from riskwatch.pipeline import Review, feature_frames, frames_key, score_years
+    from riskwatch.service.frames import today
+    from riskwatch.service.models import champion, train_model
+    from riskwatch.tracking import served
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", copy_empty_registry(tmp_path / "mlflow.db"))
     # Today's frames: the session's, with the latest year as seen today (built alone).
     years = score_years(tables)
-    review = Review(years[-1], service.today())
+    review = Review(years[-1], today())
     cached_frames(
         frames_key(tables, feature_inputs.catalogue_version, years, review),
         lambda: {**frames, **feature_frames(tables, years[-1:], review=review)},
     )
     data_dir = Path("riskwatch-data")
-    first = service.champion(data_dir, tables, "champion")
-    _, version = service.train_model(data_dir, None, None, None, None, True, None)
+    first = champion(data_dir, tables, "champion")
+    _, version = train_model(data_dir, None, None, None, None, True, None)
     assert (first.version, version) == (1, 2)
-    models = [tracking.load_model("riskwatch", v).unwrap_python_model().model for v in (1, 2)]
+    models = [served.load_model("riskwatch", v).unwrap_python_model().model for v in (1, 2)]
     inputs = [list(m.feature_names_in_) for m in models]
     assert inputs[0] == inputs[1] and LATEST_POSITION in inputs[0]
     first_logit, second_logit = (m.logit_ for m in models)

@@ -18,6 +18,7 @@ from riskwatch.registered import LoadedModel
 from riskwatch.report.pack import write_table
 from riskwatch.review import make_watchlist
 from riskwatch.scoring import score
+from riskwatch.scoring_context import WhatIfBase
 from riskwatch.settings import load_run_config
 from riskwatch.shocks import Scenario, load_scenarios
 from riskwatch.stress import stress, stressed_frame
@@ -47,7 +48,9 @@ def prepared(tables):
 
 def run(scenario, model, frames, prepared, tables):
     bands = bands_from_config(load_run_config()["watchlist"])
-    return stress(scenario, model, frames[AS_OF], prepared, tables, None, bands, [5.0, 10.0])
+    return stress(
+        scenario, WhatIfBase(model, frames[AS_OF], prepared, tables, None, bands), [5.0, 10.0]
+    )
 
 
 def test_a_zero_shock_reproduces_the_watchlist_byte_for_byte(

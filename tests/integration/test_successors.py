@@ -11,6 +11,7 @@ from riskwatch.features import prepare
 
 from riskwatch import successors
 from riskwatch.errors import RiskwatchError
+from riskwatch.scoring_context import WhatIfBase
 from riskwatch.settings import load_run_config
 from riskwatch.successors import announced_reorganisations, successor_view
 from riskwatch.watchlist import bands_from_config
@@ -25,7 +26,9 @@ WEST = ["E07000209", "E07000212", "E07000213", "E07000214", "E07000216", "E07000
 def view(tables, frames, feature_inputs):
     model = registered_like(tables, frames, feature_inputs, load_run_config()["train"]["model"])
     bands = bands_from_config(load_run_config()["watchlist"])
-    return successor_view(model, frames[AS_OF], prepare(tables["panel"]), tables, None, bands)
+    return successor_view(
+        WhatIfBase(model, frames[AS_OF], prepare(tables["panel"]), tables, None, bands)
+    )
 
 
 def panel_line(tables, source: str, indicator: str, year: str) -> pd.Series:

@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from riskwatch.models import BoostedTrees, HazardLogit
+from riskwatch.models.scores import score_frame
 
-from riskwatch import tracking
+from riskwatch.tracking import registration, registry, runs
+from riskwatch.tracking import served as served_models
+from riskwatch.tracking import store as tracking_store
 
 FEATURES = ["a", "b", "c"]
 
@@ -33,7 +36,7 @@ def small_data(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
 
 
 def log(model: object, X: pd.DataFrame, name: str) -> str:
-    return tracking.log_training_run(
+    return runs.log_training_run(
         model,
         params={"family": name, "directions": {"a": 1}},
         metrics={"roc_auc": 0.8, "brier": 0.05},
@@ -49,31 +52,31 @@ def test_registry_round_trip_with_aliases(store: Path) -> None:
     X, y, groups = small_data()
     logit = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
     trees = BoostedTrees(directions={"a": 1}, n_estimators=50).fit(X, y, groups=groups)
-    v1 = tracking.register(log(logit, X, "logit"))
-    v2 = tracking.register(log(trees, X, "boosting"))
+    v1 = registry.register(log(logit, X, "logit"))
+    v2 = registry.register(log(trees, X, "boosting"))
     assert (v1, v2) == (1, 2)
 
-    tracking.set_alias("riskwatch", "champion", v1)
-    tracking.set_alias("riskwatch", "challenger", v2)
-    champion = tracking.get_version_by_alias("riskwatch", "champion")
+    registry.set_alias("riskwatch", "champion", v1)
+    registry.set_alias("riskwatch", "challenger", v2)
+    champion = registry.get_version_by_alias("riskwatch", "champion")
     assert champion is not None
     assert champion["version"] == 1
     assert champion["aliases"] == ["champion"]
     assert champion["metrics"] == {"roc_auc": 0.8, "brier": 0.05}
     assert champion["panel_fingerprint"] == "0123abcd"
-    assert tracking.get_version_by_alias("riskwatch", "retired") is None
+    assert registry.get_version_by_alias("riskwatch", "retired") is None
 
-    versions = tracking.list_versions("riskwatch")
+    versions = registry.list_versions("riskwatch")
     assert [(v["version"], v["aliases"], v["model_family"]) for v in versions] == [
         (1, ["champion"], "HazardLogit"),
         (2, ["challenger"], "BoostedTrees"),
     ]
-    assert tracking.list_versions("nothing-here") == []
+    assert registry.list_versions("nothing-here") == []
 
     for ref, model in [("champion", logit), ("challenger", trees), (2, trees)]:
-        loaded = tracking.load_model("riskwatch", ref)
+        loaded = served_models.load_model("riskwatch", ref)
         got = loaded.predict(X)
-        expected = tracking.score_frame(X, model)
+        expected = score_frame(X, model)
         assert list(got.columns) == [
             "probability",
             *(f"contrib__{f}" for f in FEATURES),
@@ -94,7 +97,7 @@ def test_registry_round_trip_with_aliases(store: Path) -> None:
 def test_score_frame_is_probability_plus_contributions() -> None:
     X, y, groups = small_data(1)
     model = HazardLogit().fit(X, y, groups=groups)
-    frame = tracking.score_frame(X, model)
+    frame = score_frame(X, model)
     contrib = frame.filter(like="contrib__").sum(axis=1)
     np.testing.assert_allclose(1 / (1 + np.exp(-contrib)), frame["probability"], atol=1e-12)
 
@@ -104,7 +107,7 @@ def test_default_store_is_sqlite_in_working_directory(
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert tracking.tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert tracking_store.tracking_uri() == f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
 def test_importing_tracking_does_not_import_mlflow() -> None:
@@ -140,8 +143,8 @@ def test_registered_versions_carry_a_description_and_tags(store: Path) -> None:
         "2007-08 to 2021-22 (outcomes labelled to 2023-24); panel 0123abcd, data through 2023-24."
     )
     assert tags == {"family": "logit", "horizon": "2", "task": "new", "data_through": "2023-24"}
-    version = tracking.register(log(model, X, "logit"), "riskwatch", description, tags)
-    (listed,) = tracking.list_versions("riskwatch")
+    version = registry.register(log(model, X, "logit"), "riskwatch", description, tags)
+    (listed,) = registry.list_versions("riskwatch")
     assert listed["version"] == version
     assert listed["description"] == description and listed["version_tags"] == tags
     # `models list` prints them under the version.
@@ -205,11 +208,11 @@ def test_a_version_takes_the_newest_backtest_of_its_own_configuration() -> None:
 def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> None:
     """Registered first, backtested after: the version's description and tags gain the
     backtest's figures, and a later backtest replaces them rather than adding more."""
-    from riskwatch.backtest_service import describe_backtested_versions
+    from riskwatch.service.backtest import describe_backtested_versions
 
     X, y, groups = small_data(3)
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
-    run_id = tracking.log_training_run(
+    run_id = runs.log_training_run(
         model,
         params=LOGIT_PARAMS,
         metrics={"training_rows": 600.0},
@@ -219,10 +222,10 @@ def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> 
         X_example=X.head(20),
         run_name="logit",
     )
-    version = tracking.register(run_id, "riskwatch", "logit model warning 2 years ahead.", {})
+    version = registry.register(run_id, "riskwatch", "logit model warning 2 years ahead.", {})
     for roc_auc in (0.8, 0.83):
         record = backtest_record("", "", roc_auc)
-        tracking.log_run(
+        runs.log_run(
             params=record["params"],
             metrics=record["metrics"],
             tags={"kind": "backtest", **record["tags"]},
@@ -230,7 +233,7 @@ def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> 
             run_name="backtest",
         )
         describe_backtested_versions("cat-1")
-    (listed,) = tracking.list_versions("riskwatch")
+    (listed,) = registry.list_versions("riskwatch")
     assert listed["version"] == version
     assert listed["description"].startswith(
         "logit model warning 2 years ahead. Backtest of this configuration (run "
@@ -238,15 +241,15 @@ def test_a_backtest_describes_the_registered_versions_it_covers(store: Path) -> 
     assert listed["description"].count("Backtest") == 1
     assert "ROC-AUC 0.830, PR-AUC 0.210, recall in the top 30 0.50" in listed["description"]
     assert listed["version_tags"]["backtest_roc_auc"] == "0.83"
-    assert listed["version_tags"]["backtest_run"] == tracking.backtest_records()[0]["run_id"]
+    assert listed["version_tags"]["backtest_run"] == runs.backtest_records()[0]["run_id"]
 
 
 def served(store: Path):
     """The registered pyfunc of a logit fitted on `small_data`, and its inputs."""
     X, y, groups = small_data()
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
-    version = tracking.register(log(model, X, "logit"))
-    return tracking.load_model("riskwatch", version), X
+    version = registry.register(log(model, X, "logit"))
+    return served_models.load_model("riskwatch", version), X
 
 
 def test_the_served_model_refuses_a_bad_request_in_one_line(store: Path) -> None:
@@ -291,20 +294,20 @@ def test_registration_is_all_or_nothing_when_the_store_fails(store: Path, monkey
 
     X, y, groups = small_data()
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
-    first = tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+    first = registration.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
 
     def server_gone(*args, **kwargs):
         raise ConnectionError("Connection refused")
 
-    monkeypatch.setattr(tracking, "set_alias", server_gone)
+    monkeypatch.setattr(registry, "set_alias", server_gone)
     with pytest.raises(RiskwatchError) as caught:
-        tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
+        registration.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, "champion")
     assert str(caught.value) == (
         "field '--alias': the tracking store at "
-        f"{tracking.tracking_uri()} failed while pointing 'champion' at the new version "
+        f"{tracking_store.tracking_uri()} failed while pointing 'champion' at the new version "
         "(Connection refused): version 2 was removed again; aliases are unchanged"
     )
-    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+    assert [(v["version"], v["aliases"]) for v in registry.list_versions("riskwatch")] == [
         (first, ["champion"])
     ]
 
@@ -313,7 +316,7 @@ def _registered(alias: str | None) -> int:
     """A fresh version of 'riskwatch' registered with `alias`."""
     X, y, groups = small_data()
     model = HazardLogit(directions={"a": 1}).fit(X, y, groups=groups)
-    return tracking.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, alias)
+    return registration.register_aliased(log(model, X, "logit"), "riskwatch", "", {}, alias)
 
 
 def _interrupted_registration(monkeypatch, failing_step: str) -> str:
@@ -328,10 +331,10 @@ def _interrupted_registration(monkeypatch, failing_step: str) -> str:
     X, y, groups = small_data()
     run_id = log(HazardLogit(directions={"a": 1}).fit(X, y, groups=groups), X, "logit")
     with monkeypatch.context() as store_down:
-        store_down.setattr(tracking, failing_step, store_gone)
-        store_down.setattr(tracking, "_withdraw", store_gone)
+        store_down.setattr(registry, failing_step, store_gone)
+        store_down.setattr(registration, "withdraw", store_gone)
         with pytest.raises(RiskwatchError) as caught:
-            tracking.register_aliased(run_id, "riskwatch", "", {}, "champion")
+            registration.register_aliased(run_id, "riskwatch", "", {}, "champion")
     return str(caught.value)
 
 
@@ -344,7 +347,7 @@ def test_an_interrupted_registration_is_not_registered_until_removed(
     from datetime import timedelta
 
     from riskwatch.errors import RiskwatchError
-    from riskwatch.service import promote
+    from riskwatch.service.models import promote
 
     first = _registered("champion")
     said = _interrupted_registration(monkeypatch, "set_alias")
@@ -353,9 +356,9 @@ def test_an_interrupted_registration_is_not_registered_until_removed(
         "and is removed by the next `riskwatch train --register` or `riskwatch models list`; "
         "aliases are unchanged"
     )
-    assert [v["version"] for v in tracking.list_versions("riskwatch")] == [first]
-    assert tracking.get_version_by_alias("riskwatch", "champion")["version"] == first
-    assert tracking.interrupted_versions("riskwatch") == [2]
+    assert [v["version"] for v in registry.list_versions("riskwatch")] == [first]
+    assert registry.get_version_by_alias("riskwatch", "champion")["version"] == first
+    assert registration.interrupted_versions("riskwatch") == [2]
     with pytest.raises(RiskwatchError) as refused:
         promote(2, "champion")
     assert str(refused.value) == (
@@ -365,17 +368,19 @@ def test_an_interrupted_registration_is_not_registered_until_removed(
     )
 
     announced: list[str] = []
-    assert tracking.remove_interrupted("riskwatch", announced.append) == []  # in flight?
-    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
+    assert registration.remove_interrupted("riskwatch", announced.append) == []  # in flight?
+    monkeypatch.setattr(registration, "INTERRUPTED_AFTER", timedelta(0))
     X, y, groups = small_data()
     run_id = log(HazardLogit(directions={"a": 1}).fit(X, y, groups=groups), X, "logit")
-    third = tracking.register_aliased(run_id, "riskwatch", "", {}, "challenger", announced.append)
+    third = registration.register_aliased(
+        run_id, "riskwatch", "", {}, "challenger", announced.append
+    )
     assert announced == [
         "removed version 2 of 'riskwatch': registration interrupted (the tracking store "
         "failed before it was complete)"
     ]
-    assert tracking.interrupted_versions("riskwatch") == []
-    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+    assert registration.interrupted_versions("riskwatch") == []
+    assert [(v["version"], v["aliases"]) for v in registry.list_versions("riskwatch")] == [
         (first, ["champion"]),
         (third, ["challenger"]),
     ]
@@ -393,18 +398,18 @@ def test_an_alias_taken_by_an_interrupted_registration_still_names_the_old_versi
 
     first = _registered("champion")
     assert _interrupted_registration(monkeypatch, "tag_version").endswith("aliases are unchanged")
-    champion = tracking.get_version_by_alias("riskwatch", "champion")
+    champion = registry.get_version_by_alias("riskwatch", "champion")
     assert (champion["version"], champion["aliases"]) == (first, ["champion"])
-    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+    assert [(v["version"], v["aliases"]) for v in registry.list_versions("riskwatch")] == [
         (first, ["champion"])
     ]
-    uri = tracking.tracking_uri()
+    uri = tracking_store.tracking_uri()
     assert registry_snapshot.version_key(uri, "riskwatch", "champion") is None
     assert registry_snapshot.version_key(uri, "riskwatch", "2") is None
-    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
-    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [2]
+    monkeypatch.setattr(registration, "INTERRUPTED_AFTER", timedelta(0))
+    assert registration.remove_interrupted("riskwatch", lambda text: None) == [2]
     assert registry_snapshot.version_key(uri, "riskwatch", "champion").version == first
-    assert [(v["version"], v["aliases"]) for v in tracking.list_versions("riskwatch")] == [
+    assert [(v["version"], v["aliases"]) for v in registry.list_versions("riskwatch")] == [
         (first, ["champion"])
     ]
 
@@ -416,14 +421,14 @@ def test_a_first_registration_interrupted_leaves_no_alias(store: Path, monkeypat
     from datetime import timedelta
 
     _interrupted_registration(monkeypatch, "tag_version")
-    assert tracking.get_version_by_alias("riskwatch", "champion") is None
-    assert tracking.list_versions("riskwatch") == []
-    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
-    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [1]
-    assert tracking.get_version_by_alias("riskwatch", "champion") is None
+    assert registry.get_version_by_alias("riskwatch", "champion") is None
+    assert registry.list_versions("riskwatch") == []
+    monkeypatch.setattr(registration, "INTERRUPTED_AFTER", timedelta(0))
+    assert registration.remove_interrupted("riskwatch", lambda text: None) == [1]
+    assert registry.get_version_by_alias("riskwatch", "champion") is None
     unaliased = _registered(None)
-    assert [v["version"] for v in tracking.list_versions("riskwatch")] == [unaliased]
-    assert tracking.interrupted_versions("riskwatch") == []
+    assert [v["version"] for v in registry.list_versions("riskwatch")] == [unaliased]
+    assert registration.interrupted_versions("riskwatch") == []
 
 
 def test_an_interrupted_registration_whose_old_version_was_deleted_leaves_no_alias(
@@ -437,9 +442,9 @@ def test_an_interrupted_registration_whose_old_version_was_deleted_leaves_no_ali
 
     first = _registered("champion")
     _interrupted_registration(monkeypatch, "tag_version")
-    tracking.connect()  # points MLflow's client at the test's store
+    tracking_store.connect()  # points MLflow's client at the test's store
     mlflow.MlflowClient().delete_model_version("riskwatch", str(first))
-    monkeypatch.setattr(tracking, "INTERRUPTED_AFTER", timedelta(0))
-    assert tracking.remove_interrupted("riskwatch", lambda text: None) == [2]
-    assert tracking.get_version_by_alias("riskwatch", "champion") is None
-    assert tracking.list_versions("riskwatch") == []
+    monkeypatch.setattr(registration, "INTERRUPTED_AFTER", timedelta(0))
+    assert registration.remove_interrupted("riskwatch", lambda text: None) == [2]
+    assert registry.get_version_by_alias("riskwatch", "champion") is None
+    assert registry.list_versions("riskwatch") == []

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from model_helpers import logged_small_logit
 
-from riskwatch import tracking
 from riskwatch.registered import LoadedModel, load_registered
+from riskwatch.tracking import registry
 from riskwatch.warm_results import result_keeper
 
 
@@ -36,9 +36,9 @@ def tables_with(value: float) -> dict[str, pd.DataFrame]:
 
 
 def test_a_re_pointed_champion_is_not_served_the_old_champions_result(tracking_store: Path) -> None:
-    first = tracking.register(logged_small_logit("first"), "riskwatch", "first", {})
-    second = tracking.register(logged_small_logit("second"), "riskwatch", "second", {})
-    tracking.set_alias("riskwatch", "champion", first)
+    first = registry.register(logged_small_logit("first"), "riskwatch", "first", {})
+    second = registry.register(logged_small_logit("second"), "riskwatch", "second", {})
+    registry.set_alias("riskwatch", "champion", first)
     scorer, tables = Scorer(), tables_with(1.0)
     champion = load_registered("riskwatch", "champion")
     assert scorer.watchlist(tables, champion) == f"scored by version {first}"
@@ -47,13 +47,13 @@ def test_a_re_pointed_champion_is_not_served_the_old_champions_result(tracking_s
     )
     assert scorer.calls == 1  # the warm run was served the kept result
 
-    tracking.set_alias("riskwatch", "champion", second)
+    registry.set_alias("riskwatch", "champion", second)
     assert scorer.watchlist(tables, load_registered("riskwatch", "champion")) == (
         f"scored by version {second}"
     )
     assert scorer.calls == 2
 
-    tracking.set_alias("riskwatch", "champion", first)  # back: first's own result is right
+    registry.set_alias("riskwatch", "champion", first)  # back: first's own result is right
     assert scorer.watchlist(tables, load_registered("riskwatch", "champion")) == (
         f"scored by version {first}"
     )
@@ -61,8 +61,8 @@ def test_a_re_pointed_champion_is_not_served_the_old_champions_result(tracking_s
 
 
 def test_changed_data_or_another_date_is_computed_again(tracking_store: Path) -> None:
-    version = tracking.register(logged_small_logit("only"), "riskwatch", "only", {})
-    tracking.set_alias("riskwatch", "champion", version)
+    version = registry.register(logged_small_logit("only"), "riskwatch", "only", {})
+    registry.set_alias("riskwatch", "champion", version)
     champion = load_registered("riskwatch", "champion")
     scorer = Scorer()
     scorer.watchlist(tables_with(1.0), champion)

@@ -185,7 +185,7 @@ def test_what_would_move_it_is_verified_by_rescoring(tables, frames, fitted, fea
 
 
 def test_name_lookup_with_ambiguity(tables):
-    from riskwatch.service import resolve_authority
+    from riskwatch.service.scoring import resolve_authority
 
     authorities = tables["authorities"]
     assert resolve_authority("E09000008", authorities) == "E09000008"

@@ -50,3 +50,27 @@ def test_console_script_lists_every_command_group():
         assert done.returncode == 0, done.stderr
         for command in group.registered_commands:
             assert command.name in done.stdout, (name, command.name)
+
+
+def test_every_name_a_command_imports_from_riskwatch_exists():
+    """The commands import their work inside the function (to keep `--help` fast), so a
+    name moved elsewhere fails only when that command runs: check every one here."""
+    import ast
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    import riskwatch.cli
+
+    missing = []
+    for path in sorted(Path(riskwatch.cli.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("riskwatch"):
+                module = importlib.import_module(node.module)
+                missing += [
+                    f"{path.name}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if not hasattr(module, alias.name)
+                    and importlib.util.find_spec(f"{node.module}.{alias.name}") is None
+                ]
+    assert missing == []

@@ -66,10 +66,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskwatch.flags",
             "riskwatch.stress",
             "riskwatch.successors",
+            "riskwatch.scoring_context",
         ),
     ),
     ("report", ("riskwatch.report",)),
-    ("service", ("riskwatch.service", "riskwatch.backtest_service")),
+    ("service", ("riskwatch.service",)),
     ("cli", ("riskwatch.cli",)),
 ]
 

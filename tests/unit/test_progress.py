@@ -87,13 +87,11 @@ def test_backtest_fits_pass_through_progress_in_order(monkeypatch):
             seen.setdefault("items", []).append(item)
             yield item
 
-    monkeypatch.setattr(backtest, "_run_job", lambda *args: args[4:8])
-    jobs = [("2018-19", 2, "new", "logit"), ("2019-20", 2, "new", "logit")]
+    monkeypatch.setattr(backtest, "_run_job", lambda frames, failures, fit, spec: fit)
     features = feature_set()
-
-    class Spec:
-        models = ("logit",)
-
-    results = backtest._map_jobs(jobs, {}, features, None, Spec, 1, None, progress)
+    jobs = [
+        backtest.OriginFit(year, 2, "new", "logit", features) for year in ("2018-19", "2019-20")
+    ]
+    results = backtest._map_jobs(jobs, {}, None, None, 1, None, progress)
     assert results == jobs
     assert seen == {"length": 2, "items": jobs}

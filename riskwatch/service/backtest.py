@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riskwatch.service import ProgressFactory, load_frames, no_bars
+from riskwatch.service.frames import ProgressFactory, load_frames, no_bars
 
 
 def backtest_spec(
@@ -51,6 +51,18 @@ def replay_spec(models: tuple[str, ...] | None):
     )
 
 
+def check_model_names(names: tuple[str, ...], families: tuple[str, ...]) -> None:
+    """Refuse a model that is neither one of `families` nor a named variant of
+    configs/models.toml, naming the choices."""
+    from riskwatch.errors import RiskwatchError
+    from riskwatch.models import load_model_specs
+
+    choices = (*families, *load_model_specs().get("variants", {}))
+    for name in names:
+        if name not in choices:
+            raise RiskwatchError(f"'{name}' is not one of {', '.join(choices)}", field="models")
+
+
 @dataclass(frozen=True)
 class BacktestRun:
     """A finished backtest (None when only the replay ran) and replay of each EFS round,
@@ -74,12 +86,13 @@ def run_backtest(
 ) -> BacktestRun:
     """Run the rolling-origin backtest (unless `rolling_origins` is False) and the replay of
     each EFS round on the data directory, and draw their HTML report."""
-    from riskwatch import backtest, tracking
+    from riskwatch import backtest
     from riskwatch.data.store.table_store import load_tables
     from riskwatch.replay import replay_rounds
     from riskwatch.report.backtest import backtest_html
+    from riskwatch.tracking import store
 
-    tracking.check_reachable()
+    store.check_reachable()
     tables = load_tables(data_dir)
     if rolling_origins:
         backtest.check_horizons(tables, spec.horizons)
@@ -124,8 +137,8 @@ def seen_frame(tables: dict, features, as_of: str, seen_by: str):
 def log_backtest(spec, replay, run: BacktestRun) -> None:
     """Record a backtest in MLflow: its settings, headline metrics and tables, and the
     replay of each EFS round (first-time councils found in each top k, per model)."""
-    from riskwatch import tracking
     from riskwatch.data.store.table_store import panel_fingerprint
+    from riskwatch.tracking import runs
 
     result, rounds = run.result, run.replay.rounds
     metrics = {
@@ -158,7 +171,7 @@ def log_backtest(spec, replay, run: BacktestRun) -> None:
             "failure_ranks.csv": result.failure_ranks.to_csv(index=False),
         }
         params |= spec.__dict__
-    tracking.log_run(
+    runs.log_run(
         params={**params, "features": len(run.features.names)},
         metrics=metrics,
         tags={
@@ -176,17 +189,17 @@ def log_backtest(spec, replay, run: BacktestRun) -> None:
 def describe_backtested_versions(catalogue_version: str) -> None:
     """Give every registered version whose configuration the newest backtests cover that
     backtest's figures in its description and tags, so the registry says how each did."""
-    from riskwatch import tracking
     from riskwatch.settings import load_run_config
+    from riskwatch.tracking import registry, runs
     from riskwatch.training import backtest_headline, with_backtest
 
     name = load_run_config()["train"]["registered_name"]
-    records = tracking.backtest_records()
-    for version in tracking.list_versions(name):
+    records = runs.backtest_records()
+    for version in registry.list_versions(name):
         params, fingerprint = version["params"], version.get("panel_fingerprint")
         if version.get("feature_catalogue_version") != catalogue_version or not params:
             continue
         headline = backtest_headline(records, params, catalogue_version, fingerprint)
         if headline is not None:
             described = with_backtest(version["description"], headline[0])
-            tracking.describe_version(name, version["version"], described, headline[1])
+            registry.describe_version(name, version["version"], described, headline[1])
