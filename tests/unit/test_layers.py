@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskwatch._checkout",
             "riskwatch.atomic",
             "riskwatch.cluster",
+            "riskwatch.config_schema",
             "riskwatch.errors",
             "riskwatch.locks",
             "riskwatch.paths",
