@@ -9,8 +9,8 @@ import pytest
 from conftest import SHARED_DATA
 
 from riskwatch.data.kit.authority_index import AuthorityIndex
+from riskwatch.data.kit.header import cell_text, locate_tables
 from riskwatch.data.kit.opening import read_grids
-from riskwatch.data.kit.workbook import cell_text, locate_tables
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.sources.council_tax import (
     FOLDER,

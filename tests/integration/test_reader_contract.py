@@ -34,8 +34,8 @@ import pytest
 
 from riskwatch.data.build import attach_gss
 from riskwatch.data.kit.cells import NON_NEGATIVE
+from riskwatch.data.kit.header import HEADER_SEARCH_ROWS, cell_text, label_key
 from riskwatch.data.kit.opening import read_grids, read_ods_sheet
-from riskwatch.data.kit.workbook import HEADER_SEARCH_ROWS, cell_text, label_key
 from riskwatch.data.registry import SOURCES
 from riskwatch.data.schema import UNMATCHED_COLUMNS
 from riskwatch.data.sources import (

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.authorities import apply_ecode_aliases, load_reorganisation_config
-from riskwatch.data.kit.workbook import cell_text
+from riskwatch.data.kit.header import cell_text
 from riskwatch.data.schema import AUTHORITY_COLUMNS, PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.data.store.table_store import load_table
 from riskwatch.errors import RiskwatchError

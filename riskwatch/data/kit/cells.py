@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskwatch.data.kit.workbook import cell_text
+from riskwatch.data.kit.header import cell_text
 from riskwatch.errors import RiskwatchError
 
 # MHCLG local government finance releases (revenue, capital, council tax, borrowing).

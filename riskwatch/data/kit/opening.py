@@ -3,7 +3,7 @@
 One opener for every reader: it refuses unsupported, missing, empty, corrupt or
 binary files with a one-line error, reads a CSV that is not UTF-8 as Windows-1252,
 and parses only the sheet asked for in a large ODS or XLSX workbook. Describing
-what a grid holds is `riskwatch.data.kit.workbook`'s job.
+what a grid holds is `riskwatch.data.kit.header`'s job (a table's header) and `riskwatch.data.kit.workbook`'s (an MHCLG form's sheets).
 """
 
 from __future__ import annotations

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, check_header_not_repeated, label_key
 from riskwatch.data.kit.opening import SUPPORTED_SUFFIXES, read_grids
 from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.publication import ConfiguredRule
 from riskwatch.data.kit.source import Source, ignoring_unmatched
-from riskwatch.data.kit.workbook import cell_text, check_header_not_repeated, label_key
 from riskwatch.data.years import financial_years_in
 from riskwatch.errors import RiskwatchError
 

@@ -31,11 +31,11 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.kit.cells import parse_cell
+from riskwatch.data.kit.header import cell_text
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.publication import ConfiguredRule, LagRule
 from riskwatch.data.kit.source import Source, files_under, ignoring_unmatched
-from riskwatch.data.kit.workbook import cell_text
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.store.vintages import load_release_config
 from riskwatch.data.years import financial_year_ending, financial_year_of

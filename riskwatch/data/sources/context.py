@@ -36,8 +36,8 @@ import pandas as pd
 
 from riskwatch.data.kit.authority_index import name_key
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, label_key, locate_columns
 from riskwatch.data.kit.opening import read_grids
-from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.sources.revenue import read_revenue_file
 from riskwatch.errors import RiskwatchError
 

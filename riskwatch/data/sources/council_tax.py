@@ -32,11 +32,11 @@ import pandas as pd
 
 from riskwatch.data.kit.authority_index import AuthorityIndex, load_authorities
 from riskwatch.data.kit.cells import parse_cell
+from riskwatch.data.kit.header import cell_text, label_key, locate_tables
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
 from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, label_key, locate_tables
 from riskwatch.data.years import WRITTEN, financial_years_in, is_financial_year, year_end
 from riskwatch.errors import RiskwatchError
 

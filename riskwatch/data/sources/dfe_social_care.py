@@ -28,11 +28,11 @@ from riskwatch.data.kit.authority_index import (
     index_or_none,
 )
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, locate_columns
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import concat_parts, file_constants, panel_rows
 from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import financial_year_starting
 from riskwatch.errors import RiskwatchError
 

@@ -29,11 +29,11 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.kit.cells import COR_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, two_row_header
 from riskwatch.data.kit.opening import read_named_sheet
 from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.publication import LagRule
 from riskwatch.data.kit.source import Source, files_under
-from riskwatch.data.kit.workbook import cell_text, two_row_header
 from riskwatch.data.sources.capital import FULL_DATE
 from riskwatch.data.years import financial_year_of
 from riskwatch.errors import RiskwatchError

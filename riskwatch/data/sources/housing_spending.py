@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, locate_columns
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import is_financial_year
 from riskwatch.errors import RiskwatchError
 

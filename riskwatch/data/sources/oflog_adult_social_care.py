@@ -27,11 +27,11 @@ from riskwatch.data.kit.authority_index import (
     index_or_none,
 )
 from riskwatch.data.kit.cells import EES_MARKS, parse_cell
+from riskwatch.data.kit.header import cell_text, label_key, locate_columns
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import file_constants, panel_rows
 from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns
 from riskwatch.data.years import parse_financial_year
 from riskwatch.errors import RiskwatchError
 

@@ -30,10 +30,10 @@ from riskwatch.data.kit.authority_index import (
     name_aliases,
     name_key,
 )
+from riskwatch.data.kit.header import cell_text, label_key, locate_columns, locate_tables
 from riskwatch.data.kit.opening import read_ods_sheet
 from riskwatch.data.kit.panel_rows import file_constants, panel_rows, unmatched_rows
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, label_key, locate_columns, locate_tables
 from riskwatch.data.schema import PANEL_COLUMNS
 from riskwatch.data.sources.dfe_social_care import CSC_DIR
 from riskwatch.data.years import financial_year_of

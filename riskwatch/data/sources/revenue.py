@@ -15,18 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from riskwatch.data.kit.cells import ImpossibleValue, parse_cell
+from riskwatch.data.kit.header import cell_text, label_key
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import panel_rows
 from riskwatch.data.kit.publication import ConfiguredRule
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import (
-    Column,
-    DataSheet,
-    cell_text,
-    describe_sheet,
-    label_key,
-    stated_update_date,
-)
+from riskwatch.data.kit.workbook import Column, DataSheet, describe_sheet, stated_update_date
 from riskwatch.data.sources.revenue_lines import Line, carried, lines_for
 from riskwatch.data.years import CODE, financial_years_in, year_end
 from riskwatch.errors import RiskwatchError

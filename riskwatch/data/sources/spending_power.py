@@ -40,11 +40,11 @@ import pandas as pd
 
 from riskwatch.data.kit.authority_index import AuthorityIndex, Match, load_authorities
 from riskwatch.data.kit.cells import parse_cell
+from riskwatch.data.kit.header import cell_text, locate_columns
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
 from riskwatch.data.kit.publication import YearRule
 from riskwatch.data.kit.source import Source
-from riskwatch.data.kit.workbook import cell_text, locate_columns
 from riskwatch.data.years import (
     financial_year_ending,
     financial_year_starting,
