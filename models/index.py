@@ -153,8 +153,9 @@ class ResilienceIndex(RiskModel):
         """Percentile per feature among peers, flipped so 1 is always the risky end.
 
         Each column is put in peer-group order, so a group's values are one contiguous run
-        searched at once in its training values; the columns are shared out among threads
-        when there are enough rows to repay them."""
+        searched at once in its training values, then written straight into its column of
+        the result (flipped where higher is safer); the columns are shared out among threads
+        in contiguous ranges when there are enough rows to repay them."""
         values = np.asfortranarray(self._matrix(X))
         codes, peers = pd.factorize(self._peers(X))
         order = np.argsort(codes, kind="stable")
@@ -163,7 +164,7 @@ class ResilienceIndex(RiskModel):
             (self.peer_reference_.get(str(peer), self.pooled_reference_), start, stop)
             for peer, start, stop in zip(peers, bounds[:-1], bounds[1:], strict=True)
         ]
-        pct_by_column = np.empty(values.shape[::-1])
+        oriented = np.empty(values.shape)
 
         def fill(columns: range) -> None:
             for j in columns:
@@ -171,11 +172,10 @@ class ResilienceIndex(RiskModel):
                 pct = np.empty(len(column))
                 for reference, start, stop in blocks:
                     pct[start:stop] = _percentile(reference[j], column[start:stop])
-                pct_by_column[j, order] = pct
+                oriented[order, j] = 1.0 - pct if self.directions_[j] < 0 else pct
 
         _share_out(fill, values.shape[1], values.shape[0])
-        pct = np.ascontiguousarray(pct_by_column.T)
-        return np.where(self.directions_ < 0, 1.0 - pct, pct)
+        return oriented
 
     def _peers(self, X: pd.DataFrame) -> np.ndarray:
         if self.peer_column is None:
@@ -210,7 +210,8 @@ def _share_out(fill: Callable[[range], None], n_columns: int, n_rows: int) -> No
     if n_jobs == 1:
         fill(range(n_columns))
         return
-    shares = [range(n_columns)[k::n_jobs] for k in range(n_jobs)]
+    size = -(-n_columns // n_jobs)  # contiguous ranges: threads never write one cache line
+    shares = [range(k * size, min((k + 1) * size, n_columns)) for k in range(n_jobs)]
     Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fill)(share) for share in shares)
 
 
@@ -223,22 +224,35 @@ def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
     lower, or rounded to ten decimal places as JSON sends it) would fall on opposite sides of
     the block.
 
+    Only the values present are placed (a third of a frame's values may be missing).
+    """
+    pct = np.full(x.shape, _NEUTRAL)
+    present = ~np.isnan(x)
+    if reference.size == 0 or not present.any():
+        return pct
+    pct[present] = _placed(reference, x[present])
+    return pct
+
+
+def _placed(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The mid-rank CDF of finite values x in a non-empty sorted ``reference`` (the model's
+    inputs refuse infinity).
+
     One search places every x among the training values; the ends of the tolerance band are
     searched again only for the values with a training value inside the band (few, except
     where x was a training value), which gives the same counts as searching both ends always.
-    """
-    if reference.size == 0:
-        return np.full(x.shape, _NEUTRAL)
-    slack = np.where(np.isfinite(x), np.maximum(TIE_TOLERANCE * np.abs(x), TIE_FLOOR), 0.0)
+    The training values either side of each x are read from the reference padded with
+    -inf and +inf, so no position needs clipping."""
+    slack = np.abs(x)
+    slack *= TIE_TOLERANCE
+    np.maximum(slack, TIE_FLOOR, out=slack)
     low, high = x - slack, x + slack
     position = np.searchsorted(reference, x, side="left")
+    padded = np.concatenate(([-np.inf], reference, [np.inf]))
     below = position.copy()
-    near = (position > 0) & (reference[np.maximum(position - 1, 0)] >= low)
+    near = padded[position] >= low  # the training value just below x is inside the band
     below[near] = np.searchsorted(reference, low[near], side="left")
-    at_or_below = position.copy()
-    near = (position < reference.size) & (
-        reference[np.minimum(position, reference.size - 1)] <= high
-    )
+    at_or_below = position
+    near = padded[position + 1] <= high  # the training value at or just above x is inside
     at_or_below[near] = np.searchsorted(reference, high[near], side="right")
-    pct = (below + at_or_below) / (2.0 * reference.size)
-    return np.where(np.isnan(x), _NEUTRAL, pct)
+    return (below + at_or_below) / (2.0 * reference.size)
