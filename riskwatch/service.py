@@ -517,24 +517,29 @@ def watchlist(
     top: int | Literal["all"] | None,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ):
     """The watchlist with what was published by `seen_by` (see `scoring_context`), its
-    councils split by the failures known by then (the financial year of `seen_by`)."""
+    councils split by the failures known by then (the financial year of `seen_by`), scored
+    on the `engine` named (`riskwatch.cluster.using_engine`)."""
+    from riskwatch.cluster import using_engine
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
     from riskwatch.years import financial_year_of
 
-    context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
-    return make_watchlist(
-        context.tables,
-        context.frames,
-        context.model,
-        context.as_of,
-        context.catalogue,
-        load_run_config()["watchlist"],
-        top,
-        review_year=financial_year_of(seen_by),
-    )
+    with using_engine(engine, scheduler):
+        context = scoring_context(data_dir, model_ref, as_of, seen_by, progress, announce)
+        return make_watchlist(
+            context.tables,
+            context.frames,
+            context.model,
+            context.as_of,
+            context.catalogue,
+            load_run_config()["watchlist"],
+            top,
+            review_year=financial_year_of(seen_by),
+        )
 
 
 def resolve_authority(query: str, authorities) -> str:

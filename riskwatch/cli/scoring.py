@@ -10,8 +10,11 @@ import typer
 from riskwatch.cli.format import format_explanation, format_watchlist
 from riskwatch.cli.options import (
     DataDir,
+    Engine,
+    EngineName,
     ModelRef,
     OutputFormat,
+    Scheduler,
     quarter_end,
     quarter_option,
     seen_by_option,
@@ -49,6 +52,8 @@ def watchlist_command(
     ] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
     data_dir: DataDir = Path("riskwatch-data"),
+    engine: Engine = EngineName.local,
+    scheduler: Scheduler = None,
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
     from riskwatch.data.store.tables import data_source
@@ -66,7 +71,9 @@ def watchlist_command(
         target = out if shape == "table" else out.with_suffix(f".{shape}")
         check_output_file(target)
     seen_by = seen_by or today()
-    result = watchlist(data_dir, model, as_of, seen_by, top, progress_bar, announce)
+    result = watchlist(
+        data_dir, model, as_of, seen_by, top, progress_bar, announce, engine.value, scheduler
+    )
     if target is not None:
         write_table(result.table, target)
         typer.echo(
