@@ -1,9 +1,11 @@
-"""`backtest --scheduler`: the same fits on a Dask cluster give the same result.
+"""`backtest --scheduler` and `--engine dask`: the same fits, frames and scores on a Dask
+cluster as on this machine.
 
 A throwaway `LocalCluster` (two single-threaded worker processes, loopback
 only) receives the (origin, horizon, task, model) jobs of a small backtest
 through `riskwatch.backtest.run_backtest(..., scheduler=address)`; the scores
-and metrics must equal the sequential run's exactly. Needs the `distributed`
+and metrics must equal the sequential run's exactly; a SYNTHETIC frame scored in chunks
+on the workers must equal the local engine's scores. Needs the `distributed`
 extra (in the test extra too); skipped cleanly without it.
 """
 
