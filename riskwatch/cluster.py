@@ -100,6 +100,7 @@ def on_cluster(scheduler: str) -> Iterator[None]:
 
 @contextmanager
 def _current_set(engine: Engine) -> Iterator[Engine]:
+    """`engine` is the current engine within this block, the one before it after."""
     token = _current.set(engine)
     try:
         yield engine

@@ -17,7 +17,9 @@ from riskwatch.cluster import LocalEngine, current_engine, using_engine
 from riskwatch.errors import RiskwatchError
 
 
-@pytest.mark.parametrize("engine", [LocalEngine(), LocalEngine(n_jobs=1)])
+@pytest.mark.parametrize(
+    "engine", [LocalEngine(), LocalEngine(n_jobs=1), LocalEngine(n_jobs=2, prefer="processes")]
+)
 def test_the_local_engine_returns_results_in_the_items_order(engine) -> None:
     assert engine.map(lambda k: k * k, range(40)) == [k * k for k in range(40)]
     assert engine.map(str, []) == []
