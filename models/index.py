@@ -153,9 +153,10 @@ class ResilienceIndex(RiskModel):
         """Percentile per feature among peers, flipped so 1 is always the risky end.
 
         Each column is put in peer-group order, so a group's values are one contiguous run
-        searched at once in its training values, then written straight into its column of
-        the result (flipped where higher is safer); the columns are shared out among threads
-        in contiguous ranges when there are enough rows to repay them."""
+        searched at once in its training values, then read back in row order straight into
+        its column of the result (flipped where higher is safer: reading in order is cheaper
+        than scattering); the columns are shared out among threads in contiguous ranges when
+        there are enough rows to repay them."""
         values = np.asfortranarray(self._matrix(X))
         codes, peers = pd.factorize(self._peers(X))
         order = np.argsort(codes, kind="stable")
@@ -165,6 +166,7 @@ class ResilienceIndex(RiskModel):
             for peer, start, stop in zip(peers, bounds[:-1], bounds[1:], strict=True)
         ]
         oriented = np.empty(values.shape)
+        place = np.argsort(order)  # each row's place in peer-group order
 
         def fill(columns: range) -> None:
             for j in columns:
@@ -172,7 +174,7 @@ class ResilienceIndex(RiskModel):
                 pct = np.empty(len(column))
                 for reference, start, stop in blocks:
                     pct[start:stop] = _percentile(reference[j], column[start:stop])
-                oriented[order, j] = 1.0 - pct if self.directions_[j] < 0 else pct
+                oriented[:, j] = (1.0 - pct if self.directions_[j] < 0 else pct)[place]
 
         _share_out(fill, values.shape[1], values.shape[0])
         return oriented
