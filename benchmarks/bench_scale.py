@@ -12,9 +12,8 @@ process (so peak memory is that size's own):
    row banded (`riskwatch.watchlist.assign_band`), the top 1,000 ranked, and
    contributions and four reasons computed for those 1,000 only
    (`riskwatch.models.scores.score_frame`);
-3. bare `predict_proba` on the same input matrices, chunk by chunk in this thread
-   (the index shares each chunk's columns among threads), in the same process: the
-   floor of one chunk at a time.
+3. bare `predict_proba` on the same input matrices, chunk by chunk in one thread,
+   in the same process: what one core does with the inputs already built.
 
 Steps 2 and 3 alternate --repeat times and the best time of each is kept.
 Peak memory is the process's maximum resident set (`resource.getrusage`),

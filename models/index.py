@@ -10,7 +10,7 @@ compared with the trained models on the same scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -30,8 +30,6 @@ TIE_TOLERANCE = 1e-7
 TIE_FLOOR = 1e-9
 """Absolute distance within which a value near zero counts as equal to a training value:
 JSON (pandas' `to_json`) rounds to ten decimal places, not ten significant digits."""
-PARALLEL_ROWS = 50_000
-"""Rows from which scoring shares the columns out among threads (fewer: one thread is faster)."""
 
 
 class ResilienceIndex(RiskModel):
@@ -155,8 +153,8 @@ class ResilienceIndex(RiskModel):
         Each column is put in peer-group order, so a group's values are one contiguous run
         searched at once in its training values, then read back in row order straight into
         its column of the result (flipped where higher is safer: reading in order is cheaper
-        than scattering); the columns are shared out among threads in contiguous ranges when
-        there are enough rows to repay them."""
+        than scattering). One thread: a large frame is scored in chunks over the cores
+        (`riskwatch.scoring`), which also shares out building the inputs."""
         values = np.asfortranarray(self._matrix(X))
         codes, peers = pd.factorize(self._peers(X))
         order = np.argsort(codes, kind="stable")
@@ -167,16 +165,12 @@ class ResilienceIndex(RiskModel):
         ]
         oriented = np.empty(values.shape)
         place = np.argsort(order)  # each row's place in peer-group order
-
-        def fill(columns: range) -> None:
-            for j in columns:
-                column = values[:, j][order]
-                pct = np.empty(len(column))
-                for reference, start, stop in blocks:
-                    pct[start:stop] = _percentile(reference[j], column[start:stop])
-                oriented[:, j] = (1.0 - pct if self.directions_[j] < 0 else pct)[place]
-
-        _share_out(fill, values.shape[1], values.shape[0])
+        for j in range(values.shape[1]):
+            column = values[:, j][order]
+            pct = np.empty(len(column))
+            for reference, start, stop in blocks:
+                pct[start:stop] = _percentile(reference[j], column[start:stop])
+            oriented[:, j] = (1.0 - pct if self.directions_[j] < 0 else pct)[place]
         return oriented
 
     def _peers(self, X: pd.DataFrame) -> np.ndarray:
@@ -201,20 +195,6 @@ class ResilienceIndex(RiskModel):
 def _sorted_columns(values: np.ndarray) -> list[np.ndarray]:
     """Observed values of each column, sorted (the peer group's reference distribution)."""
     return [np.sort(col[~np.isnan(col)]) for col in values.T]
-
-
-def _share_out(fill: Callable[[range], None], n_columns: int, n_rows: int) -> None:
-    """Run `fill` over all columns: in one thread for a small input, else over the cores in
-    threads (numpy's search releases the interpreter lock), each thread its own columns."""
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    n_jobs = effective_n_jobs(-1) if n_rows >= PARALLEL_ROWS else 1
-    if n_jobs == 1:
-        fill(range(n_columns))
-        return
-    size = -(-n_columns // n_jobs)  # contiguous ranges: threads never write one cache line
-    shares = [range(k * size, min((k + 1) * size, n_columns)) for k in range(n_jobs)]
-    Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fill)(share) for share in shares)
 
 
 def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
