@@ -22,7 +22,7 @@ every intermediate. Goals (issue 7): 1.8 M <= 60 s and <= 4 GB, 10x rows <= 11x
 time, end to end <= 3x bare predict_proba.
 
     /tmp/venv/bin/python benchmarks/bench_scale.py [--sizes 10000,100000,1800000]
-        [--model blend] [--top 1000] [--engine local|dask [--scheduler ADDRESS]]
+        [--model blend] [--top 1000] [--engine local|dask (a LocalCluster)]
 """
 
 from __future__ import annotations
