@@ -53,13 +53,24 @@ class LocalEngine:
 
 @dataclass(frozen=True)
 class DaskEngine:
-    """The workers of a connected Dask client, one task per item."""
+    """The workers of a connected Dask client, one task per item. The function (and the model
+    it may carry) is sent to the workers once and each item straight to a worker, rather than
+    inside every task of the graph (a chunk of a frame is 100 MB or more)."""
 
     client: Any  # dask.distributed.Client (imported only when Dask is asked for)
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
-        futures = self.client.map(function, list(items), pure=False)
+        items_there = self.client.scatter(list(items), hash=False)
+        function_there = self.client.scatter(function, broadcast=True, hash=False)
+        futures = self.client.map(
+            run_item, [function_there] * len(items_there), items_there, pure=False
+        )
         return self.client.gather(futures)
+
+
+def run_item(function: Callable[[Item], Result], item: Item) -> Result:
+    """`function(item)`: a Dask task, its function and item sent to the worker beforehand."""
+    return function(item)
 
 
 _current: ContextVar[Engine | None] = ContextVar("riskwatch_engine", default=None)

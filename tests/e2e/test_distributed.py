@@ -195,7 +195,9 @@ def test_scoring_on_the_dask_engine_equals_the_local_engine(
             on_dask = scoring.score(loaded, frame, tables["events"])
             on_dask_probability = scoring.probabilities(index, frame, tables["events"], columns)
         chunks = client.run(
-            lambda dask_worker: sum(1 for state in dask_worker.state.log if "_chunk" in str(state))
+            lambda dask_worker: sum(
+                1 for state in dask_worker.state.log if "run_item" in str(state)
+            )
         )
     pd.testing.assert_frame_equal(on_dask, here, check_exact=True)
     assert on_dask_probability.tolist() == here_probability.tolist()
