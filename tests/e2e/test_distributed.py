@@ -174,6 +174,7 @@ def scored_model(frames, feature_inputs):
     return loaded, index, columns, synthetic
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # e.g. Dask's "Sending large graph"
 def test_scoring_on_the_dask_engine_equals_the_local_engine(
     scored_model, tables, cluster, monkeypatch
 ):
