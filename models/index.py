@@ -10,7 +10,7 @@ compared with the trained models on the same scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -30,8 +30,6 @@ TIE_TOLERANCE = 1e-7
 TIE_FLOOR = 1e-9
 """Absolute distance within which a value near zero counts as equal to a training value:
 JSON (pandas' `to_json`) rounds to ten decimal places, not ten significant digits."""
-PARALLEL_ROWS = 50_000
-"""Rows from which scoring shares the columns out among threads (fewer: one thread is faster)."""
 
 
 class ResilienceIndex(RiskModel):
@@ -153,8 +151,10 @@ class ResilienceIndex(RiskModel):
         """Percentile per feature among peers, flipped so 1 is always the risky end.
 
         Each column is put in peer-group order, so a group's values are one contiguous run
-        searched at once in its training values; the columns are shared out among threads
-        when there are enough rows to repay them."""
+        searched at once in its training values, then read back in row order straight into
+        its column of the result (flipped where higher is safer: reading in order is cheaper
+        than scattering). One thread: a large frame is scored in chunks over the cores
+        (`riskwatch.scoring`), which also shares out building the inputs."""
         values = np.asfortranarray(self._matrix(X))
         codes, peers = pd.factorize(self._peers(X))
         order = np.argsort(codes, kind="stable")
@@ -163,19 +163,15 @@ class ResilienceIndex(RiskModel):
             (self.peer_reference_.get(str(peer), self.pooled_reference_), start, stop)
             for peer, start, stop in zip(peers, bounds[:-1], bounds[1:], strict=True)
         ]
-        pct_by_column = np.empty(values.shape[::-1])
-
-        def fill(columns: range) -> None:
-            for j in columns:
-                column = values[:, j][order]
-                pct = np.empty(len(column))
-                for reference, start, stop in blocks:
-                    pct[start:stop] = _percentile(reference[j], column[start:stop])
-                pct_by_column[j, order] = pct
-
-        _share_out(fill, values.shape[1], values.shape[0])
-        pct = np.ascontiguousarray(pct_by_column.T)
-        return np.where(self.directions_ < 0, 1.0 - pct, pct)
+        oriented = np.empty(values.shape)
+        place = np.argsort(order)  # each row's place in peer-group order
+        for j in range(values.shape[1]):
+            column = values[:, j][order]
+            pct = np.empty(len(column))
+            for reference, start, stop in blocks:
+                pct[start:stop] = _percentile(reference[j], column[start:stop])
+            oriented[:, j] = (1.0 - pct if self.directions_[j] < 0 else pct)[place]
+        return oriented
 
     def _peers(self, X: pd.DataFrame) -> np.ndarray:
         if self.peer_column is None:
@@ -201,19 +197,6 @@ def _sorted_columns(values: np.ndarray) -> list[np.ndarray]:
     return [np.sort(col[~np.isnan(col)]) for col in values.T]
 
 
-def _share_out(fill: Callable[[range], None], n_columns: int, n_rows: int) -> None:
-    """Run `fill` over all columns: in one thread for a small input, else over the cores in
-    threads (numpy's search releases the interpreter lock), each thread its own columns."""
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    n_jobs = effective_n_jobs(-1) if n_rows >= PARALLEL_ROWS else 1
-    if n_jobs == 1:
-        fill(range(n_columns))
-        return
-    shares = [range(n_columns)[k::n_jobs] for k in range(n_jobs)]
-    Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fill)(share) for share in shares)
-
-
 def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Mid-rank empirical CDF of x in ``reference``; neutral where x or the reference is empty.
 
@@ -223,22 +206,35 @@ def _percentile(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
     lower, or rounded to ten decimal places as JSON sends it) would fall on opposite sides of
     the block.
 
+    Only the values present are placed (a third of a frame's values may be missing).
+    """
+    pct = np.full(x.shape, _NEUTRAL)
+    present = ~np.isnan(x)
+    if reference.size == 0 or not present.any():
+        return pct
+    pct[present] = _placed(reference, x[present])
+    return pct
+
+
+def _placed(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The mid-rank CDF of finite values x in a non-empty sorted ``reference`` (the model's
+    inputs refuse infinity).
+
     One search places every x among the training values; the ends of the tolerance band are
     searched again only for the values with a training value inside the band (few, except
     where x was a training value), which gives the same counts as searching both ends always.
-    """
-    if reference.size == 0:
-        return np.full(x.shape, _NEUTRAL)
-    slack = np.where(np.isfinite(x), np.maximum(TIE_TOLERANCE * np.abs(x), TIE_FLOOR), 0.0)
+    The training values either side of each x are read from the reference padded with
+    -inf and +inf, so no position needs clipping."""
+    slack = np.abs(x)
+    slack *= TIE_TOLERANCE
+    np.maximum(slack, TIE_FLOOR, out=slack)
     low, high = x - slack, x + slack
     position = np.searchsorted(reference, x, side="left")
+    padded = np.concatenate(([-np.inf], reference, [np.inf]))
     below = position.copy()
-    near = (position > 0) & (reference[np.maximum(position - 1, 0)] >= low)
+    near = padded[position] >= low  # the training value just below x is inside the band
     below[near] = np.searchsorted(reference, low[near], side="left")
-    at_or_below = position.copy()
-    near = (position < reference.size) & (
-        reference[np.minimum(position, reference.size - 1)] <= high
-    )
+    at_or_below = position
+    near = padded[position + 1] <= high  # the training value at or just above x is inside
     at_or_below[near] = np.searchsorted(reference, high[near], side="right")
-    pct = (below + at_or_below) / (2.0 * reference.size)
-    return np.where(np.isnan(x), _NEUTRAL, pct)
+    return (below + at_or_below) / (2.0 * reference.size)

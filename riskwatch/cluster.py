@@ -1,16 +1,102 @@
-"""Running joblib calls on a Dask cluster: the one place that connects to a scheduler.
+"""Where work runs: this machine's cores or a Dask cluster, the one place that connects to one.
 
-The backtest's fits and the feature frames' as-of years are joblib calls; inside
-`on_cluster(address)` they run on the workers of the Dask scheduler at `address` instead of
-on this machine's cores, with the same results.
+An engine maps a function over items and returns the results in the items' order:
+`LocalEngine` on this machine's cores, `DaskEngine` on the workers of a Dask scheduler
+(at an address, or a LocalCluster started for the command and closed after it). Scoring
+at scale sends its chunks through the current engine (`using_engine`), and any code
+taking a mapper callable can be given `engine.map`. The backtest's fits and the feature
+frames' as-of years are joblib calls instead: inside `on_cluster(address)` they run on the
+cluster's workers, with the same results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
 
 from riskwatch.errors import RiskwatchError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+ENGINES = ("local", "dask")
+
+
+class Engine(Protocol):
+    """Runs `function` on every item; the results come back in the items' order."""
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]: ...
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """This machine's cores through joblib: threads by default (the numerical work of scoring
+    releases the interpreter lock; nothing is copied), processes where work holds the lock.
+    A single item runs in the calling thread."""
+
+    n_jobs: int = -1
+    prefer: Literal["threads", "processes"] = "threads"
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        items = list(items)
+        if len(items) <= 1 or effective_n_jobs(self.n_jobs) == 1:
+            return [function(item) for item in items]
+        return Parallel(n_jobs=self.n_jobs, prefer=self.prefer)(
+            delayed(function)(item) for item in items
+        )
+
+
+@dataclass(frozen=True)
+class DaskEngine:
+    """The workers of a connected Dask client, one task per item. The function (and the model
+    it may carry) is sent to the workers once and each item straight to a worker, rather than
+    inside every task of the graph (a chunk of a frame is 100 MB or more)."""
+
+    client: Any  # dask.distributed.Client (imported only when Dask is asked for)
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        items_there = self.client.scatter(list(items), hash=False)
+        function_there = self.client.scatter(function, broadcast=True, hash=False)
+        futures = self.client.map(
+            run_item, [function_there] * len(items_there), items_there, pure=False
+        )
+        return self.client.gather(futures)
+
+
+def run_item(function: Callable[[Item], Result], item: Item) -> Result:
+    """`function(item)`: a Dask task, its function and item sent to the worker beforehand."""
+    return function(item)
+
+
+_current: ContextVar[Engine | None] = ContextVar("riskwatch_engine", default=None)
+
+
+def current_engine() -> Engine:
+    """The engine work is sent to: the one `using_engine` opened, else this machine's cores."""
+    return _current.get() or LocalEngine()
+
+
+@contextmanager
+def using_engine(engine: str = "local", scheduler: str | None = None) -> Iterator[Engine]:
+    """Within this block `current_engine()` is the engine named: "local", or "dask" on the
+    scheduler at `scheduler` (a LocalCluster on this machine, closed at the end of the block,
+    when no address is given). One line naming the option if Dask is not installed, the
+    scheduler cannot be reached, or a scheduler is given to the local engine."""
+    if engine not in ENGINES:
+        raise RiskwatchError(f"unknown engine {engine!r}: choose local or dask", field="--engine")
+    if engine == "local":
+        if scheduler:
+            raise RiskwatchError("a scheduler needs --engine dask", field="--scheduler")
+        with _current_set(LocalEngine()) as local:
+            yield local
+        return
+    with _client(scheduler, "--engine") as client, _current_set(DaskEngine(client)) as dask:
+        yield dask
 
 
 @contextmanager
@@ -19,17 +105,44 @@ def on_cluster(scheduler: str) -> Iterator[None]:
     line naming `--scheduler` if Dask is not installed or the scheduler cannot be reached."""
     from joblib import parallel_backend
 
+    with _client(scheduler, "--scheduler"), parallel_backend("dask"):
+        yield
+
+
+@contextmanager
+def _current_set(engine: Engine) -> Iterator[Engine]:
+    """`engine` is the current engine within this block, the one before it after."""
+    token = _current.set(engine)
+    try:
+        yield engine
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def _client(scheduler: str | None, option: str) -> Iterator[Any]:
+    """A Dask client of the scheduler at `scheduler`, or of a LocalCluster of this machine's
+    cores (one single-threaded worker process each) when None; closed, with any cluster it
+    started, at the end of the block."""
     try:
         from dask.distributed import Client
     except ImportError:
         raise RiskwatchError(
-            "--scheduler needs Dask: pip install 'riskwatch[distributed]'", field="--scheduler"
+            f"{option} needs Dask: pip install 'riskwatch[distributed]'", field=option
         ) from None
-    try:  # connect timeout from Dask's config (distributed.comm.timeouts.connect, 30 s)
-        client = Client(scheduler)
-    except (OSError, TimeoutError) as exc:
-        raise RiskwatchError(
-            f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
-        ) from None
-    with client, parallel_backend("dask"):
-        yield
+    if scheduler is None:
+        client = Client(
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,  # the command's output stays its own
+        )
+    else:
+        try:  # connect timeout from Dask's config (distributed.comm.timeouts.connect, 30 s)
+            client = Client(scheduler)
+        except (OSError, TimeoutError) as exc:
+            raise RiskwatchError(
+                f"cannot reach Dask scheduler {scheduler}: {exc}", field="--scheduler"
+            ) from None
+    with client:
+        yield client

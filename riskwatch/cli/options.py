@@ -47,6 +47,29 @@ class OutputFormat(StrEnum):
     xlsx = "xlsx"
 
 
+class EngineName(StrEnum):
+    """Where scoring runs (riskwatch.cluster.ENGINES, named here so --help imports no Dask)."""
+
+    local = "local"
+    dask = "dask"
+
+
+Engine = Annotated[
+    EngineName,
+    typer.Option(
+        "--engine",
+        help="Score on this machine's cores (local) or a Dask cluster (dask: the --scheduler "
+        "given, else a LocalCluster started for the command).",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786.",
+    ),
+]
+
 MODEL_FAMILIES = tuple(family.value for family in ModelFamily)
 
 

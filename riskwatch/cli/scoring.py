@@ -9,8 +9,11 @@ import typer
 
 from riskwatch.cli.options import (
     DataDir,
+    Engine,
+    EngineName,
     ModelRef,
     OutputFormat,
+    Scheduler,
     quarter_end,
     quarter_option,
     seen_by_option,
@@ -47,6 +50,8 @@ def watchlist_command(
     ] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
     data_dir: DataDir = Path("riskwatch-data"),
+    engine: Engine = EngineName.local,
+    scheduler: Scheduler = None,
 ) -> None:
     """The ranked watchlist with bands, rank changes and reasons, from the registered champion."""
     from riskwatch.cli.format import format_watchlist
@@ -67,7 +72,7 @@ def watchlist_command(
         check_output_file(target)
     seen_by = seen_by or today()
     request = ScoringRequest(data_dir, model, as_of, seen_by)
-    result = watchlist(request, top, progress_bar, announce)
+    result = watchlist(request, top, progress_bar, announce, engine.value, scheduler)
     if target is not None:
         write_table(result.table, target)
         typer.echo(

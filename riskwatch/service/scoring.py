@@ -73,31 +73,37 @@ def watchlist(
     top: int | Literal["all"] | None,
     progress: ProgressFactory = no_bars,
     announce: Callable[[str], None] = lambda text: None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ):
     """The watchlist with what was published by the review date (see `scoring_context`),
-    its councils split by the failures known by then (the review date's financial year)."""
+    its councils split by the failures known by then (the review date's financial year),
+    scored on the `engine` named (`riskwatch.cluster.using_engine`); the engine changes
+    where the work runs, never the result, so a kept result serves every engine."""
+    from riskwatch.cluster import using_engine
     from riskwatch.review import make_watchlist
     from riskwatch.settings import load_run_config
     from riskwatch.warm_results import result_keeper
     from riskwatch.years import financial_year_of
 
-    context = scoring_context(request, progress, announce)
-    keep = result_keeper(context.tables, context.model, context.as_of, request.seen_by)
-    review_year = financial_year_of(request.seen_by)
-    return keep(
-        "watchlist",
-        f"top {top}, review year {review_year}",
-        lambda: make_watchlist(
-            context.tables,
-            context.frames,
-            context.model,
-            context.as_of,
-            context.catalogue,
-            load_run_config()["watchlist"],
-            top,
-            review_year=review_year,
-        ),
-    )
+    with using_engine(engine, scheduler):
+        context = scoring_context(request, progress, announce)
+        keep = result_keeper(context.tables, context.model, context.as_of, request.seen_by)
+        review_year = financial_year_of(request.seen_by)
+        return keep(
+            "watchlist",
+            f"top {top}, review year {review_year}",
+            lambda: make_watchlist(
+                context.tables,
+                context.frames,
+                context.model,
+                context.as_of,
+                context.catalogue,
+                load_run_config()["watchlist"],
+                top,
+                review_year=review_year,
+            ),
+        )
 
 
 def resolve_authority(query: str, authorities) -> str:

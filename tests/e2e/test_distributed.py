@@ -1,9 +1,11 @@
-"""`backtest --scheduler`: the same fits on a Dask cluster give the same result.
+"""`backtest --scheduler` and `--engine dask`: the same fits, frames and scores on a Dask
+cluster as on this machine.
 
 A throwaway `LocalCluster` (two single-threaded worker processes, loopback
 only) receives the (origin, horizon, task, model) jobs of a small backtest
 through `riskwatch.backtest.run_backtest(..., scheduler=address)`; the scores
-and metrics must equal the sequential run's exactly. Needs the `distributed`
+and metrics must equal the sequential run's exactly; a SYNTHETIC frame scored in chunks
+on the workers must equal the local engine's scores. Needs the `distributed`
 extra (in the test extra too); skipped cleanly without it.
 """
 
@@ -142,3 +144,84 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
         )
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and "--scheduler" in lines[0], done.stderr
+
+
+@pytest.fixture(scope="module")
+def scored_model(frames, feature_inputs):
+    """An index fitted on the real 2022-23 frame, as the watchlist loads a model (a
+    `LoadedModel`), and a SYNTHETIC frame of 2,500 rows drawn from the real frames."""
+    import numpy as np
+    from riskwatch.models import ResilienceIndex
+    from riskwatch.models.scores import score_frame
+
+    from riskwatch.registered import LoadedModel
+
+    train = frames["2022-23"]
+    names = [n for n in feature_inputs.names if n in train.columns]
+    columns = [*names, "class"]
+    index = ResilienceIndex(directions={n: feature_inputs.directions[n] for n in names})
+    index.fit(train[columns].astype({n: float for n in names}), np.arange(len(train)) % 7 == 0)
+    loaded = LoadedModel(
+        version=None,
+        description={},
+        predict=lambda inputs: score_frame(inputs[columns], index),
+        input_columns=columns,
+    )
+    every = pd.concat(frames.values(), ignore_index=True)
+    synthetic = every.sample(2_500, replace=True, random_state=23).reset_index(drop=True)
+    synthetic["gss_code"] = [f"SYNTHETIC-{k:05d}" for k in range(len(synthetic))]
+    synthetic["as_of"] = "2024-25"
+    return loaded, index, columns, synthetic
+
+
+@pytest.mark.filterwarnings("error::UserWarning")  # e.g. Dask's "Sending large graph"
+def test_scoring_on_the_dask_engine_equals_the_local_engine(
+    scored_model, tables, cluster, monkeypatch
+):
+    """A frame scored in chunks on the cluster's workers (`--engine dask`) gives the
+    probabilities and contributions the local engine gives, to the bit; and the workers,
+    not this process, scored the chunks."""
+    from distributed import Client
+
+    from riskwatch import scoring
+    from riskwatch.cluster import using_engine
+
+    loaded, index, columns, frame = scored_model
+    monkeypatch.setattr(scoring, "CHUNK_ROWS", 600)  # five chunks
+    with using_engine("local"):
+        here = scoring.score(loaded, frame, tables["events"])
+        here_probability = scoring.probabilities(index, frame, tables["events"], columns)
+    with Client(cluster.scheduler_address) as client:
+        with using_engine("dask", cluster.scheduler_address):
+            on_dask = scoring.score(loaded, frame, tables["events"])
+            on_dask_probability = scoring.probabilities(index, frame, tables["events"], columns)
+        chunks = client.run(
+            lambda dask_worker: sum(
+                1 for state in dask_worker.state.log if "run_item" in str(state)
+            )
+        )
+    pd.testing.assert_frame_equal(on_dask, here, check_exact=True)
+    assert on_dask_probability.tolist() == here_probability.tolist()
+    assert len(on_dask) == len(frame)
+    assert sum(chunks.values()) > 0, chunks
+
+
+def test_an_unreachable_scheduler_for_the_watchlist_is_one_line(tmp_path):
+    """`watchlist --engine dask --scheduler ADDRESS` that cannot be reached: one line naming
+    --scheduler, exit 2, and no output file."""
+    from cli_helpers import run_riskwatch
+
+    out = tmp_path / "watchlist.csv"
+    done = run_riskwatch(
+        ["watchlist", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--format", "csv"]
+        + ["--out", str(out)],
+        cwd=tmp_path,
+        env={
+            "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+            "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s",
+        },
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and "--scheduler" in lines[0] and "cannot reach" in lines[0]
+    assert not out.exists()

@@ -1,0 +1,85 @@
+"""The engines: results in the items' order, the current engine inside `using_engine` only,
+one line for a wrong engine option or a missing Dask; and a frame scored in chunks on the
+engine gives every row's probability as one call would."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from riskwatch.models import ResilienceIndex
+
+from riskwatch import scoring
+from riskwatch.cluster import LocalEngine, current_engine, using_engine
+from riskwatch.errors import RiskwatchError
+
+
+@pytest.mark.parametrize(
+    "engine", [LocalEngine(), LocalEngine(n_jobs=1), LocalEngine(n_jobs=2, prefer="processes")]
+)
+def test_the_local_engine_returns_results_in_the_items_order(engine) -> None:
+    assert engine.map(lambda k: k * k, range(40)) == [k * k for k in range(40)]
+    assert engine.map(str, []) == []
+
+
+def test_the_local_engine_runs_items_on_several_threads() -> None:
+    barrier = threading.Barrier(2, timeout=10)  # passes only if two items run at once
+
+    def meet(item: int) -> int:
+        barrier.wait()
+        return item
+
+    assert LocalEngine(n_jobs=2).map(meet, [1, 2]) == [1, 2]
+
+
+def test_using_engine_sets_the_current_engine_for_its_block_only() -> None:
+    outside = current_engine()
+    with using_engine("local") as engine:
+        assert current_engine() is engine
+    assert current_engine() == outside == LocalEngine()
+
+
+@pytest.mark.parametrize(
+    ("engine", "scheduler", "field"),
+    [("spark", None, "--engine"), ("local", "tcp://127.0.0.1:8786", "--scheduler")],
+)
+def test_a_wrong_engine_option_is_one_line(engine, scheduler, field) -> None:
+    with pytest.raises(RiskwatchError) as refused, using_engine(engine, scheduler):
+        pass
+    assert refused.value.field == field
+    assert "\n" not in str(refused.value)
+
+
+def test_dask_missing_names_the_extra_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import raises ImportError
+    with pytest.raises(RiskwatchError) as refused, using_engine("dask"):
+        pass
+    assert "pip install 'riskwatch[distributed]'" in str(refused.value)
+    assert refused.value.field == "--engine"
+
+
+def _frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(n, 3))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    return pd.DataFrame(values, columns=["debt", "gap", "reserves"]).assign(
+        gss_code=[f"SYNTHETIC-{k:05d}" for k in range(n)],
+        **{"class": rng.choice(["SD", "UA", "MD"], size=n), "as_of": "2024-25"},
+    )
+
+
+def test_a_frame_scored_in_chunks_on_the_engine_equals_one_call(monkeypatch) -> None:
+    """Chunks of 7 rows over threads: every row scored once, in order, exactly as the model
+    scores the whole frame."""
+    train, frame = _frame(300, seed=1), _frame(100, seed=2)
+    columns = ["debt", "gap", "reserves", "class"]
+    model = ResilienceIndex(directions={"debt": 1, "gap": 1, "reserves": -1})
+    model.fit(train[columns], (np.arange(len(train)) % 5 == 0).astype(int))
+    monkeypatch.setattr(scoring, "CHUNK_ROWS", 7)
+    whole = model.predict_proba(frame[columns])[:, 1]
+    with using_engine("local"):
+        chunked = scoring.probabilities(model, frame, pd.DataFrame(), columns)
+    assert np.array_equal(chunked, whole)
