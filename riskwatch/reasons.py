@@ -12,8 +12,7 @@ its standing say the same thing in words.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -21,18 +20,8 @@ import pandas as pd
 from riskwatch.data.check.definition_breaks import Break, configured
 from riskwatch.features import breaks_of, spanned
 from riskwatch.models.scores import CONTRIB_PREFIX as CONTRIB
-from riskwatch.units import break_words, change_words, format_value
+from riskwatch.reason_words import PER_NRE, dated_words, standing_words
 
-# The class of a council as a reviewer names its peers.
-CLASS_WORDS = {
-    "UA": "unitary councils",
-    "SC": "county councils",
-    "SD": "district councils",
-    "MD": "metropolitan districts",
-    "L": "London boroughs",
-}
-MIN_PEERS = 5  # fewer values in a class than this: no standing is given
-EXTREME_SHARE = 25  # within this share of either end a standing is a share; else a side
 # An input no council has this year (a source that stops, e.g. capital outturn after
 # 2018-19) moves every score alike: it says nothing about one council, so it is no reason.
 MIN_COVERAGE = 0.1
@@ -96,37 +85,6 @@ def _quantity_rows(summed: pd.DataFrame, quantities: pd.Series) -> pd.DataFrame:
         ["council", "contribution", "base"], ascending=[True, False, True], kind="mergesort"
     )
     return rows.drop(columns="quantity")
-
-
-def class_standing(value: float, peers: pd.Series, council_class: str) -> str:
-    """Where a value stands among the councils of its class (`standing_words`)."""
-    known = peers.dropna().to_numpy(dtype=float)
-    if pd.isna(value):
-        return ""
-    higher, lower = int((known > value).sum()), int((known < value).sum())
-    return standing_words(higher, lower, len(known), council_class)
-
-
-def standing_words(higher: int, lower: int, count: int, council_class: str) -> str:
-    """A standing from how many of the class's `count` values are higher and lower: 'the
-    highest of 62 unitary councils', '3 of 36 metropolitan districts share the highest value'
-    (a flag that is set, say), 'lowest 4% of county councils', 'above the median of district
-    councils'; '' with fewer than `MIN_PEERS` values in the class."""
-    if count < MIN_PEERS:
-        return ""
-    words = CLASS_WORDS.get(council_class, f"{council_class} councils")
-    if higher == lower:
-        return f"at the median of {words}"
-    side, beyond = ("highest", higher) if higher < lower else ("lowest", lower)
-    sharing = count - higher - lower
-    if beyond == 0 and sharing > 1:
-        return f"{sharing} of {count} {words} share the {side} value"
-    if beyond == 0:
-        return f"the {side} of {count} {words}"
-    share = math.ceil(100 * (beyond + 1) / count)
-    if share <= EXTREME_SHARE:
-        return f"{side} {share}% of {words}"
-    return f"{'above' if side == 'highest' else 'below'} the median of {words}"
 
 
 def peer_percentiles(frame: pd.DataFrame, features: list[str], neighbours: pd.DataFrame | None):
@@ -219,9 +177,6 @@ GROUP_COLUMNS = [
 ]
 # Context columns of the frame saying how old its revenue figures are (features/dating.py).
 RS_YEARS_BACK, NRE_YEARS_BACK = "revenue_outturn_years_back", "nre_denominator_years_back"
-NRE_INPUT = "RS net_revenue_expenditure"
-PER_NRE = "% of net revenue spending"  # how a ratio to it is labelled
-SIZE_INPUTS = {NRE_INPUT, "RS total_service_expenditure"}
 
 
 def _breaks(tables: dict[str, pd.DataFrame] | None, inputs: set[str]) -> tuple[Break, ...]:
@@ -240,28 +195,6 @@ def _inputs(described: pd.DataFrame) -> dict[str, set[str]]:
     return {name: set(filter(None, text.split(", "))) for name, text in described["inputs"].items()}
 
 
-def dated_words(
-    inputs: set[str], as_of: str, rs_back: int, nre_back: float, per_nre: bool = True
-) -> str:
-    """Which earlier year a base's figures are from, where not the scored year's: '2023-24
-    outturn, the latest published', 'over net revenue spending of 2021-22, the last valid
-    figure' (for a ratio to net revenue spending, `per_nre`); '' where every figure is the
-    scored year's."""
-    from riskwatch.labels import shift_year
-
-    # RS lines a feature reads, less those it reads from RSX where RS is carried (services)
-    own = {i for i in inputs if i.startswith("RS ") and f"RSX {i[3:]}" not in inputs}
-    own -= SIZE_INPUTS
-    notes = []
-    if own and rs_back:
-        notes.append(f"{shift_year(as_of, -rs_back)} outturn, the latest published")
-    back = rs_back + (0 if np.isnan(nre_back) else int(nre_back))
-    if per_nre and NRE_INPUT in inputs and back and not (own and back == rs_back):
-        why = "the last valid figure" if back > rs_back else "the latest outturn published"
-        notes.append(f"over net revenue spending of {shift_year(as_of, -back)}, {why}")
-    return "; ".join(notes)
-
-
 def _base_attributes(
     groups: pd.DataFrame,
     frame: pd.DataFrame,
@@ -276,8 +209,6 @@ def _base_attributes(
     wholly from a revenue outturn carried from the year before, on that return's own years;
     missing where the years span one of `breaks`, and `break_{k}y` gives its reason), and
     the earlier years its figures are from (`dated_words`)."""
-    from riskwatch.labels import shift_year
-
     bases = [b for b in dict.fromkeys(groups["base"]) if b in frame.columns]
     row = pd.Index(frame["gss_code"]).get_indexer(groups["gss_code"])
     column = pd.Index(bases).get_indexer(groups["base"])
@@ -288,53 +219,14 @@ def _base_attributes(
         out[known] = matrix[row[known], column[known]]
         return out
 
-    values = frame[bases]
-    by_class = values.groupby(frame["class"])
-    lower = pick(by_class.rank(method="min").to_numpy(dtype=float) - 1)
-    in_class = pick(by_class.transform("count").to_numpy(dtype=float))
-    higher = in_class - pick(by_class.rank(method="max").to_numpy(dtype=float))
-    classes = frame["class"].to_numpy()
-    standing = [
-        standing_words(int(h), int(lo), int(n), classes[r]) if not np.isnan(h) else ""
-        for h, lo, n, r in zip(higher, lower, in_class, row, strict=True)
-    ]
-    by_percentile, by_neighbours = peer_percentiles(frame, bases, neighbours)
-    now = values.to_numpy(dtype=float)
-    out = {
-        "value": pick(now),
-        "class_standing": standing,
-        "class_percentile": pick(by_percentile.to_numpy(dtype=float)),
-        "neighbour_percentile": (
-            pick(by_neighbours.to_numpy(dtype=float))
-            if by_neighbours is not None
-            else np.full(len(groups), np.nan)
-        ),
-    }
+    now = frame[bases].to_numpy(dtype=float)
+    out = {"value": pick(now), **_standings(frame, bases, neighbours, pick, row)}
     rs_back = int(frame[RS_YEARS_BACK].max()) if RS_YEARS_BACK in frame.columns else 0
     only_rs = [b for b in bases if inputs.get(b) and all(i.startswith("RS ") for i in inputs[b])]
     for k in (1, 3):
-        then = np.full(now.shape, np.nan)
-        for offset, columns in ((0, bases), (rs_back, only_rs)):
-            past = history.get(shift_year(as_of, -k - offset))
-            if past is None or not columns:
-                continue
-            at = pd.Index(bases).get_indexer(columns)
-            then[:, at] = (
-                past.set_index("gss_code")
-                .reindex(index=frame["gss_code"], columns=columns)
-                .to_numpy(dtype=float)
-            )
-        spans = {
-            b: spanned(
-                breaks,
-                inputs.get(b, set()),
-                shift_year(as_of, -k - (rs_back if b in only_rs else 0)),
-                shift_year(as_of, -(rs_back if b in only_rs else 0)),
-            )
-            for b in bases
-        }
-        broken = [b for b in bases if spans[b] is not None]
-        then[:, pd.Index(bases).get_indexer(broken)] = np.nan
+        then, spans = _values_back(
+            k, frame, bases, only_rs, rs_back, history, as_of, inputs, breaks
+        )
         with np.errstate(invalid="ignore"):  # unbounded then and now: no change to say
             out[f"change_{k}y"] = pick(now - then)
         out[f"break_{k}y"] = [
@@ -356,6 +248,76 @@ def _base_attributes(
     return pd.DataFrame(out, index=groups.index)
 
 
+def _standings(
+    frame: pd.DataFrame,
+    bases: list[str],
+    neighbours: pd.DataFrame | None,
+    pick: Callable[[np.ndarray], np.ndarray],
+    row: np.ndarray,
+) -> dict[str, object]:
+    """Each (council, base) row's standing in its class in words, and its percentiles in
+    its class and among its neighbours (`pick` reads a council × base matrix per row)."""
+    by_class = frame[bases].groupby(frame["class"])
+    lower = pick(by_class.rank(method="min").to_numpy(dtype=float) - 1)
+    in_class = pick(by_class.transform("count").to_numpy(dtype=float))
+    higher = in_class - pick(by_class.rank(method="max").to_numpy(dtype=float))
+    classes = frame["class"].to_numpy()
+    by_percentile, by_neighbours = peer_percentiles(frame, bases, neighbours)
+    return {
+        "class_standing": [
+            standing_words(int(h), int(lo), int(n), classes[r]) if not np.isnan(h) else ""
+            for h, lo, n, r in zip(higher, lower, in_class, row, strict=True)
+        ],
+        "class_percentile": pick(by_percentile.to_numpy(dtype=float)),
+        "neighbour_percentile": (
+            pick(by_neighbours.to_numpy(dtype=float))
+            if by_neighbours is not None
+            else np.full(len(row), np.nan)
+        ),
+    }
+
+
+def _values_back(
+    k: int,
+    frame: pd.DataFrame,
+    bases: list[str],
+    only_rs: list[str],
+    rs_back: int,
+    history: dict[str, pd.DataFrame],
+    as_of: str,
+    inputs: dict[str, set[str]],
+    breaks: tuple[Break, ...],
+) -> tuple[np.ndarray, dict[str, Break | None]]:
+    """The bases' values `k` years before (council × base; a base read wholly from a carried
+    revenue outturn `rs_back` years further back), NaN where the years span a definition
+    break, and the break each base's change spans (None where none)."""
+    from riskwatch.labels import shift_year
+
+    then = np.full((len(frame), len(bases)), np.nan)
+    for offset, columns in ((0, bases), (rs_back, only_rs)):
+        past = history.get(shift_year(as_of, -k - offset))
+        if past is None or not columns:
+            continue
+        at = pd.Index(bases).get_indexer(columns)
+        then[:, at] = (
+            past.set_index("gss_code")
+            .reindex(index=frame["gss_code"], columns=columns)
+            .to_numpy(dtype=float)
+        )
+    spans = {
+        b: spanned(
+            breaks,
+            inputs.get(b, set()),
+            shift_year(as_of, -k - (rs_back if b in only_rs else 0)),
+            shift_year(as_of, -(rs_back if b in only_rs else 0)),
+        )
+        for b in bases
+    }
+    broken = [b for b in bases if spans[b] is not None]
+    then[:, pd.Index(bases).get_indexer(broken)] = np.nan
+    return then, spans
+
+
 def reasons(
     scored: pd.DataFrame,
     frame: pd.DataFrame,
@@ -371,30 +333,6 @@ def reasons(
     return indicator_groups(
         scored, frame, history, as_of, catalogue, neighbours, count=count, tables=tables
     )
-
-
-def reason_text(reason: Mapping) -> str:
-    """One reason (a row of `indicator_groups`, as a Series or a dict) as a reviewer reads it:
-    mechanism, indicator and value, standing, change."""
-    unit = reason.get("unit", "")
-    parts = [f"{reason['indicator']}: {format_value(reason['value'], unit)}"]
-    if reason.get("class_standing"):
-        parts.append(reason["class_standing"])
-    blanked: dict[str, tuple[int, ...]] = {}
-    for years in (3, 1):
-        words = change_words(reason.get(f"change_{years}y", np.nan), unit, years)
-        if words:
-            parts.extend(break_words(spans, why) for why, spans in blanked.items())
-            parts.append(words)
-            break
-        if reason.get(f"break_{years}y"):
-            why = reason[f"break_{years}y"]
-            blanked[why] = (*blanked.get(why, ()), years)
-    else:
-        parts.extend(break_words(spans, why) for why, spans in blanked.items())
-    dated = f" ({reason['dated']})" if reason.get("dated") else ""
-    mechanism = reason.get("mechanism", "")
-    return (f"[{mechanism}] " if mechanism else "") + ", ".join(parts) + dated
 
 
 def _described(described: pd.DataFrame, name: str, column: str, default: str) -> str:

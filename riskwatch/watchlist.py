@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from riskwatch.reasons import reason_text
+from riskwatch.reason_words import reason_text
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def format_watchlist(result, seen_by: str, source: str) -> str:
 def format_explanation(e) -> str:
     """An explanation as text: contributions by indicator, history against peers, events,
     and the moves that would take the council off the watchlist."""
-    from riskwatch.reasons import reason_text
+    from riskwatch.reason_words import reason_text
     from riskwatch.units import format_value
 
     labels = {

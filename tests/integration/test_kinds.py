@@ -12,7 +12,8 @@ from riskwatch.features.registry import QUANTITIES
 
 from riskwatch.data.registry import KIND_OF_SOURCE, with_kinds
 from riskwatch.data.schema import KINDS
-from riskwatch.reasons import _quantity_rows, dated_words
+from riskwatch.reason_words import dated_words
+from riskwatch.reasons import _quantity_rows
 
 WOKING, THURROCK, HAVERING = "E07000217", "E06000034", "E09000016"
 

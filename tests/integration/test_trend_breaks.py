@@ -9,7 +9,7 @@ from riskwatch.features import prepare, spanned
 from riskwatch.features.frame import View, councils_of
 
 from riskwatch.data.check.definition_breaks import Break, configured
-from riskwatch.reasons import reason_text
+from riskwatch.reason_words import reason_text
 
 EARMARKED = "the earmarked line was redefined in 2021-22"
 

@@ -7,7 +7,8 @@ from model_helpers import logit_champion, registered_like
 
 from riskwatch.errors import RiskwatchError
 from riskwatch.explanations import what_would_move
-from riskwatch.reasons import class_standing, peer_percentiles, reason_text, reasons
+from riskwatch.reason_words import class_standing, reason_text
+from riskwatch.reasons import peer_percentiles, reasons
 from riskwatch.review import review_diff
 from riskwatch.units import change_words, format_value
 from riskwatch.watchlist import assign_band, bands_from_config, rank_councils

@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "reasons/review",
         (
+            "riskwatch.reason_words",
             "riskwatch.reasons",
             "riskwatch.review",
             "riskwatch.review_pack",
