@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -131,6 +132,13 @@ def _up_to(column: pd.Series, last: str) -> np.ndarray:
     return allowed[column.cat.codes.to_numpy()]
 
 
+def seen_rows(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> np.ndarray:
+    """Which rows of a prepared panel are seen as of `as_of`: years up to it, published by
+    its as-of date or a later `seen_by` (every release of a value seen counts)."""
+    published = check_seen_by(as_of, seen_by)
+    return _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], published)
+
+
 def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
     """One row per council, source, indicator and year as known on the as-of date.
 
@@ -140,9 +148,7 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     publication. Columns as `prepare` gives them (keys, value, state, period end, published).
     """
     panel = prepare(panel)
-    seen_by = check_seen_by(as_of, seen_by)
-    seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], seen_by)
-    rows = panel[seen]
+    rows = panel[seen_rows(panel, as_of, seen_by)]
     repeated = rows["released_again"].to_numpy().copy()  # a key twice seen is twice released
     repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
     if repeated.any():
@@ -159,18 +165,58 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     ).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the rows seen as of one date tell about all councils at once, so that councils
+    built in separate chunks share it: the earliest financial year held (where every
+    history starts), and the number of councils of each outturn source in the as-of year
+    and the year before (which returns are not yet held, `carried`). Chunks of distinct
+    councils add up (`+`) to the whole panel's."""
+
+    first_year: str | None
+    councils: dict[tuple[str, str], int]
+
+    def __add__(self, other: Seen) -> Seen:
+        years = [y for y in (self.first_year, other.first_year) if y is not None]
+        councils = dict(self.councils)
+        for key, count in other.councils.items():
+            councils[key] = councils.get(key, 0) + count
+        return Seen(min(years) if years else None, councils)
+
+    def carried(self, as_of: str) -> dict[str, int]:
+        """Outturn sources not yet held for `as_of`, each with the years its latest return
+        lags the as-of year (always 1): a source holding fewer councils for `as_of` than
+        HELD_SHARE of those it held the year before."""
+        previous = financial_year_starting(int(as_of[:4]) - 1)
+        return {
+            source: 1
+            for source in sorted({source for source, _ in self.councils})
+            if self.councils.get((source, as_of), 0)
+            < HELD_SHARE * self.councils.get((source, previous), 0)
+        }
+
+
+def seen_of(rows: pd.DataFrame, as_of: str) -> Seen:
+    """`Seen` of rows seen as of `as_of` (`visible`'s output, or any rows published by the
+    date: several releases of one key count once)."""
+    years = rows["financial_year"]
+    held = years.to_numpy()[years.notna().to_numpy()]
+    previous = financial_year_starting(int(as_of[:4]) - 1)
+    outturn = rows[
+        rows["source"].map(KIND_OF_SOURCE).eq("outturn").to_numpy()
+        & years.isin([as_of, previous]).to_numpy()
+    ]
+    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
+    return Seen(
+        str(min(held)) if len(held) else None,
+        {(str(s), str(y)): int(n) for (s, y), n in councils.items()},
+    )
+
+
 def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
     """Outturn sources not yet held for `as_of` among visible rows (`visible`'s output), each
-    with the years its latest return lags the as-of year (always 1): a source holding fewer
-    councils for `as_of` than HELD_SHARE of those it held the year before."""
-    outturn = rows[rows["source"].map(KIND_OF_SOURCE).eq("outturn").to_numpy()]
-    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
-    previous = financial_year_starting(int(as_of[:4]) - 1)
-    return {
-        str(source): 1
-        for source in outturn["source"].unique()
-        if councils.get((source, as_of), 0) < HELD_SHARE * councils.get((source, previous), 0)
-    }
+    with the years its latest return lags the as-of year (`Seen.carried`)."""
+    return seen_of(rows, as_of).carried(as_of)
 
 
 def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None = None) -> str:
@@ -232,13 +278,16 @@ class View:
         neighbours: pd.DataFrame | None = None,
         seen_by: str | None = None,
         breaks: tuple[Break, ...] = (),
+        seen: Seen | None = None,
     ) -> View:
         """The view of year `as_of` as known on its as-of date (or a later `seen_by` date),
         for the councils in `classes`; `breaks` are the definition breaks no change may span
-        (`break_within`)."""
+        (`break_within`). `seen` is what all councils' rows say (`Seen`) where `panel` holds
+        only some of them (a chunk); by default the panel's own."""
         rows = visible(panel, as_of, seen_by)
-        held = rows["financial_year"].cat.categories
-        years = year_range(min(held.min(), as_of) if len(held) else as_of, as_of)
+        seen = seen_of(rows, as_of) if seen is None else seen
+        first = seen.first_year
+        years = year_range(min(first, as_of) if first is not None else as_of, as_of)
         wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
         positions = latest_positions(panel, "BI", check_seen_by(as_of, seen_by))
         return cls(
@@ -249,8 +298,26 @@ class View:
             neighbours,
             {"breaks": breaks},
             positions.reindex(classes.index),
-            carried_sources(rows, as_of),
+            seen.carried(as_of),
         )
+
+    @classmethod
+    def of_features(
+        cls,
+        built: pd.DataFrame,
+        classes: pd.Series,
+        as_of: str,
+        neighbours: pd.DataFrame | None,
+    ) -> View:
+        """A view of one as-of year that holds features already built (`built`: councils ×
+        features, indexed as `classes`) and no panel values: the features that compare a
+        council with others (its class, its neighbours) are built on it once every council's
+        own values are known."""
+        cache = {(0, name): built[name].rename(name) for name in built.columns}
+        no_values = pd.DataFrame(
+            index=classes.index, columns=pd.MultiIndex.from_tuples([], names=["", *KEY[1:]])
+        )
+        return cls(no_values, (as_of,), 0, classes, neighbours, cache)
 
     @property
     def index(self) -> pd.Index:
@@ -378,7 +445,13 @@ def build_features(
     classes = councils_of(authority_years, check_year(as_of))
     breaks = configured("declared") if breaks is None else breaks
     view = View.as_of(panel, classes, as_of, neighbours, seen_by, breaks)
-    columns = {f.name: view.feature(f.name) for f in ordered()}
+    return feature_frame(view, as_of, [f.name for f in ordered()])
+
+
+def feature_frame(view: View, as_of: str, names: list[str]) -> pd.DataFrame:
+    """The frame of features `names` built on `view`: gss_code, as_of, class, then each."""
+    classes = view.classes
+    columns = {name: view.feature(name) for name in names}
     frame = pd.DataFrame(
         {"gss_code": classes.index, "as_of": as_of, "class": classes.to_numpy()}
     ).set_index("gss_code", drop=False)
