@@ -59,17 +59,22 @@ def split_councils(
     panel: pd.DataFrame, authority_years: pd.DataFrame, councils: int
 ) -> list[TablesChunk]:
     """The tables cut into chunks of `councils` councils each, in GSS code order (every
-    council of the panel or of authority_years falls in exactly one chunk)."""
+    council of the panel or of authority_years falls in exactly one chunk). The chunks'
+    panels are prepared (`prepare`); its rows are placed by their council's integer code."""
     if councils < 1:
         raise ValueError(f"a chunk holds at least one council, not {councils}")
-    codes = [panel["gss_code"], authority_years["gss_code"]]
-    everyone = np.unique(np.concatenate([np.asarray(c.astype(str)) for c in codes]))
+    panel = prepare(panel)
+    codes = panel["gss_code"].cat
+    known = codes.categories.astype(str)
+    everyone = np.union1d(known, authority_years["gss_code"].astype(str).unique())
     cuts = everyone[::councils][1:]  # the first council of every chunk but the first
-    placed = [np.searchsorted(cuts, np.asarray(c.astype(str)), side="right") for c in codes]
+    chunk_of_code = np.searchsorted(cuts, known, side="right")
+    in_panel = chunk_of_code[codes.codes.to_numpy()]
+    in_years = np.searchsorted(cuts, authority_years["gss_code"].astype(str), side="right")
     return [
         TablesChunk(
-            panel.iloc[np.flatnonzero(placed[0] == number)],
-            authority_years.iloc[np.flatnonzero(placed[1] == number)],
+            panel.iloc[np.flatnonzero(in_panel == number)],
+            authority_years.iloc[np.flatnonzero(in_years == number)],
         )
         for number in range(len(cuts) + 1)
     ]

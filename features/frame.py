@@ -34,6 +34,7 @@ KEY = ["gss_code", "source", "indicator", "financial_year"]
 # An outturn return covering fewer councils than this share of its year before counts as
 # not yet held for the year: the year before is read instead.
 HELD_SHARE = 0.5
+POSITIONS = "BI"  # the source of dated positions a view holds apart (`View.position`)
 Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
 
 
@@ -197,14 +198,18 @@ class Seen:
 
 
 def seen_of(rows: pd.DataFrame, as_of: str) -> Seen:
-    """`Seen` of rows seen as of `as_of` (`visible`'s output, or any rows published by the
-    date: several releases of one key count once)."""
-    years = rows["financial_year"]
-    held = years.to_numpy()[years.notna().to_numpy()]
+    """`Seen` of prepared rows seen as of `as_of` (`visible`'s output, or any rows published
+    by the date: several releases of one key count once)."""
+    years = rows["financial_year"].cat
+    held = years.categories[
+        np.bincount(years.codes[years.codes >= 0], minlength=len(years.categories)) > 0
+    ]
     previous = financial_year_starting(int(as_of[:4]) - 1)
     outturn = rows[
-        rows["source"].map(KIND_OF_SOURCE).eq("outturn").to_numpy()
-        & years.isin([as_of, previous]).to_numpy()
+        _per_row(
+            rows["source"], {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}, 0.0
+        ).astype(bool)
+        & _per_row(rows["financial_year"], {as_of: 1.0, previous: 1.0}, 0.0).astype(bool)
     ]
     councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
     return Seen(
@@ -234,6 +239,98 @@ def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pai
     peer = index.get_indexer(neighbours["neighbour_gss"])
     kept = (own >= 0) & (peer >= 0)
     return own[kept], peer[kept]
+
+
+class Releases:
+    """A prepared panel held wide once, so that every as-of view is derived from it rather
+    than rebuilt (`wide`): councils × keys (source, indicator, year), all as integer codes.
+
+    A key released once (most) has its value, state and publication date in one cell; an
+    as-of view keeps the cells of its years published by its date. The rows of keys
+    released again (`released_again`) are kept apart, ordered as `visible` chooses among
+    them (period end, then publication, then panel order; a missing period end last), so
+    a view takes the last of each key's rows seen by its date.
+    """
+
+    def __init__(self, panel: pd.DataFrame) -> None:
+        panel = prepare(panel)
+        self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
+        self.panel = panel
+        council = panel["gss_code"].cat
+        used, row = np.unique(council.codes.to_numpy(), return_inverse=True)
+        self.councils = council.categories[used[used >= 0]] if len(used) else council.categories[:0]
+        codes = [panel[c].cat for c in KEY[1:]]
+        sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
+        combined = np.zeros(len(panel), dtype=np.int64)
+        for part, size in zip(codes, sizes, strict=True):
+            combined = combined * size + (part.codes.to_numpy().astype(np.int64) + 1)
+        keys, column = np.unique(combined, return_inverse=True)
+        parts = []
+        for part, size in zip(reversed(codes), reversed(sizes), strict=True):
+            keys, code = np.divmod(keys, size)
+            parts.append(np.append(part.categories.to_numpy(dtype=object), np.nan)[code - 1])
+        self.sources, self.indicators, self.years = reversed(parts)
+        self.dates = panel["published"].cat.categories
+        published = panel["published"].cat.codes.to_numpy()
+        again = panel["released_again"].to_numpy()
+        shape = (len(self.councils) + 1, len(self.sources))  # the last row: no council's
+        once = np.flatnonzero(~again)
+        self.value = np.full(shape, np.nan)
+        self.state = np.full(shape, np.nan)
+        self.published = np.full(shape, -1, dtype=published.dtype)
+        for target, source in (
+            (self.value, panel["value"].to_numpy()),
+            (self.state, panel["state"].to_numpy()),
+            (self.published, published),
+        ):
+            target[row[once], column[once]] = source[once]
+        period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
+        period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
+        repeated = np.flatnonzero(again)
+        cell = row[repeated] * len(self.sources) + column[repeated]
+        order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
+        self.again = {
+            "row": row[order],
+            "column": column[order],
+            "value": panel["value"].to_numpy()[order],
+            "state": panel["state"].to_numpy()[order],
+            "published": published[order],
+        }
+
+    def wide(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
+        """`councils` × (value | state, source, indicator, year) as known as of `as_of`
+        (`visible`'s rows, wide): years up to `as_of`, published by its as-of date or a
+        later `seen_by`; NaN where nothing was seen."""
+        date = check_seen_by(as_of, seen_by)
+        seen_date = np.append(self.dates.to_numpy(dtype=object) <= date, False)
+        kept = np.flatnonzero(~pd.isna(self.years) & (self.years.astype(str) <= as_of))
+        where = np.full(len(self.sources), -1)
+        where[kept] = np.arange(len(kept))
+        position = self.councils.get_indexer(councils)
+        rows = np.where(position >= 0, position, len(self.councils))  # the last: no council's
+        seen = seen_date[self.published[np.ix_(rows, kept)]]
+        value = np.where(seen, self.value[np.ix_(rows, kept)], np.nan)
+        state = np.where(seen, self.state[np.ix_(rows, kept)], np.nan)
+        again = self.again
+        shown = seen_date[again["published"]] & (where[again["column"]] >= 0)
+        taken = np.flatnonzero(shown)
+        cells = again["row"][taken] * len(self.sources) + again["column"][taken]
+        last = taken[np.append(cells[1:] != cells[:-1], True)] if len(taken) else taken
+        target = np.full(len(self.councils) + 1, -1)
+        target[rows] = np.arange(len(rows))
+        placed = target[again["row"][last]]
+        last, placed = last[placed >= 0], placed[placed >= 0]
+        value[placed, where[again["column"][last]]] = again["value"][last]
+        state[placed, where[again["column"][last]]] = again["state"][last]
+        columns = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(["value", "state"], len(kept)),
+                np.tile(self.sources[kept], 2),
+                np.tile(self.indicators[kept], 2),
+                np.tile(self.years[kept], 2),
+            ],
+        )
+        return pd.DataFrame(np.hstack([value, state]), index=councils, columns=columns)
 
 
 class View:
@@ -272,7 +369,7 @@ class View:
     @classmethod
     def as_of(
         cls,
-        panel: pd.DataFrame,
+        panel: pd.DataFrame | Releases,
         classes: pd.Series,
         as_of: str,
         neighbours: pd.DataFrame | None = None,
@@ -282,16 +379,17 @@ class View:
     ) -> View:
         """The view of year `as_of` as known on its as-of date (or a later `seen_by` date),
         for the councils in `classes`; `breaks` are the definition breaks no change may span
-        (`break_within`). `seen` is what all councils' rows say (`Seen`) where `panel` holds
-        only some of them (a chunk); by default the panel's own."""
-        rows = visible(panel, as_of, seen_by)
-        seen = seen_of(rows, as_of) if seen is None else seen
+        (`break_within`). `panel` may be held wide already (`Releases`, to derive many
+        years' views from). `seen` is what all councils' rows say (`Seen`) where `panel`
+        holds only some of them (a chunk); by default the panel's own."""
+        known = panel if isinstance(panel, Releases) else Releases(panel)
+        if seen is None:
+            seen = seen_of(known.panel[seen_rows(known.panel, as_of, seen_by)], as_of)
         first = seen.first_year
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)
-        wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
-        positions = latest_positions(panel, "BI", check_seen_by(as_of, seen_by))
+        positions = latest_positions(known.positions, POSITIONS, check_seen_by(as_of, seen_by))
         return cls(
-            wide,
+            known.wide(classes.index, as_of, seen_by),
             years,
             len(years) - 1,
             classes,
