@@ -29,7 +29,16 @@ import pandas as pd
 
 from riskwatch.data.check.definition_breaks import Break
 
-from .frame import Seen, View, councils_of, feature_frame, prepare, seen_of, seen_rows
+from .frame import (
+    Releases,
+    Seen,
+    View,
+    councils_of,
+    feature_frame,
+    prepare,
+    seen_of,
+    seen_rows,
+)
 from .registry import ordered
 
 Mapper = Callable[[Callable, Iterable], Iterable]
@@ -111,12 +120,12 @@ class OwnTask:
 def own_features(task: OwnTask) -> dict[str, pd.DataFrame]:
     """The chunk's frame of each as-of year with every feature but the peer ones."""
     panel, authority_years = task.chunk.load()
-    panel = prepare(panel)
+    known = Releases(panel)  # held wide once, every year's view derived from it
     names = [f.name for f in ordered() if f.family != COMPARED]
     frames = {}
     for year, seen_by in task.dates.items():
         classes = councils_of(authority_years, year)
-        view = View.as_of(panel, classes, year, None, seen_by, task.breaks, task.seen[year])
+        view = View.as_of(known, classes, year, None, seen_by, task.breaks, task.seen[year])
         frames[year] = feature_frame(view, year, names)
     return frames
 
