@@ -81,16 +81,19 @@ def latest_positions(panel: pd.DataFrame, source: str, seen_by: str) -> pd.DataF
         & _up_to(panel["period_end"], seen_by)
         & ~np.isnan(panel["value"].to_numpy())
     ]
-    rows = pd.DataFrame(
+    codes = {c: rows[c].cat.codes.to_numpy() for c in ("gss_code", "indicator")}
+    dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
+    order = np.lexsort((np.arange(len(rows)), *dates))  # by period end, then publication
+    last = ~pd.DataFrame(codes).iloc[order].duplicated(keep="last").to_numpy()
+    latest = rows.iloc[order[last]]
+    latest = pd.DataFrame(
         {
-            "gss_code": rows["gss_code"].astype(str),
-            "indicator": rows["indicator"].astype(str),
-            "period_end": rows["period_end"].astype(str),
-            "published": rows["published"].astype(str),
-            "value": rows["value"].to_numpy(),
+            "gss_code": latest["gss_code"].astype(str),
+            "indicator": latest["indicator"].astype(str),
+            "period_end": latest["period_end"].astype(str),
+            "value": latest["value"].to_numpy(),
         }
-    ).sort_values(["period_end", "published"], kind="stable")
-    latest = rows.drop_duplicates(["gss_code", "indicator"], keep="last")
+    )
     return latest.set_index(["gss_code", "indicator"])[["value", "period_end"]].unstack("indicator")
 
 
