@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from riskwatch.features import build_features
 from riskwatch.features.chunked import chunked_frames, split_councils
-from riskwatch.features.frame import Seen, View, seen_of, visible
+from riskwatch.features.frame import KEY, Releases, Seen, View, prepare, seen_of, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
@@ -169,3 +169,33 @@ def test_a_mapper_runs_every_chunk_and_the_frames_do_not_depend_on_it(tables, ch
 def test_a_chunk_holds_at_least_one_council(tables):
     with pytest.raises(ValueError, match="at least one council"):
         split_councils(tables["panel"], tables["authority_years"], 0)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "seen_by"), [("2016-17", None), ("2017-18", None), ("2019-20", "2022-01-01")]
+)
+def test_a_view_derived_from_the_wide_table_holds_the_visible_rows(tables, as_of, seen_by):
+    """`Releases.wide` (one wide table for every year) holds exactly `visible`'s rows of the
+    date, the revised value chosen as visible chooses it; NaN elsewhere."""
+    panel = prepare(tables["panel"])
+    councils = pd.Index(COUNCILS[::-1] + ("E06009999",))  # any order; one with no rows
+    derived = Releases(panel).wide(councils, as_of, seen_by)
+    rows = visible(panel, as_of, seen_by)
+    unstacked = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(councils)
+    labels = [tuple(map(str, column)) for column in unstacked.columns]
+    held = derived.set_axis(
+        pd.MultiIndex.from_tuples([tuple(map(str, c)) for c in derived.columns]), axis=1
+    )
+    np.testing.assert_array_equal(held[labels].to_numpy(), unstacked.to_numpy())
+    assert held.drop(columns=labels).isna().all().all()
+    assert held.loc[REVISED[0], ("value", "RS", REVISED[1], REVISED[2])] == (
+        123_456.0 * 1000 if as_of >= "2017-18" else panel_value(tables, REVISED)
+    )
+
+
+def panel_value(tables, key) -> float:
+    """The first release of a key's value, in pounds (the synthetic panel is in £ thousand)."""
+    gss, indicator, year = key
+    panel = tables["panel"]
+    found = panel[(panel["gss_code"] == gss) & (panel["indicator"] == indicator)]
+    return float(found[found["financial_year"] == year]["value"].iloc[0]) * 1000
