@@ -31,6 +31,8 @@ from .registry import FEATURES, ordered
 
 STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
 KEY = ["gss_code", "source", "indicator", "financial_year"]
+DATES = ("period_end", "published")
+PREPARED_FROM = (*KEY, *DATES, "status", "unit", "value")  # the panel columns `prepare` reads
 # An outturn return covering fewer councils than this share of its year before counts as
 # not yet held for the year: the year before is read instead.
 HELD_SHARE = 0.5
@@ -116,7 +118,7 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
         if "released_again" in panel.columns:
             return panel
         return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
-    encoded = {c: panel[c].astype("category") for c in (*KEY, "period_end", "published")}
+    encoded = {c: panel[c].astype("category") for c in (*KEY, *DATES)}
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
     value = panel["value"].to_numpy(dtype=float) * pounds
@@ -157,13 +159,11 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
     if repeated.any():
         latest = (
-            rows[repeated]
-            .sort_values(["period_end", "published"], kind="stable")
-            .drop_duplicates(KEY, keep="last")
+            rows[repeated].sort_values(list(DATES), kind="stable").drop_duplicates(KEY, keep="last")
         )
         rows = pd.concat([rows[~repeated], latest])
     keys = {c: rows[c].cat.remove_unused_categories() for c in KEY}
-    dates = {c: rows[c] for c in ("period_end", "published")}
+    dates = {c: rows[c] for c in DATES}
     return pd.DataFrame(
         {**keys, "value": rows["value"], "state": rows["state"], **dates}
     ).reset_index(drop=True)

@@ -93,12 +93,14 @@ def feature_frames(
     review: Review | None = None,
     scheduler: str | None = None,
     chunk_councils: int = CHUNK_COUNCILS,
+    mapper: Callable[[Callable, Iterable], Iterable] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The feature frame as of each year (only data published by then); the year a
     `review` scores reads what was published by the review date instead. No other year,
     so no training row, is affected. Built in chunks of `chunk_councils` councils
-    (`features.chunked`); with a Dask `scheduler` address the chunks are built on that
-    cluster's workers. The frames are the same whatever the chunks and wherever they run."""
+    (`features.chunked`), mapped by `mapper` (like `map`; default joblib's, in process),
+    or with a Dask `scheduler` address on that cluster's workers. The frames are the same
+    whatever the chunks and wherever they run."""
     from contextlib import nullcontext
 
     from riskwatch.cluster import on_cluster
@@ -113,7 +115,7 @@ def feature_frames(
     }
     with on_cluster(scheduler) if scheduler else nullcontext():
         return chunked_frames(
-            chunks, dates, tables.get("neighbours"), breaks, _joblib_map, progress
+            chunks, dates, tables.get("neighbours"), breaks, mapper or _joblib_map, progress
         )
 
 
