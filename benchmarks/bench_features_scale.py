@@ -251,6 +251,17 @@ class TopRows:
         return rows.iloc[order].reset_index(drop=True), probability[order]
 
 
+def say(what: str, since: float) -> None:
+    """A progress line on stderr (passed through by the parent): a long size that times out
+    still shows how far it got, and at what rate."""
+    seconds = time.perf_counter() - since
+    print(
+        f"    {what}: {seconds:.0f} s, peak RSS {peak_rss_mb() / 1024:.2f} GB",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def child(
     n: int, workdir: Path, copies: int, top: int, block: int, seed: int, sigma: float
 ) -> dict:
@@ -287,6 +298,7 @@ def child(
         del tables
         generated_mb = peak_rss_mb()
         panel_rows = sum(pd.read_parquet(c.panel, columns=["value"]).shape[0] for c in chunks)
+        say(f"{n:,}: generated {panel_rows:,} panel rows in {len(chunks)} chunks", start)
 
         stage: dict[str, float] = {}
         start = clock = time.perf_counter()
@@ -299,7 +311,10 @@ def child(
             StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
             for number, c in enumerate(chunks)
         ]
-        stored = list(map(own_features_stored, tasks))
+        stored = []
+        for number, task in enumerate(tasks):
+            stored.append(own_features_stored(task))
+            say(f"pass 1: chunk {number + 1}/{len(tasks)} built", start)
         stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
         stage["pass 2: peer features"] = stage["score"] = 0.0
         best, built = TopRows(top), 0
@@ -389,9 +404,9 @@ def main() -> None:
             for flag in ("copies", "top", "block", "seed", "sigma"):
                 command += [f"--{flag}", str(getattr(args, flag))]
             try:
-                done = subprocess.run(
+                done = subprocess.run(  # stderr passed through: the child's progress lines
                     command,
-                    capture_output=True,
+                    stdout=subprocess.PIPE,
                     text=True,
                     timeout=args.timeout,
                     env={**os.environ, "PYTHONWARNINGS": "ignore"},
@@ -400,7 +415,7 @@ def main() -> None:
                 failures.append(f"{n:,}: over the {args.timeout:.0f} s timeout")
                 break
             if done.returncode != 0:
-                failures.append(f"{n:,}: failed (exit {done.returncode}): {done.stderr[-2000:]}")
+                failures.append(f"{n:,}: failed (exit {done.returncode}; its error above)")
                 break
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             elapsed = time.perf_counter() - clock
