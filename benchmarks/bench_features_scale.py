@@ -269,7 +269,13 @@ def child(
     import pickle
 
     from riskwatch.features import breaks_for_trends
-    from riskwatch.features.chunked import OwnTask, SeenTask, seen_in_chunk, with_peer_features
+    from riskwatch.features.chunked import (
+        OwnTask,
+        SeenTask,
+        seen_in_chunk,
+        summed,
+        with_peer_features,
+    )
     from riskwatch.models.scores import CONTRIB_PREFIX, score_frame
 
     from riskwatch.data.store.tables import load_table
@@ -303,8 +309,7 @@ def child(
         stage: dict[str, float] = {}
         start = clock = time.perf_counter()
         dates = dict.fromkeys(years)
-        seen_parts = list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks]))
-        seen = {year: sum((s[year] for s in seen_parts[1:]), seen_parts[0][year]) for year in years}
+        seen = summed(list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks])))
         stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
         clock = time.perf_counter()
         tasks = [

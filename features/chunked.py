@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
+from operator import add
 from typing import Protocol
 
 import numpy as np
@@ -106,6 +107,11 @@ def seen_in_chunk(task: SeenTask) -> dict[str, Seen]:
     }
 
 
+def summed(parts: list[dict[str, Seen]]) -> dict[str, Seen]:
+    """Every chunk's `Seen` added up, by as-of year: what all councils' rows say."""
+    return {year: reduce(add, (part[year] for part in parts)) for year in parts[0]}
+
+
 @dataclass(frozen=True)
 class OwnTask:
     """Pass 1 for one chunk: the years, their dates, what all councils' rows say (`Seen`,
@@ -158,8 +164,7 @@ def chunked_frames(
     its own as-of date), built chunk by chunk through `mapper`: equal to
     `build_features(panel, authority_years, year, neighbours, dates[year], breaks)` on the
     chunks' tables put together. `progress(items, length)` sees pass 1's chunks arrive."""
-    seen_parts = list(mapper(seen_in_chunk, [SeenTask(chunk, dates) for chunk in chunks]))
-    seen = {year: reduce(lambda a, b: a + b, (s[year] for s in seen_parts)) for year in dates}
+    seen = summed(list(mapper(seen_in_chunk, [SeenTask(chunk, dates) for chunk in chunks])))
     tasks = [OwnTask(chunk, dates, seen, breaks) for chunk in chunks]
     parts = list(progress(mapper(own_features, tasks), len(tasks)))
     return {

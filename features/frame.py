@@ -259,9 +259,10 @@ class Releases:
         panel = prepare(panel)
         self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
         self.panel = panel
-        council = panel["gss_code"].cat
-        used, row = np.unique(council.codes.to_numpy(), return_inverse=True)
-        self.councils = council.categories[used[used >= 0]] if len(used) else council.categories[:0]
+        council = panel["gss_code"].cat.codes.to_numpy()
+        used = np.unique(council[council >= 0])
+        self.councils = panel["gss_code"].cat.categories[used]
+        row = np.searchsorted(used, council)  # a row without a council is left out below
         codes = [panel[c].cat for c in KEY[1:]]
         sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
         combined = np.zeros(len(panel), dtype=np.int64)
@@ -277,7 +278,7 @@ class Releases:
         published = panel["published"].cat.codes.to_numpy()
         again = panel["released_again"].to_numpy()
         shape = (len(self.councils) + 1, len(self.sources))  # the last row: no council's
-        once = np.flatnonzero(~again)
+        once = np.flatnonzero(~again & (council >= 0))
         self.value = np.full(shape, np.nan)
         self.state = np.full(shape, np.nan)
         self.published = np.full(shape, -1, dtype=published.dtype)
@@ -289,7 +290,7 @@ class Releases:
             target[row[once], column[once]] = source[once]
         period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
         period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
-        repeated = np.flatnonzero(again)
+        repeated = np.flatnonzero(again & (council >= 0))
         cell = row[repeated] * len(self.sources) + column[repeated]
         order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
         self.again = {
