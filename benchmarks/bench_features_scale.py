@@ -24,12 +24,12 @@ be. For each size N (authority-years), in a fresh process (so peak memory is tha
    years kept as they go, then ranked and explained (`models.scores.score_frame`: the
    contributions, four reasons each).
 
-The model is the default champion (configs/run.toml [train]) fitted on the real data
+Generation and the build run in separate fresh processes, so the build's peak memory is its
+own. The model is the default champion (configs/run.toml [train]) fitted on the real data
 (`bench_scale.prepare`), once, before the sizes. Definition breaks are the real panel's
-(`features.breaks_for_trends`): the synthetic panel replicates it. Peak memory is the
-process's maximum resident set (`resource.getrusage` ru_maxrss), printed after
-generating and at the end. Timings are wall-clock and noisy on a busy machine (the load
-average is printed).
+(`features.breaks_for_trends`): the synthetic panel replicates it. Peak memory is each
+process's maximum resident set (`resource.getrusage` ru_maxrss). Timings are wall-clock
+and noisy on a busy machine (the load average is printed).
 
     cd /tmp && /work/main/.venv/bin/python /work/main/benchmarks/bench_features_scale.py \
         [--sizes 10000,100000,1800000] [--copies 8] [--sigma 0.05]
@@ -262,10 +262,30 @@ def say(what: str, since: float) -> None:
     )
 
 
-def child(
-    n: int, workdir: Path, copies: int, top: int, block: int, seed: int, sigma: float
-) -> dict:
-    """One size, measured in this (fresh) process."""
+def generate(n: int, folder: Path, copies: int, seed: int, sigma: float) -> dict:
+    """Write ~N SYNTHETIC authority-years under `folder` (in a process of its own, so the
+    build's peak memory is its own): the chunks and the peer sets (neighbours.parquet)."""
+    from riskwatch.data.store.tables import load_table
+
+    warnings.simplefilter("ignore")
+    tables = {name: load_table(name) for name in ("panel", "authority_years", "neighbours")}
+    start = time.perf_counter()
+    chunks, neighbours = write_synthetic_panel(tables, n, folder, copies, seed, sigma)
+    neighbours.to_parquet(folder / "neighbours.parquet")
+    seconds = time.perf_counter() - start
+    rows = sum(pd.read_parquet(c.panel, columns=["value"]).shape[0] for c in chunks)
+    say(f"{n:,}: generated {rows:,} panel rows in {len(chunks)} chunks", start)
+    return {"generate_seconds": seconds, "panel_rows": rows, "generated_rss_mb": peak_rss_mb()}
+
+
+def stored_chunks(folder: Path) -> list[ParquetChunk]:
+    """The chunks `generate` wrote under `folder`, in order."""
+    panels = sorted(folder.glob("panel-*.parquet"))
+    return [ParquetChunk(p, p.with_name(p.name.replace("panel-", "years-"))) for p in panels]
+
+
+def child(folder: Path, workdir: Path, top: int, block: int) -> dict:
+    """Build and score the panel under `folder`, measured in this (fresh) process."""
     import pickle
 
     from riskwatch.features import breaks_for_trends
@@ -296,76 +316,90 @@ def child(
         columns.append(peer)
     baseline_mb = peak_rss_mb()
 
-    with tempfile.TemporaryDirectory(prefix="riskwatch-synthetic-panel-", dir=workdir) as tmp:
-        folder = Path(tmp)
-        start = time.perf_counter()
-        chunks, neighbours = write_synthetic_panel(tables, n, folder, copies, seed, sigma)
-        generate = time.perf_counter() - start
-        del tables
-        generated_mb = peak_rss_mb()
-        panel_rows = sum(pd.read_parquet(c.panel, columns=["value"]).shape[0] for c in chunks)
-        say(f"{n:,}: generated {panel_rows:,} panel rows in {len(chunks)} chunks", start)
-
-        stage: dict[str, float] = {}
-        start = clock = time.perf_counter()
-        dates = dict.fromkeys(years)
-        seen = summed(list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks])))
-        stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
+    del tables
+    chunks = stored_chunks(folder)
+    neighbours = pd.read_parquet(folder / "neighbours.parquet")
+    stage: dict[str, float] = {}
+    start = clock = time.perf_counter()
+    dates = dict.fromkeys(years)
+    seen = summed(list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks])))
+    stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    tasks = [
+        StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
+        for number, c in enumerate(chunks)
+    ]
+    stored = []
+    for number, task in enumerate(tasks):
+        stored.append(own_features_stored(task))
+        say(f"pass 1: chunk {number + 1}/{len(tasks)} built", start)
+    stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
+    stage["pass 2: peer features"] = stage["score"] = 0.0
+    best, built = TopRows(top), 0
+    for year in years:
         clock = time.perf_counter()
-        tasks = [
-            StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
-            for number, c in enumerate(chunks)
-        ]
-        stored = []
-        for number, task in enumerate(tasks):
-            stored.append(own_features_stored(task))
-            say(f"pass 1: chunk {number + 1}/{len(tasks)} built", start)
-        stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
-        stage["pass 2: peer features"] = stage["score"] = 0.0
-        best, built = TopRows(top), 0
-        for year in years:
-            clock = time.perf_counter()
-            parts = [pd.read_parquet(paths[year]) for paths in stored]
-            frame = with_peer_features(parts, year, neighbours)
-            del parts
-            stage["pass 2: peer features"] += time.perf_counter() - clock
-            clock = time.perf_counter()
-            probability = np.empty(len(frame))
-            for a in range(0, len(frame), block):
-                inputs = model_inputs(frame.iloc[a : a + block], events, columns)
-                probability[a : a + block] = model.predict_proba(inputs)[:, 1]
-            best.add(frame, probability)
-            built += len(frame)
-            del frame
-            stage["score"] += time.perf_counter() - clock
+        parts = [pd.read_parquet(paths[year]) for paths in stored]
+        frame = with_peer_features(parts, year, neighbours)
+        del parts
+        stage["pass 2: peer features"] += time.perf_counter() - clock
         clock = time.perf_counter()
-        listed, probability = best.ranked()
-        explained = []
-        for _, rows in listed.groupby("as_of", sort=False):  # model_inputs reads one year
-            scored = score_frame(model_inputs(rows, events, columns), model)
-            explained.append(scored.set_axis(rows.index))
-        scored = pd.concat(explained).loc[listed.index]
-        contrib = scored.filter(like=CONTRIB_PREFIX).drop(columns=f"{CONTRIB_PREFIX}baseline")
-        names = np.array([c.removeprefix(CONTRIB_PREFIX) for c in contrib.columns])
-        strongest = np.argsort(-contrib.to_numpy(), axis=1)[:, :REASONS]
-        assert np.allclose(scored["probability"].to_numpy(), probability), "top scores disagree"
-        stage["rank and explain the top"] = time.perf_counter() - clock
-        seconds = time.perf_counter() - start
+        probability = np.empty(len(frame))
+        for a in range(0, len(frame), block):
+            inputs = model_inputs(frame.iloc[a : a + block], events, columns)
+            probability[a : a + block] = model.predict_proba(inputs)[:, 1]
+        best.add(frame, probability)
+        built += len(frame)
+        del frame
+        stage["score"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    listed, probability = best.ranked()
+    explained = []
+    for _, rows in listed.groupby("as_of", sort=False):  # model_inputs reads one year
+        scored = score_frame(model_inputs(rows, events, columns), model)
+        explained.append(scored.set_axis(rows.index))
+    scored = pd.concat(explained).loc[listed.index]
+    contrib = scored.filter(like=CONTRIB_PREFIX).drop(columns=f"{CONTRIB_PREFIX}baseline")
+    names = np.array([c.removeprefix(CONTRIB_PREFIX) for c in contrib.columns])
+    strongest = np.argsort(-contrib.to_numpy(), axis=1)[:, :REASONS]
+    assert np.allclose(scored["probability"].to_numpy(), probability), "top scores disagree"
+    stage["rank and explain the top"] = time.perf_counter() - clock
+    seconds = time.perf_counter() - start
     return {
-        "target": n,
         "authority_years": built,
-        "panel_rows": panel_rows,
         "chunks": len(chunks),
         "years": len(years),
-        "generate_seconds": generate,
         "end_to_end_seconds": seconds,
         "stages": stage,
         "listed": len(listed),
         "top_reason": str(names[strongest[0, 0]]) if len(listed) else None,
         "peak_rss_mb": peak_rss_mb(),
-        "generated_rss_mb": generated_mb,
         "baseline_rss_mb": baseline_mb,
     }
+
+
+def child_command(args: argparse.Namespace) -> list[str]:
+    """The command of a child process, with the options it reads."""
+    command = [sys.executable, __file__]
+    for flag in ("copies", "top", "block", "seed", "sigma"):
+        command += [f"--{flag}", str(getattr(args, flag))]
+    return command
+
+
+def run_child(command: list[str], args: argparse.Namespace) -> dict:
+    """A child process's JSON result (its progress lines pass through on stderr)."""
+    try:
+        done = subprocess.run(
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=args.timeout,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"over the {args.timeout:.0f} s timeout") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"failed (exit {done.returncode}; its error above)")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -378,14 +412,15 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, default=0.05, help="lognormal sigma of values")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per size")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate is not None:
+        print(json.dumps(generate(args.generate, args.workdir, args.copies, args.seed, args.sigma)))
+        return
     if args.child is not None:
-        result = child(
-            args.child, args.workdir, args.copies, args.top, args.block, args.seed, args.sigma
-        )
-        print(json.dumps(result))
+        print(json.dumps(child(args.child, args.workdir, args.top, args.block)))
         return
 
     from bench_scale import prepare as fit_champion
@@ -405,24 +440,18 @@ def main() -> None:
             f"{setup['real_rows']:,} real authority-years in {setup['prepare_seconds']:.0f} s"
         )
         for n in sizes:
-            command = [sys.executable, __file__, "--child", str(n), "--workdir", str(workdir)]
-            for flag in ("copies", "top", "block", "seed", "sigma"):
-                command += [f"--{flag}", str(getattr(args, flag))]
             try:
-                done = subprocess.run(  # stderr passed through: the child's progress lines
-                    command,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                    timeout=args.timeout,
-                    env={**os.environ, "PYTHONWARNINGS": "ignore"},
-                )
-            except subprocess.TimeoutExpired:
-                failures.append(f"{n:,}: over the {args.timeout:.0f} s timeout")
+                with tempfile.TemporaryDirectory(prefix="panel-", dir=workdir) as folder:
+                    made = run_child(
+                        [*child_command(args), "--generate", str(n), "--workdir", folder], args
+                    )
+                    built = run_child(
+                        [*child_command(args), "--child", folder, "--workdir", str(workdir)], args
+                    )
+            except RuntimeError as failure:
+                failures.append(f"{n:,}: {failure}")
                 break
-            if done.returncode != 0:
-                failures.append(f"{n:,}: failed (exit {done.returncode}; its error above)")
-                break
-            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            results.append({"target": n, **made, **built})
             elapsed = time.perf_counter() - clock
             print(f"  {n:,} done ({elapsed:.0f} s so far); {machine_load()}", flush=True)
     if not results:
@@ -433,7 +462,7 @@ def main() -> None:
     print(
         "| authority-years (SYNTHETIC) | panel rows | chunks | generate | end to end | "
         + " | ".join(stages)
-        + " | peak RSS after generating | peak RSS |"
+        + " | peak RSS, generating | peak RSS, building and scoring |"
     )
     print("|" + "---:|" * (7 + len(stages)))
     for r in results:
@@ -444,7 +473,7 @@ def main() -> None:
             + f" | {r['generated_rss_mb'] / 1024:.2f} GB | {r['peak_rss_mb'] / 1024:.2f} GB |"
         )
     print(
-        f"\nPeak RSS before generating (interpreter, libraries, real tables, model): "
+        f"\nPeak RSS of the build before its first chunk (interpreter, libraries, real tables, model): "
         f"{results[0]['baseline_rss_mb'] / 1024:.2f} GB; {results[0]['years']} as-of years; "
         f"top {results[0]['listed']:,} explained (first reason of the first: "
         f"{results[0]['top_reason']}); generation is not riskwatch's cost."
