@@ -35,6 +35,7 @@ from .frame import (
     Seen,
     View,
     councils_of,
+    encode,
     feature_frame,
     prepare,
     seen_of,
@@ -98,9 +99,12 @@ class SeenTask:
     dates: dict[str, str | None]
 
 
+SEEN_FROM = ("gss_code", "source", "financial_year", "published")  # the columns `Seen` reads
+
+
 def seen_in_chunk(task: SeenTask) -> dict[str, Seen]:
     """What the chunk's rows seen as of each year say (`Seen`), by as-of year."""
-    panel = prepare(task.chunk.load()[0])
+    panel = pd.DataFrame(encode(task.chunk.load()[0], SEEN_FROM))
     return {
         year: seen_of(panel[seen_rows(panel, year, seen_by)], year)
         for year, seen_by in task.dates.items()

@@ -105,6 +105,12 @@ def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np
     return np.asarray([*table, default], dtype=float)[column.cat.codes.to_numpy()]
 
 
+def encode(panel: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, pd.Series]:
+    """Text columns as categories, whose categories sort as the ISO text does (a column
+    already categorical, as `prepare` leaves it, is kept)."""
+    return {c: panel[c].astype("category") for c in columns}
+
+
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
     """The panel columns the builders read, encoded once: keys and dates as categories
     (their categories sort as the ISO text does), `value` in pounds for currency units and
@@ -118,7 +124,7 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
         if "released_again" in panel.columns:
             return panel
         return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
-    encoded = {c: panel[c].astype("category") for c in (*KEY, *DATES)}
+    encoded = encode(panel, (*KEY, *DATES))
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
     value = panel["value"].to_numpy(dtype=float) * pounds
