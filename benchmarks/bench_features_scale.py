@@ -1,38 +1,38 @@
-"""Scale: panel -> feature frames (`riskwatch.features.build_features`) on SYNTHETIC panels.
+"""Scale, end to end: SYNTHETIC panel -> feature frames -> scores -> explained top 1,000.
 
-What it measures: the cost of building the feature frames from a panel far larger than
-the real one (~6,000 real authority-years, ~530,000 panel rows). For each size N
-(authority-years), in a fresh process (so peak memory is that size's own):
+What it measures: riskwatch's chunked feature build (`riskwatch.features.chunked`) and the
+champion's scoring on panels far larger than the real one (~6,000 real authority-years,
+~660,000 panel rows), held on disk and read a chunk at a time, as a national panel would
+be. For each size N (authority-years), in a fresh process (so peak memory is that size's):
 
-1. a SYNTHETIC panel is generated (timed apart: it is not riskwatch's cost). Every real
-   authority of the embedded `authority_years` and `panel` tables is replicated under
-   unmistakable codes (`gss_code` "SYNTHETIC-00000123", `ecode` "SYNTHETIC-E00000123",
-   `name` "SYNTHETIC 00000123"), whole copies and then a random part of one more copy,
-   until the outturn (RS) authority-years reach N. Each replicated `value` is multiplied
-   by a lognormal factor (sigma --sigma, fixed seed) so no two copies are equal, except
-   values that are codes (Ofsted grades 1..4 and 0/1 flags, which features compare
-   for equality); every other column (years, indicator, status, unit, source, published dates, ...) is kept
-   as it is. The real peer sets (`neighbours`) are replicated within each copy (a
-   synthetic body's peers are the same copy's replicas of its real peers), or left out
-   with --no-neighbours. No figure of this benchmark is a real council's.
-2. a check that `build_features` works for the latest as-of year: one row per synthetic
-   body that filed that year, the real frame's columns, feature coverage (share of
-   non-missing values) close to the real frame's;
-3. the feature frames of every as-of year, as `riskwatch.pipeline.feature_frames` builds
-   them (the panel encoded once by `riskwatch.features.prepare`, then one
-   `build_features` call per outturn year of the real data, with the peer sets), best of
-   --repeat;
-4. the latest as-of year alone, from the raw panel (encoding included), best of --repeat
-   (the check run included).
+1. generation (timed apart: it is not riskwatch's cost): every real authority of the
+   embedded `authority_years` and `panel` is replicated under unmistakable codes
+   (`gss_code` "SYNTHETIC-00000123", `ecode` "SYNTHETIC-E00000123", `name` "SYNTHETIC
+   00000123"), whole copies and then a random part of one more copy, until the outturn
+   (RS) authority-years reach N. Each replicated `value` is multiplied by a lognormal
+   factor (sigma --sigma, seeded per chunk) so no two copies are equal, except values that
+   are codes (Ofsted grades, 0/1 flags); every other column is kept. A copy's peer sets
+   are the same copy's replicas of the real peers. --copies copies make a chunk, written
+   once as its own Parquet files (panel and authority_years) in a temporary folder, so
+   the whole panel is never in memory. No figure of this benchmark is a real council's.
+2. the feature frames of every as-of year (the real data's outturn years), chunk by
+   chunk: pass 0 (what each chunk's rows seen as of each year say, summed), pass 1 (each
+   chunk's own features, its frame parts written to Parquet), pass 2 per year (the
+   year's parts read back, the peer features added over all its councils);
+3. each year's frame scored as it is built (the model's inputs and `predict_proba` in
+   blocks of --block rows; frames are not kept), the top --top authority-years of all
+   years kept as they go, then ranked and explained (`models.scores.score_frame`: the
+   contributions, four reasons each).
 
-Peak memory is the process's maximum resident set (`resource.getrusage` ru_maxrss): a
-high-water mark, so it covers the real tables, the synthetic panel and every
-intermediate. "peak RSS" is taken after steps 2-4; the peak after generation is printed
-too. Timings are wall-clock and
-noisy if the machine is busy (machine load is printed): best of --repeat is reported.
+Generation and the build run in separate fresh processes, so the build's peak memory is its
+own. The model is the default champion (configs/run.toml [train]) fitted on the real data
+(`bench_scale.prepare`), once, before the sizes. Definition breaks are the real panel's
+(`features.breaks_for_trends`): the synthetic panel replicates it. Peak memory is each
+process's maximum resident set (`resource.getrusage` ru_maxrss). Timings are wall-clock
+and noisy on a busy machine (the load average is printed).
 
     cd /tmp && /work/main/.venv/bin/python /work/main/benchmarks/bench_features_scale.py \
-        [--sizes 10000,30000,100000] [--repeat 2] [--sigma 0.05] [--no-neighbours]
+        [--sizes 10000,100000,1800000] [--copies 8] [--sigma 0.05]
 """
 
 from __future__ import annotations
@@ -46,18 +46,23 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 from synthetic import SYNTHETIC_PREFIX  # noqa: E402  (the one marker of synthetic codes)
 
 CODED_UNITS = ("grade_1_4", "flag")  # values are codes (Ofsted grade 1..4, 0/1): not jittered
 TARGET = 1_800_000  # authority-years: ~90,000 bodies over 20 years (see bench_scale.py)
+REASONS = 4
+ID_COLUMNS = ["gss_code", "as_of", "class"]
 
 
 def peak_rss_mb() -> float:
@@ -117,276 +122,386 @@ def synthetic_codes(numbers: np.ndarray, prefix: str, dtype: object) -> pd.Serie
     return pd.Series(labels[position]).astype(dtype)
 
 
-def synthetic_tables(
-    tables: dict[str, pd.DataFrame], n: int, seed: int, sigma: float, neighbours: bool
-) -> dict[str, pd.DataFrame]:
-    """SYNTHETIC panel, authority_years and neighbours of ~N RS authority-years (see docstring)."""
-    rng = np.random.default_rng(seed)
+def synthetic_rows(
+    frame: pd.DataFrame,
+    bodies: pd.Index,
+    copies: list[tuple[int, np.ndarray]],
+    rng: np.random.Generator,
+    sigma: float,
+) -> pd.DataFrame:
+    """The rows of a real table (panel or authority_years) replicated for `copies`."""
+    rows, numbers = replicate(frame, "gss_code", bodies, copies)
+    synthetic = frame.take(rows).reset_index(drop=True)
+    synthetic["gss_code"] = synthetic_codes(numbers, SYNTHETIC_PREFIX, frame["gss_code"].dtype)
+    ecode = synthetic_codes(numbers, SYNTHETIC_PREFIX + "E", frame["ecode"].dtype)
+    synthetic["ecode"] = ecode.where(synthetic["ecode"].notna().to_numpy())
+    if "name" in synthetic.columns:
+        synthetic["name"] = synthetic_codes(numbers, "SYNTHETIC ", frame["name"].dtype)
+    if "value" in synthetic.columns:
+        factor = rng.lognormal(0.0, sigma, len(synthetic))
+        factor[synthetic["unit"].isin(CODED_UNITS).to_numpy()] = 1.0
+        synthetic["value"] = synthetic["value"].to_numpy() * factor
+    assert synthetic.dtypes.equals(frame.dtypes), "dtypes differ from the real table's"
+    return synthetic
+
+
+def synthetic_neighbours(
+    real: pd.DataFrame, bodies: pd.Index, copies: list[tuple[int, np.ndarray]]
+) -> pd.DataFrame:
+    """The real peer sets replicated within each copy (both ends replicated in it)."""
+    own, peer = bodies.get_indexer(real["gss_code"]), bodies.get_indexer(real["neighbour_gss"])
+    known = (own >= 0) & (peer >= 0)
+    own, peer = own[known], peer[known]
+    pairs_own, pairs_peer = [], []
+    for copy, chosen in copies:
+        selected = np.zeros(len(bodies), dtype=bool)
+        selected[chosen] = True
+        both = selected[own] & selected[peer]
+        pairs_own.append(copy * len(bodies) + own[both] + 1)
+        pairs_peer.append(copy * len(bodies) + peer[both] + 1)
+    dtype = real["gss_code"].dtype
+    return pd.DataFrame(
+        {
+            "gss_code": synthetic_codes(np.concatenate(pairs_own), SYNTHETIC_PREFIX, dtype),
+            "neighbour_gss": synthetic_codes(np.concatenate(pairs_peer), SYNTHETIC_PREFIX, dtype),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ParquetChunk:
+    """A chunk of the SYNTHETIC panel on disk (`features.chunked.Chunk`): read when built."""
+
+    panel: Path
+    authority_years: Path
+
+    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from riskwatch.features.frame import PREPARED_FROM
+
+        panel = pd.read_parquet(self.panel, columns=list(PREPARED_FROM))
+        return panel, pd.read_parquet(self.authority_years)
+
+
+def write_synthetic_panel(
+    tables: dict[str, pd.DataFrame],
+    n: int,
+    folder: Path,
+    copies_per_chunk: int,
+    seed: int,
+    sigma: float,
+) -> tuple[list[ParquetChunk], pd.DataFrame]:
+    """~N SYNTHETIC authority-years written chunk by chunk (--copies copies a chunk) under
+    `folder`; the chunks, and the replicated peer sets (small: kept in memory)."""
     years, panel = tables["authority_years"], tables["panel"]
     bodies = pd.Index(sorted(years["gss_code"].unique()))
     rs_years = years[years["source"] == "RS"].groupby("gss_code").size()
-    copies = choose_bodies(rs_years.reindex(bodies, fill_value=0), n, rng)
-
-    out: dict[str, pd.DataFrame] = {}
-    for name, frame in (("authority_years", years), ("panel", panel)):
-        rows, numbers = replicate(frame, "gss_code", bodies, copies)
-        synthetic = frame.take(rows).reset_index(drop=True)
-        synthetic["gss_code"] = synthetic_codes(numbers, SYNTHETIC_PREFIX, frame["gss_code"].dtype)
-        ecode = synthetic_codes(numbers, SYNTHETIC_PREFIX + "E", frame["ecode"].dtype)
-        synthetic["ecode"] = ecode.where(synthetic["ecode"].notna().to_numpy())
-        if "name" in synthetic.columns:
-            labels = synthetic_codes(numbers, "SYNTHETIC ", frame["name"].dtype)
-            synthetic["name"] = labels
-        if "value" in synthetic.columns:
-            factor = rng.lognormal(0.0, sigma, len(synthetic))
-            factor[synthetic["unit"].isin(CODED_UNITS).to_numpy()] = 1.0
-            synthetic["value"] = synthetic["value"].to_numpy() * factor
-        assert synthetic.dtypes.equals(frame.dtypes), f"{name}: dtypes differ from the real"
-        out[name] = synthetic
-        del rows, numbers
-
-    out["neighbours"] = None
-    if neighbours:
-        real = tables["neighbours"]
-        own, peer = bodies.get_indexer(real["gss_code"]), bodies.get_indexer(real["neighbour_gss"])
-        known = (own >= 0) & (peer >= 0)
-        own, peer = own[known], peer[known]
-        pairs_own, pairs_peer = [], []
-        for copy, chosen in copies:
-            selected = np.zeros(len(bodies), dtype=bool)
-            selected[chosen] = True
-            both = selected[own] & selected[peer]
-            pairs_own.append(copy * len(bodies) + own[both] + 1)
-            pairs_peer.append(copy * len(bodies) + peer[both] + 1)
-        dtype = real["gss_code"].dtype
-        out["neighbours"] = pd.DataFrame(
-            {
-                "gss_code": synthetic_codes(np.concatenate(pairs_own), SYNTHETIC_PREFIX, dtype),
-                "neighbour_gss": synthetic_codes(
-                    np.concatenate(pairs_peer), SYNTHETIC_PREFIX, dtype
-                ),
-            }
+    copies = choose_bodies(rs_years.reindex(bodies, fill_value=0), n, np.random.default_rng(seed))
+    chunks = []
+    for number, first in enumerate(range(0, len(copies), copies_per_chunk)):
+        these = copies[first : first + copies_per_chunk]
+        rng = np.random.default_rng([seed, number])
+        chunk = ParquetChunk(
+            folder / f"panel-{number:04d}.parquet", folder / f"years-{number:04d}.parquet"
         )
-    return out
+        synthetic_rows(panel, bodies, these, rng, sigma).to_parquet(chunk.panel)
+        synthetic_rows(years, bodies, these, rng, sigma).to_parquet(chunk.authority_years)
+        chunks.append(chunk)
+    return chunks, synthetic_neighbours(tables["neighbours"], bodies, copies)
 
 
-def coverage(frame: pd.DataFrame) -> pd.Series:
-    """Share of non-missing values of each feature column."""
-    return frame.drop(columns=["gss_code", "as_of", "class"]).notna().mean()
+@dataclass(frozen=True)
+class StoredTask:
+    """Pass 1 of one chunk, its frame parts written beside the chunk's panel."""
+
+    task: object  # features.chunked.OwnTask
+    folder: Path
+    number: int
 
 
-def check(frame: pd.DataFrame, real: pd.DataFrame, expected_rows: int) -> None:
-    """Fail unless the synthetic frame looks like the real one.
+def own_features_stored(stored: StoredTask) -> dict[str, Path]:
+    """`own_features` of one chunk, each year's part written to Parquet: its paths by year."""
+    from riskwatch.features.chunked import own_features
 
-    Coverage may differ a little: in the partial copy, peer sets lose the real peers that
-    were not replicated, so some nearest-neighbour percentiles have too few peers.
-    """
-    assert len(frame) == expected_rows, f"{len(frame)} rows, expected {expected_rows}"
-    assert list(frame.columns) == list(real.columns), "columns differ from the real frame"
-    assert frame["gss_code"].str.startswith(SYNTHETIC_PREFIX).all(), "a non-synthetic code"
-    gap = (coverage(frame) - coverage(real)).abs()
-    assert gap.mean() < 0.05 and gap.max() < 0.25, f"coverage differs by up to {gap.max():.2f}"
+    paths = {}
+    for year, part in own_features(stored.task).items():
+        paths[year] = stored.folder / f"own-{stored.number:04d}-{year}.parquet"
+        part.to_parquet(paths[year])
+    return paths
 
 
-def child(n: int, seed: int, sigma: float, repeat: int, neighbours: bool) -> dict:
-    """One size, measured in this (fresh) process."""
-    from riskwatch.features import build_features
+class TopRows:
+    """The `top` highest-scored authority-years seen so far, their frame rows kept."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.rows: list[pd.DataFrame] = []
+        self.probability: list[np.ndarray] = []
+
+    def add(self, frame: pd.DataFrame, probability: np.ndarray) -> None:
+        k = min(self.top, len(frame))
+        best = np.argpartition(-probability, k - 1)[:k] if k else np.array([], dtype=int)
+        self.rows.append(frame.iloc[best])
+        self.probability.append(probability[best])
+
+    def ranked(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The top rows of all years: probability descending, then code and year."""
+        rows = pd.concat(self.rows, ignore_index=True)
+        probability = np.concatenate(self.probability)
+        order = np.lexsort((rows["as_of"], rows["gss_code"], -probability))[: self.top]
+        return rows.iloc[order].reset_index(drop=True), probability[order]
+
+
+def say(what: str, since: float) -> None:
+    """A progress line on stderr (passed through by the parent): a long size that times out
+    still shows how far it got, and at what rate."""
+    seconds = time.perf_counter() - since
+    print(
+        f"    {what}: {seconds:.0f} s, peak RSS {peak_rss_mb() / 1024:.2f} GB",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def generate(n: int, folder: Path, copies: int, seed: int, sigma: float) -> dict:
+    """Write ~N SYNTHETIC authority-years under `folder` (in a process of its own, so the
+    build's peak memory is its own): the chunks and the peer sets (neighbours.parquet)."""
+    from riskwatch.data.store.table_store import load_table
+
+    warnings.simplefilter("ignore")
+    tables = {name: load_table(name) for name in ("panel", "authority_years", "neighbours")}
+    start = time.perf_counter()
+    chunks, neighbours = write_synthetic_panel(tables, n, folder, copies, seed, sigma)
+    neighbours.to_parquet(folder / "neighbours.parquet")
+    seconds = time.perf_counter() - start
+    rows = sum(pd.read_parquet(c.panel, columns=["value"]).shape[0] for c in chunks)
+    say(f"{n:,}: generated {rows:,} panel rows in {len(chunks)} chunks", start)
+    return {"generate_seconds": seconds, "panel_rows": rows, "generated_rss_mb": peak_rss_mb()}
+
+
+def stored_chunks(folder: Path) -> list[ParquetChunk]:
+    """The chunks `generate` wrote under `folder`, in order."""
+    panels = sorted(folder.glob("panel-*.parquet"))
+    return [ParquetChunk(p, p.with_name(p.name.replace("panel-", "years-"))) for p in panels]
+
+
+def child(folder: Path, workdir: Path, top: int, block: int) -> dict:
+    """Build and score the panel under `folder`, measured in this (fresh) process."""
+    import pickle
+
+    from riskwatch.features import breaks_for_trends
+    from riskwatch.features.chunked import (
+        OwnTask,
+        SeenTask,
+        seen_in_chunk,
+        summed,
+        with_peer_features,
+    )
+    from riskwatch.models.scores import CONTRIB_PREFIX, score_frame
 
     from riskwatch.data.store.table_store import load_table
-    from riskwatch.pipeline import feature_frames, score_years
+    from riskwatch.dataset import class_column
+    from riskwatch.pipeline import score_years
+    from riskwatch.scoring import model_inputs
 
     warnings.simplefilter("ignore")
     tables = {name: load_table(name) for name in ("panel", "authority_years", "neighbours")}
     years = score_years(tables)
-    latest = years[-1]
-    # Real frame of the latest year: the reference for the check, and a warm-up (lazy
-    # imports, first-call costs) before any timer.
-    real_latest = build_features(
-        tables["panel"], tables["authority_years"], latest, tables["neighbours"]
-    )
-    real_rows = len(tables["panel"])
+    breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
+    with open(workdir / "model.pkl", "rb") as handle:
+        model = pickle.load(handle)
+    events = pd.read_parquet(workdir / "events.parquet")
+    columns = [str(c) for c in model.feature_names_in_]
+    peer = class_column(model)
+    if peer and peer not in columns:
+        columns.append(peer)
     baseline_mb = peak_rss_mb()
 
-    start = time.perf_counter()
-    synthetic = synthetic_tables(tables, n, seed, sigma, neighbours)
-    generate = time.perf_counter() - start
     del tables
-    panel, authority_years = synthetic["panel"], synthetic["authority_years"]
-    # A frame holds every council that filed any outturn return for its year (a year whose
-    # RS is not yet held has its councils from the capital and service returns).
-    per_year = authority_years.groupby("financial_year")["gss_code"].nunique()
-    generated_mb = peak_rss_mb()
-
-    def latest_once() -> float:
-        start = time.perf_counter()
-        frame = build_features(panel, authority_years, latest, synthetic["neighbours"])
-        seconds = time.perf_counter() - start
-        check(frame, real_latest, int(per_year[latest]))
-        return seconds
-
-    def all_years_once() -> float:
-        start = time.perf_counter()
-        frames = feature_frames(synthetic, years)
-        seconds = time.perf_counter() - start
-        built = sum(len(f) for f in frames.values())
-        expected = int(per_year[years].sum())
-        assert built == expected, f"{built} authority-years built, expected {expected}"
-        return seconds
-
-    latest_runs = [latest_once()]  # the check, timed: first of the latest-year runs
-    all_runs = []
-    for i in range(repeat):
-        all_runs.append(all_years_once())
-        if i:
-            latest_runs.append(latest_once())
-    pipeline_mb = peak_rss_mb()
+    chunks = stored_chunks(folder)
+    neighbours = pd.read_parquet(folder / "neighbours.parquet")
+    stage: dict[str, float] = {}
+    start = clock = time.perf_counter()
+    dates = dict.fromkeys(years)
+    seen = summed(list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks])))
+    stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    tasks = [
+        StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
+        for number, c in enumerate(chunks)
+    ]
+    stored = []
+    for number, task in enumerate(tasks):
+        stored.append(own_features_stored(task))
+        say(f"pass 1: chunk {number + 1}/{len(tasks)} built", start)
+    stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
+    stage["pass 2: peer features"] = stage["score"] = 0.0
+    best, built = TopRows(top), 0
+    for year in years:
+        clock = time.perf_counter()
+        parts = [pd.read_parquet(paths[year]) for paths in stored]
+        frame = with_peer_features(parts, year, neighbours)
+        del parts
+        stage["pass 2: peer features"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        probability = np.empty(len(frame))
+        for a in range(0, len(frame), block):
+            inputs = model_inputs(frame.iloc[a : a + block], events, columns)
+            probability[a : a + block] = model.predict_proba(inputs)[:, 1]
+        best.add(frame, probability)
+        built += len(frame)
+        del frame
+        stage["score"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    listed, probability = best.ranked()
+    explained = []
+    for _, rows in listed.groupby("as_of", sort=False):  # model_inputs reads one year
+        scored = score_frame(model_inputs(rows, events, columns), model)
+        explained.append(scored.set_axis(rows.index))
+    scored = pd.concat(explained).loc[listed.index]
+    contrib = scored.filter(like=CONTRIB_PREFIX).drop(columns=f"{CONTRIB_PREFIX}baseline")
+    names = np.array([c.removeprefix(CONTRIB_PREFIX) for c in contrib.columns])
+    strongest = np.argsort(-contrib.to_numpy(), axis=1)[:, :REASONS]
+    assert np.allclose(scored["probability"].to_numpy(), probability), "top scores disagree"
+    stage["rank and explain the top"] = time.perf_counter() - clock
+    seconds = time.perf_counter() - start
     return {
-        "target": n,
-        "authority_years": int(per_year.sum()),
-        "bodies": int(authority_years["gss_code"].nunique()),
-        "panel_rows": len(panel),
-        "real_panel_rows": real_rows,
-        "neighbour_pairs": 0 if synthetic["neighbours"] is None else len(synthetic["neighbours"]),
+        "authority_years": built,
+        "chunks": len(chunks),
         "years": len(years),
-        "generate_seconds": generate,
-        "all_years_seconds": min(all_runs),
-        "all_years_runs": all_runs,
-        "latest_seconds": min(latest_runs),
-        "latest_runs": latest_runs,
-        "latest": latest,
-        "latest_rows": int(per_year[latest]),
-        "pipeline_rss_mb": pipeline_mb,
-        "panel_mb": float(panel.memory_usage(deep=True).sum() / 2**20),
+        "end_to_end_seconds": seconds,
+        "stages": stage,
+        "listed": len(listed),
+        "top_reason": str(names[strongest[0, 0]]) if len(listed) else None,
+        "peak_rss_mb": peak_rss_mb(),
         "baseline_rss_mb": baseline_mb,
-        "generated_rss_mb": generated_mb,
     }
 
 
-def extrapolate(results: list[dict], key: str) -> tuple[float, float]:
-    """`key` at TARGET authority-years: the line through the two largest sizes, and a power
-    law at their measured growth. Both are extrapolations, not measurements."""
-    small, large = sorted(results, key=lambda r: r["authority_years"])[-2:]
-    x0, x1, y0, y1 = small["authority_years"], large["authority_years"], small[key], large[key]
-    linear = y1 + (y1 - y0) / (x1 - x0) * (TARGET - x1)
-    power = y1 * (TARGET / x1) ** (math.log(y1 / y0) / math.log(x1 / x0))
-    return linear, power
+def child_command(args: argparse.Namespace) -> list[str]:
+    """The command of a child process, with the options it reads."""
+    command = [sys.executable, __file__]
+    for flag in ("copies", "top", "block", "seed", "sigma"):
+        command += [f"--{flag}", str(getattr(args, flag))]
+    return command
+
+
+def run_child(command: list[str], args: argparse.Namespace) -> dict:
+    """A child process's JSON result (its progress lines pass through on stderr)."""
+    try:
+        done = subprocess.run(
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=args.timeout,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"over the {args.timeout:.0f} s timeout") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"failed (exit {done.returncode}; its error above)")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,30000,100000", help="authority-years")
-    parser.add_argument("--repeat", type=int, default=2, help="best of N timings per size")
+    parser.add_argument("--sizes", default="10000,100000,1800000", help="authority-years")
+    parser.add_argument("--copies", type=int, default=8, help="copies of the real panel a chunk")
+    parser.add_argument("--top", type=int, default=1000, help="authority-years explained")
+    parser.add_argument("--block", type=int, default=100_000, help="rows scored at once")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sigma", type=float, default=0.05, help="lognormal sigma of values")
-    parser.add_argument("--no-neighbours", action="store_true", help="pass neighbours=None")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per size")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per size")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate is not None:
+        print(json.dumps(generate(args.generate, args.workdir, args.copies, args.seed, args.sigma)))
+        return
     if args.child is not None:
-        result = child(args.child, args.seed, args.sigma, args.repeat, not args.no_neighbours)
-        print(json.dumps(result))
+        print(json.dumps(child(args.child, args.workdir, args.top, args.block)))
         return
 
+    from bench_scale import prepare as fit_champion
+
+    warnings.simplefilter("ignore")
     sizes = [int(s) for s in args.sizes.split(",")]
     started, clock = dt.datetime.now(), time.perf_counter()
-    load_before = machine_load()
     print(f"SYNTHETIC panels (replicated real authorities, values jittered); {started:%F %T}")
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"load before: {load_before}")
+    print(f"load before: {machine_load()}")
     results, failures = [], []
-    for n in sizes:
-        command = [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed)]
-        command += ["--sigma", str(args.sigma), "--repeat", str(args.repeat)]
-        command += ["--no-neighbours"] if args.no_neighbours else []
-        try:
-            done = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=args.timeout,
-                env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            )
-        except subprocess.TimeoutExpired:
-            failures.append(f"{n:,}: over the {args.timeout:.0f} s timeout")
-            break
-        if done.returncode != 0:
-            failures.append(f"{n:,}: failed (exit {done.returncode}): {done.stderr[-2000:]}")
-            break
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        elapsed = time.perf_counter() - clock
-        print(f"  {n:,} done ({elapsed:.0f} s so far); {machine_load()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="riskwatch-bench-features-") as tmp:
+        workdir = Path(tmp)
+        setup = fit_champion(workdir, None)
+        print(
+            f"model: {setup['model']}, {setup['inputs']} inputs, fitted on "
+            f"{setup['real_rows']:,} real authority-years in {setup['prepare_seconds']:.0f} s"
+        )
+        for n in sizes:
+            try:
+                with tempfile.TemporaryDirectory(prefix="panel-", dir=workdir) as folder:
+                    made = run_child(
+                        [*child_command(args), "--generate", str(n), "--workdir", folder], args
+                    )
+                    built = run_child(
+                        [*child_command(args), "--child", folder, "--workdir", str(workdir)], args
+                    )
+            except RuntimeError as failure:
+                failures.append(f"{n:,}: {failure}")
+                break
+            results.append({"target": n, **made, **built})
+            elapsed = time.perf_counter() - clock
+            print(f"  {n:,} done ({elapsed:.0f} s so far); {machine_load()}", flush=True)
     if not results:
         raise SystemExit("no size measured:\n" + "\n".join(failures))
 
-    first = results[0]
-    years_label = f"{first['latest']}, " + ", ".join(
-        f"{r['latest_rows']:,} rows at {r['authority_years']:,}" for r in results
-    )
+    stages = list(results[0]["stages"])
     print()
     print(
-        f"Real data: {first['real_panel_rows']:,} panel rows; {first['years']} as-of years "
-        f"(outturn years); neighbours "
-        f"{'none' if args.no_neighbours else 'replicated within each copy'}; best of "
-        f"{args.repeat} per timing; generation is not riskwatch's cost."
+        "| authority-years (SYNTHETIC) | panel rows | chunks | generate | end to end | "
+        + " | ".join(stages)
+        + " | peak RSS, generating | peak RSS, building and scoring |"
     )
-    print()
-    print(
-        "| authority-years (SYNTHETIC) | bodies | panel rows | panel in memory | generate "
-        "| all as-of years | latest year alone | peak RSS after generating | peak RSS |"
-    )
-    print("|" + "---:|" * 9)
+    print("|" + "---:|" * (7 + len(stages)))
     for r in results:
         print(
-            f"| {r['authority_years']:,} | {r['bodies']:,} | {r['panel_rows']:,} "
-            f"| {r['panel_mb'] / 1024:.2f} GB | {r['generate_seconds']:.1f} s "
-            f"| {r['all_years_seconds']:.1f} s | {r['latest_seconds']:.2f} s "
-            f"| {r['generated_rss_mb'] / 1024:.2f} GB | {r['pipeline_rss_mb'] / 1024:.2f} GB |"
+            f"| {r['authority_years']:,} | {r['panel_rows']:,} | {r['chunks']} "
+            f"| {r['generate_seconds']:.1f} s | {r['end_to_end_seconds']:.1f} s | "
+            + " | ".join(f"{r['stages'][s]:.1f} s" for s in stages)
+            + f" | {r['generated_rss_mb'] / 1024:.2f} GB | {r['peak_rss_mb'] / 1024:.2f} GB |"
         )
-    print()
     print(
-        f"Peak RSS before generating (interpreter, libraries, real tables, one real frame): "
-        f"{first['baseline_rss_mb'] / 1024:.2f} GB. Latest as-of year: {years_label}. "
-        f"All runs (s): "
-        + "; ".join(
-            f"{r['authority_years']:,}: all years {', '.join(f'{s:.1f}' for s in r['all_years_runs'])}"
-            f" / latest {', '.join(f'{s:.2f}' for s in r['latest_runs'])}"
-            for r in results
-        )
+        f"\nPeak RSS of the build before its first chunk (interpreter, libraries, real tables, model): "
+        f"{results[0]['baseline_rss_mb'] / 1024:.2f} GB; {results[0]['years']} as-of years; "
+        f"top {results[0]['listed']:,} explained (first reason of the first: "
+        f"{results[0]['top_reason']}); generation is not riskwatch's cost."
     )
-    pairs = list(zip(results, results[1:], strict=False))
-    if len(results) > 2:
-        pairs.append((results[0], results[-1]))  # smallest to largest, the whole range
-    for small, large in pairs:
+    for small, large in zip(results, results[1:], strict=False):
         ratio = large["authority_years"] / small["authority_years"]
-        for key, label in (
-            ("all_years_seconds", "all-years time"),
-            ("latest_seconds", "latest-year time"),
-            ("pipeline_rss_mb", "peak RSS"),
-        ):
+        for key, label in (("end_to_end_seconds", "time"), ("peak_rss_mb", "peak RSS")):
             grown = large[key] / small[key]
             per_10x = grown ** (1 / math.log10(ratio))
             print(
                 f"growth {small['authority_years']:,} -> {large['authority_years']:,} "
-                f"authority-years ({ratio:.1f}x): {label} {grown:.2f}x, i.e. "
-                f"{per_10x:.2f}x per 10x authority-years"
+                f"authority-years ({ratio:.1f}x): {label} {grown:.2f}x, i.e. {per_10x:.2f}x "
+                f"per 10x"
             )
-    if len(results) >= 2:
-        seconds, seconds_power = extrapolate(results, "all_years_seconds")
-        memory, memory_power = extrapolate(results, "pipeline_rss_mb")
-        largest = results[-1]
+    big = max(results, key=lambda r: r["authority_years"])
+    if big["authority_years"] < TARGET:
+        per_year = big["end_to_end_seconds"] / big["authority_years"]
         print(
-            f"EXTRAPOLATION (not measured) to {TARGET:,} authority-years "
-            f"(~{largest['panel_rows'] * TARGET / largest['authority_years'] / 1e6:.0f} M "
-            f"panel rows), linear through the two largest sizes: all as-of years "
-            f"~{seconds / 60:.0f} min, peak RSS ~{memory / 1024:.0f} GB (at the measured "
-            f"growth instead: ~{seconds_power / 60:.0f} min, ~{memory_power / 1024:.0f} GB)."
+            f"EXTRAPOLATION (not measured), linear from {big['authority_years']:,}: "
+            f"{TARGET:,} authority-years would take ~{per_year * TARGET / 60:.0f} min"
         )
     for failure in failures:
         print(f"NOT MEASURED: {failure}")
     print(f"load after: {machine_load()}")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "failures": failures}, indent=2))
+        args.json.write_text(
+            json.dumps({"setup": setup, "results": results, "failures": failures}, indent=2)
+        )
 
 
 if __name__ == "__main__":

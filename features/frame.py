@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,12 @@ from .registry import FEATURES, ordered
 
 STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
 KEY = ["gss_code", "source", "indicator", "financial_year"]
+DATES = ("period_end", "published")
+PREPARED_FROM = (*KEY, *DATES, "status", "unit", "value")  # the panel columns `prepare` reads
 # An outturn return covering fewer councils than this share of its year before counts as
 # not yet held for the year: the year before is read instead.
 HELD_SHARE = 0.5
+POSITIONS = "BI"  # the source of dated positions a view holds apart (`View.position`)
 Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
 
 
@@ -79,16 +83,19 @@ def latest_positions(panel: pd.DataFrame, source: str, seen_by: str) -> pd.DataF
         & _up_to(panel["period_end"], seen_by)
         & ~np.isnan(panel["value"].to_numpy())
     ]
-    rows = pd.DataFrame(
+    codes = {c: rows[c].cat.codes.to_numpy() for c in ("gss_code", "indicator")}
+    dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
+    order = np.lexsort((np.arange(len(rows)), *dates))  # by period end, then publication
+    last = ~pd.DataFrame(codes).iloc[order].duplicated(keep="last").to_numpy()
+    latest = rows.iloc[order[last]]
+    latest = pd.DataFrame(
         {
-            "gss_code": rows["gss_code"].astype(str),
-            "indicator": rows["indicator"].astype(str),
-            "period_end": rows["period_end"].astype(str),
-            "published": rows["published"].astype(str),
-            "value": rows["value"].to_numpy(),
+            "gss_code": latest["gss_code"].astype(str),
+            "indicator": latest["indicator"].astype(str),
+            "period_end": latest["period_end"].astype(str),
+            "value": latest["value"].to_numpy(),
         }
-    ).sort_values(["period_end", "published"], kind="stable")
-    latest = rows.drop_duplicates(["gss_code", "indicator"], keep="last")
+    )
     return latest.set_index(["gss_code", "indicator"])[["value", "period_end"]].unstack("indicator")
 
 
@@ -96,6 +103,12 @@ def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np
     """A categorical column mapped to floats through its categories (missing -> default)."""
     table = [mapping.get(category, default) for category in column.cat.categories]
     return np.asarray([*table, default], dtype=float)[column.cat.codes.to_numpy()]
+
+
+def encode(panel: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, pd.Series]:
+    """Text columns as categories, whose categories sort as the ISO text does (a column
+    already categorical, as `prepare` leaves it, is kept)."""
+    return {c: panel[c].astype("category") for c in columns}
 
 
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +124,7 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
         if "released_again" in panel.columns:
             return panel
         return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
-    encoded = {c: panel[c].astype("category") for c in (*KEY, "period_end", "published")}
+    encoded = encode(panel, (*KEY, *DATES))
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
     value = panel["value"].to_numpy(dtype=float) * pounds
@@ -131,6 +144,13 @@ def _up_to(column: pd.Series, last: str) -> np.ndarray:
     return allowed[column.cat.codes.to_numpy()]
 
 
+def seen_rows(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> np.ndarray:
+    """Which rows of a prepared panel are seen as of `as_of`: years up to it, published by
+    its as-of date or a later `seen_by` (every release of a value seen counts)."""
+    published = check_seen_by(as_of, seen_by)
+    return _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], published)
+
+
 def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
     """One row per council, source, indicator and year as known on the as-of date.
 
@@ -140,37 +160,77 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     publication. Columns as `prepare` gives them (keys, value, state, period end, published).
     """
     panel = prepare(panel)
-    seen_by = check_seen_by(as_of, seen_by)
-    seen = _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], seen_by)
-    rows = panel[seen]
+    rows = panel[seen_rows(panel, as_of, seen_by)]
     repeated = rows["released_again"].to_numpy().copy()  # a key twice seen is twice released
     repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
     if repeated.any():
         latest = (
-            rows[repeated]
-            .sort_values(["period_end", "published"], kind="stable")
-            .drop_duplicates(KEY, keep="last")
+            rows[repeated].sort_values(list(DATES), kind="stable").drop_duplicates(KEY, keep="last")
         )
         rows = pd.concat([rows[~repeated], latest])
     keys = {c: rows[c].cat.remove_unused_categories() for c in KEY}
-    dates = {c: rows[c] for c in ("period_end", "published")}
+    dates = {c: rows[c] for c in DATES}
     return pd.DataFrame(
         {**keys, "value": rows["value"], "state": rows["state"], **dates}
     ).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the rows seen as of one date tell about all councils at once, so that councils
+    built in separate chunks share it: the earliest financial year held (where every
+    history starts), and the number of councils of each outturn source in the as-of year
+    and the year before (which returns are not yet held, `carried`). Chunks of distinct
+    councils add up (`+`) to the whole panel's."""
+
+    first_year: str | None
+    councils: dict[tuple[str, str], int]
+
+    def __add__(self, other: Seen) -> Seen:
+        years = [y for y in (self.first_year, other.first_year) if y is not None]
+        councils = dict(self.councils)
+        for key, count in other.councils.items():
+            councils[key] = councils.get(key, 0) + count
+        return Seen(min(years) if years else None, councils)
+
+    def carried(self, as_of: str) -> dict[str, int]:
+        """Outturn sources not yet held for `as_of`, each with the years its latest return
+        lags the as-of year (always 1): a source holding fewer councils for `as_of` than
+        HELD_SHARE of those it held the year before."""
+        previous = financial_year_starting(int(as_of[:4]) - 1)
+        return {
+            source: 1
+            for source in sorted({source for source, _ in self.councils})
+            if self.councils.get((source, as_of), 0)
+            < HELD_SHARE * self.councils.get((source, previous), 0)
+        }
+
+
+def seen_of(rows: pd.DataFrame, as_of: str) -> Seen:
+    """`Seen` of prepared rows seen as of `as_of` (`visible`'s output, or any rows published
+    by the date: several releases of one key count once)."""
+    years = rows["financial_year"].cat
+    held = years.categories[
+        np.bincount(years.codes[years.codes >= 0], minlength=len(years.categories)) > 0
+    ]
+    previous = financial_year_starting(int(as_of[:4]) - 1)
+    outturn = rows[
+        _per_row(
+            rows["source"], {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}, 0.0
+        ).astype(bool)
+        & _per_row(rows["financial_year"], {as_of: 1.0, previous: 1.0}, 0.0).astype(bool)
+    ]
+    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
+    return Seen(
+        str(min(held)) if len(held) else None,
+        {(str(s), str(y)): int(n) for (s, y), n in councils.items()},
+    )
+
+
 def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
     """Outturn sources not yet held for `as_of` among visible rows (`visible`'s output), each
-    with the years its latest return lags the as-of year (always 1): a source holding fewer
-    councils for `as_of` than HELD_SHARE of those it held the year before."""
-    outturn = rows[rows["source"].map(KIND_OF_SOURCE).eq("outturn").to_numpy()]
-    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
-    previous = financial_year_starting(int(as_of[:4]) - 1)
-    return {
-        str(source): 1
-        for source in outturn["source"].unique()
-        if councils.get((source, as_of), 0) < HELD_SHARE * councils.get((source, previous), 0)
-    }
+    with the years its latest return lags the as-of year (`Seen.carried`)."""
+    return seen_of(rows, as_of).carried(as_of)
 
 
 def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None = None) -> str:
@@ -188,6 +248,99 @@ def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pai
     peer = index.get_indexer(neighbours["neighbour_gss"])
     kept = (own >= 0) & (peer >= 0)
     return own[kept], peer[kept]
+
+
+class Releases:
+    """A prepared panel held wide once, so that every as-of view is derived from it rather
+    than rebuilt (`wide`): councils × keys (source, indicator, year), all as integer codes.
+
+    A key released once (most) has its value, state and publication date in one cell; an
+    as-of view keeps the cells of its years published by its date. The rows of keys
+    released again (`released_again`) are kept apart, ordered as `visible` chooses among
+    them (period end, then publication, then panel order; a missing period end last), so
+    a view takes the last of each key's rows seen by its date.
+    """
+
+    def __init__(self, panel: pd.DataFrame) -> None:
+        panel = prepare(panel)
+        self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
+        self.panel = panel
+        council = panel["gss_code"].cat.codes.to_numpy()
+        used = np.unique(council[council >= 0])
+        self.councils = panel["gss_code"].cat.categories[used]
+        row = np.searchsorted(used, council)  # a row without a council is left out below
+        codes = [panel[c].cat for c in KEY[1:]]
+        sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
+        combined = np.zeros(len(panel), dtype=np.int64)
+        for part, size in zip(codes, sizes, strict=True):
+            combined = combined * size + (part.codes.to_numpy().astype(np.int64) + 1)
+        keys, column = np.unique(combined, return_inverse=True)
+        parts = []
+        for part, size in zip(reversed(codes), reversed(sizes), strict=True):
+            keys, code = np.divmod(keys, size)
+            parts.append(np.append(part.categories.to_numpy(dtype=object), np.nan)[code - 1])
+        self.sources, self.indicators, self.years = reversed(parts)
+        self.dates = panel["published"].cat.categories
+        published = panel["published"].cat.codes.to_numpy()
+        again = panel["released_again"].to_numpy()
+        shape = (len(self.councils) + 1, len(self.sources))  # the last row: no council's
+        once = np.flatnonzero(~again & (council >= 0))
+        self.value = np.full(shape, np.nan)
+        self.state = np.full(shape, np.nan)
+        self.published = np.full(shape, -1, dtype=published.dtype)
+        for target, source in (
+            (self.value, panel["value"].to_numpy()),
+            (self.state, panel["state"].to_numpy()),
+            (self.published, published),
+        ):
+            target[row[once], column[once]] = source[once]
+        period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
+        period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
+        repeated = np.flatnonzero(again & (council >= 0))
+        cell = row[repeated] * len(self.sources) + column[repeated]
+        order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
+        self.again = {
+            "row": row[order],
+            "column": column[order],
+            "value": panel["value"].to_numpy()[order],
+            "state": panel["state"].to_numpy()[order],
+            "published": published[order],
+        }
+
+    def wide(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
+        """`councils` × (value | state, source, indicator, year) as known as of `as_of`
+        (`visible`'s rows, wide): years up to `as_of`, published by its as-of date or a
+        later `seen_by`; NaN where nothing was seen."""
+        date = check_seen_by(as_of, seen_by)
+        seen_date = np.append(self.dates.to_numpy(dtype=object) <= date, False)
+        kept = np.flatnonzero(~pd.isna(self.years) & (self.years.astype(str) <= as_of))
+        where = np.full(len(self.sources), -1)
+        where[kept] = np.arange(len(kept))
+        position = self.councils.get_indexer(councils)
+        rows = np.where(position >= 0, position, len(self.councils))  # the last: no council's
+        seen = seen_date[self.published[np.ix_(rows, kept)]]
+        value = np.where(seen, self.value[np.ix_(rows, kept)], np.nan)
+        state = np.where(seen, self.state[np.ix_(rows, kept)], np.nan)
+        again = self.again
+        shown = seen_date[again["published"]] & (where[again["column"]] >= 0)
+        taken = np.flatnonzero(shown)
+        cells = again["row"][taken] * len(self.sources) + again["column"][taken]
+        last = taken[np.append(cells[1:] != cells[:-1], True)] if len(taken) else taken
+        target = np.full(len(self.councils) + 1, -1)
+        target[rows] = np.arange(len(rows))
+        placed = target[again["row"][last]]
+        last, placed = last[placed >= 0], placed[placed >= 0]
+        value[placed, where[again["column"][last]]] = again["value"][last]
+        state[placed, where[again["column"][last]]] = again["state"][last]
+        columns = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(["value", "state"], len(kept)),
+                np.tile(self.sources[kept], 2),
+                np.tile(self.indicators[kept], 2),
+                np.tile(self.years[kept], 2),
+            ],
+        )
+        return pd.DataFrame(np.hstack([value, state]), index=councils, columns=columns)
 
 
 class View:
@@ -226,31 +379,53 @@ class View:
     @classmethod
     def as_of(
         cls,
-        panel: pd.DataFrame,
+        panel: pd.DataFrame | Releases,
         classes: pd.Series,
         as_of: str,
         neighbours: pd.DataFrame | None = None,
         seen_by: str | None = None,
         breaks: tuple[Break, ...] = (),
+        seen: Seen | None = None,
     ) -> View:
         """The view of year `as_of` as known on its as-of date (or a later `seen_by` date),
         for the councils in `classes`; `breaks` are the definition breaks no change may span
-        (`break_within`)."""
-        rows = visible(panel, as_of, seen_by)
-        held = rows["financial_year"].cat.categories
-        years = year_range(min(held.min(), as_of) if len(held) else as_of, as_of)
-        wide = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(classes.index)
-        positions = latest_positions(panel, "BI", check_seen_by(as_of, seen_by))
+        (`break_within`). `panel` may be held wide already (`Releases`, to derive many
+        years' views from). `seen` is what all councils' rows say (`Seen`) where `panel`
+        holds only some of them (a chunk); by default the panel's own."""
+        known = panel if isinstance(panel, Releases) else Releases(panel)
+        if seen is None:
+            seen = seen_of(known.panel[seen_rows(known.panel, as_of, seen_by)], as_of)
+        first = seen.first_year
+        years = year_range(min(first, as_of) if first is not None else as_of, as_of)
+        positions = latest_positions(known.positions, POSITIONS, check_seen_by(as_of, seen_by))
         return cls(
-            wide,
+            known.wide(classes.index, as_of, seen_by),
             years,
             len(years) - 1,
             classes,
             neighbours,
             {"breaks": breaks},
             positions.reindex(classes.index),
-            carried_sources(rows, as_of),
+            seen.carried(as_of),
         )
+
+    @classmethod
+    def of_features(
+        cls,
+        built: pd.DataFrame,
+        classes: pd.Series,
+        as_of: str,
+        neighbours: pd.DataFrame | None,
+    ) -> View:
+        """A view of one as-of year that holds features already built (`built`: councils ×
+        features, indexed as `classes`) and no panel values: the features that compare a
+        council with others (its class, its neighbours) are built on it once every council's
+        own values are known."""
+        cache = {(0, name): built[name].rename(name) for name in built.columns}
+        no_values = pd.DataFrame(
+            index=classes.index, columns=pd.MultiIndex.from_tuples([], names=["", *KEY[1:]])
+        )
+        return cls(no_values, (as_of,), 0, classes, neighbours, cache)
 
     @property
     def index(self) -> pd.Index:
@@ -378,7 +553,13 @@ def build_features(
     classes = councils_of(authority_years, check_year(as_of))
     breaks = configured("declared") if breaks is None else breaks
     view = View.as_of(panel, classes, as_of, neighbours, seen_by, breaks)
-    columns = {f.name: view.feature(f.name) for f in ordered()}
+    return feature_frame(view, as_of, [f.name for f in ordered()])
+
+
+def feature_frame(view: View, as_of: str, names: list[str]) -> pd.DataFrame:
+    """The frame of features `names` built on `view`: gss_code, as_of, class, then each."""
+    classes = view.classes
+    columns = {name: view.feature(name) for name in names}
     frame = pd.DataFrame(
         {"gss_code": classes.index, "as_of": as_of, "class": classes.to_numpy()}
     ).set_index("gss_code", drop=False)

@@ -81,40 +81,49 @@ def review_of(years: list[str], as_of: str, seen_by: str) -> Review | None:
     return Review(as_of, seen_by) if latest_seen_year(years, seen_by) == as_of else None
 
 
+# Councils per chunk of the feature build: the real panel (under 700 councils) is one
+# chunk; a national panel's chunk holds about 4 M panel rows.
+CHUNK_COUNCILS = 2000
+
+
 def feature_frames(
     tables: dict[str, pd.DataFrame],
     years: list[str],
     progress: Progress = no_progress,
     review: Review | None = None,
     scheduler: str | None = None,
+    chunk_councils: int = CHUNK_COUNCILS,
+    mapper: Callable[[Callable, Iterable], Iterable] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The feature frame as of each year (only data published by then); the year a
     `review` scores reads what was published by the review date instead. No other year,
-    so no training row, is affected. With a Dask `scheduler` address the years are built
-    on that cluster's workers, one year a task; the frames are the same."""
+    so no training row, is affected. Built in chunks of `chunk_councils` councils
+    (`features.chunked`), mapped by `mapper` (like `map`; default joblib's, in process),
+    or with a Dask `scheduler` address on that cluster's workers. The frames are the same
+    whatever the chunks and wherever they run."""
     from contextlib import nullcontext
 
-    from joblib import Parallel, delayed
-
     from riskwatch.cluster import on_cluster
-    from riskwatch.features import breaks_for_trends, build_features, prepare
+    from riskwatch.features import breaks_for_trends, prepare
+    from riskwatch.features.chunked import chunked_frames, split_councils
 
     breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
-    panel = prepare(tables["panel"])  # encoded once, not once per year (half the cost)
-    calls = [
-        delayed(build_features)(
-            panel,
-            tables["authority_years"],
-            as_of=year,
-            neighbours=tables.get("neighbours"),
-            seen_by=review.date if review is not None and review.year == year else None,
-            breaks=breaks,
-        )
-        for year in years
-    ]
+    panel = prepare(tables["panel"])  # encoded once, not once per chunk
+    chunks = split_councils(panel, tables["authority_years"], chunk_councils)
+    dates = {
+        year: review.date if review is not None and review.year == year else None for year in years
+    }
     with on_cluster(scheduler) if scheduler else nullcontext():
-        built = list(progress(Parallel(return_as="generator")(calls), len(calls)))
-    return dict(zip(years, built, strict=True))
+        return chunked_frames(
+            chunks, dates, tables.get("neighbours"), breaks, mapper or _joblib_map, progress
+        )
+
+
+def _joblib_map(function: Callable, items: Iterable) -> Iterable:
+    """`map` through joblib: in process, or on the Dask cluster of an `on_cluster` block."""
+    from joblib import Parallel, delayed
+
+    return Parallel(return_as="generator")(delayed(function)(item) for item in items)
 
 
 def frames_key(

@@ -86,8 +86,8 @@ def test_the_cluster_did_the_work(inputs, cluster):
 
 
 def test_feature_frames_built_on_a_local_cluster_equal_the_local_build(tables, cluster):
-    """Each as-of year's frame built on the cluster's workers is the frame built here, to
-    the bit; and the workers, not this process, built them."""
+    """Each as-of year's frame built on the cluster's workers (a chunk of councils a task)
+    is the frame built here, to the bit; and the workers, not this process, built them."""
     from distributed import Client
 
     from riskwatch.pipeline import feature_frames
@@ -98,7 +98,7 @@ def test_feature_frames_built_on_a_local_cluster_equal_the_local_build(tables, c
         on_dask = feature_frames(tables, years, scheduler=cluster.scheduler_address)
         built = client.run(
             lambda dask_worker: sum(
-                1 for state in dask_worker.state.log if "build_features" in str(state)
+                1 for state in dask_worker.state.log if "own_features" in str(state)
             )
         )
     assert list(on_dask) == years

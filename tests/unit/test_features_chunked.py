@@ -1,0 +1,201 @@
+"""The chunked feature build (`features.chunked`) equals the whole-panel build exactly, on a
+small SYNTHETIC panel (no real figures) cut into several chunks of councils.
+
+The panel is made so that each thing a chunk cannot know alone matters: classes and
+nearest neighbours that span chunks (peer features), a revenue outturn return (RS) held
+for only a few councils in the latest year (so it is carried a year, judged on every
+council, not a chunk's), a history starting later in one chunk than in the others, and a
+value released twice (the later release seen only from its date).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from riskwatch.features import build_features
+from riskwatch.features.chunked import chunked_frames, split_councils
+from riskwatch.features.frame import KEY, Releases, Seen, View, prepare, seen_of, visible
+
+from riskwatch.data.schema import PANEL_COLUMNS
+
+YEARS = ("2015-16", "2016-17", "2017-18", "2018-19", "2019-20")
+AS_OF = ("2017-18", "2018-19", "2019-20")
+RS_LINES = (
+    "net_revenue_expenditure",
+    "total_service_expenditure",
+    "reserves_earmarked_open",
+    "reserves_earmarked_close",
+    "reserves_unallocated_open",
+    "reserves_unallocated_close",
+    "interest_payable",
+    "mrp",
+    "council_tax_requirement",
+)
+COUNCILS = tuple(f"E0600{i:04d}" for i in range(14))
+CLASSES = ("UA",) * 7 + ("SD",) * 7  # each class spans two of the chunks of 5
+CHUNK = 5
+LATE_START = COUNCILS[10:]  # the last chunk (councils 10 to 13) holds no 2015-16 rows
+RS_LATEST = COUNCILS[:3]  # the only councils with RS for 2019-20: RS is carried then
+REVISED = (COUNCILS[1], "net_revenue_expenditure", "2016-17")  # released again a year later
+
+
+def row(gss: str, year: str, source: str, indicator: str, value: float, published: str) -> dict:
+    return {
+        "ecode": None,
+        "gss_code": gss,
+        "financial_year": year,
+        "indicator": indicator,
+        "value": value,
+        "status": "reported",
+        "unit": "GBP_thousand",
+        "source": source,
+        "source_file": "synthetic",
+        "vintage": f"synthetic {published}",
+        "period_end": f"{int(year[:4]) + 1}-03-31",
+        "published": published,
+        "published_basis": "rule",
+    }
+
+
+def synthetic_tables() -> dict[str, pd.DataFrame]:
+    """SYNTHETIC panel, authority_years and neighbours (see the module docstring)."""
+    rng = np.random.default_rng(7)
+    rows, filed = [], []
+    for gss, kind in zip(COUNCILS, CLASSES, strict=True):
+        for year in YEARS:
+            if gss in LATE_START and year == YEARS[0]:
+                continue
+            published = f"{int(year[:4]) + 1}-11-30"
+            filed.append((gss, year, kind))
+            rows.append(row(gss, year, "COR", "mrp", rng.uniform(1e3, 9e3), published))
+            if year == YEARS[-1] and gss not in RS_LATEST:
+                continue
+            for indicator in RS_LINES:
+                value = (
+                    rng.uniform(5e4, 4e5) if "expenditure" in indicator else rng.uniform(1e3, 6e4)
+                )
+                rows.append(row(gss, year, "RS", indicator, value, published))
+    gss, indicator, year = REVISED
+    rows.append(row(gss, year, "RS", indicator, 123_456.0, f"{int(year[:4]) + 2}-11-30"))
+    authority_years = pd.DataFrame(
+        [
+            {"gss_code": g, "ecode": None, "financial_year": y, "name": g, "class": c}
+            | {"source": "RS"}
+            for g, y, c in filed
+        ]
+    )
+    neighbours = pd.DataFrame(  # the next six councils round the list: across chunks
+        [
+            (g, COUNCILS[(i + k) % len(COUNCILS)])
+            for i, g in enumerate(COUNCILS)
+            for k in range(1, 7)
+        ],
+        columns=["gss_code", "neighbour_gss"],
+    )
+    return {
+        "panel": pd.DataFrame(rows, columns=PANEL_COLUMNS),
+        "authority_years": authority_years,
+        "neighbours": neighbours,
+    }
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return synthetic_tables()
+
+
+@pytest.fixture(scope="module")
+def chunked(tables) -> dict[str, pd.DataFrame]:
+    chunks = split_councils(tables["panel"], tables["authority_years"], CHUNK)
+    assert len(chunks) == 3
+    return chunked_frames(chunks, dict.fromkeys(AS_OF), tables["neighbours"], ())
+
+
+@pytest.mark.parametrize("as_of", AS_OF)
+def test_chunks_build_the_whole_panel_frame_exactly(tables, chunked, as_of):
+    whole = build_features(
+        tables["panel"], tables["authority_years"], as_of, tables["neighbours"], None, ()
+    )
+    pd.testing.assert_frame_equal(chunked[as_of], whole, check_exact=True)
+    hashes = [pd.util.hash_pandas_object(f, index=True) for f in (chunked[as_of], whole)]
+    assert hashes[0].equals(hashes[1])
+
+
+def test_the_panel_exercises_what_a_chunk_cannot_know_alone(tables, chunked):
+    """Each trap of the panel is live, so the equality above tests it: peer features are
+    computed, RS is carried in 2019-20 by the whole panel but not by the first chunk's
+    rows alone, the last chunk's history starts a year late, and the revision shows."""
+    latest = chunked["2019-20"]
+    assert latest.filter(like="_pctile_class").notna().any().any()
+    assert latest.filter(like="_pctile_nn").notna().any().any()
+    first_chunk = split_councils(tables["panel"], tables["authority_years"], CHUNK)[0]
+    alone = visible(first_chunk.panel, "2019-20")
+    everyone = visible(tables["panel"], "2019-20")
+    assert seen_of(everyone, "2019-20").carried("2019-20") == {"RS": 1}
+    assert seen_of(alone, "2019-20").carried("2019-20") == {}
+    last_chunk = split_councils(tables["panel"], tables["authority_years"], CHUNK)[-1]
+    assert seen_of(visible(last_chunk.panel, "2019-20"), "2019-20").first_year == YEARS[1]
+    gss, indicator, year = REVISED
+    before = View.as_of(tables["panel"], pd.Series(["UA"], index=[gss]), "2016-17")
+    after = View.as_of(tables["panel"], pd.Series(["UA"], index=[gss]), "2017-18")
+    assert after.get("RS", indicator, 1).iloc[0] == 123_456.0 * 1000
+    assert before.get("RS", indicator).iloc[0] != 123_456.0 * 1000
+
+
+def test_seen_adds_up_over_chunks_of_distinct_councils():
+    one = Seen("2016-17", {("RS", "2019-20"): 2, ("RS", "2018-19"): 5})
+    two = Seen("2015-16", {("RS", "2018-19"): 4, ("COR", "2019-20"): 9})
+    assert one + two == Seen(
+        "2015-16", {("RS", "2019-20"): 2, ("RS", "2018-19"): 9, ("COR", "2019-20"): 9}
+    )
+    assert (one + two).carried("2019-20") == {"RS": 1}
+
+
+def test_a_mapper_runs_every_chunk_and_the_frames_do_not_depend_on_it(tables, chunked):
+    calls = []
+
+    def recording_map(function, items):
+        items = list(items)
+        calls.append((function.__name__, len(items)))
+        return [function(item) for item in items]
+
+    chunks = split_councils(tables["panel"], tables["authority_years"], CHUNK)
+    mapped = chunked_frames(chunks, {"2019-20": None}, tables["neighbours"], (), recording_map)
+    assert calls == [("seen_in_chunk", 3), ("own_features", 3)]
+    pd.testing.assert_frame_equal(mapped["2019-20"], chunked["2019-20"], check_exact=True)
+
+
+def test_a_chunk_holds_at_least_one_council(tables):
+    with pytest.raises(ValueError, match="at least one council"):
+        split_councils(tables["panel"], tables["authority_years"], 0)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "seen_by"), [("2016-17", None), ("2017-18", None), ("2019-20", "2022-01-01")]
+)
+def test_a_view_derived_from_the_wide_table_holds_the_visible_rows(tables, as_of, seen_by):
+    """`Releases.wide` (one wide table for every year) holds exactly `visible`'s rows of the
+    date, the revised value chosen as visible chooses it; NaN elsewhere."""
+    panel = prepare(tables["panel"])
+    councils = pd.Index(COUNCILS[::-1] + ("E06009999",))  # any order; one with no rows
+    derived = Releases(panel).wide(councils, as_of, seen_by)
+    rows = visible(panel, as_of, seen_by)
+    unstacked = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(councils)
+    labels = [tuple(map(str, column)) for column in unstacked.columns]
+    held = derived.set_axis(
+        pd.MultiIndex.from_tuples([tuple(map(str, c)) for c in derived.columns]), axis=1
+    )
+    np.testing.assert_array_equal(held[labels].to_numpy(), unstacked.to_numpy())
+    assert held.drop(columns=labels).isna().all().all()
+    assert held.loc[REVISED[0], ("value", "RS", REVISED[1], REVISED[2])] == (
+        123_456.0 * 1000 if as_of >= "2017-18" else panel_value(tables, REVISED)
+    )
+
+
+def panel_value(tables, key) -> float:
+    """The first release of a key's value, in pounds (the synthetic panel is in £ thousand)."""
+    gss, indicator, year = key
+    panel = tables["panel"]
+    found = panel[(panel["gss_code"] == gss) & (panel["indicator"] == indicator)]
+    return float(found[found["financial_year"] == year]["value"].iloc[0]) * 1000
