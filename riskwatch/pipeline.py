@@ -98,12 +98,13 @@ def feature_frames(
     """The feature frame as of each year (only data published by then); the year a
     `review` scores reads what was published by the review date instead. No other year,
     so no training row, is affected. Built in chunks of `chunk_councils` councils
-    (`features.chunked`), mapped by `mapper` (like `map`; default joblib's, in process),
-    or with a Dask `scheduler` address on that cluster's workers. The frames are the same
-    whatever the chunks and wherever they run."""
+    (`features.chunked`), mapped by `mapper` (like `map`; default the current engine's,
+    `riskwatch.cluster.using_engine`: this machine's cores, or a Dask cluster's workers),
+    or through joblib on the cluster at a Dask `scheduler` address (the backtest's path).
+    The frames are the same whatever the chunks and wherever they run."""
     from contextlib import nullcontext
 
-    from riskwatch.cluster import on_cluster
+    from riskwatch.cluster import current_engine, on_cluster
     from riskwatch.features import breaks_for_trends, prepare
     from riskwatch.features.chunked import chunked_frames, split_councils
 
@@ -113,10 +114,10 @@ def feature_frames(
     dates = {
         year: review.date if review is not None and review.year == year else None for year in years
     }
+    if mapper is None:
+        mapper = _joblib_map if scheduler else current_engine().map
     with on_cluster(scheduler) if scheduler else nullcontext():
-        return chunked_frames(
-            chunks, dates, tables.get("neighbours"), breaks, mapper or _joblib_map, progress
-        )
+        return chunked_frames(chunks, dates, tables.get("neighbours"), breaks, mapper, progress)
 
 
 def _joblib_map(function: Callable, items: Iterable) -> Iterable:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from riskwatch.cli.options import DataDir
+from riskwatch.cli.options import DataDir, Engine, EngineName, Scheduler
 from riskwatch.errors import RiskwatchError
 
 features_app = typer.Typer(
@@ -46,6 +46,8 @@ def features_build(
         Path | None, typer.Option("--out", help="Write here (.parquet or .csv); else print CSV.")
     ] = None,
     data_dir: DataDir = Path("riskwatch-data"),
+    engine: Engine = EngineName.local,
+    scheduler: Scheduler = None,
 ) -> None:
     """The feature frame as of a year: one row per council that filed, only data public then."""
     from riskwatch.atomic import write_atomic, write_parquet
@@ -57,7 +59,7 @@ def features_build(
         raise RiskwatchError("output must end in .parquet or .csv", file=out, field="--out")
     if out is not None:
         check_output_file(out)
-    frame = feature_frame(data_dir, as_of)
+    frame = feature_frame(data_dir, as_of, engine.value, scheduler)
     if out is None:
         typer.echo(frame.to_csv(index=False), nl=False)
         return

@@ -48,7 +48,7 @@ class OutputFormat(StrEnum):
 
 
 class EngineName(StrEnum):
-    """Where scoring runs (riskwatch.cluster.ENGINES, named here so --help imports no Dask)."""
+    """Where the work runs (riskwatch.cluster.ENGINES, named here so --help imports no Dask)."""
 
     local = "local"
     dask = "dask"
@@ -58,7 +58,7 @@ Engine = Annotated[
     EngineName,
     typer.Option(
         "--engine",
-        help="Score on this machine's cores (local) or a Dask cluster (dask: the --scheduler "
+        help="Run on this machine's cores (local) or a Dask cluster (dask: the --scheduler "
         "given, else a LocalCluster started for the command).",
     ),
 ]

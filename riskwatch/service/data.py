@@ -38,22 +38,19 @@ def feature_catalogue(data_dir: Path):
     )
 
 
-def feature_frame(data_dir: Path, as_of: str):
-    """The feature frame as of a year; refused for a year no council filed for."""
-    from riskwatch.data.store.table_store import load_table
-    from riskwatch.features import breaks_for_trends, build_features
+def feature_frame(data_dir: Path, as_of: str, engine: str = "local", scheduler: str | None = None):
+    """The feature frame as of a year, built in chunks of councils on the `engine` named
+    (`riskwatch.cluster.using_engine`); refused for a year no council filed for."""
+    from riskwatch.cluster import using_engine
+    from riskwatch.data.store.table_store import load_tables
+    from riskwatch.pipeline import feature_frames
 
-    years = load_table("authority_years")
+    tables = load_tables(data_dir)
+    years = tables["authority_years"]
     if as_of not in set(years["financial_year"]):
         held = sorted(years["financial_year"].unique())
         raise RiskwatchError(
             f"no councils filed for {as_of} (years held: {held[0]} to {held[-1]})", field="--as-of"
         )
-    panel = load_table("panel", data_dir)
-    return build_features(
-        panel,
-        years,
-        as_of,
-        neighbours=load_table("neighbours"),
-        breaks=breaks_for_trends(panel, years),
-    )
+    with using_engine(engine, scheduler):
+        return feature_frames(tables, [as_of])[as_of]

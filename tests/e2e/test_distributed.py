@@ -225,3 +225,46 @@ def test_an_unreachable_scheduler_for_the_watchlist_is_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and "--scheduler" in lines[0] and "cannot reach" in lines[0]
     assert not out.exists()
+
+
+def test_chunks_of_councils_built_on_the_dask_engine_equal_the_local_build(tables, cluster):
+    """`using_engine("dask")`: the chunked feature build sends its chunks of councils (here
+    four, of 100 councils) to the cluster's workers, and each year's frame is the frame
+    built here in one chunk, to the bit."""
+    from distributed import Client
+
+    from riskwatch.cluster import using_engine
+    from riskwatch.pipeline import feature_frames
+
+    years = ["2019-20", "2024-25"]
+    here = feature_frames(tables, years)
+    with using_engine("dask", cluster.scheduler_address):
+        on_dask = feature_frames(tables, years, chunk_councils=100)
+    with Client(cluster.scheduler_address) as client:
+        ran = client.run(
+            lambda dask_worker: sum(
+                1 for state in dask_worker.state.log if "run_item" in str(state)
+            )
+        )
+    for year in years:
+        pd.testing.assert_frame_equal(on_dask[year], here[year], check_exact=True)
+    assert sum(ran.values()) > 0, ran
+
+
+def test_features_build_on_the_dask_engine_writes_the_local_frame(tmp_path, cluster):
+    """`features build --engine dask --scheduler ADDRESS` writes the same bytes as the local
+    engine."""
+    from cli_helpers import run_riskwatch
+
+    written = {}
+    for engine in ("local", "dask"):
+        out = tmp_path / f"{engine}.csv"
+        address = ["--scheduler", cluster.scheduler_address] if engine == "dask" else []
+        done = run_riskwatch(
+            ["features", "build", "--as-of", "2023-24", "--engine", engine, *address]
+            + ["--out", str(out)],
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        written[engine] = out.read_bytes()
+    assert written["dask"] == written["local"]
