@@ -176,7 +176,7 @@ class ParquetChunk:
     authority_years: Path
 
     def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from riskwatch.features.frame import PREPARED_FROM
+        from riskwatch.features.seen import PREPARED_FROM
 
         panel = pd.read_parquet(self.panel, columns=list(PREPARED_FROM))
         return panel, pd.read_parquet(self.authority_years)

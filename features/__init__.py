@@ -20,8 +20,9 @@ from . import (  # noqa: F401  (registration)
 )
 from .breaks import breaks_for_trends, breaks_of, spanned
 from .catalogue import catalogue_table, coverage_by_year, feature_descriptions, model_features
-from .frame import as_of_date, build_features, build_history, prepare, visible
+from .frame import build_features, build_history
 from .registry import FEATURES, Feature, catalogue_version
+from .seen import as_of_date, prepare, visible
 
 __all__ = [
     "FEATURES",

@@ -30,18 +30,9 @@ import pandas as pd
 
 from riskwatch.data.check.definition_breaks import Break
 
-from .frame import (
-    Releases,
-    Seen,
-    View,
-    councils_of,
-    encode,
-    feature_frame,
-    prepare,
-    seen_of,
-    seen_rows,
-)
+from .frame import View, councils_of, feature_frame
 from .registry import ordered
+from .seen import Releases, Seen, encode, prepare, seen_of, seen_rows
 
 Mapper = Callable[[Callable, Iterable], Iterable]
 COMPARED = "peers"  # the family of features that compare a council with other councils

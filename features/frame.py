@@ -1,243 +1,36 @@
 """Point-in-time views of the panel, and the feature frame built from them.
 
-As of year t, an analyst has seen the values for years up to t that were published by
-the day year t's outturn (RS) is published; where several releases of one value are
-visible, the latest of them. An outturn return not yet held for year t (RS 2024-25,
-when only its capital and service returns are) is read at its latest year instead, one
-year earlier at most, with its whole history moved along: its latest outturn stands for
-year t and its changes are taken between its own years (`carried_sources`). Budgets and
-forecasts are never carried: a plan describes its own year only. Currency values are held in pounds whatever unit the source
-printed (a multiplication, exact for whole numbers), so every ratio is the same whichever
-unit a release used.
+A `View` is what was known as of a date (`features.seen`: the rows published by then,
+the latest release of each value, a return not yet held read a year earlier), seen from
+one year of the history; the feature builders read their inputs through it, and
+`build_features` turns the registered features of one as-of year into a frame.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from riskwatch.data.check.definition_breaks import Break, configured
-from riskwatch.data.registry import KIND_OF_SOURCE
-from riskwatch.data.schema import TO_POUNDS
-from riskwatch.data.store.vintages import rule_publication_date
-from riskwatch.errors import RiskwatchError
-from riskwatch.years import financial_year_starting, is_financial_year
 
 from .registry import FEATURES, ordered
+from .seen import (
+    KEY,
+    POSITIONS,
+    Releases,
+    Seen,
+    check_seen_by,
+    check_year,
+    latest_positions,
+    prepare,
+    seen_of,
+    seen_rows,
+    year_range,
+)
 
-STATE = {"reported": 1.0, "missing_return": 0.0}  # other statuses (not_available) -> 0.5
-KEY = ["gss_code", "source", "indicator", "financial_year"]
-DATES = ("period_end", "published")
-PREPARED_FROM = (*KEY, *DATES, "status", "unit", "value")  # the panel columns `prepare` reads
-# An outturn return covering fewer councils than this share of its year before counts as
-# not yet held for the year: the year before is read instead.
-HELD_SHARE = 0.5
-POSITIONS = "BI"  # the source of dated positions a view holds apart (`View.position`)
 Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among a year's councils
-
-
-def check_year(year: str) -> str:
-    """A financial year written '2016-17', or a one-line error."""
-    if not is_financial_year(str(year)):
-        raise RiskwatchError(f"financial year '{year}' should look like 2016-17", field="as_of")
-    return str(year)
-
-
-def year_range(first: str, last: str) -> tuple[str, ...]:
-    """Consecutive financial years from `first` to `last`, both included."""
-    return tuple(map(financial_year_starting, range(int(first[:4]), int(last[:4]) + 1)))
-
-
-def as_of_date(as_of: str) -> str:
-    """The day year `as_of` is taken as seen: when its revenue outturn (RS) is published."""
-    return rule_publication_date("RS", check_year(as_of))
-
-
-def check_seen_by(as_of: str, seen_by: str | None) -> str:
-    """The date data are taken as seen: the as-of date, or a later review date given."""
-    first = as_of_date(as_of)
-    if seen_by is None:
-        return first
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(seen_by)) or seen_by < first:
-        raise RiskwatchError(
-            f"seen-by date '{seen_by}' should be an ISO date on or after {first}, when "
-            f"{as_of}'s outturn was published",
-            field="seen_by",
-        )
-    return seen_by
-
-
-def latest_positions(panel: pd.DataFrame, source: str, seen_by: str) -> pd.DataFrame:
-    """The latest stock of each council and indicator of a source of dated positions (BI)
-    published and dated by `seen_by`, whatever financial year it falls in: councils ×
-    (value, period_end) per indicator. A position can postdate the as-of year (borrowing at
-    31 December 2025 seen by a review in late 2026)."""
-    panel = prepare(panel)
-    rows = panel[
-        (panel["source"] == source).to_numpy()
-        & _up_to(panel["published"], seen_by)
-        & _up_to(panel["period_end"], seen_by)
-        & ~np.isnan(panel["value"].to_numpy())
-    ]
-    codes = {c: rows[c].cat.codes.to_numpy() for c in ("gss_code", "indicator")}
-    dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
-    order = np.lexsort((np.arange(len(rows)), *dates))  # by period end, then publication
-    last = ~pd.DataFrame(codes).iloc[order].duplicated(keep="last").to_numpy()
-    latest = rows.iloc[order[last]]
-    latest = pd.DataFrame(
-        {
-            "gss_code": latest["gss_code"].astype(str),
-            "indicator": latest["indicator"].astype(str),
-            "period_end": latest["period_end"].astype(str),
-            "value": latest["value"].to_numpy(),
-        }
-    )
-    return latest.set_index(["gss_code", "indicator"])[["value", "period_end"]].unstack("indicator")
-
-
-def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np.ndarray:
-    """A categorical column mapped to floats through its categories (missing -> default)."""
-    table = [mapping.get(category, default) for category in column.cat.categories]
-    return np.asarray([*table, default], dtype=float)[column.cat.codes.to_numpy()]
-
-
-def encode(panel: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, pd.Series]:
-    """Text columns as categories, whose categories sort as the ISO text does (a column
-    already categorical, as `prepare` leaves it, is kept)."""
-    return {c: panel[c].astype("category") for c in columns}
-
-
-def prepare(panel: pd.DataFrame) -> pd.DataFrame:
-    """The panel columns the builders read, encoded once: keys and dates as categories
-    (their categories sort as the ISO text does), `value` in pounds for currency units and
-    NaN unless reported, `state` 1 reported, 0 missing return, 0.5 other status, and
-    `released_again` where another row has the same key (several releases of one value:
-    only those rows can need `visible` to choose among releases).
-
-    `build_features` prepares a raw panel itself; prepare once to build many years.
-    """
-    if "state" in panel.columns:  # prepared already, or assembled in its shape
-        if "released_again" in panel.columns:
-            return panel
-        return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
-    encoded = encode(panel, (*KEY, *DATES))
-    status = panel["status"].astype("category")
-    pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
-    value = panel["value"].to_numpy(dtype=float) * pounds
-    prepared = pd.DataFrame(
-        {
-            **encoded,
-            "value": np.where(_per_row(status, {"reported": 1.0}, 0.0) == 1.0, value, np.nan),
-            "state": _per_row(status, STATE, 0.5),
-        }
-    )
-    return prepare(prepared)
-
-
-def _up_to(column: pd.Series, last: str) -> np.ndarray:
-    """Rows whose (categorical, ISO text) value is at most `last`; missing values never."""
-    allowed = np.append(column.cat.categories.to_numpy(dtype=object) <= last, False)
-    return allowed[column.cat.codes.to_numpy()]
-
-
-def seen_rows(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> np.ndarray:
-    """Which rows of a prepared panel are seen as of `as_of`: years up to it, published by
-    its as-of date or a later `seen_by` (every release of a value seen counts)."""
-    published = check_seen_by(as_of, seen_by)
-    return _up_to(panel["financial_year"], as_of) & _up_to(panel["published"], published)
-
-
-def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
-    """One row per council, source, indicator and year as known on the as-of date.
-
-    Only years up to `as_of` and rows published by the as-of date, or by `seen_by` where a
-    later review date is given (rows without a publication date are never taken as seen); of
-    several visible releases of one value, the latest period end, then the latest
-    publication. Columns as `prepare` gives them (keys, value, state, period end, published).
-    """
-    panel = prepare(panel)
-    rows = panel[seen_rows(panel, as_of, seen_by)]
-    repeated = rows["released_again"].to_numpy().copy()  # a key twice seen is twice released
-    repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
-    if repeated.any():
-        latest = (
-            rows[repeated].sort_values(list(DATES), kind="stable").drop_duplicates(KEY, keep="last")
-        )
-        rows = pd.concat([rows[~repeated], latest])
-    keys = {c: rows[c].cat.remove_unused_categories() for c in KEY}
-    dates = {c: rows[c] for c in DATES}
-    return pd.DataFrame(
-        {**keys, "value": rows["value"], "state": rows["state"], **dates}
-    ).reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What the rows seen as of one date tell about all councils at once, so that councils
-    built in separate chunks share it: the earliest financial year held (where every
-    history starts), and the number of councils of each outturn source in the as-of year
-    and the year before (which returns are not yet held, `carried`). Chunks of distinct
-    councils add up (`+`) to the whole panel's."""
-
-    first_year: str | None
-    councils: dict[tuple[str, str], int]
-
-    def __add__(self, other: Seen) -> Seen:
-        years = [y for y in (self.first_year, other.first_year) if y is not None]
-        councils = dict(self.councils)
-        for key, count in other.councils.items():
-            councils[key] = councils.get(key, 0) + count
-        return Seen(min(years) if years else None, councils)
-
-    def carried(self, as_of: str) -> dict[str, int]:
-        """Outturn sources not yet held for `as_of`, each with the years its latest return
-        lags the as-of year (always 1): a source holding fewer councils for `as_of` than
-        HELD_SHARE of those it held the year before."""
-        previous = financial_year_starting(int(as_of[:4]) - 1)
-        return {
-            source: 1
-            for source in sorted({source for source, _ in self.councils})
-            if self.councils.get((source, as_of), 0)
-            < HELD_SHARE * self.councils.get((source, previous), 0)
-        }
-
-
-def seen_of(rows: pd.DataFrame, as_of: str) -> Seen:
-    """`Seen` of prepared rows seen as of `as_of` (`visible`'s output, or any rows published
-    by the date: several releases of one key count once)."""
-    years = rows["financial_year"].cat
-    held = years.categories[
-        np.bincount(years.codes[years.codes >= 0], minlength=len(years.categories)) > 0
-    ]
-    previous = financial_year_starting(int(as_of[:4]) - 1)
-    outturn = rows[
-        _per_row(
-            rows["source"], {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}, 0.0
-        ).astype(bool)
-        & _per_row(rows["financial_year"], {as_of: 1.0, previous: 1.0}, 0.0).astype(bool)
-    ]
-    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
-    return Seen(
-        str(min(held)) if len(held) else None,
-        {(str(s), str(y)): int(n) for (s, y), n in councils.items()},
-    )
-
-
-def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
-    """Outturn sources not yet held for `as_of` among visible rows (`visible`'s output), each
-    with the years its latest return lags the as-of year (`Seen.carried`)."""
-    return seen_of(rows, as_of).carried(as_of)
-
-
-def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None = None) -> str:
-    """The financial year `source` is read at as of `as_of`: the year itself, or the year
-    before where its return for `as_of` is not yet held (`carried_sources`)."""
-    lag = carried_sources(visible(panel, as_of, seen_by), as_of).get(source, 0)
-    return financial_year_starting(int(as_of[:4]) - lag)
 
 
 def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pairs:
@@ -248,99 +41,6 @@ def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pai
     peer = index.get_indexer(neighbours["neighbour_gss"])
     kept = (own >= 0) & (peer >= 0)
     return own[kept], peer[kept]
-
-
-class Releases:
-    """A prepared panel held wide once, so that every as-of view is derived from it rather
-    than rebuilt (`wide`): councils × keys (source, indicator, year), all as integer codes.
-
-    A key released once (most) has its value, state and publication date in one cell; an
-    as-of view keeps the cells of its years published by its date. The rows of keys
-    released again (`released_again`) are kept apart, ordered as `visible` chooses among
-    them (period end, then publication, then panel order; a missing period end last), so
-    a view takes the last of each key's rows seen by its date.
-    """
-
-    def __init__(self, panel: pd.DataFrame) -> None:
-        panel = prepare(panel)
-        self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
-        self.panel = panel
-        council = panel["gss_code"].cat.codes.to_numpy()
-        used = np.unique(council[council >= 0])
-        self.councils = panel["gss_code"].cat.categories[used]
-        row = np.searchsorted(used, council)  # a row without a council is left out below
-        codes = [panel[c].cat for c in KEY[1:]]
-        sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
-        combined = np.zeros(len(panel), dtype=np.int64)
-        for part, size in zip(codes, sizes, strict=True):
-            combined = combined * size + (part.codes.to_numpy().astype(np.int64) + 1)
-        keys, column = np.unique(combined, return_inverse=True)
-        parts = []
-        for part, size in zip(reversed(codes), reversed(sizes), strict=True):
-            keys, code = np.divmod(keys, size)
-            parts.append(np.append(part.categories.to_numpy(dtype=object), np.nan)[code - 1])
-        self.sources, self.indicators, self.years = reversed(parts)
-        self.dates = panel["published"].cat.categories
-        published = panel["published"].cat.codes.to_numpy()
-        again = panel["released_again"].to_numpy()
-        shape = (len(self.councils) + 1, len(self.sources))  # the last row: no council's
-        once = np.flatnonzero(~again & (council >= 0))
-        self.value = np.full(shape, np.nan)
-        self.state = np.full(shape, np.nan)
-        self.published = np.full(shape, -1, dtype=published.dtype)
-        for target, source in (
-            (self.value, panel["value"].to_numpy()),
-            (self.state, panel["state"].to_numpy()),
-            (self.published, published),
-        ):
-            target[row[once], column[once]] = source[once]
-        period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
-        period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
-        repeated = np.flatnonzero(again & (council >= 0))
-        cell = row[repeated] * len(self.sources) + column[repeated]
-        order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
-        self.again = {
-            "row": row[order],
-            "column": column[order],
-            "value": panel["value"].to_numpy()[order],
-            "state": panel["state"].to_numpy()[order],
-            "published": published[order],
-        }
-
-    def wide(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
-        """`councils` × (value | state, source, indicator, year) as known as of `as_of`
-        (`visible`'s rows, wide): years up to `as_of`, published by its as-of date or a
-        later `seen_by`; NaN where nothing was seen."""
-        date = check_seen_by(as_of, seen_by)
-        seen_date = np.append(self.dates.to_numpy(dtype=object) <= date, False)
-        kept = np.flatnonzero(~pd.isna(self.years) & (self.years.astype(str) <= as_of))
-        where = np.full(len(self.sources), -1)
-        where[kept] = np.arange(len(kept))
-        position = self.councils.get_indexer(councils)
-        rows = np.where(position >= 0, position, len(self.councils))  # the last: no council's
-        seen = seen_date[self.published[np.ix_(rows, kept)]]
-        value = np.where(seen, self.value[np.ix_(rows, kept)], np.nan)
-        state = np.where(seen, self.state[np.ix_(rows, kept)], np.nan)
-        again = self.again
-        shown = seen_date[again["published"]] & (where[again["column"]] >= 0)
-        taken = np.flatnonzero(shown)
-        cells = again["row"][taken] * len(self.sources) + again["column"][taken]
-        last = taken[np.append(cells[1:] != cells[:-1], True)] if len(taken) else taken
-        target = np.full(len(self.councils) + 1, -1)
-        target[rows] = np.arange(len(rows))
-        placed = target[again["row"][last]]
-        last, placed = last[placed >= 0], placed[placed >= 0]
-        value[placed, where[again["column"][last]]] = again["value"][last]
-        state[placed, where[again["column"][last]]] = again["state"][last]
-        columns = pd.MultiIndex.from_arrays(
-            [
-                np.repeat(["value", "state"], len(kept)),
-                np.tile(self.sources[kept], 2),
-                np.tile(self.indicators[kept], 2),
-                np.tile(self.years[kept], 2),
-            ],
-        )
-        return pd.DataFrame(np.hstack([value, state]), index=councils, columns=columns)
 
 
 class View:

@@ -31,7 +31,7 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
     service spending) before its RS is held reads the RS of the year before, as its
     feature frame does (`carried_sources`), and is judged on that year's coverage."""
     from riskwatch.data.years import financial_year_starting
-    from riskwatch.features.frame import HELD_SHARE
+    from riskwatch.features.seen import HELD_SHARE
 
     councils = tables["authority_years"].groupby("financial_year")["gss_code"].nunique()
     panel = tables["panel"]
@@ -51,7 +51,7 @@ def score_years(tables: dict[str, pd.DataFrame]) -> list[str]:
 def latest_seen_year(years: list[str], seen_by: str) -> str:
     """The latest of `years` whose outturn was published by `seen_by` (the review date)."""
     from riskwatch.errors import RiskwatchError
-    from riskwatch.features.frame import as_of_date
+    from riskwatch.features.seen import as_of_date
 
     published = [year for year in years if as_of_date(year) <= seen_by]
     if not published:
@@ -153,7 +153,7 @@ def frames_key(
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
-# Configs read while a frame is built: releases.toml dates the as-of cut (features/frame.py),
+# Configs read while a frame is built: releases.toml dates the as-of cut (features/seen.py),
 # breaks.toml says which changes are missing (features/breaks.py).
 FRAME_CONFIGS = ("releases.toml", "breaks.toml")
 

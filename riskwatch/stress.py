@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from riskwatch.features import FEATURES
-from riskwatch.features.frame import View, councils_of, neighbour_positions, read_year
+from riskwatch.features.frame import View, councils_of, neighbour_positions
 from riskwatch.features.inputs import RS, nre, total_reserves, usable
 from riskwatch.features.ops import ratio
 from riskwatch.features.peers import PEER_FORMS, standing_against
+from riskwatch.features.seen import read_year
 from riskwatch.scoring import score
 from riskwatch.scoring_context import WhatIfBase
 from riskwatch.shocks import (

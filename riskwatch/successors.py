@@ -27,9 +27,10 @@ from riskwatch.data.check.definition_breaks import configured
 from riskwatch.data.schema import TO_POUNDS
 from riskwatch.errors import RiskwatchError
 from riskwatch.features import FEATURES
-from riskwatch.features.frame import KEY, View, neighbour_positions, visible
+from riskwatch.features.frame import View, neighbour_positions
 from riskwatch.features.inputs import nre
 from riskwatch.features.peers import PEER_FORMS, standing_against
+from riskwatch.features.seen import KEY, visible
 from riskwatch.scoring import score
 from riskwatch.scoring_context import WhatIfBase
 from riskwatch.stress import reserves_now

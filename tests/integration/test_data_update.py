@@ -175,7 +175,7 @@ def test_an_update_ingests_new_releases_dated_by_their_page(
 def test_a_republished_file_is_the_next_vintage_seen_only_after_its_date(
     replay, rs_slices, tmp_path, monkeypatch, capsys
 ):
-    from riskwatch.features.frame import visible
+    from riskwatch.features.seen import visible
 
     from riskwatch.data.store.table_store import load_table, load_tables
     from riskwatch.pipeline import feature_frames, review_of, score_years

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from riskwatch.features import breaks_for_trends
-from riskwatch.features.frame import View, councils_of, prepare
+from riskwatch.features.frame import View, councils_of
 from riskwatch.features.inputs import NRE, RS
 from riskwatch.features.registry import FEATURES
+from riskwatch.features.seen import prepare
 
 # The denominator of every ratio to net revenue expenditure (inputs.nre) checks the year's
 # figure against the year's net service spending (inputs.valid_nre): declaring NRE declares

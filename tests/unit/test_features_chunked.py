@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from riskwatch.features import build_features
 from riskwatch.features.chunked import chunked_frames, split_councils
-from riskwatch.features.frame import KEY, Releases, Seen, View, prepare, seen_of, visible
+from riskwatch.features.frame import View
+from riskwatch.features.seen import KEY, Releases, Seen, prepare, seen_of, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
