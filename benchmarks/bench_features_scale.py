@@ -176,9 +176,13 @@ class ParquetChunk:
     authority_years: Path
 
     def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The chunk's tables; the panel's text columns read as categories (Parquet's
+        dictionary encoding), as `features.seen.prepare` holds them: a chunk's panel in
+        about an eighth of the memory of text, with no text to encode."""
         from riskwatch.features.seen import PREPARED_FROM
 
-        panel = pd.read_parquet(self.panel, columns=list(PREPARED_FROM))
+        text = [c for c in PREPARED_FROM if c != "value"]
+        panel = pd.read_parquet(self.panel, columns=list(PREPARED_FROM), read_dictionary=text)
         return panel, pd.read_parquet(self.authority_years)
 
 

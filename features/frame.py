@@ -17,8 +17,8 @@ from riskwatch.data.check.definition_breaks import Break, configured
 
 from .registry import FEATURES, ordered
 from .seen import (
-    KEY,
     POSITIONS,
+    Known,
     Releases,
     Seen,
     check_seen_by,
@@ -55,7 +55,7 @@ class View:
 
     def __init__(
         self,
-        wide: pd.DataFrame,
+        known: Known,
         years: tuple[str, ...],
         at: int,
         classes: pd.Series,
@@ -64,12 +64,9 @@ class View:
         positions: pd.DataFrame | None = None,
         carried: dict[str, int] | None = None,
     ) -> None:
-        self._wide = wide
+        self._known = known
         self._positions = positions
         self.carried = carried or {}
-        if "inputs" not in cache:
-            cache["inputs"] = frozenset(wide.columns.droplevel(3))
-        self._inputs = cache["inputs"]
         self.years = years
         self.at = at
         self.classes = classes
@@ -99,7 +96,7 @@ class View:
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)
         positions = latest_positions(known.positions, POSITIONS, check_seen_by(as_of, seen_by))
         return cls(
-            known.wide(classes.index, as_of, seen_by),
+            known.known(classes.index, as_of, seen_by),
             years,
             len(years) - 1,
             classes,
@@ -122,10 +119,7 @@ class View:
         council with others (its class, its neighbours) are built on it once every council's
         own values are known."""
         cache = {(0, name): built[name].rename(name) for name in built.columns}
-        no_values = pd.DataFrame(
-            index=classes.index, columns=pd.MultiIndex.from_tuples([], names=["", *KEY[1:]])
-        )
-        return cls(no_values, (as_of,), 0, classes, neighbours, cache)
+        return cls(Known.nothing(len(classes)), (as_of,), 0, classes, neighbours, cache)
 
     @property
     def index(self) -> pd.Index:
@@ -158,10 +152,11 @@ class View:
 
     def _column(self, field: str, source: str, indicator: str, lag: int) -> pd.Series:
         year = self.year_of(source, lag)
-        column = (field, source, indicator, year)
-        if year is None or column not in self._wide.columns:
+        column = self._known.columns.get((source, indicator, year))
+        if column is None:
             return pd.Series(np.nan, index=self.index)
-        return self._wide[column]
+        cells = getattr(self._known, field)[:, column]
+        return pd.Series(cells, index=self.index, name=(field, source, indicator, year))
 
     def get(self, source: str, indicator: str, lag: int = 0) -> pd.Series:
         """Reported value of year `year - lag` (currency in £), NaN where absent."""
@@ -174,9 +169,12 @@ class View:
     def history(self, source: str, indicator: str) -> pd.DataFrame:
         """Values of every year up to this view's year: councils × years, oldest first."""
         years = list(self.years[: max(self.at + 1 - self.carried.get(source, 0), 0)])
-        if ("value", source, indicator) not in self._inputs:
-            return pd.DataFrame(np.nan, index=self.index, columns=years)
-        return self._wide["value"][source][indicator].reindex(columns=years)
+        values = np.full((len(self.index), len(years)), np.nan)
+        for position, year in enumerate(years):
+            column = self._known.columns.get((source, indicator, year))
+            if column is not None:
+                values[:, position] = self._known.value[:, column]
+        return pd.DataFrame(values, index=self.index, columns=years)
 
     def position(self, indicator: str) -> tuple[pd.Series, pd.Series]:
         """The latest dated position (BI stock, £) known on the view's date, and its date;
@@ -190,7 +188,7 @@ class View:
     def shift(self, lag: int) -> View:
         """The same knowledge seen from `lag` years before this view's year."""
         return View(
-            self._wide,
+            self._known,
             self.years,
             self.at - lag,
             self.classes,

@@ -103,8 +103,41 @@ def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np
 
 def encode(panel: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, pd.Series]:
     """Text columns as categories, whose categories sort as the ISO text does (a column
-    already categorical, as `prepare` leaves it, is kept)."""
-    return {c: panel[c].astype("category") for c in columns}
+    already categorical, as `prepare` leaves it or a reader of dictionary-encoded Parquet
+    gives it, keeps its codes once its categories are in that order)."""
+    return {c: _sorted_categories(panel[c]) for c in columns}
+
+
+def _sorted_categories(column: pd.Series) -> pd.Series:
+    """`column` as a categorical whose categories are in text order."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype("category")
+    if column.cat.categories.is_monotonic_increasing:
+        return column
+    return column.cat.reorder_categories(column.cat.categories.sort_values())
+
+
+def key_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per row that is equal exactly where the rows' categorical `columns` are
+    (a missing part equal to a missing part): the columns' codes combined."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes = frame[column].cat
+        combined = combined * (len(codes.categories) + 1) + (codes.codes.to_numpy() + 1)
+    return combined
+
+
+def shared_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Which rows share their key (`columns`, categorical) with another row:
+    `frame.duplicated(columns, keep=False)`, by integer codes."""
+    keys = key_codes(frame, columns)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    repeated = np.zeros(len(keys), dtype=bool)
+    same_as_next = ordered[1:] == ordered[:-1]
+    repeated[order[1:][same_as_next]] = True
+    repeated[order[:-1][same_as_next]] = True
+    return repeated
 
 
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +152,7 @@ def prepare(panel: pd.DataFrame) -> pd.DataFrame:
     if "state" in panel.columns:  # prepared already, or assembled in its shape
         if "released_again" in panel.columns:
             return panel
-        return panel.assign(released_again=panel.duplicated(KEY, keep=False).to_numpy())
+        return panel.assign(released_again=shared_key(panel, KEY))
     encoded = encode(panel, (*KEY, *DATES))
     status = panel["status"].astype("category")
     pounds = _per_row(panel["unit"].astype("category"), TO_POUNDS, 1.0)
@@ -158,7 +191,7 @@ def visible(panel: pd.DataFrame, as_of: str, seen_by: str | None = None) -> pd.D
     panel = prepare(panel)
     rows = panel[seen_rows(panel, as_of, seen_by)]
     repeated = rows["released_again"].to_numpy().copy()  # a key twice seen is twice released
-    repeated[repeated] = rows[repeated].duplicated(KEY, keep=False).to_numpy()
+    repeated[repeated] = shared_key(rows[repeated], KEY)
     if repeated.any():
         latest = (
             rows[repeated].sort_values(list(DATES), kind="stable").drop_duplicates(KEY, keep="last")
@@ -238,7 +271,7 @@ def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None 
 
 class Releases:
     """A prepared panel held wide once, so that every as-of view is derived from it rather
-    than rebuilt (`wide`): councils × keys (source, indicator, year), all as integer codes.
+    than rebuilt (`known`): councils × keys (source, indicator, year), all as integer codes.
 
     A key released once (most) has its value, state and publication date in one cell; an
     as-of view keeps the cells of its years published by its date. The rows of keys
@@ -257,10 +290,7 @@ class Releases:
         row = np.searchsorted(used, council)  # a row without a council is left out below
         codes = [panel[c].cat for c in KEY[1:]]
         sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
-        combined = np.zeros(len(panel), dtype=np.int64)
-        for part, size in zip(codes, sizes, strict=True):
-            combined = combined * size + (part.codes.to_numpy().astype(np.int64) + 1)
-        keys, column = np.unique(combined, return_inverse=True)
+        keys, column = np.unique(key_codes(panel, KEY[1:]), return_inverse=True)
         parts = []
         for part, size in zip(reversed(codes), reversed(sizes), strict=True):
             keys, code = np.divmod(keys, size)
@@ -293,10 +323,10 @@ class Releases:
             "published": published[order],
         }
 
-    def wide(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> pd.DataFrame:
-        """`councils` × (value | state, source, indicator, year) as known as of `as_of`
-        (`visible`'s rows, wide): years up to `as_of`, published by its as-of date or a
-        later `seen_by`; NaN where nothing was seen."""
+    def known(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> Known:
+        """What was known of `councils` as of `as_of` (`visible`'s rows, wide): years up to
+        `as_of`, published by its as-of date or a later `seen_by`; NaN where nothing was
+        seen. Rows in the order of `councils`."""
         date = check_seen_by(as_of, seen_by)
         seen_date = np.append(self.dates.to_numpy(dtype=object) <= date, False)
         kept = np.flatnonzero(~pd.isna(self.years) & (self.years.astype(str) <= as_of))
@@ -318,12 +348,21 @@ class Releases:
         last, placed = last[placed >= 0], placed[placed >= 0]
         value[placed, where[again["column"][last]]] = again["value"][last]
         state[placed, where[again["column"][last]]] = again["state"][last]
-        columns = pd.MultiIndex.from_arrays(
-            [
-                np.repeat(["value", "state"], len(kept)),
-                np.tile(self.sources[kept], 2),
-                np.tile(self.indicators[kept], 2),
-                np.tile(self.years[kept], 2),
-            ],
-        )
-        return pd.DataFrame(np.hstack([value, state]), index=councils, columns=columns)
+        keys = zip(self.sources[kept], self.indicators[kept], self.years[kept], strict=True)
+        return Known(value, state, {key: j for j, key in enumerate(keys)})
+
+
+@dataclass(frozen=True)
+class Known:
+    """What was known on one date, wide: councils × keys, the value and the state of each
+    cell (NaN where nothing was seen), the column of each key (source, indicator, year).
+    Plain arrays, so a builder's input is one column taken, not a lookup in a frame."""
+
+    value: np.ndarray
+    state: np.ndarray
+    columns: dict[tuple[str, str, str], int]
+
+    @classmethod
+    def nothing(cls, councils: int) -> Known:
+        """No value known of any of `councils` councils."""
+        return cls(np.empty((councils, 0)), np.empty((councils, 0)), {})

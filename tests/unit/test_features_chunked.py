@@ -176,20 +176,24 @@ def test_a_chunk_holds_at_least_one_council(tables):
     ("as_of", "seen_by"), [("2016-17", None), ("2017-18", None), ("2019-20", "2022-01-01")]
 )
 def test_a_view_derived_from_the_wide_table_holds_the_visible_rows(tables, as_of, seen_by):
-    """`Releases.wide` (one wide table for every year) holds exactly `visible`'s rows of the
+    """`Releases.known` (one wide table for every year) holds exactly `visible`'s rows of the
     date, the revised value chosen as visible chooses it; NaN elsewhere."""
     panel = prepare(tables["panel"])
     councils = pd.Index(COUNCILS[::-1] + ("E06009999",))  # any order; one with no rows
-    derived = Releases(panel).wide(councils, as_of, seen_by)
+    known = Releases(panel).known(councils, as_of, seen_by)
     rows = visible(panel, as_of, seen_by)
-    unstacked = rows.set_index(KEY)[["value", "state"]].unstack(KEY[1:]).reindex(councils)
-    labels = [tuple(map(str, column)) for column in unstacked.columns]
-    held = derived.set_axis(
-        pd.MultiIndex.from_tuples([tuple(map(str, c)) for c in derived.columns]), axis=1
-    )
-    np.testing.assert_array_equal(held[labels].to_numpy(), unstacked.to_numpy())
-    assert held.drop(columns=labels).isna().all().all()
-    assert held.loc[REVISED[0], ("value", "RS", REVISED[1], REVISED[2])] == (
+    for field in ("value", "state"):
+        unstacked = rows.set_index(KEY)[field].unstack(KEY[1:]).reindex(councils)
+        labels = [tuple(map(str, column)) for column in unstacked.columns]
+        held = {tuple(map(str, key)): column for key, column in known.columns.items()}
+        cells = getattr(known, field)
+        np.testing.assert_array_equal(
+            cells[:, [held[label] for label in labels]], unstacked.to_numpy()
+        )
+        others = sorted(set(held.values()) - {held[label] for label in labels})
+        assert np.isnan(cells[:, others]).all()
+    column = known.columns[("RS", REVISED[1], REVISED[2])]
+    assert known.value[councils.get_loc(REVISED[0]), column] == (
         123_456.0 * 1000 if as_of >= "2017-18" else panel_value(tables, REVISED)
     )
 

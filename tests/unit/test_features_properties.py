@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from riskwatch.features import FEATURES, build_features
+from riskwatch.features.seen import prepare, shared_key, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
@@ -211,3 +212,38 @@ def test_a_badly_written_year_is_one_clear_error(as_of):
 
     with pytest.raises(RiskwatchError, match="should look like 2016-17"):
         build(synthetic_panel(np.ones(SHAPE), np.zeros(SHAPE, dtype=bool)), as_of)
+
+
+@FAST
+@given(
+    keys=st.lists(st.tuples(*[st.sampled_from(["a", "b", "c", None])] * 3), min_size=0, max_size=40)
+)
+def test_shared_key_is_duplicated_keep_false(keys):
+    """`shared_key` (sorted integer codes) marks exactly the rows pandas marks duplicated,
+    a missing key part equal to a missing part."""
+    frame = pd.DataFrame(keys, columns=list("xyz"), dtype=object).astype("category")
+    expected = frame.duplicated(list("xyz"), keep=False).to_numpy()
+    np.testing.assert_array_equal(shared_key(frame, list("xyz")), expected)
+
+
+def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
+    """A reader of dictionary-encoded Parquet gives categories in the order met, not text
+    order; `prepare` reorders them, so dated choices (latest release) are unchanged."""
+    panel = pd.DataFrame(
+        [
+            ("E1", "RS", "net_revenue_expenditure", "2009-10", 100.0, "2010-11-30"),
+            ("E1", "RS", "net_revenue_expenditure", "2009-10", 150.0, "2010-09-02"),
+            ("E1", "RS", "reserves_unallocated_close", "2009-10", 10.0, "2010-11-30"),
+        ],
+        columns=["gss_code", "source", "indicator", "financial_year", "value", "published"],
+    ).assign(ecode="X1", status="reported", unit="GBP_thousand", period_end="2010-03-31")
+    reversed_categories = {
+        c: pd.Categorical(panel[c], categories=sorted(panel[c].unique(), reverse=True))
+        for c in ("published", "gss_code", "indicator")
+    }
+    as_text, as_read = prepare(panel), prepare(panel.assign(**reversed_categories))
+    pd.testing.assert_frame_equal(
+        visible(as_read, "2009-10", "2011-01-01").astype({"published": str, "indicator": str}),
+        visible(as_text, "2009-10", "2011-01-01").astype({"published": str, "indicator": str}),
+        check_categorical=False,
+    )
