@@ -42,11 +42,13 @@ import datetime as dt
 import json
 import math
 import os
+import pickle
 import platform
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -54,9 +56,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from riskwatch.features.seen import PREPARED_FROM  # noqa: E402
 from synthetic import SYNTHETIC_PREFIX  # noqa: E402  (the one marker of synthetic codes)
 
 CODED_UNITS = ("grade_1_4", "flag")  # values are codes (Ofsted grade 1..4, 0/1): not jittered
@@ -175,15 +179,14 @@ class ParquetChunk:
     panel: Path
     authority_years: Path
 
-    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The chunk's tables; the panel's text columns read as categories (Parquet's
-        dictionary encoding), as `features.seen.prepare` holds them: a chunk's panel in
-        about an eighth of the memory of text, with no text to encode."""
-        from riskwatch.features.seen import PREPARED_FROM
-
-        text = [c for c in PREPARED_FROM if c != "value"]
-        panel = pd.read_parquet(self.panel, columns=list(PREPARED_FROM), read_dictionary=text)
-        return panel, pd.read_parquet(self.authority_years)
+    def load(self, columns: tuple[str, ...] = PREPARED_FROM) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The chunk's tables, of the panel only `columns`; its text columns read as
+        categories (Parquet's dictionary encoding), as `features.seen.prepare` holds them: a
+        chunk's panel in about an eighth of the memory of text, with no text to encode.
+        pyarrow's own conversion (pandas' read_parquet narrows the codes, 3x the time)."""
+        text = [c for c in columns if c != "value"]
+        panel = pq.read_table(self.panel, columns=list(columns), read_dictionary=text)
+        return panel.to_pandas(), pd.read_parquet(self.authority_years)
 
 
 def write_synthetic_panel(
@@ -233,6 +236,60 @@ def own_features_stored(stored: StoredTask) -> dict[str, Path]:
     return paths
 
 
+@dataclass(frozen=True)
+class YearTask:
+    """Pass 2 and scoring of one as-of year: its chunks' parts, and what scoring reads."""
+
+    year: str
+    parts: tuple[Path, ...]
+    neighbours: Path
+    workdir: Path  # model.pkl and events.parquet
+    columns: tuple[str, ...]
+    top: int
+    block: int
+
+
+@dataclass(frozen=True)
+class YearScored:
+    """One year's top rows and their probabilities, its size, and the seconds of each step."""
+
+    rows: pd.DataFrame
+    probability: np.ndarray
+    authority_years: int
+    peer_seconds: float
+    score_seconds: float
+
+
+def fitted(workdir: Path) -> tuple[object, pd.DataFrame]:
+    """The champion and the events (read by each year's task: a few MB)."""
+    with open(workdir / "model.pkl", "rb") as handle:
+        model = pickle.load(handle)
+    return model, pd.read_parquet(workdir / "events.parquet")
+
+
+def peers_and_score(task: YearTask) -> YearScored:
+    """One year's whole frame (its parts stacked, the peer features added over every council
+    of the year), scored in blocks of rows; its top rows kept (frames are not)."""
+    from riskwatch.features.chunked import with_peer_features
+
+    from riskwatch.scoring import model_inputs
+
+    clock = time.perf_counter()
+    neighbours = pd.read_parquet(task.neighbours)
+    frame = with_peer_features([pd.read_parquet(p) for p in task.parts], task.year, neighbours)
+    peer_seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
+    model, events = fitted(task.workdir)
+    probability = np.empty(len(frame))
+    for a in range(0, len(frame), task.block):
+        inputs = model_inputs(frame.iloc[a : a + task.block], events, list(task.columns))
+        probability[a : a + task.block] = model.predict_proba(inputs)[:, 1]
+    best = TopRows(task.top)
+    best.add(frame, probability)
+    rows, kept = best.ranked()
+    return YearScored(rows, kept, len(frame), peer_seconds, time.perf_counter() - clock)
+
+
 class TopRows:
     """The `top` highest-scored authority-years seen so far, their frame rows kept."""
 
@@ -253,6 +310,56 @@ class TopRows:
         probability = np.concatenate(self.probability)
         order = np.lexsort((rows["as_of"], rows["gss_code"], -probability))[: self.top]
         return rows.iloc[order].reset_index(drop=True), probability[order]
+
+
+class TreeMemory:
+    """The peak resident memory of this process and all its descendants (the worker
+    processes) together, sampled every 0.1 s by a thread (Linux /proc), in MiB."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_mb = max(self.peak_mb, sum(map(rss_mb, tree(os.getpid()))))
+
+    def __float__(self) -> float:
+        return self.peak_mb
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every process descended from it."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory now, in MiB (0 if it has ended)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def say(what: str, since: float) -> None:
@@ -288,95 +395,98 @@ def stored_chunks(folder: Path) -> list[ParquetChunk]:
     return [ParquetChunk(p, p.with_name(p.name.replace("panel-", "years-"))) for p in panels]
 
 
-def child(folder: Path, workdir: Path, top: int, block: int) -> dict:
-    """Build and score the panel under `folder`, measured in this (fresh) process."""
-    import pickle
-
+def child(folder: Path, workdir: Path, top: int, block: int, jobs: int) -> dict:
+    """Build and score the panel under `folder`, measured in this (fresh) process and its
+    `jobs` worker processes (riskwatch's `LocalEngine`: chunks, then years, over the cores)."""
     from riskwatch.features import breaks_for_trends
-    from riskwatch.features.chunked import (
-        OwnTask,
-        SeenTask,
-        seen_in_chunk,
-        summed,
-        with_peer_features,
-    )
+    from riskwatch.features.chunked import OwnTask, SeenTask, seen_in_chunk, summed
     from riskwatch.models.scores import CONTRIB_PREFIX, score_frame
 
+    from riskwatch.cluster import LocalEngine
     from riskwatch.data.store.table_store import load_table
     from riskwatch.dataset import class_column
     from riskwatch.pipeline import score_years
     from riskwatch.scoring import model_inputs
 
     warnings.simplefilter("ignore")
-    tables = {name: load_table(name) for name in ("panel", "authority_years", "neighbours")}
+    tables = {name: load_table(name) for name in ("panel", "authority_years")}
     years = score_years(tables)
     breaks = breaks_for_trends(tables["panel"], tables["authority_years"])
-    with open(workdir / "model.pkl", "rb") as handle:
-        model = pickle.load(handle)
-    events = pd.read_parquet(workdir / "events.parquet")
+    model, events = fitted(workdir)
     columns = [str(c) for c in model.feature_names_in_]
     peer = class_column(model)
     if peer and peer not in columns:
         columns.append(peer)
     baseline_mb = peak_rss_mb()
-
     del tables
+
+    engine = LocalEngine(n_jobs=jobs, prefer="processes")
     chunks = stored_chunks(folder)
-    neighbours = pd.read_parquet(folder / "neighbours.parquet")
     stage: dict[str, float] = {}
-    start = clock = time.perf_counter()
-    dates = dict.fromkeys(years)
-    seen = summed(list(map(seen_in_chunk, [SeenTask(c, dates) for c in chunks])))
-    stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    tasks = [
-        StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
-        for number, c in enumerate(chunks)
-    ]
-    stored = []
-    for number, task in enumerate(tasks):
-        stored.append(own_features_stored(task))
-        say(f"pass 1: chunk {number + 1}/{len(tasks)} built", start)
-    stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
-    stage["pass 2: peer features"] = stage["score"] = 0.0
-    best, built = TopRows(top), 0
-    for year in years:
+    with TreeMemory() as memory:
+        start = clock = time.perf_counter()
+        dates = dict.fromkeys(years)
+        seen = summed(engine.map(seen_in_chunk, [SeenTask(c, dates) for c in chunks]))
+        stage["pass 0: what all councils' rows say"] = time.perf_counter() - clock
+        say("pass 0 done", start)
         clock = time.perf_counter()
-        parts = [pd.read_parquet(paths[year]) for paths in stored]
-        frame = with_peer_features(parts, year, neighbours)
-        del parts
-        stage["pass 2: peer features"] += time.perf_counter() - clock
+        tasks = [
+            StoredTask(OwnTask(c, dates, seen, breaks), folder, number)
+            for number, c in enumerate(chunks)
+        ]
+        stored = engine.map(own_features_stored, tasks)
+        stage["pass 1: each chunk's own features"] = time.perf_counter() - clock
+        say(f"pass 1: {len(tasks)} chunks built", start)
         clock = time.perf_counter()
-        probability = np.empty(len(frame))
-        for a in range(0, len(frame), block):
-            inputs = model_inputs(frame.iloc[a : a + block], events, columns)
-            probability[a : a + block] = model.predict_proba(inputs)[:, 1]
-        best.add(frame, probability)
-        built += len(frame)
-        del frame
-        stage["score"] += time.perf_counter() - clock
-    clock = time.perf_counter()
-    listed, probability = best.ranked()
-    explained = []
-    for _, rows in listed.groupby("as_of", sort=False):  # model_inputs reads one year
-        scored = score_frame(model_inputs(rows, events, columns), model)
-        explained.append(scored.set_axis(rows.index))
-    scored = pd.concat(explained).loc[listed.index]
-    contrib = scored.filter(like=CONTRIB_PREFIX).drop(columns=f"{CONTRIB_PREFIX}baseline")
-    names = np.array([c.removeprefix(CONTRIB_PREFIX) for c in contrib.columns])
-    strongest = np.argsort(-contrib.to_numpy(), axis=1)[:, :REASONS]
-    assert np.allclose(scored["probability"].to_numpy(), probability), "top scores disagree"
-    stage["rank and explain the top"] = time.perf_counter() - clock
-    seconds = time.perf_counter() - start
+        year_tasks = [
+            YearTask(
+                year,
+                tuple(paths[year] for paths in stored),
+                folder / "neighbours.parquet",
+                workdir,
+                tuple(columns),
+                top,
+                block,
+            )
+            for year in years
+        ]
+        scored = engine.map(peers_and_score, year_tasks)
+        stage["pass 2 and scoring, by year"] = time.perf_counter() - clock
+        say("pass 2 and scoring done", start)
+        clock = time.perf_counter()
+        best = TopRows(top)
+        for year in scored:
+            best.add(year.rows, year.probability)
+        listed, probability = best.ranked()
+        explained = []
+        for _, rows in listed.groupby("as_of", sort=False):  # model_inputs reads one year
+            scored_rows = score_frame(model_inputs(rows, events, columns), model)
+            explained.append(scored_rows.set_axis(rows.index))
+        explained_rows = pd.concat(explained).loc[listed.index]
+        contrib = explained_rows.filter(like=CONTRIB_PREFIX).drop(
+            columns=f"{CONTRIB_PREFIX}baseline"
+        )
+        names = np.array([c.removeprefix(CONTRIB_PREFIX) for c in contrib.columns])
+        strongest = np.argsort(-contrib.to_numpy(), axis=1)[:, :REASONS]
+        assert np.allclose(explained_rows["probability"].to_numpy(), probability), (
+            "top scores disagree"
+        )
+        stage["rank and explain the top"] = time.perf_counter() - clock
+        seconds = time.perf_counter() - start
     return {
-        "authority_years": built,
+        "authority_years": sum(year.authority_years for year in scored),
         "chunks": len(chunks),
         "years": len(years),
+        "jobs": jobs,
         "end_to_end_seconds": seconds,
         "stages": stage,
+        "worker_seconds": {
+            "pass 2: peer features": sum(year.peer_seconds for year in scored),
+            "score": sum(year.score_seconds for year in scored),
+        },
         "listed": len(listed),
         "top_reason": str(names[strongest[0, 0]]) if len(listed) else None,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": float(memory),
         "baseline_rss_mb": baseline_mb,
     }
 
@@ -384,7 +494,7 @@ def child(folder: Path, workdir: Path, top: int, block: int) -> dict:
 def child_command(args: argparse.Namespace) -> list[str]:
     """The command of a child process, with the options it reads."""
     command = [sys.executable, __file__]
-    for flag in ("copies", "top", "block", "seed", "sigma"):
+    for flag in ("copies", "top", "block", "seed", "sigma", "jobs"):
         command += [f"--{flag}", str(getattr(args, flag))]
     return command
 
@@ -412,6 +522,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=8, help="copies of the real panel a chunk")
     parser.add_argument("--top", type=int, default=1000, help="authority-years explained")
     parser.add_argument("--block", type=int, default=100_000, help="rows scored at once")
+    parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: a core each)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sigma", type=float, default=0.05, help="lognormal sigma of values")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per size")
@@ -424,7 +535,7 @@ def main() -> None:
         print(json.dumps(generate(args.generate, args.workdir, args.copies, args.seed, args.sigma)))
         return
     if args.child is not None:
-        print(json.dumps(child(args.child, args.workdir, args.top, args.block)))
+        print(json.dumps(child(args.child, args.workdir, args.top, args.block, args.jobs)))
         return
 
     from bench_scale import prepare as fit_champion
@@ -466,7 +577,7 @@ def main() -> None:
     print(
         "| authority-years (SYNTHETIC) | panel rows | chunks | generate | end to end | "
         + " | ".join(stages)
-        + " | peak RSS, generating | peak RSS, building and scoring |"
+        + " | peak RSS, generating | peak RSS, building and scoring (all processes) |"
     )
     print("|" + "---:|" * (7 + len(stages)))
     for r in results:
@@ -480,8 +591,12 @@ def main() -> None:
         f"\nPeak RSS of the build before its first chunk (interpreter, libraries, real tables, model): "
         f"{results[0]['baseline_rss_mb'] / 1024:.2f} GB; {results[0]['years']} as-of years; "
         f"top {results[0]['listed']:,} explained (first reason of the first: "
-        f"{results[0]['top_reason']}); generation is not riskwatch's cost."
+        f"{results[0]['top_reason']}); generation is not riskwatch's cost; "
+        f"{results[0]['jobs']} worker processes (-1: one a core)."
     )
+    for r in results:
+        inside = ", ".join(f"{k} {v:.1f} s" for k, v in r["worker_seconds"].items())
+        print(f"{r['authority_years']:,}: seconds inside the workers, summed over years: {inside}")
     for small, large in zip(results, results[1:], strict=False):
         ratio = large["authority_years"] / small["authority_years"]
         for key, label in (("end_to_end_seconds", "time"), ("peak_rss_mb", "peak RSS")):

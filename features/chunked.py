@@ -32,7 +32,17 @@ from riskwatch.data.check.definition_breaks import Break
 
 from .frame import View, councils_of, feature_frame
 from .registry import ordered
-from .seen import Releases, Seen, encode, prepare, seen_of, seen_rows
+from .seen import (
+    PREPARED_FROM,
+    SEEN_FROM,
+    Releases,
+    Seen,
+    encode,
+    first_of_each_key,
+    prepare,
+    seen_of,
+    seen_rows,
+)
 
 Mapper = Callable[[Callable, Iterable], Iterable]
 COMPARED = "peers"  # the family of features that compare a council with other councils
@@ -41,8 +51,9 @@ COMPARED = "peers"  # the family of features that compare a council with other c
 class Chunk(Protocol):
     """Some councils' rows: every panel row and authority-year of each of them."""
 
-    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(panel rows, authority_years rows) of the chunk's councils."""
+    def load(self, columns: tuple[str, ...] = PREPARED_FROM) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(panel rows, authority_years rows) of the chunk's councils; of the panel, at
+        least `columns` (a chunk held prepared gives its prepared columns)."""
         ...
 
 
@@ -53,7 +64,7 @@ class TablesChunk:
     panel: pd.DataFrame
     authority_years: pd.DataFrame
 
-    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def load(self, columns: tuple[str, ...] = PREPARED_FROM) -> tuple[pd.DataFrame, pd.DataFrame]:
         return self.panel, self.authority_years
 
 
@@ -90,12 +101,10 @@ class SeenTask:
     dates: dict[str, str | None]
 
 
-SEEN_FROM = ("gss_code", "source", "financial_year", "published")  # the columns `Seen` reads
-
-
 def seen_in_chunk(task: SeenTask) -> dict[str, Seen]:
     """What the chunk's rows seen as of each year say (`Seen`), by as-of year."""
-    panel = pd.DataFrame(encode(task.chunk.load()[0], SEEN_FROM))
+    panel = pd.DataFrame(encode(task.chunk.load(SEEN_FROM)[0], SEEN_FROM))
+    panel = panel.iloc[first_of_each_key(panel, list(SEEN_FROM))]  # all `Seen` reads: far fewer
     return {
         year: seen_of(panel[seen_rows(panel, year, seen_by)], year)
         for year, seen_by in task.dates.items()
@@ -122,6 +131,7 @@ def own_features(task: OwnTask) -> dict[str, pd.DataFrame]:
     """The chunk's frame of each as-of year with every feature but the peer ones."""
     panel, authority_years = task.chunk.load()
     known = Releases(panel)  # held wide once, every year's view derived from it
+    del panel  # only the wide table is read from here on: the chunk's memory is freed
     names = [f.name for f in ordered() if f.family != COMPARED]
     frames = {}
     for year, seen_by in task.dates.items():

@@ -91,7 +91,7 @@ class View:
         holds only some of them (a chunk); by default the panel's own."""
         known = panel if isinstance(panel, Releases) else Releases(panel)
         if seen is None:
-            seen = seen_of(known.panel[seen_rows(known.panel, as_of, seen_by)], as_of)
+            seen = seen_of(known.seen[seen_rows(known.seen, as_of, seen_by)], as_of)
         first = seen.first_year
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)
         positions = latest_positions(known.positions, POSITIONS, check_seen_by(as_of, seen_by))

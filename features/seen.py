@@ -34,6 +34,7 @@ PREPARED_FROM = (*KEY, *DATES, "status", "unit", "value")  # the panel columns `
 # not yet held for the year: the year before is read instead.
 HELD_SHARE = 0.5
 POSITIONS = "BI"  # the source of dated positions a view holds apart (`View.position`)
+SEEN_FROM = ("gss_code", "source", "financial_year", "published")  # the columns `Seen` reads
 
 
 def check_year(year: str) -> str:
@@ -127,17 +128,16 @@ def key_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return combined
 
 
+def first_of_each_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Positions of the first row of each distinct key (`columns`, categorical), in row
+    order: `~frame.duplicated(columns)`'s rows, hashed as one integer each."""
+    return np.flatnonzero(~pd.Series(key_codes(frame, columns)).duplicated().to_numpy())
+
+
 def shared_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Which rows share their key (`columns`, categorical) with another row:
-    `frame.duplicated(columns, keep=False)`, by integer codes."""
-    keys = key_codes(frame, columns)
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    repeated = np.zeros(len(keys), dtype=bool)
-    same_as_next = ordered[1:] == ordered[:-1]
-    repeated[order[1:][same_as_next]] = True
-    repeated[order[:-1][same_as_next]] = True
-    return repeated
+    `frame.duplicated(columns, keep=False)`, hashed as one integer each."""
+    return pd.Series(key_codes(frame, columns)).duplicated(keep=False).to_numpy()
 
 
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
@@ -277,20 +277,25 @@ class Releases:
     as-of view keeps the cells of its years published by its date. The rows of keys
     released again (`released_again`) are kept apart, ordered as `visible` chooses among
     them (period end, then publication, then panel order; a missing period end last), so
-    a view takes the last of each key's rows seen by its date.
+    a view takes the last of each key's rows seen by its date. Of the panel itself, only
+    the dated positions (`POSITIONS`) and each council's sources, years and publication
+    dates (`seen`, once each: what `Seen` counts) are kept.
     """
 
     def __init__(self, panel: pd.DataFrame) -> None:
         panel = prepare(panel)
         self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
-        self.panel = panel
+        self.seen = panel.iloc[first_of_each_key(panel, list(SEEN_FROM))][list(SEEN_FROM)]
         council = panel["gss_code"].cat.codes.to_numpy()
-        used = np.unique(council[council >= 0])
-        self.councils = panel["gss_code"].cat.categories[used]
-        row = np.searchsorted(used, council)  # a row without a council is left out below
+        categories = panel["gss_code"].cat.categories
+        used = np.flatnonzero(np.bincount(council[council >= 0], minlength=len(categories)))
+        self.councils = categories[used]
+        row_of_code = np.zeros(len(categories) + 1, dtype=np.int64)  # a row without a council
+        row_of_code[used] = np.arange(len(used))  # (code -1, the last slot) is left out below
+        row = row_of_code[council]
         codes = [panel[c].cat for c in KEY[1:]]
         sizes = [len(c.categories) + 1 for c in codes]  # +1: a missing key part (code -1)
-        keys, column = np.unique(key_codes(panel, KEY[1:]), return_inverse=True)
+        column, keys = pd.factorize(key_codes(panel, KEY[1:]), sort=True)  # keys in order
         parts = []
         for part, size in zip(reversed(codes), reversed(sizes), strict=True):
             keys, code = np.divmod(keys, size)
