@@ -16,23 +16,28 @@ be. For each size N (authority-years), in a fresh process (so peak memory is tha
    once as its own Parquet files (panel and authority_years) in a temporary folder, so
    the whole panel is never in memory. No figure of this benchmark is a real council's.
 2. the feature frames of every as-of year (the real data's outturn years), chunk by
-   chunk: pass 0 (what each chunk's rows seen as of each year say, summed), pass 1 (each
-   chunk's own features, its frame parts written to Parquet), pass 2 per year (the
-   year's parts read back, the peer features added over all its councils);
-3. each year's frame scored as it is built (the model's inputs and `predict_proba` in
-   blocks of --block rows; frames are not kept), the top --top authority-years of all
-   years kept as they go, then ranked and explained (`models.scores.score_frame`: the
-   contributions, four reasons each).
+   chunk, over --jobs worker processes (riskwatch's `cluster.LocalEngine`, one a core by
+   default): pass 0 (what each chunk's rows seen as of each year say, summed), pass 1
+   (each chunk's own features, its frame parts written to Parquet), then one task per
+   as-of year: pass 2 (the year's parts read back, the peer features added over all its
+   councils) and
+3. the year's frame scored (the model's inputs and `predict_proba` in blocks of --block
+   rows; frames are not kept), its top --top authority-years kept; then the top of all
+   years ranked and explained (`models.scores.score_frame`: the contributions, four
+   reasons each).
 
-Generation and the build run in separate fresh processes, so the build's peak memory is its
+Generation and the build run in separate fresh processes, so the build's memory is its
 own. The model is the default champion (configs/run.toml [train]) fitted on the real data
 (`bench_scale.prepare`), once, before the sizes. Definition breaks are the real panel's
-(`features.breaks_for_trends`): the synthetic panel replicates it. Peak memory is each
-process's maximum resident set (`resource.getrusage` ru_maxrss). Timings are wall-clock
-and noisy on a busy machine (the load average is printed).
+(`features.breaks_for_trends`): the synthetic panel replicates it. Peak memory of the build
+is that of its process and its workers together (their resident sets summed, sampled every
+0.1 s); of generation, its process's maximum resident set. Timings are wall-clock and noisy
+on a busy machine (the load average is printed). On this kind of virtual machine the first
+touch of memory not used since boot is slow (about 0.1 to 1 s per GB, seen here): a run
+that allocates much pays it, which is a reason to hold chunks as codes.
 
     cd /tmp && /work/main/.venv/bin/python /work/main/benchmarks/bench_features_scale.py \
-        [--sizes 10000,100000,1800000] [--copies 8] [--sigma 0.05]
+        [--sizes 10000,100000,1800000] [--copies 8] [--jobs -1] [--sigma 0.05]
 """
 
 from __future__ import annotations

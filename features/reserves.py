@@ -386,13 +386,17 @@ def missing_return_latest(view: View) -> pd.Series:
     years="2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_count(view: View) -> pd.Series:
-    missing = pd.concat([return_missing(view, lag) for lag in range(view.at + 1)], axis=1)
-    return missing.sum(axis=1).where(missing.notna().any(axis=1))
+    missing = np.column_stack([return_missing(view, lag).to_numpy() for lag in range(view.at + 1)])
+    on_roster = ~np.isnan(missing).all(axis=1)
+    return pd.Series(np.where(on_roster, np.nansum(missing, axis=1), np.nan), index=view.index)
 
 
 def return_missing(view: View, lag: int = 0) -> pd.Series:
     """1 where the year's RS return is marked missing ([x] under net revenue expenditure or
     external interest: the compiled 2024-25 table marks it under interest and prints
     #VALUE! under NRE), 0 where filed, NaN where the council is not on the RS roster."""
-    states = pd.concat([view.state(*NRE, lag), view.state(RS, "interest_payable", lag)], axis=1)
-    return (states == 0).any(axis=1).astype(float).where(states.notna().any(axis=1))
+    states = np.column_stack(
+        [view.state(*NRE, lag).to_numpy(), view.state(RS, "interest_payable", lag).to_numpy()]
+    )
+    missing = (states == 0).any(axis=1).astype(float)
+    return pd.Series(np.where(~np.isnan(states).all(axis=1), missing, np.nan), index=view.index)

@@ -55,10 +55,9 @@ def _slope(name: str):
     def build(view: View) -> pd.Series:
         if view.break_within(inputs, WINDOW):
             return pd.Series(np.nan, index=view.index)
-        history = pd.concat(
-            [view.shift(lag).feature(name) for lag in range(WINDOW, -1, -1)], axis=1
-        )
-        return slope(history).where(history.iloc[:, -1].notna())
+        values = [view.shift(lag).feature(name).to_numpy() for lag in range(WINDOW, -1, -1)]
+        history = pd.DataFrame(np.column_stack(values), index=view.index)  # oldest first
+        return slope(history).where(~np.isnan(values[-1]))
 
     return build
 
