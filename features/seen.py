@@ -122,9 +122,11 @@ def key_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """One integer per row that is equal exactly where the rows' categorical `columns` are
     (a missing part equal to a missing part): the columns' codes combined."""
     combined = np.zeros(len(frame), dtype=np.int64)
-    for column in columns:
+    for column in columns:  # in place: a chunk's panel has millions of rows
         codes = frame[column].cat
-        combined = combined * (len(codes.categories) + 1) + (codes.codes.to_numpy() + 1)
+        combined *= len(codes.categories) + 1
+        combined += codes.codes.to_numpy()
+        combined += 1
     return combined
 
 
