@@ -24,10 +24,11 @@ from riskwatch.errors import RiskwatchError
 from riskwatch.paths import check_input_file
 
 SUPPORTED_SUFFIXES = (".csv", ".xls", ".xlsx", ".ods")
-# calamine (Rust) parses an XLSX about ten times faster than openpyxl, the largest cost of a
-# build; openpyxl only where a formula must be read as its text (calamine reads the value a
-# spreadsheet cached, and a workbook written by a script has none).
-_ENGINES = {".xls": "xlrd", ".xlsx": "calamine", ".ods": "odf"}
+# calamine (Rust) parses an XLS or XLSX several times faster than xlrd or openpyxl, the
+# largest cost of a build; openpyxl only where an XLSX formula must be read as its text
+# (calamine reads the value a spreadsheet cached, and a workbook written by a script has
+# none). ODS stays with odfpy: calamine reads a cell showing #N/A as the 0 cached under it.
+_ENGINES = {".xls": "calamine", ".xlsx": "calamine", ".ods": "odf"}
 _FORMULA_ENGINE = "openpyxl"
 
 
@@ -69,7 +70,7 @@ def read_grids(path: Path, *, formulas_as_text: bool = False) -> dict[str, pd.Da
         raise RiskwatchError(
             f"cannot read as {suffix} workbook (truncated or corrupt?): {exc}", file=path
         ) from None
-    except Exception as exc:  # xlrd/odf raise their own types for damaged files
+    except Exception as exc:  # calamine/odf raise their own types for damaged files
         raise RiskwatchError(
             f"cannot read as {suffix} workbook (truncated or corrupt?): "
             f"{type(exc).__name__}: {exc}",
