@@ -41,12 +41,17 @@ class LocalEngine:
     prefer: Literal["threads", "processes"] = "threads"
 
     def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        return list(self.imap(function, items))
+
+    def imap(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """As `map`, yielding each result as soon as it and those before it are done (a
+        progress bar then moves as the work does)."""
         from joblib import Parallel, delayed, effective_n_jobs
 
         items = list(items)
         if len(items) <= 1 or effective_n_jobs(self.n_jobs) == 1:
-            return [function(item) for item in items]
-        return Parallel(n_jobs=self.n_jobs, prefer=self.prefer)(
+            return (function(item) for item in items)
+        return Parallel(n_jobs=self.n_jobs, prefer=self.prefer, return_as="generator")(
             delayed(function)(item) for item in items
         )
 

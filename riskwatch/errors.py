@@ -43,6 +43,19 @@ class RiskwatchError(Exception):
             where.append(f"field '{one_line(self.field)}'")
         return (": ".join(where) + ": " if where else "") + plain_line(self.message)
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its attributes, whatever its class's constructor takes, so an error
+        raised in a worker process (a build reading files in parallel) arrives whole."""
+        return (_restored, (type(self), self.__dict__))
+
+
+def _restored(kind: type[RiskwatchError], attributes: dict) -> RiskwatchError:
+    """An error of `kind` with `attributes`, as `RiskwatchError.__reduce__` pickled it."""
+    error = kind.__new__(kind)
+    error.__dict__.update(attributes)
+    error.args = (str(error),)
+    return error
+
 
 def one_line(text: str) -> str:
     """A name (a file, a field) fit for the one error line: quoted with escapes (repr) if it

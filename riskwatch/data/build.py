@@ -7,17 +7,20 @@ a test checks that a rebuild equals what is shipped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from riskwatch.cluster import LocalEngine
 from riskwatch.data.authorities import (
     apply_ecode_aliases,
     authority_years,
     build_authorities,
 )
 from riskwatch.data.kit.authority_index import attach_codes, council_index
+from riskwatch.data.kit.source import Source
 from riskwatch.data.registry import SOURCES, with_kinds
 from riskwatch.data.schema import COUNCIL_CLASSES, UNMATCHED_COLUMNS
 from riskwatch.data.sources import events as events_source
@@ -31,7 +34,21 @@ from riskwatch.data.store.vintages import (
     rule_publication_date,
 )
 
-Progress = Callable[[Iterable], Iterable]
+# progress(items, length) yields the items, perhaps drawing a bar; `length` because the
+# results arrive as the worker processes finish them.
+Progress = Callable[..., Iterable]
+
+
+def no_progress(items: Iterable, length: int | None = None) -> Iterable:
+    """The items, drawing nothing."""
+    return items
+
+
+def file_readers() -> LocalEngine:
+    """Where the files are read: a process per core, since parsing a workbook holds the
+    interpreter lock. The files are independent of each other and the results come back
+    in the files' order, so the tables are the same as read one by one."""
+    return LocalEngine(prefer="processes")
 
 
 def revenue_files(root: Path) -> list[Path]:
@@ -40,12 +57,13 @@ def revenue_files(root: Path) -> list[Path]:
     return revenue.paths(root)
 
 
-def read_revenue_releases(files: list[Path], progress: Progress = iter) -> list[RevenueRelease]:
+def read_revenue_releases(
+    files: list[Path], progress: Progress = no_progress
+) -> list[RevenueRelease]:
     """Every revenue release read; one holding an impossible value is refused (the build
     has no outliers to accept: the embedded data holds none)."""
     releases = []
-    for path in progress(files):
-        release = read_revenue_file(path)
+    for release in progress(file_readers().imap(read_revenue_file, files), len(files)):
         if release.impossible_values:
             raise release.impossible_values[0]
         releases.append(release)
@@ -56,6 +74,13 @@ def council_rosters(releases: list[RevenueRelease]) -> pd.DataFrame:
     """Authorities listed by each outturn release (RS, RSX): the council panel's years."""
     rosters = [r.roster.assign(source=r.form) for r in releases if r.form in ("RS", "RSX")]
     return apply_ecode_aliases(pd.concat(rosters, ignore_index=True))
+
+
+def read_source(
+    source: Source, *, root: Path, authorities: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One source's panel rows and unmatched rows, as its reader gives them."""
+    return source.read(root, authorities)
 
 
 def revenue_panel(releases: list[RevenueRelease], authorities: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +144,7 @@ def council_years(rosters: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFr
     )
 
 
-def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFrame]:
+def build_tables(root: Path, progress: Progress = no_progress) -> dict[str, pd.DataFrame]:
     """Every embedded table, rebuilt from the shared data folder."""
     from riskwatch.data.sources.context import read_deprivation, read_nearest_neighbours
 
@@ -130,8 +155,9 @@ def build_tables(root: Path, progress: Progress = iter) -> dict[str, pd.DataFram
     parts = [revenue_panel(releases, authorities)]
     index = council_index(authorities)
     unmatched = []
-    for source in progress([source for source in SOURCES if source.read is not None]):
-        values, missed = source.read(root, authorities)
+    sources = [source for source in SOURCES if source.read is not None]
+    read = partial(read_source, root=root, authorities=authorities)
+    for values, missed in progress(file_readers().imap(read, sources), len(sources)):
         coded, orphans = attach_codes(values, index)
         parts.append(coded)
         unmatched += [frame for frame in (missed, orphans) if frame is not None and len(frame)]

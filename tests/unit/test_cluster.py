@@ -1,4 +1,5 @@
-"""The engines: results in the items' order, the current engine inside `using_engine` only,
+"""The engines: results in the items' order (as they are done, for `imap`), an error raised in
+a worker process arriving whole, the current engine inside `using_engine` only,
 one line for a wrong engine option or a missing Dask; and a frame scored in chunks on the
 engine gives every row's probability as one call would."""
 
@@ -14,6 +15,7 @@ from riskwatch.models import ResilienceIndex
 
 from riskwatch import scoring
 from riskwatch.cluster import LocalEngine, current_engine, using_engine
+from riskwatch.data.kit.cells import ImpossibleValue
 from riskwatch.errors import RiskwatchError
 
 
@@ -23,6 +25,26 @@ from riskwatch.errors import RiskwatchError
 def test_the_local_engine_returns_results_in_the_items_order(engine) -> None:
     assert engine.map(lambda k: k * k, range(40)) == [k * k for k in range(40)]
     assert engine.map(str, []) == []
+
+
+def test_the_local_engine_yields_results_in_order_as_they_are_done() -> None:
+    results = LocalEngine(n_jobs=2, prefer="processes").imap(lambda k: k * k, range(10))
+    assert not isinstance(results, list)  # an iterator a progress bar can follow
+    assert list(results) == [k * k for k in range(10)]
+
+
+def test_an_error_raised_in_a_worker_process_arrives_whole() -> None:
+    def refuse(row: int) -> float:
+        if row == 3:
+            raise ImpossibleValue(-1.0, "band_d", file="ctr.xlsx", row=row, field="Band D")
+        return float(row)
+
+    with pytest.raises(ImpossibleValue) as caught:
+        LocalEngine(n_jobs=2, prefer="processes").map(refuse, [1, 2, 3, 4])
+    assert str(caught.value) == (
+        "ctr.xlsx: row 3: field 'Band D': negative value -1 for band_d, which cannot be negative"
+    )
+    assert caught.value.value == -1.0 and caught.value.row == 3
 
 
 def test_the_local_engine_runs_items_on_several_threads() -> None:

@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from riskwatch.data.kit.authority_index import Match
-from riskwatch.data.kit.panel_rows import panel_record, panel_rows, unmatched_record, unmatched_rows
+from riskwatch.data.kit.panel_rows import (
+    first_printed,
+    panel_record,
+    panel_rows,
+    unmatched_record,
+    unmatched_rows,
+)
 from riskwatch.data.schema import PANEL_COLUMNS, UNMATCHED_COLUMNS
 from riskwatch.errors import RiskwatchError
 
@@ -113,3 +122,14 @@ def test_rows_of_a_table_of_names_are_told_apart_by_name():
     ]
     frame = panel_rows(rows, **FILE)
     assert frame[["name", "value"]].values.tolist() == [["Kent", 4.0], ["Surrey", 2.0]]
+
+
+printed_code = st.one_of(st.none(), st.just(""), st.sampled_from(["E1", "E2", "W1", "Leeds"]))
+
+
+@given(st.lists(st.tuples(printed_code, printed_code, printed_code), min_size=1, max_size=30))
+def test_each_rows_authority_is_its_first_printed_code_as_a_backfill_finds_it(rows):
+    identities = pd.DataFrame(rows, columns=["ecode", "gss_code", "name"], dtype=object)
+    printed = identities.where(identities != "")
+    expected = printed.bfill(axis=1).iloc[:, 0]  # the rule, as pandas states it (slowly)
+    pd.testing.assert_series_equal(first_printed(identities), expected, check_dtype=False)

@@ -22,6 +22,7 @@ from riskwatch.data.kit.header import (  # the header locators lived here: old i
     HEADER_SEARCH_ROWS,
     TOTAL_KEYS,
     RepeatedHeader,
+    blank_rows,
     cell_text,
     check_header_not_repeated,
     label_key,
@@ -87,13 +88,13 @@ class DataSheet:
         row may carry a row number and R's NA), totals row (ENGLAND) or repeated header. The class and regional
         breakdowns printed below it repeat codes (the GLA's E5100) and are not authorities."""
         body = self.grid.iloc[self.header_row + 1 :]
-        texts = body.map(cell_text)
-        codes = texts.iloc[:, self.id_columns["ecode"]]
-        identity = texts.iloc[:, list(self.id_columns.values())]
-        blank = (texts.eq("").all(axis=1) | identity.isin(_NO_IDENTITY).all(axis=1)).to_numpy()
+        identity = body.iloc[:, list(self.id_columns.values())].map(cell_text)
+        codes = identity[body.columns[self.id_columns["ecode"]]]
+        blank = blank_rows(body) | identity.isin(_NO_IDENTITY).all(axis=1).to_numpy()
         marks = codes.map(label_key).isin({"ecode", *TOTAL_KEYS})
         if "name" in self.id_columns:
-            marks |= texts.iloc[:, self.id_columns["name"]].map(label_key).isin(TOTAL_KEYS)
+            names = body.iloc[:, self.id_columns["name"]].map(cell_text)
+            marks |= names.map(label_key).isin(TOTAL_KEYS)
         marks = marks.to_numpy()
         filled = np.flatnonzero(~blank)
         start = int(filled[0]) if len(filled) else len(body)
