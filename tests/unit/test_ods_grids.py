@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from riskwatch.data.kit.opening import read_grids
+from riskwatch.errors import RiskwatchError
 
 ROWS = [
     ["Revenue outturn 2023-24", None, None, None],
@@ -22,9 +24,10 @@ ROWS = [
 ]
 
 
-def write_ods(path: Path) -> Path:
-    """A two-sheet ODS written by odfpy, with one cell showing #N/A over a cached 0 (what
-    a spreadsheet's failed lookup saves, as in MHCLG's council tax table 9)."""
+def write_ods(path: Path, seven: bytes = b'office:value="0"><text:p>#N/A</text:p>') -> Path:
+    """A two-sheet ODS written by odfpy, its cell holding 7 rewritten as `seven`: by default
+    showing #N/A over a cached 0 (what a spreadsheet's failed lookup saves, as in MHCLG's
+    council tax table 9)."""
     with pd.ExcelWriter(path, engine="odf") as book:
         pd.DataFrame(ROWS).to_excel(book, sheet_name="RS", header=False, index=False)
         pd.DataFrame([["Notes"], ["See the title sheet"]]).to_excel(
@@ -34,9 +37,7 @@ def write_ods(path: Path) -> Path:
         parts = {name: book.read(name) for name in book.namelist()}
     shown = b'office:value="7"><text:p>7</text:p>'
     assert shown in parts["content.xml"]
-    parts["content.xml"] = parts["content.xml"].replace(
-        shown, b'office:value="0"><text:p>#N/A</text:p>'
-    )
+    parts["content.xml"] = parts["content.xml"].replace(shown, seven)
     with zipfile.ZipFile(path, "w") as book:
         for name, data in parts.items():
             book.writestr(name, data)
@@ -66,3 +67,9 @@ def test_an_ods_reads_as_pandas_odf_engine_reads_it(tmp_path):
     sheet = ours["RS"]
     assert sheet.iat[3, 2] == 12 and isinstance(sheet.iat[3, 2], int)  # a whole float is int
     assert sheet.iat[1, 0] == "" and math.isnan(sheet.iat[5, 2])  # empty is '', #N/A is NaN
+
+
+def test_a_number_that_is_not_one_is_refused_in_one_line_naming_the_file(tmp_path):
+    path = write_ods(tmp_path / "damaged.ods", b'office:value="seven"><text:p>7</text:p>')
+    with pytest.raises(RiskwatchError, match="damaged.ods: cannot read as .ods workbook"):
+        read_grids(path)
