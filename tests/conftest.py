@@ -21,6 +21,24 @@ def _session_root(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+# MLflow's set_tracking_uri and set_registry_uri write these into os.environ (so its child
+# processes inherit them); riskwatch's open_client calls both. Run in process by one test,
+# they would point a later test's subprocesses (`mlflow models serve`) at its store.
+MLFLOW_STORE_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+
+
+@pytest.fixture(autouse=True)
+def mlflow_store_variables_restored():
+    """Every test ends with the MLflow store variables it started with."""
+    before = {name: os.environ.get(name) for name in MLFLOW_STORE_VARIABLES}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session", autouse=True)
 def feature_cache(tmp_path_factory) -> Path:
     """Feature frames are cached in one folder for the run (RISKWATCH_CACHE_DIR, inherited

@@ -309,7 +309,8 @@ def served_champion(workspace: Path) -> Iterator[str]:
     """The workspace's champion behind MLflow's own REST server (`mlflow models serve`) on a
     free loopback port; its URL once it answers /ping. Always stopped."""
     port = free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workspace / 'mlflow.db'}"}
+    store = f"sqlite:///{workspace / 'mlflow.db'}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": store, "MLFLOW_REGISTRY_URI": store}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # uvicorn
     argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/riskwatch@champion"]
     argv += ["--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)]
@@ -347,6 +348,7 @@ def test_rest_server_scores_as_the_cli_does(workspace, tables, frames, monkeypat
     from riskwatch.scoring import model_inputs
 
     monkeypatch.chdir(workspace)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the workspace's own store
     model = load_registered("riskwatch", "champion")
     inputs = model_inputs(frames["2024-25"], tables["events"], model.input_columns)
     cli = model.predict(inputs)
