@@ -1,5 +1,5 @@
 """The engines: results in the items' order (as they are done, for `imap`), an error raised in
-a worker process arriving whole, the current engine inside `using_engine` only,
+a worker process arriving whole, worker processes keeping the memory they free, the current engine inside `using_engine` only,
 one line for a wrong engine option or a missing Dask; and a frame scored in chunks on the
 engine gives every row's probability as one call would."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 from riskwatch.models import ResilienceIndex
 
 from riskwatch import scoring
-from riskwatch.cluster import LocalEngine, current_engine, using_engine
+from riskwatch.cluster import LocalEngine, current_engine, keep_freed_memory, using_engine
 from riskwatch.data.kit.cells import ImpossibleValue
 from riskwatch.errors import RiskwatchError
 
@@ -45,6 +46,26 @@ def test_an_error_raised_in_a_worker_process_arrives_whole() -> None:
         "ctr.xlsx: row 3: field 'Band D': negative value -1 for band_d, which cannot be negative"
     )
     assert caught.value.value == -1.0 and caught.value.row == 3
+
+
+def huge_pages_allowed() -> str | None:
+    """This process's `THP_enabled` line of /proc/self/status ("1" or "0"); None without it."""
+    try:
+        lines = Path("/proc/self/status").read_text().splitlines()
+    except OSError:
+        return None
+    return next((line.split()[1] for line in lines if line.startswith("THP_enabled:")), None)
+
+
+@pytest.mark.skipif(huge_pages_allowed() is None, reason="Linux reports THP_enabled only")
+def test_worker_processes_keep_freed_memory_and_the_caller_is_left_alone() -> None:
+    before = huge_pages_allowed()
+    in_workers = LocalEngine(n_jobs=2, prefer="processes").map(
+        lambda _: (keep_freed_memory(), huge_pages_allowed()), range(4)
+    )
+    assert in_workers == [(True, "0")] * 4  # set, and huge pages off, in every worker
+    assert huge_pages_allowed() == before  # the calling process is not changed
+    assert LocalEngine(n_jobs=2).map(lambda _: huge_pages_allowed(), range(2)) == [before] * 2
 
 
 def test_the_local_engine_runs_items_on_several_threads() -> None:
