@@ -17,13 +17,11 @@ from riskwatch.data.check.definition_breaks import Break, configured
 
 from .registry import FEATURES, ordered
 from .seen import (
-    POSITIONS,
     Known,
     Releases,
     Seen,
     check_seen_by,
     check_year,
-    latest_positions,
     prepare,
     seen_of,
     seen_rows,
@@ -94,7 +92,7 @@ class View:
             seen = seen_of(known.seen[seen_rows(known.seen, as_of, seen_by)], as_of)
         first = seen.first_year
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)
-        positions = latest_positions(known.positions, POSITIONS, check_seen_by(as_of, seen_by))
+        positions = known.positions.latest(check_seen_by(as_of, seen_by))
         return cls(
             known.known(classes.index, as_of, seen_by),
             years,
@@ -151,12 +149,10 @@ class View:
         return None
 
     def _column(self, field: str, source: str, indicator: str, lag: int) -> pd.Series:
-        year = self.year_of(source, lag)
-        column = self._known.columns.get((source, indicator, year))
-        if column is None:
+        cells = self._known.cells(source, indicator, self.year_of(source, lag))
+        if cells is None:
             return pd.Series(np.nan, index=self.index)
-        cells = getattr(self._known, field)[:, column]
-        return pd.Series(cells, index=self.index, name=(field, source, indicator, year))
+        return pd.Series(getattr(cells, field), index=self.index)
 
     def get(self, source: str, indicator: str, lag: int = 0) -> pd.Series:
         """Reported value of year `year - lag` (currency in £), NaN where absent."""
@@ -171,9 +167,9 @@ class View:
         years = list(self.years[: max(self.at + 1 - self.carried.get(source, 0), 0)])
         values = np.full((len(self.index), len(years)), np.nan)
         for position, year in enumerate(years):
-            column = self._known.columns.get((source, indicator, year))
-            if column is not None:
-                values[:, position] = self._known.value[:, column]
+            cells = self._known.cells(source, indicator, year)
+            if cells is not None:
+                values[:, position] = cells.value
         return pd.DataFrame(values, index=self.index, columns=years)
 
     def position(self, indicator: str) -> tuple[pd.Series, pd.Series]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -68,32 +69,44 @@ def check_seen_by(as_of: str, seen_by: str | None) -> str:
     return seen_by
 
 
-def latest_positions(panel: pd.DataFrame, source: str, seen_by: str) -> pd.DataFrame:
-    """The latest stock of each council and indicator of a source of dated positions (BI)
-    published and dated by `seen_by`, whatever financial year it falls in: councils ×
-    (value, period_end) per indicator. A position can postdate the as-of year (borrowing at
-    31 December 2025 seen by a review in late 2026)."""
-    panel = prepare(panel)
-    rows = panel[
-        (panel["source"] == source).to_numpy()
-        & _up_to(panel["published"], seen_by)
-        & _up_to(panel["period_end"], seen_by)
-        & ~np.isnan(panel["value"].to_numpy())
-    ]
-    codes = {c: rows[c].cat.codes.to_numpy() for c in ("gss_code", "indicator")}
-    dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
-    order = np.lexsort((np.arange(len(rows)), *dates))  # by period end, then publication
-    last = ~pd.DataFrame(codes).iloc[order].duplicated(keep="last").to_numpy()
-    latest = rows.iloc[order[last]]
-    latest = pd.DataFrame(
-        {
-            "gss_code": latest["gss_code"].astype(str),
-            "indicator": latest["indicator"].astype(str),
-            "period_end": latest["period_end"].astype(str),
-            "value": latest["value"].to_numpy(),
-        }
-    )
-    return latest.set_index(["gss_code", "indicator"])[["value", "period_end"]].unstack("indicator")
+class Positions:
+    """The dated positions of a panel (stocks at a date: BI), put in order once so that the
+    latest of each council and indicator seen by any date (`latest`) is one pass over them.
+
+    Within each council and indicator, rows run by period end, then publication, then panel
+    order: the latest seen by a date is the last row of its group published and dated by it.
+    """
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        rows = rows[~np.isnan(rows["value"].to_numpy())]
+        group = key_codes(rows, ["gss_code", "indicator"])
+        dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
+        order = np.lexsort((np.arange(len(rows)), *dates, group))
+        self.rows = rows.iloc[order]
+        ordered = group[order]
+        self.groups = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))  # starts
+
+    def latest(self, seen_by: str) -> pd.DataFrame:
+        """The latest stock of each council and indicator published and dated by `seen_by`,
+        whatever financial year it falls in: councils × (value, period_end) per indicator. A
+        position can postdate the as-of year (borrowing at 31 December 2025 seen by a review
+        in late 2026)."""
+        rows = self.rows
+        seen = _up_to(rows["published"], seen_by) & _up_to(rows["period_end"], seen_by)
+        last_seen = np.where(seen, np.arange(len(rows)), -1)
+        if len(rows):
+            last_seen = np.maximum.reduceat(last_seen, self.groups)
+        latest = rows.iloc[last_seen[last_seen >= 0]]
+        latest = pd.DataFrame(
+            {
+                "gss_code": latest["gss_code"].astype(str),
+                "indicator": latest["indicator"].astype(str),
+                "period_end": latest["period_end"].astype(str),
+                "value": latest["value"].to_numpy(),
+            }
+        )
+        columns = ["value", "period_end"]
+        return latest.set_index(["gss_code", "indicator"])[columns].unstack("indicator")
 
 
 def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np.ndarray:
@@ -277,16 +290,16 @@ class Releases:
 
     A key released once (most) has its value, state and publication date in one cell; an
     as-of view keeps the cells of its years published by its date. The rows of keys
-    released again (`released_again`) are kept apart, ordered as `visible` chooses among
-    them (period end, then publication, then panel order; a missing period end last), so
-    a view takes the last of each key's rows seen by its date. Of the panel itself, only
+    released again (`released_again`) are kept apart, by key, ordered as `visible` chooses
+    among them (period end, then publication, then panel order; a missing period end last),
+    so a view takes the last of each key's rows seen by its date. Of the panel itself, only
     the dated positions (`POSITIONS`) and each council's sources, years and publication
     dates (`seen`, once each: what `Seen` counts) are kept.
     """
 
     def __init__(self, panel: pd.DataFrame) -> None:
         panel = prepare(panel)
-        self.positions = panel[(panel["source"] == POSITIONS).to_numpy()]
+        self.positions = Positions(panel[(panel["source"] == POSITIONS).to_numpy()])
         self.seen = panel.iloc[first_of_each_key(panel, list(SEEN_FROM))][list(SEEN_FROM)]
         council = panel["gss_code"].cat.codes.to_numpy()
         categories = panel["gss_code"].cat.categories
@@ -302,11 +315,16 @@ class Releases:
         for part, size in zip(reversed(codes), reversed(sizes), strict=True):
             keys, code = np.divmod(keys, size)
             parts.append(np.append(part.categories.to_numpy(dtype=object), np.nan)[code - 1])
-        self.sources, self.indicators, self.years = reversed(parts)
+        sources, indicators, years = reversed(parts)
+        self.column_of = {  # a key of a year (not a missing one) -> its column
+            key: j
+            for j, key in enumerate(zip(sources, indicators, years, strict=True))
+            if not pd.isna(key[2])
+        }
         self.dates = panel["published"].cat.categories
         published = panel["published"].cat.codes.to_numpy()
         again = panel["released_again"].to_numpy()
-        shape = (len(self.councils) + 1, len(self.sources))  # the last row: no council's
+        shape = (len(self.councils) + 1, len(keys))  # the last row: no council's
         once = np.flatnonzero(~again & (council >= 0))
         self.value = np.full(shape, np.nan)
         self.state = np.full(shape, np.nan)
@@ -320,56 +338,81 @@ class Releases:
         period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
         period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
         repeated = np.flatnonzero(again & (council >= 0))
-        cell = row[repeated] * len(self.sources) + column[repeated]
+        cell = column[repeated] * shape[0] + row[repeated]  # by key, then council
         order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
         self.again = {
             "row": row[order],
-            "column": column[order],
             "value": panel["value"].to_numpy()[order],
             "state": panel["state"].to_numpy()[order],
             "published": published[order],
         }
+        self.again_of = np.searchsorted(column[order], np.arange(len(keys) + 1))  # by column
 
     def known(self, councils: pd.Index, as_of: str, seen_by: str | None = None) -> Known:
         """What was known of `councils` as of `as_of` (`visible`'s rows, wide): years up to
         `as_of`, published by its as-of date or a later `seen_by`; NaN where nothing was
         seen. Rows in the order of `councils`."""
         date = check_seen_by(as_of, seen_by)
-        seen_date = np.append(self.dates.to_numpy(dtype=object) <= date, False)
-        kept = np.flatnonzero(~pd.isna(self.years) & (self.years.astype(str) <= as_of))
-        where = np.full(len(self.sources), -1)
-        where[kept] = np.arange(len(kept))
         position = self.councils.get_indexer(councils)
         rows = np.where(position >= 0, position, len(self.councils))  # the last: no council's
-        seen = seen_date[self.published[np.ix_(rows, kept)]]
-        value = np.where(seen, self.value[np.ix_(rows, kept)], np.nan)
-        state = np.where(seen, self.state[np.ix_(rows, kept)], np.nan)
-        again = self.again
-        shown = seen_date[again["published"]] & (where[again["column"]] >= 0)
-        taken = np.flatnonzero(shown)
-        cells = again["row"][taken] * len(self.sources) + again["column"][taken]
-        last = taken[np.append(cells[1:] != cells[:-1], True)] if len(taken) else taken
-        target = np.full(len(self.councils) + 1, -1)
-        target[rows] = np.arange(len(rows))
-        placed = target[again["row"][last]]
-        last, placed = last[placed >= 0], placed[placed >= 0]
-        value[placed, where[again["column"][last]]] = again["value"][last]
-        state[placed, where[again["column"][last]]] = again["state"][last]
-        keys = zip(self.sources[kept], self.indicators[kept], self.years[kept], strict=True)
-        return Known(value, state, {key: j for j, key in enumerate(keys)})
+        return Known(self, rows, np.append(self.dates.to_numpy(dtype=object) <= date, False), as_of)
 
 
-@dataclass(frozen=True)
-class Known:
-    """What was known on one date, wide: councils × keys, the value and the state of each
-    cell (NaN where nothing was seen), the column of each key (source, indicator, year).
-    Plain arrays, so a builder's input is one column taken, not a lookup in a frame."""
+class Cells(NamedTuple):
+    """One key's cells for every council of a view: value and state (NaN where not seen)."""
 
     value: np.ndarray
     state: np.ndarray
-    columns: dict[tuple[str, str, str], int]
+
+
+class Known:
+    """What was known of some councils on one date (`Releases.known`), a key at a time:
+    `cells(source, indicator, year)` is the value and the state of each council (NaN where
+    nothing was seen). A view reads a few hundred of the thousands of keys held, so each is
+    worked out when first read, not the whole table for every as-of year."""
+
+    def __init__(
+        self, releases: Releases | None, rows: np.ndarray, seen_date: np.ndarray, last_year: str
+    ) -> None:
+        self._releases = releases
+        self._rows = rows  # each council's row of the wide table (the last row: no council's)
+        self._seen_date = seen_date  # by publication date code: seen (the last: no date)
+        self._last_year = last_year
+        self._place = np.full(len(releases.councils) + 1 if releases else 1, -1)
+        self._place[rows] = np.arange(len(rows))  # a row of the wide table -> its council's
+        self._cells: dict[tuple[str, str, str], Cells | None] = {}
 
     @classmethod
     def nothing(cls, councils: int) -> Known:
         """No value known of any of `councils` councils."""
-        return cls(np.empty((councils, 0)), np.empty((councils, 0)), {})
+        return cls(None, np.zeros(councils, dtype=np.int64), np.zeros(1, dtype=bool), "")
+
+    def cells(self, source: str, indicator: str, year: str | None) -> Cells | None:
+        """(value, state) of a key for every council, NaN where nothing was seen; None where
+        no council has the key or its year is after the as-of year (not yet known)."""
+        key = (source, indicator, year)
+        if key not in self._cells:
+            self._cells[key] = self._work_out(key)
+        return self._cells[key]
+
+    def _work_out(self, key: tuple[str, str, str | None]) -> Cells | None:
+        releases = self._releases
+        year = key[2]
+        column = None if releases is None or year is None else releases.column_of.get(key)
+        if column is None or year > self._last_year:
+            return None
+        rows, seen_date = self._rows, self._seen_date
+        seen = seen_date[releases.published[rows, column]]
+        value = np.where(seen, releases.value[rows, column], np.nan)
+        state = np.where(seen, releases.state[rows, column], np.nan)
+        first, end = releases.again_of[column], releases.again_of[column + 1]
+        again = {name: part[first:end] for name, part in releases.again.items()}
+        taken = np.flatnonzero(seen_date[again["published"]])  # by council, in visible's order
+        if len(taken):
+            council = again["row"][taken]
+            last = taken[np.append(council[1:] != council[:-1], True)]  # each council's last
+            placed = self._place[again["row"][last]]
+            last, placed = last[placed >= 0], placed[placed >= 0]
+            value[placed] = again["value"][last]
+            state[placed] = again["state"][last]
+        return Cells(value, state)

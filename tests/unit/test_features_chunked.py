@@ -177,25 +177,25 @@ def test_a_chunk_holds_at_least_one_council(tables):
 )
 def test_a_view_derived_from_the_wide_table_holds_the_visible_rows(tables, as_of, seen_by):
     """`Releases.known` (one wide table for every year) holds exactly `visible`'s rows of the
-    date, the revised value chosen as visible chooses it; NaN elsewhere."""
+    date, the revised value chosen as visible chooses it; NaN for every other council of a
+    key held, and nothing for a key of a later year."""
     panel = prepare(tables["panel"])
     councils = pd.Index(COUNCILS[::-1] + ("E06009999",))  # any order; one with no rows
-    known = Releases(panel).known(councils, as_of, seen_by)
+    releases = Releases(panel)
+    known = releases.known(councils, as_of, seen_by)
     rows = visible(panel, as_of, seen_by)
     for field in ("value", "state"):
         unstacked = rows.set_index(KEY)[field].unstack(KEY[1:]).reindex(councils)
-        labels = [tuple(map(str, column)) for column in unstacked.columns]
-        held = {tuple(map(str, key)): column for key, column in known.columns.items()}
-        cells = getattr(known, field)
-        np.testing.assert_array_equal(
-            cells[:, [held[label] for label in labels]], unstacked.to_numpy()
-        )
-        others = sorted(set(held.values()) - {held[label] for label in labels})
-        assert np.isnan(cells[:, others]).all()
-    column = known.columns[("RS", REVISED[1], REVISED[2])]
-    assert known.value[councils.get_loc(REVISED[0]), column] == (
-        123_456.0 * 1000 if as_of >= "2017-18" else panel_value(tables, REVISED)
-    )
+        for key, column in unstacked.items():
+            cells = known.cells(*map(str, key))
+            np.testing.assert_array_equal(getattr(cells, field), column.to_numpy())
+        seen = {tuple(map(str, key)) for key in unstacked.columns}
+        for key in set(releases.column_of) - seen:
+            cells = known.cells(*key)
+            assert cells is None if key[2] > as_of else np.isnan(getattr(cells, field)).all()
+    assert known.cells("RS", "net_revenue_expenditure", "2099-00") is None
+    revised = known.cells("RS", REVISED[1], REVISED[2]).value[councils.get_loc(REVISED[0])]
+    assert revised == (123_456.0 * 1000 if as_of >= "2017-18" else panel_value(tables, REVISED))
 
 
 def panel_value(tables, key) -> float:
