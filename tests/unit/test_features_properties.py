@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from riskwatch.features import FEATURES, build_features
-from riskwatch.features.seen import prepare, shared_key, visible
+from riskwatch.features.seen import first_of_each_key, prepare, shared_key, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
@@ -218,12 +218,15 @@ def test_a_badly_written_year_is_one_clear_error(as_of):
 @given(
     keys=st.lists(st.tuples(*[st.sampled_from(["a", "b", "c", None])] * 3), min_size=0, max_size=40)
 )
-def test_shared_key_is_duplicated_keep_false(keys):
-    """`shared_key` (sorted integer codes) marks exactly the rows pandas marks duplicated,
-    a missing key part equal to a missing part."""
+def test_shared_key_and_first_of_each_key_are_pandas_duplicated(keys):
+    """`shared_key` and `first_of_each_key` (sorted integer codes) mark exactly the rows
+    pandas marks duplicated (keep=False) and not duplicated (keep="first"), a missing key
+    part equal to a missing part."""
     frame = pd.DataFrame(keys, columns=list("xyz"), dtype=object).astype("category")
     expected = frame.duplicated(list("xyz"), keep=False).to_numpy()
     np.testing.assert_array_equal(shared_key(frame, list("xyz")), expected)
+    first = np.flatnonzero(~frame.duplicated(list("xyz")).to_numpy())
+    np.testing.assert_array_equal(first_of_each_key(frame, list("xyz")), first)
 
 
 def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
