@@ -226,8 +226,14 @@ _register_measures()
 
 def judgements(view: View) -> pd.DataFrame:
     """Children's services judgement by year (1 outstanding .. 4 inadequate): the overall
-    effectiveness (SIF, ILACS; 2013 on) or, before it, the safeguarding judgement (2009-13)."""
-    return view.history(*OVERALL).combine_first(view.history(*SAFEGUARDING))
+    effectiveness (SIF, ILACS; 2013 on) or, before it, the safeguarding judgement (2009-13).
+    Read by three features: worked out once a view."""
+    return view.derived("judgements", 0, lambda: _judgements(view))
+
+
+def _judgements(view: View) -> pd.DataFrame:
+    overall = view.history(*OVERALL)  # both of one source: the same years
+    return overall.where(overall.notna(), view.history(*SAFEGUARDING))
 
 
 @feature(
