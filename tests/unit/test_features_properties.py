@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from riskwatch.features import FEATURES, build_features
+from riskwatch.features.peers import MAD_SCALE, MIN_PEERS, neighbour_robust_z
 from riskwatch.features.seen import first_of_each_key, prepare, shared_key, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -249,4 +250,40 @@ def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
         visible(as_read, "2009-10", "2011-01-01").astype({"published": str, "indicator": str}),
         visible(as_text, "2009-10", "2011-01-01").astype({"published": str, "indicator": str}),
         check_categorical=False,
+    )
+
+
+def robust_z_by_grouping(values: pd.Series, council: np.ndarray, peer: np.ndarray) -> np.ndarray:
+    """The nearest-neighbour robust z-score worked out plainly: per council, the median and
+    MAD of itself and its peers with values (both known), by pandas' groupby."""
+    own = values.to_numpy(dtype=float)
+    known = ~np.isnan(own[council]) & ~np.isnan(own[peer])
+    z = np.full(len(own), np.nan)
+    for c in np.unique(council[known]):
+        members = pd.Series(np.append(own[peer[known & (council == c)]], own[c]))
+        median = members.median()
+        mad = (members - median).abs().median()
+        if len(members) - 1 >= MIN_PEERS and mad > 0:
+            z[c] = (own[c] - median) / (MAD_SCALE * mad)
+    return z
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=arrays(
+        float,
+        12,
+        elements=st.one_of(st.just(np.nan), st.sampled_from([0.0, 1.5, 3.0]), st.floats(-50, 50)),
+    ),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=30, max_size=120),
+)
+def test_neighbour_robust_z_is_the_median_and_mad_of_each_set(values, pairs):
+    """`neighbour_robust_z` (each council's set sorted as a row of a table) equals the
+    groupby reading exactly: ties, even sets, NaN values and repeated pairs included."""
+    council = np.array([c for c, _ in pairs], dtype=np.int64)
+    peer = np.array([p for _, p in pairs], dtype=np.int64)
+    series = pd.Series(values)
+    np.testing.assert_array_equal(
+        neighbour_robust_z(series, (council, peer)).to_numpy(),
+        robust_z_by_grouping(series, council, peer),
     )
