@@ -394,7 +394,7 @@ class Known:
         self._last_year = last_year
         self._place = np.full(len(releases.councils) + 1 if releases else 1, -1)
         self._place[rows] = np.arange(len(rows))  # a row of the wide table -> its council's
-        self._cells: dict[tuple[str, str, str], Cells | None] = {}
+        self._cells: dict[tuple[str, str, str | None], Cells | None] = {}
 
     @classmethod
     def nothing(cls, councils: int) -> Known:
