@@ -83,8 +83,7 @@ class Positions:
         dates = [rows[c].cat.codes.to_numpy() for c in ("published", "period_end")]
         order = np.lexsort((np.arange(len(rows)), *dates, group))
         self.rows = rows.iloc[order]
-        ordered = group[order]
-        self.groups = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))  # starts
+        self.groups = run_starts(group[order])
 
     def latest(self, seen_by: str) -> pd.DataFrame:
         """The latest stock of each council and indicator published and dated by `seen_by`,
@@ -165,8 +164,13 @@ def _runs_of_keys(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts. A sort, not a hash table: a panel comes mostly in key order already, and
     sorting a chunk's 5 million keys then takes a fifth of hashing them."""
     order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    return order, np.flatnonzero(np.diff(ordered, prepend=ordered[:1] - 1))
+    return order, run_starts(codes[order])
+
+
+def run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in an array that holds each value's run together."""
+    changes = np.append(True, ordered[1:] != ordered[:-1])
+    return np.flatnonzero(changes[: len(ordered)])  # none in an empty array
 
 
 def prepare(panel: pd.DataFrame) -> pd.DataFrame:
@@ -423,8 +427,8 @@ class Known:
         again = {name: part[first:end] for name, part in releases.again.items()}
         taken = np.flatnonzero(seen_date[again["published"]])  # by council, in visible's order
         if len(taken):
-            council = again["row"][taken]
-            last = taken[np.append(council[1:] != council[:-1], True)]  # each council's last
+            starts = run_starts(again["row"][taken])
+            last = taken[np.append(starts[1:], len(taken)) - 1]  # each council's last row
             placed = self._place[again["row"][last]]
             last, placed = last[placed >= 0], placed[placed >= 0]
             value[placed] = again["value"][last]
