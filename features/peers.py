@@ -47,20 +47,34 @@ PEER_RATIOS = (
 
 
 def class_percentile(values: pd.Series, classes: pd.Series) -> pd.Series:
-    """Percentile of each value against the other values of its class."""
-    grouped = values.groupby(classes)
+    """Percentile of each value against the other values of its class (`classes`: the
+    class of each council, indexed as `values`)."""
+    values_at, classes_at = _by_position(values, classes)
+    grouped = values_at.groupby(classes_at)
     peers = grouped.transform("count") - 1
     rank = grouped.rank(method="average")
-    return (100.0 * (rank - 1) / peers).where(peers >= MIN_PEERS)
+    percentile = (100.0 * (rank - 1) / peers).where(peers >= MIN_PEERS)
+    return pd.Series(percentile.to_numpy(), index=values.index)
 
 
 def class_robust_z(values: pd.Series, classes: pd.Series) -> pd.Series:
     """Robust z-score of each value within its class (the council included)."""
-    grouped = values.groupby(classes)
+    values_at, classes_at = _by_position(values, classes)
+    grouped = values_at.groupby(classes_at)
     median = grouped.transform("median")
-    mad = (values - median).abs().groupby(classes).transform("median")
+    mad = (values_at - median).abs().groupby(classes_at).transform("median")
     peers = grouped.transform("count") - 1
-    return ((values - median) / (MAD_SCALE * mad.where(mad > 0))).where(peers >= MIN_PEERS)
+    z = ((values_at - median) / (MAD_SCALE * mad.where(mad > 0))).where(peers >= MIN_PEERS)
+    return pd.Series(z.to_numpy(), index=values.index)
+
+
+def _by_position(values: pd.Series, classes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """`values` and `classes` labelled by position: pandas' `where` and arithmetic slice the
+    index, and an index of GSS codes (Arrow text) is copied to objects each time (~10 ms at
+    100k councils). Both must be indexed alike, as they are grouped by position."""
+    if not (classes.index is values.index or classes.index.equals(values.index)):
+        raise ValueError("values and classes should be indexed alike")
+    return values.reset_index(drop=True), classes.reset_index(drop=True)
 
 
 def _valued(values: pd.Series, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,20 +99,28 @@ def neighbour_percentile(values: pd.Series, pairs: Pairs) -> pd.Series:
 def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
     """Robust z-score of each value within the set of itself and its nearest neighbours."""
     own = values.to_numpy(dtype=float)
-    council, peer = pairs
-    known = ~np.isnan(own[council]) & ~np.isnan(own[peer])
-    order = np.argsort(council, kind="stable")  # each council's pairs together
-    count = np.bincount(council, minlength=len(own))  # a council's place: its pairs' count
-    place = np.arange(len(order)) - (np.cumsum(count) - count)[council[order]]
-    members = np.full((len(own), count.max(initial=0) + 1), np.nan)  # itself, then its peers
-    members[:, 0] = own
-    members[council[order], place + 1] = np.where(known, own[peer], np.nan)[order]
+    members = neighbour_table(own, pairs)
     median = row_median(members)
     mad = row_median(np.abs(members - median[:, None]))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (own - median) / (MAD_SCALE * np.where(mad > 0, mad, np.nan))
-    peers = np.bincount(council[known], minlength=len(own))
+    peers = members.shape[1] - 1 - np.isnan(members[:, 1:]).sum(axis=1)  # NaN z if own NaN
     return pd.Series(np.where(peers >= MIN_PEERS, z, np.nan), index=values.index)
+
+
+def neighbour_table(own: np.ndarray, pairs: Pairs) -> np.ndarray:
+    """Councils × (1 + the largest set): each council's value, then its neighbours' in the
+    order of `pairs` (NaN where unknown, and past the end of a smaller set)."""
+    council, peer = pairs
+    order = np.argsort(council, kind="stable")  # each council's pairs together
+    count = np.bincount(council, minlength=len(own))
+    width = count.max(initial=0) + 1
+    rows = council[order]
+    place = np.arange(len(order)) - (np.cumsum(count) - count)[rows]  # 0 for its first pair
+    members = np.full((len(own), width), np.nan)
+    members[:, 0] = own
+    members.ravel()[rows * width + place + 1] = own[peer[order]]
+    return members
 
 
 def row_median(table: np.ndarray) -> np.ndarray:

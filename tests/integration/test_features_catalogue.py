@@ -115,6 +115,9 @@ def test_class_percentile_and_robust_z_by_hand():
     assert math.isnan(class_percentile(values, classes)["g"])  # a class of one
     # median 3.5; absolute deviations 2.5 1.5 .5 .5 1.5 96.5 -> MAD 1.5
     assert class_robust_z(values, classes)["f"] == pytest.approx(96.5 / (MAD_SCALE * 1.5))
+    # classes are grouped by position, so classes in another order are refused, not misread
+    with pytest.raises(ValueError, match="indexed alike"):
+        class_percentile(values, classes.iloc[::-1])
 
 
 def test_neighbour_percentile_and_robust_z_by_hand():
