@@ -123,6 +123,15 @@ def test_chunks_build_the_whole_panel_frame_exactly(tables, chunked, as_of):
     assert hashes[0].equals(hashes[1])
 
 
+def test_frames_keep_the_codes_as_given(tables, chunked):
+    """A view labels councils by plain objects inside (fast to slice); the frame's gss_code
+    is written as authority_years gave it, by either build."""
+    given = tables["authority_years"]["gss_code"].dtype
+    whole = build_features(tables["panel"], tables["authority_years"], AS_OF[-1], None, None, ())
+    assert given != np.dtype(object) and whole["gss_code"].dtype == given
+    assert all(frame["gss_code"].dtype == given for frame in chunked.values())
+
+
 def test_the_panel_exercises_what_a_chunk_cannot_know_alone(tables, chunked):
     """Each trap of the panel is live, so the equality above tests it: peer features are
     computed, RS is carried in 2019-20 by the whole panel but not by the first chunk's
