@@ -304,7 +304,8 @@ def read_year(panel: pd.DataFrame, as_of: str, source: str, seen_by: str | None 
 
 class Releases:
     """A prepared panel held wide once, so that every as-of view is derived from it rather
-    than rebuilt (`known`): councils × keys (source, indicator, year), all as integer codes.
+    than rebuilt (`known`): keys (source, indicator, year) × councils, as integer codes. A
+    key's cells lie together: a view reads one key for all its councils at once.
 
     A key released once (most) has its value, state and publication date in one cell; an
     as-of view keeps the cells of its years published by its date. The rows of keys
@@ -342,7 +343,7 @@ class Releases:
         self.dates = panel["published"].cat.categories
         published = panel["published"].cat.codes.to_numpy()
         again = panel["released_again"].to_numpy()
-        shape = (len(self.councils) + 1, len(keys))  # the last row: no council's
+        shape = (len(keys), len(self.councils) + 1)  # the last place: no council's
         once = np.flatnonzero(~again & (council >= 0))
         self.value = np.full(shape, np.nan)
         self.state = np.full(shape, np.nan)
@@ -352,11 +353,11 @@ class Releases:
             (self.state, panel["state"].to_numpy()),
             (self.published, published),
         ):
-            target[row[once], column[once]] = source[once]
+            target[column[once], row[once]] = source[once]
         period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
         period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
         repeated = np.flatnonzero(again & (council >= 0))
-        cell = column[repeated] * shape[0] + row[repeated]  # by key, then council
+        cell = column[repeated] * shape[1] + row[repeated]  # by key, then council
         order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
         self.again = {
             "row": row[order],
@@ -393,11 +394,11 @@ class Known:
         self, releases: Releases | None, rows: np.ndarray, seen_date: np.ndarray, last_year: str
     ) -> None:
         self._releases = releases
-        self._rows = rows  # each council's row of the wide table (the last row: no council's)
+        self._rows = rows  # each council's place in the wide table (the last: no council's)
         self._seen_date = seen_date  # by publication date code: seen (the last: no date)
         self._last_year = last_year
         self._place = np.full(len(releases.councils) + 1 if releases else 1, -1)
-        self._place[rows] = np.arange(len(rows))  # a row of the wide table -> its council's
+        self._place[rows] = np.arange(len(rows))  # a place in the wide table -> its council's
         self._cells: dict[tuple[str, str, str | None], Cells | None] = {}
 
     @classmethod
@@ -420,9 +421,9 @@ class Known:
         if column is None or year > self._last_year:
             return None
         rows, seen_date = self._rows, self._seen_date
-        seen = seen_date[releases.published[rows, column]]
-        value = np.where(seen, releases.value[rows, column], np.nan)
-        state = np.where(seen, releases.state[rows, column], np.nan)
+        seen = seen_date[releases.published[column, rows]]
+        value = np.where(seen, releases.value[column, rows], np.nan)
+        state = np.where(seen, releases.state[column, rows], np.nan)
         first, end = releases.again_of[column], releases.again_of[column + 1]
         again = {name: part[first:end] for name, part in releases.again.items()}
         taken = np.flatnonzero(seen_date[again["published"]])  # by council, in visible's order
