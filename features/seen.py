@@ -96,16 +96,21 @@ class Positions:
         if len(rows):
             last_seen = np.maximum.reduceat(last_seen, self.groups)
         latest = rows.iloc[last_seen[last_seen >= 0]]
-        latest = pd.DataFrame(
+        councils, council = np.unique(latest["gss_code"].cat.codes, return_inverse=True)
+        indicators, indicator = np.unique(latest["indicator"].cat.codes, return_inverse=True)
+        shape = (len(councils), len(indicators))
+        value, period_end = np.full(shape, np.nan), np.full(shape, np.nan, dtype=object)
+        value[council, indicator] = latest["value"].to_numpy()
+        period_end[council, indicator] = latest["period_end"].astype(object).to_numpy()
+        names = rows["indicator"].cat.categories[indicators].astype(str).rename("indicator")
+        codes = rows["gss_code"].cat.categories[councils].astype(str).rename("gss_code")
+        return pd.concat(
             {
-                "gss_code": latest["gss_code"].astype(str),
-                "indicator": latest["indicator"].astype(str),
-                "period_end": latest["period_end"].astype(str),
-                "value": latest["value"].to_numpy(),
-            }
+                "value": pd.DataFrame(value, index=codes, columns=names),
+                "period_end": pd.DataFrame(period_end, index=codes, columns=names).astype(str),
+            },
+            axis=1,
         )
-        columns = ["value", "period_end"]
-        return latest.set_index(["gss_code", "indicator"])[columns].unstack("indicator")
 
 
 def _per_row(column: pd.Series, mapping: dict[str, float], default: float) -> np.ndarray:

@@ -16,7 +16,7 @@ import pytest
 from riskwatch.features import build_features
 from riskwatch.features.chunked import chunked_frames, split_councils
 from riskwatch.features.frame import View
-from riskwatch.features.seen import KEY, Releases, Seen, prepare, seen_of, visible
+from riskwatch.features.seen import KEY, Positions, Releases, Seen, prepare, seen_of, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
@@ -213,3 +213,51 @@ def panel_value(tables, key) -> float:
     panel = tables["panel"]
     found = panel[(panel["gss_code"] == gss) & (panel["indicator"] == indicator)]
     return float(found[found["financial_year"] == year]["value"].iloc[0]) * 1000
+
+
+def test_latest_positions_are_the_last_seen_row_of_each_council_and_indicator():
+    """`Positions.latest` (one ordered pass) equals the plain reading of the rule: of the rows
+    published and dated by the date, with a value, the last by period end, then
+    publication, then panel order; councils × (value, period_end) per indicator."""
+    stocks = [  # gss, indicator, value, period_end, published
+        (COUNCILS[0], "pwlb", 10.0, "2024-03-31", "2024-06-01"),
+        (COUNCILS[0], "pwlb", 11.0, "2024-03-31", "2024-09-01"),  # the same date, revised
+        (COUNCILS[0], "pwlb", 12.0, "2024-12-31", "2025-03-01"),
+        (COUNCILS[0], "pwlb", np.nan, "2025-03-31", "2025-04-01"),  # no value: never latest
+        (COUNCILS[0], "local_authorities", 5.0, "2024-12-31", "2025-03-01"),
+        (COUNCILS[1], "pwlb", 7.0, "2025-06-30", "2025-08-01"),  # published after a date
+        (COUNCILS[1], "pwlb", 8.0, "2024-03-31", "2024-06-01"),  # an earlier period, later row
+        (COUNCILS[2], "local_authorities", 3.0, "2026-03-31", "2025-12-01"),  # dated ahead
+        (COUNCILS[3], "pwlb", 20.0, "2024-12-31", "2025-03-01"),
+        (COUNCILS[3], "pwlb", 21.0, "2024-03-31", "2025-05-01"),  # an earlier period revised
+    ]
+    rows = []
+    for gss, indicator, value, period_end, published in stocks:
+        rows.append(row(gss, "2024-25", "BI", indicator, value, published))
+        rows[-1]["period_end"] = period_end
+    panel = prepare(pd.DataFrame(rows, columns=PANEL_COLUMNS))
+    positions = Positions(panel[(panel["source"] == "BI").to_numpy()])
+    for date in ("2024-07-01", "2024-10-01", "2025-06-01", "2025-09-01", "2026-06-01"):
+        seen = panel[
+            panel["value"].notna().to_numpy()
+            & (panel["published"].astype(str) <= date).to_numpy()
+            & (panel["period_end"].astype(str) <= date).to_numpy()
+        ]
+        last = seen.sort_values(["period_end", "published"], kind="stable")
+        last = last.groupby(["gss_code", "indicator"], observed=True).tail(1)
+        expected = (
+            pd.DataFrame(
+                {
+                    "gss_code": last["gss_code"].astype(str),
+                    "indicator": last["indicator"].astype(str),
+                    "value": last["value"].to_numpy(),
+                    "period_end": last["period_end"].astype(str),
+                }
+            )
+            .set_index(["gss_code", "indicator"])
+            .unstack("indicator")
+        )
+        pd.testing.assert_frame_equal(positions.latest(date), expected, check_exact=True)
+    assert positions.latest("2025-09-01").loc[COUNCILS[1], ("value", "pwlb")] == 7_000.0
+    assert positions.latest("2025-06-01").loc[COUNCILS[0], ("value", "pwlb")] == 12_000.0
+    assert positions.latest("2025-06-01").loc[COUNCILS[3], ("value", "pwlb")] == 20_000.0
