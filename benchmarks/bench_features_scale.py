@@ -188,10 +188,15 @@ class ParquetChunk:
         """The chunk's tables, of the panel only `columns`; its text columns read as
         categories (Parquet's dictionary encoding), as `features.seen.prepare` holds them: a
         chunk's panel in about an eighth of the memory of text, with no text to encode.
-        pyarrow's own conversion (pandas' read_parquet narrows the codes, 3x the time)."""
+        pyarrow's own conversion (pandas' read_parquet narrows the codes, 3x the time),
+        freeing each Arrow column once converted: Arrow's dictionary indices are 32-bit, so
+        the table held to the end would double the chunk's memory while it is read."""
         text = [c for c in columns if c != "value"]
         panel = pq.read_table(self.panel, columns=list(columns), read_dictionary=text)
-        return panel.to_pandas(), pd.read_parquet(self.authority_years)
+        return (
+            panel.to_pandas(self_destruct=True, split_blocks=True),
+            pd.read_parquet(self.authority_years),
+        )
 
 
 def write_synthetic_panel(

@@ -57,14 +57,22 @@ def huge_pages_allowed() -> str | None:
     return next((line.split()[1] for line in lines if line.startswith("THP_enabled:")), None)
 
 
+def arrow_pool() -> str:
+    """The allocator behind this process's Arrow memory (jemalloc, mimalloc or system)."""
+    import pyarrow
+
+    return pyarrow.default_memory_pool().backend_name
+
+
 @pytest.mark.skipif(huge_pages_allowed() is None, reason="Linux reports THP_enabled only")
 def test_worker_processes_keep_freed_memory_and_the_caller_is_left_alone() -> None:
-    before = huge_pages_allowed()
+    before, pool = huge_pages_allowed(), arrow_pool()
     in_workers = LocalEngine(n_jobs=2, prefer="processes").map(
-        lambda _: (keep_freed_memory(), huge_pages_allowed()), range(4)
+        lambda _: (keep_freed_memory(), huge_pages_allowed(), arrow_pool()), range(4)
     )
-    assert in_workers == [(True, "0")] * 4  # set, and huge pages off, in every worker
-    assert huge_pages_allowed() == before  # the calling process is not changed
+    # set, huge pages off, and Arrow on the one heap, in every worker
+    assert in_workers == [(True, "0", "system")] * 4
+    assert (huge_pages_allowed(), arrow_pool()) == (before, pool)  # the caller is not changed
     assert LocalEngine(n_jobs=2).map(lambda _: huge_pages_allowed(), range(2)) == [before] * 2
 
 
