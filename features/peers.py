@@ -104,7 +104,8 @@ def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
     mad = row_median(np.abs(members - median[:, None]))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (own - median) / (MAD_SCALE * np.where(mad > 0, mad, np.nan))
-    peers = members.shape[1] - 1 - np.isnan(members[:, 1:]).sum(axis=1)  # NaN z if own NaN
+    # neighbours with a value (whatever the council's own: where that is NaN, so is z)
+    peers = members.shape[1] - 1 - np.isnan(members[:, 1:]).sum(axis=1)
     return pd.Series(np.where(peers >= MIN_PEERS, z, np.nan), index=values.index)
 
 
