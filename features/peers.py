@@ -72,7 +72,7 @@ def _by_position(values: pd.Series, classes: pd.Series) -> tuple[pd.Series, pd.S
     """`values` and `classes` labelled by position: pandas' `where` and arithmetic slice the
     index, and an index of GSS codes (Arrow text) is copied to objects each time (~10 ms at
     100k councils). Both must be indexed alike, as they are grouped by position."""
-    if not (classes.index is values.index or classes.index.equals(values.index)):
+    if not classes.index.equals(values.index):  # the same index object: no comparison
         raise ValueError("values and classes should be indexed alike")
     return values.reset_index(drop=True), classes.reset_index(drop=True)
 
