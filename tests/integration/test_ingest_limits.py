@@ -18,6 +18,7 @@ import pytest
 from cli_helpers import run_cli, snapshot
 from conftest import TEST_DATA
 
+from riskwatch.data.ingest import held
 from riskwatch.data.ingest import release as ingest_module
 from riskwatch.data.kit.opening import read_grids
 from riskwatch.data.kit.workbook import describe_sheet
@@ -85,7 +86,7 @@ def _release_for(year: str, tmp_path: Path, nre_factor: float = 1.0) -> Path:
 def nothing_held_for_2024_25(monkeypatch):
     """The embedded panel without its 2024-25 values, so the only 2024-25 figures a
     2025-26 release can be compared with are those ingested in the same run."""
-    real_load_table = ingest_module.load_table
+    real_load_table = held.load_table
 
     def load_table(name, data_dir=None):
         table = real_load_table(name, data_dir)
@@ -93,7 +94,7 @@ def nothing_held_for_2024_25(monkeypatch):
             table = table[table["financial_year"] != "2024-25"].reset_index(drop=True)
         return table
 
-    monkeypatch.setattr(ingest_module, "load_table", load_table)
+    monkeypatch.setattr(held, "load_table", load_table)  # where `data ingest` reads the panel
 
 
 def test_two_releases_in_one_run_are_compared_with_each_other(

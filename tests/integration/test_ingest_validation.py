@@ -351,3 +351,46 @@ def test_net_revenue_expenditure_moving_tenfold_from_the_previous_year_is_refuse
     )
     assert code == 0, err
     assert "1 outlier value accepted" in out
+
+
+def test_the_panel_held_is_read_only_once_values_are_compared_with_it(
+    rs_slice, tmp_path, monkeypatch, capsys
+):
+    """A file refused for its codes is refused without reading the panel held (a second of
+    every ingest); a valid file reads it once, for the bounds and the year-on-year check."""
+    from riskwatch.data.ingest import held
+
+    reads: list[str] = []
+    real_load = held.load_table
+
+    def counted(name, data_dir=None):
+        reads.append(name)
+        return real_load(name, data_dir)
+
+    monkeypatch.setattr(held, "load_table", counted)
+    grid = rs_slice.copy()
+    grid.iat[header_row(grid) + 2, 0] = "E9999"
+    assert_refused(write(grid, tmp_path / "unknown.xlsx"), tmp_path, monkeypatch, capsys, "E9999")
+    assert reads == []
+    path = write(rs_slice, tmp_path / "slice.xlsx")
+    code, _, err = run_cli(
+        ["data", "ingest", str(path), "--data-dir", str(tmp_path / "d")], monkeypatch, capsys
+    )
+    assert code == 0, err
+    assert reads == ["panel"]
+
+
+def test_each_file_is_compared_with_the_files_before_it_but_bounded_by_the_panel_stored(
+    tmp_path, monkeypatch
+):
+    from riskwatch.data.ingest import held
+
+    stored = pd.DataFrame({"indicator": ["a", "a"], "value": [1.0, -3.0]})
+    monkeypatch.setattr(held, "load_table", lambda name, data_dir=None: stored)
+    what = held.Held(tmp_path)
+    first = pd.DataFrame({"indicator": ["a"], "value": [50.0]})
+    what.add(first)
+    what.add(first.assign(value=60.0))
+    assert what.panel()["value"].tolist() == [1.0, -3.0, 50.0, 60.0]
+    assert what.panel().index.tolist() == [0, 1, 2, 3]
+    assert what.bounds.to_dict() == {"a": 30.0}  # ten times the largest stored, |-3|

@@ -22,6 +22,7 @@ from riskwatch.data.authorities import apply_ecode_aliases
 from riskwatch.data.build import same_values
 from riskwatch.data.check.compiled import is_compiled as is_compiled_vintage
 from riskwatch.data.check.plausibility import outliers, refuse_or_count, year_on_year_jumps
+from riskwatch.data.ingest.held import Held
 from riskwatch.data.ingest.result import FIRST_YEAR, IngestResult, latest_possible_year
 from riskwatch.data.kit.authority_index import AuthorityIndex, attach_codes, council_index
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -51,11 +52,11 @@ class CheckedCompiled:
 def check_compiled(
     path: Path,
     authorities: pd.DataFrame,
-    held: pd.DataFrame,
-    bounds: pd.Series,
+    held: Held,
     accept_outliers: bool,
 ) -> CheckedCompiled:
-    """Read and validate one compiled CSV; the first fault raised as one line."""
+    """Read and validate one compiled CSV against what is `held`; the first fault raised
+    as one line."""
     compiled = read_compiled_rows(path)
     index = council_index(authorities)
     _check_identities(compiled, path, authorities, index)
@@ -66,7 +67,7 @@ def check_compiled(
     values = coded.assign(row=compiled.values.loc[coded.index, "row"])
     _check_one_row_per_council_year(compiled.identities, index, path)
     accepted = refuse_or_count(
-        outliers(values, bounds, path) + year_on_year_jumps(values, held, path),
+        outliers(values, held.bounds, path) + year_on_year_jumps(values, held.panel(), path),
         accept_outliers,
     )
     return CheckedCompiled(Path(path), compiled, values.reset_index(drop=True), accepted)

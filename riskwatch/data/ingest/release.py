@@ -21,11 +21,11 @@ from riskwatch.data.build import attach_gss, same_values
 from riskwatch.data.check.plausibility import (
     as_outlier,
     outliers,
-    plausibility_bounds,
     refuse_or_count,
     year_on_year_jumps,
 )
 from riskwatch.data.ingest.compiled import check_compiled, store_compiled
+from riskwatch.data.ingest.held import Held
 from riskwatch.data.ingest.result import FIRST_YEAR, IngestResult, latest_possible_year
 from riskwatch.data.ingest.table_release import check_source, store_source, table_of
 from riskwatch.data.kit.authority_index import council_index
@@ -191,16 +191,15 @@ def ingest(
     for path in paths:
         check_release_size(path)
     authorities = load_table("authorities")
-    held = load_table("panel", data_dir)
-    bounds = plausibility_bounds(held)
+    held = Held(data_dir)
     stores: list[Callable[[], IngestResult]] = []
     for path in paths:
         with naming_links(path):
             store, values = _checked_release(
-                path, authorities, held, bounds, accept_outliers, (pages or {}).get(path)
+                path, authorities, held, accept_outliers, (pages or {}).get(path)
             )
         stores.append(partial(store, data_dir))
-        held = pd.concat([held, values], ignore_index=True)
+        held.add(values)
     with exclusive_lock(Path(data_dir), "data-dir"):
         _remove_abandoned_temporaries(releases_folder(data_dir))
         return [store() for store in stores]
@@ -209,19 +208,18 @@ def ingest(
 def _checked_release(
     path: Path,
     authorities: pd.DataFrame,
-    held: pd.DataFrame,
-    bounds,
+    held: Held,
     accept_outliers: bool,
     page: PagePublication | None = None,
 ) -> tuple[Callable[[Path], IngestResult], pd.DataFrame]:
     """A release read and validated against what is held: how to store it in a data
     directory (dated by its GOV.UK `page` where it was found on one), and its values."""
     if is_compiled(path):
-        checked = check_compiled(path, authorities, held, bounds, accept_outliers)
+        checked = check_compiled(path, authorities, held, accept_outliers)
         return partial(store_compiled, checked), checked.values
     table = table_of(path)
     if table is not None:
-        checked = check_source(path, table, authorities, bounds, accept_outliers)
+        checked = check_source(path, table, authorities, held, accept_outliers)
         return partial(store_source, checked, page=page), checked.values
     release = read_revenue_file(path)
     validate_release(release, path, authorities)
@@ -230,8 +228,8 @@ def _checked_release(
     values = values.assign(row=values["ecode"].map(row_of))
     accepted = refuse_or_count(
         [as_outlier(error) for error in release.impossible_values]
-        + outliers(values, bounds, path)
-        + year_on_year_jumps(values, held, path),
+        + outliers(values, held.bounds, path)
+        + year_on_year_jumps(values, held.panel(), path),
         accept_outliers,
     )
     store = partial(_store, path, release, authorities, accepted_outliers=accepted, page=page)

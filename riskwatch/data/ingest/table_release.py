@@ -23,6 +23,7 @@ import pandas as pd
 from riskwatch.data.build import same_values
 from riskwatch.data.check.plausibility import outliers, refuse_or_count
 from riskwatch.data.ingest.catalogue import Source, load_catalogue
+from riskwatch.data.ingest.held import Held
 from riskwatch.data.ingest.result import IngestResult
 from riskwatch.data.kit.authority_index import AuthorityIndex, attach_codes, council_index
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -63,9 +64,10 @@ def table_of(path: Path) -> Source | None:
 
 
 def check_source(
-    path: Path, source: Source, authorities: pd.DataFrame, bounds: pd.Series, accept: bool
+    path: Path, source: Source, authorities: pd.DataFrame, held: Held, accept: bool
 ) -> CheckedSource:
-    """Read one file by its table's reader and validate it; the first fault as one line."""
+    """Read one file by its table's reader and validate it, its values against the bounds
+    learned from what is `held`; the first fault as one line."""
     index = council_index(authorities)
     rows = FILE_READERS[source.reader](path, index)
     if rows.empty:
@@ -74,7 +76,7 @@ def check_source(
     values = coded[coded["gss_code"].notna()].reset_index(drop=True)
     if values.empty:
         raise RiskwatchError(f"no {source.name} value belongs to a council", file=path)
-    accepted = refuse_or_count(outliers(values, bounds, path), accept)
+    accepted = refuse_or_count(outliers(values, held.bounds, path), accept)
     return CheckedSource(path, source, values, accepted)
 
 
