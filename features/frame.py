@@ -9,9 +9,12 @@ one year of the history; the feature builders read their inputs through it, and
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskwatch.data.check.definition_breaks import Break, configured
 
@@ -32,13 +35,56 @@ Pairs = tuple[np.ndarray, np.ndarray]  # positions of (council, neighbour) among
 
 
 def neighbour_positions(index: pd.Index, neighbours: pd.DataFrame | None) -> Pairs:
-    """(council, neighbour) position pairs within `index`: both must be councils of the year."""
+    """(council, neighbour) position pairs within `index` (GSS codes, each once): both must
+    be councils of the year."""
     if neighbours is None:
         return np.empty(0, dtype=int), np.empty(0, dtype=int)
-    own = index.get_indexer(neighbours["gss_code"])
-    peer = index.get_indexer(neighbours["neighbour_gss"])
+    if not index.is_unique:
+        raise ValueError("a year's councils should each be listed once")
+    councils = pa.array(index.to_numpy(), type=pa.large_string())
+    own = _positions_among(neighbours["gss_code"], councils)
+    peer = _positions_among(neighbours["neighbour_gss"], councils)
     kept = (own >= 0) & (peer >= 0)
     return own[kept], peer[kept]
+
+
+def _positions_among(codes: pd.Series, councils: pa.Array) -> np.ndarray:
+    """The position of each code among `councils`, -1 where it is not one. Arrow's hash
+    lookup over its own text: a fifth of the time of pandas' over Python strings, for the
+    1.6 M neighbour codes of a national-scale year."""
+    found = pc.index_in(pa.array(codes, type=pa.large_string()), value_set=councils)
+    return found.fill_null(-1).to_numpy().astype(np.intp)
+
+
+@dataclass(frozen=True)
+class NeighbourSets:
+    """Each council's nearest neighbours laid out as a row of a table, in the order of
+    their pairs: worked out once for a year's councils, then filled with the values of
+    every peer feature over neighbours (`table`)."""
+
+    councils: int
+    width: int  # 1 + the largest set: the council's own value comes first
+    slots: np.ndarray  # where each pair's neighbour value goes in the flattened table
+    peers: np.ndarray  # that neighbour's position among the councils
+
+    @classmethod
+    def of(cls, pairs: Pairs, councils: int) -> NeighbourSets:
+        """The sets of (council, neighbour) position `pairs` among `councils` councils."""
+        council, peer = pairs
+        order = np.argsort(council, kind="stable")  # each council's pairs together
+        count = np.bincount(council, minlength=councils)
+        width = int(count.max(initial=0)) + 1
+        rows = council[order]
+        place = np.arange(len(order)) - (np.cumsum(count) - count)[rows]  # 0 for its first pair
+        return cls(councils, width, rows * width + place + 1, peer[order])
+
+    def table(self, own: np.ndarray) -> np.ndarray:
+        """Councils × `width`: each council's value, then its neighbours' (NaN where
+        unknown, and past the end of a smaller set)."""
+        members = np.full((self.councils, self.width), np.nan)
+        members[:, 0] = own
+        members.ravel()[self.slots] = own[self.peers]
+        return members
 
 
 class View:
@@ -214,10 +260,11 @@ class View:
             self.codes,
         )
 
-    def neighbour_pairs(self) -> Pairs:
-        """Positions of (council, nearest neighbour) pairs among this year's councils."""
+    def neighbour_sets(self) -> NeighbourSets:
+        """Each council's nearest neighbours among this year's councils, as table rows."""
         if "neighbours" not in self._cache:
-            self._cache["neighbours"] = neighbour_positions(self.index, self.neighbours)
+            pairs = neighbour_positions(self.index, self.neighbours)
+            self._cache["neighbours"] = NeighbourSets.of(pairs, len(self.index))
         return self._cache["neighbours"]
 
     def derived(self, name: str, lag: int, build: Callable[[], object]) -> object:

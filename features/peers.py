@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import debt, finance, reserves  # noqa: F401  (registers the ratios compared here)
-from .frame import Pairs, View
+from .frame import NeighbourSets, Pairs, View
 from .registry import FEATURES, Feature, register
 
 MIN_PEERS = 5
@@ -77,29 +77,23 @@ def _by_position(values: pd.Series, classes: pd.Series) -> tuple[pd.Series, pd.S
     return values.reset_index(drop=True), classes.reset_index(drop=True)
 
 
-def _valued(values: pd.Series, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs where both values are known: council positions, own values, peer values."""
-    array = values.to_numpy(dtype=float)
-    own, peer = array[pairs[0]], array[pairs[1]]
-    known = ~np.isnan(own) & ~np.isnan(peer)
-    return pairs[0][known], own[known], peer[known]
-
-
-def neighbour_percentile(values: pd.Series, pairs: Pairs) -> pd.Series:
+def neighbour_percentile(values: pd.Series, sets: NeighbourSets) -> pd.Series:
     """Percentile of each value against its nearest neighbours' values."""
-    position, own, peer = _valued(values, pairs)
-    score = (peer < own) + 0.5 * (peer == own)
-    count = np.bincount(position, minlength=len(values))
-    total = np.bincount(position, weights=score, minlength=len(values))
+    own = values.to_numpy(dtype=float)
+    peer = sets.table(own)[:, 1:]
+    known = ~np.isnan(peer) & ~np.isnan(own)[:, None]
+    score = np.where(known, (peer < own[:, None]) + 0.5 * (peer == own[:, None]), 0.0)
+    count = known.sum(axis=1)
+    total = score.sum(axis=1)  # halves and ones: exact in any order of summing
     with np.errstate(invalid="ignore", divide="ignore"):
         percentile = np.where(count >= MIN_PEERS, 100.0 * total / count, np.nan)
     return pd.Series(percentile, index=values.index)
 
 
-def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
+def neighbour_robust_z(values: pd.Series, sets: NeighbourSets) -> pd.Series:
     """Robust z-score of each value within the set of itself and its nearest neighbours."""
     own = values.to_numpy(dtype=float)
-    members = neighbour_table(own, pairs)
+    members = sets.table(own)
     median = row_median(members)
     mad = row_median(np.abs(members - median[:, None]))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -107,21 +101,6 @@ def neighbour_robust_z(values: pd.Series, pairs: Pairs) -> pd.Series:
     # neighbours with a value (whatever the council's own: where that is NaN, so is z)
     peers = members.shape[1] - 1 - np.isnan(members[:, 1:]).sum(axis=1)
     return pd.Series(np.where(peers >= MIN_PEERS, z, np.nan), index=values.index)
-
-
-def neighbour_table(own: np.ndarray, pairs: Pairs) -> np.ndarray:
-    """Councils × (1 + the largest set): each council's value, then its neighbours' in the
-    order of `pairs` (NaN where unknown, and past the end of a smaller set)."""
-    council, peer = pairs
-    order = np.argsort(council, kind="stable")  # each council's pairs together
-    count = np.bincount(council, minlength=len(own))
-    width = count.max(initial=0) + 1
-    rows = council[order]
-    place = np.arange(len(order)) - (np.cumsum(count) - count)[rows]  # 0 for its first pair
-    members = np.full((len(own), width), np.nan)
-    members[:, 0] = own
-    members.ravel()[rows * width + place + 1] = own[peer[order]]
-    return members
 
 
 def row_median(table: np.ndarray) -> np.ndarray:
@@ -169,7 +148,7 @@ def _builder(name: str, peers: str, kind: str):
             compare = class_percentile if kind == "pctile" else class_robust_z
             return compare(values, view.classes)
         compare = neighbour_percentile if kind == "pctile" else neighbour_robust_z
-        return compare(values, view.neighbour_pairs())
+        return compare(values, view.neighbour_sets())
 
     return build
 

@@ -14,6 +14,7 @@ from riskwatch.features import (
     catalogue_table,
     model_features,
 )
+from riskwatch.features.frame import NeighbourSets
 from riskwatch.features.ops import latest, slope, value_at_lag
 from riskwatch.features.peers import (
     MAD_SCALE,
@@ -123,12 +124,12 @@ def test_class_percentile_and_robust_z_by_hand():
 def test_neighbour_percentile_and_robust_z_by_hand():
     values = pd.Series([10.0, 1, 2, 3, 4, 5, np.nan, 10.0])
     others = np.arange(1, 8)
-    pairs = (np.zeros(7, dtype=int), others)  # council 0's neighbours: all the others
+    sets = NeighbourSets.of((np.zeros(7, dtype=int), others), len(values))  # council 0's: the rest
     # peers with values: 1 2 3 4 5 10 -> 5 below, 1 tie -> (5 + 0.5) / 6
-    assert neighbour_percentile(values, pairs)[0] == pytest.approx(100 * 5.5 / 6)
+    assert neighbour_percentile(values, sets)[0] == pytest.approx(100 * 5.5 / 6)
     # the set with the council: 1 2 3 4 5 10 10 -> median 4, deviations 3 2 1 0 1 6 6 -> MAD 2
-    assert neighbour_robust_z(values, pairs)[0] == pytest.approx(6 / (MAD_SCALE * 2))
-    assert neighbour_percentile(values, pairs)[1:].isna().all()
+    assert neighbour_robust_z(values, sets)[0] == pytest.approx(6 / (MAD_SCALE * 2))
+    assert neighbour_percentile(values, sets)[1:].isna().all()
 
 
 def test_slope_latest_and_lag():

@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from riskwatch.features import FEATURES, build_features
-from riskwatch.features.peers import MAD_SCALE, MIN_PEERS, neighbour_robust_z
+from riskwatch.features.frame import NeighbourSets
+from riskwatch.features.peers import (
+    MAD_SCALE,
+    MIN_PEERS,
+    neighbour_percentile,
+    neighbour_robust_z,
+)
 from riskwatch.features.seen import first_of_each_key, prepare, shared_key, visible
 
 from riskwatch.data.schema import PANEL_COLUMNS
@@ -284,6 +290,40 @@ def test_neighbour_robust_z_is_the_median_and_mad_of_each_set(values, pairs):
     peer = np.array([p for _, p in pairs], dtype=np.int64)
     series = pd.Series(values)
     np.testing.assert_array_equal(
-        neighbour_robust_z(series, (council, peer)).to_numpy(),
+        neighbour_robust_z(series, NeighbourSets.of((council, peer), len(values))).to_numpy(),
         robust_z_by_grouping(series, council, peer),
+    )
+
+
+def percentile_pair_by_pair(values: pd.Series, council: np.ndarray, peer: np.ndarray) -> np.ndarray:
+    """The nearest-neighbour percentile worked out plainly: per council, its peers with
+    values (both known) below it, ties counted half, over their number."""
+    own = values.to_numpy(dtype=float)
+    below, counted = np.zeros(len(own)), np.zeros(len(own))
+    for c, p in zip(council, peer, strict=True):
+        if not np.isnan(own[c]) and not np.isnan(own[p]):
+            below[c] += 1.0 if own[p] < own[c] else 0.5 if own[p] == own[c] else 0.0
+            counted[c] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counted >= MIN_PEERS, 100.0 * below / counted, np.nan)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=arrays(
+        float,
+        12,
+        elements=st.one_of(st.just(np.nan), st.sampled_from([0.0, 1.5, 3.0]), st.floats(-50, 50)),
+    ),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=30, max_size=120),
+)
+def test_neighbour_percentile_counts_each_pair_with_both_values(values, pairs):
+    """`neighbour_percentile` (each council's set as a row of a table) equals the reading
+    pair by pair exactly: ties, NaN values and repeated pairs included."""
+    council = np.array([c for c, _ in pairs], dtype=np.int64)
+    peer = np.array([p for _, p in pairs], dtype=np.int64)
+    series = pd.Series(values)
+    np.testing.assert_array_equal(
+        neighbour_percentile(series, NeighbourSets.of((council, peer), len(values))).to_numpy(),
+        percentile_pair_by_pair(series, council, peer),
     )
