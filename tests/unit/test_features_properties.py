@@ -259,6 +259,25 @@ def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
     )
 
 
+# Twelve councils' values (ties, missing ones) and (council, neighbour) pairs among them,
+# repeated pairs and a council its own neighbour included.
+TWELVE_VALUES = arrays(
+    float,
+    12,
+    elements=st.one_of(st.just(np.nan), st.sampled_from([0.0, 1.5, 3.0]), st.floats(-50, 50)),
+)
+PAIRS_AMONG_TWELVE = st.lists(
+    st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=30, max_size=120
+)
+
+
+def as_sets(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, NeighbourSets]:
+    """The pairs' council and neighbour positions, and their sets among twelve councils."""
+    council = np.array([c for c, _ in pairs], dtype=np.int64)
+    peer = np.array([p for _, p in pairs], dtype=np.int64)
+    return council, peer, NeighbourSets.of((council, peer), 12)
+
+
 def robust_z_by_grouping(values: pd.Series, council: np.ndarray, peer: np.ndarray) -> np.ndarray:
     """The nearest-neighbour robust z-score worked out plainly: per council, the median and
     MAD of itself and its peers with values (both known), by pandas' groupby."""
@@ -275,22 +294,14 @@ def robust_z_by_grouping(values: pd.Series, council: np.ndarray, peer: np.ndarra
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    values=arrays(
-        float,
-        12,
-        elements=st.one_of(st.just(np.nan), st.sampled_from([0.0, 1.5, 3.0]), st.floats(-50, 50)),
-    ),
-    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=30, max_size=120),
-)
+@given(values=TWELVE_VALUES, pairs=PAIRS_AMONG_TWELVE)
 def test_neighbour_robust_z_is_the_median_and_mad_of_each_set(values, pairs):
     """`neighbour_robust_z` (each council's set sorted as a row of a table) equals the
     groupby reading exactly: ties, even sets, NaN values and repeated pairs included."""
-    council = np.array([c for c, _ in pairs], dtype=np.int64)
-    peer = np.array([p for _, p in pairs], dtype=np.int64)
+    council, peer, sets = as_sets(pairs)
     series = pd.Series(values)
     np.testing.assert_array_equal(
-        neighbour_robust_z(series, NeighbourSets.of((council, peer), len(values))).to_numpy(),
+        neighbour_robust_z(series, sets).to_numpy(),
         robust_z_by_grouping(series, council, peer),
     )
 
@@ -309,21 +320,13 @@ def percentile_pair_by_pair(values: pd.Series, council: np.ndarray, peer: np.nda
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    values=arrays(
-        float,
-        12,
-        elements=st.one_of(st.just(np.nan), st.sampled_from([0.0, 1.5, 3.0]), st.floats(-50, 50)),
-    ),
-    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=30, max_size=120),
-)
+@given(values=TWELVE_VALUES, pairs=PAIRS_AMONG_TWELVE)
 def test_neighbour_percentile_counts_each_pair_with_both_values(values, pairs):
     """`neighbour_percentile` (each council's set as a row of a table) equals the reading
     pair by pair exactly: ties, NaN values and repeated pairs included."""
-    council = np.array([c for c, _ in pairs], dtype=np.int64)
-    peer = np.array([p for _, p in pairs], dtype=np.int64)
+    council, peer, sets = as_sets(pairs)
     series = pd.Series(values)
     np.testing.assert_array_equal(
-        neighbour_percentile(series, NeighbourSets.of((council, peer), len(values))).to_numpy(),
+        neighbour_percentile(series, sets).to_numpy(),
         percentile_pair_by_pair(series, council, peer),
     )
