@@ -80,11 +80,10 @@ def _by_position(values: pd.Series, classes: pd.Series) -> tuple[pd.Series, pd.S
 def neighbour_percentile(values: pd.Series, sets: NeighbourSets) -> pd.Series:
     """Percentile of each value against its nearest neighbours' values."""
     own = values.to_numpy(dtype=float)
-    peer = sets.table(own)[:, 1:]
-    known = ~np.isnan(peer) & ~np.isnan(own)[:, None]
-    score = np.where(known, (peer < own[:, None]) + 0.5 * (peer == own[:, None]), 0.0)
-    count = known.sum(axis=1)
-    total = score.sum(axis=1)  # halves and ones: exact in any order of summing
+    peer, mine = sets.table(own)[:, 1:], own[:, None]
+    # a comparison with NaN is false: an unknown value is neither below nor tied
+    total = (peer < mine).sum(axis=1) + 0.5 * (peer == mine).sum(axis=1)
+    count = np.where(np.isnan(own), 0, (~np.isnan(peer)).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         percentile = np.where(count >= MIN_PEERS, 100.0 * total / count, np.nan)
     return pd.Series(percentile, index=values.index)
