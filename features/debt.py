@@ -15,7 +15,7 @@ import pandas as pd
 
 from .frame import View
 from .inputs import NRE, RS, mrp, nre
-from .ops import growth, latest, ratio, value_at_lag
+from .ops import growth, latest, pick, ratio, value_at_lag
 from .registry import INCOME, RISKIER, SAFER, feature
 
 COR, BI, CSP, CAC = "COR", "BI", "CSP", "CAC"
@@ -49,7 +49,7 @@ def opening(view: View, stock: tuple[tuple[str, str], tuple[str, str]], lag: int
     """A stock at 1 April of year t - lag: the return's own opening figure, or the previous
     31 March where the return gives only closing figures (the compiled years)."""
     stated = view.get(*stock[0], lag)
-    return stated.where(stated.notna(), view.get(*stock[1], lag + 1))
+    return pick(stated.notna(), stated, view.get(*stock[1], lag + 1))
 
 
 def bi_stock(view: View, indicator: str) -> pd.Series:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .frame import View
 from .inputs import NRE, RS, RSX, nre, outturn
-from .ops import growth, ratio
+from .ops import growth, pick, ratio
 from .registry import RISKIER, feature
 
 HCLIC, RO4 = "HCLIC", "RO4"
@@ -36,7 +36,7 @@ TA_YEARS = (
 
 def housing_authorities(view: View, values: pd.Series) -> pd.Series:
     """Values kept for housing authorities only (every class but the county councils)."""
-    return values.where(view.classes != NO_DUTY)
+    return pick(view.classes != NO_DUTY, values)
 
 
 def ta_per_1000(view: View, lag: int = 0) -> pd.Series:

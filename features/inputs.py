@@ -7,6 +7,7 @@ import pandas as pd
 from riskwatch.data.sources.revenue_lines import OTHER_TOTAL_RESERVE_KINDS
 
 from .frame import View
+from .ops import pick
 
 RS, RA, RSX, COR = "RS", "RA", "RSX", "COR"
 NRE = (RS, "net_revenue_expenditure")
@@ -43,7 +44,7 @@ def valid_nre(view: View, lag: int = 0) -> pd.Series:
     spending = view.get(*NRE, lag)
     services = view.get(RS, "total_service_expenditure", lag)
     meaningful = (spending > 0) & ~(spending < NEAR_ZERO_SHARE * services)
-    return spending.where(meaningful)
+    return pick(meaningful, spending)
 
 
 def _denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
@@ -54,14 +55,14 @@ def _denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
 
 def _find_denominator(view: View, lag: int) -> tuple[pd.Series, pd.Series]:
     value = valid_nre(view, lag)
-    years_back = pd.Series(0.0, index=view.index).where(value.notna())
+    years_back = pick(value.notna(), pd.Series(0.0, index=view.index))
     for back in range(1, DENOMINATOR_LOOKBACK + 1):
         missing = value.isna()
         if not missing.any():
             break
         earlier = valid_nre(view, lag + back)
-        value = value.where(~missing, earlier)
-        years_back = years_back.where(~(missing & earlier.notna()), float(back))
+        value = pick(~missing, value, earlier)
+        years_back = pick(~(missing & earlier.notna()), years_back, float(back))
     return value, years_back
 
 
@@ -119,14 +120,14 @@ def schools_deficit(view: View, lag: int = 0) -> pd.Series:
     adjustment = view.get(RS, "reserves_dsg_adjustment_close", lag)
     reserves = view.get(RS, "reserves_dsg_close", lag)
     balance = adjustment.fillna(0.0) + reserves
-    return (-balance).clip(lower=0.0).where(reserves.notna())
+    return pick(reserves.notna(), (-balance).clip(lower=0.0))
 
 
 def mrp(view: View, lag: int = 0) -> pd.Series:
     """Minimum revenue provision, £: RS line 773, or COR's MRP for a year without an RS
     return (2024-25, compiled). The two agree in median (ratio 1.0 over 2019-20..2023-24)."""
     from_rs = view.state(RS, "mrp", lag).notna()
-    return view.get(RS, "mrp", lag).where(from_rs, view.get(COR, "mrp", lag))
+    return pick(from_rs, view.get(RS, "mrp", lag), view.get(COR, "mrp", lag))
 
 
 def outturn(view: View, indicator: str) -> pd.Series:
@@ -134,9 +135,9 @@ def outturn(view: View, indicator: str) -> pd.Series:
     where RS is read at an earlier year than RSX (its latest return carried, as in 2024-25)."""
     first, second = (RSX, RS) if view.year_of(RS) != view.year_of(RSX) else (RS, RSX)
     from_first = view.state(first, indicator).notna()
-    return view.get(first, indicator).where(from_first, view.get(second, indicator))
+    return pick(from_first, view.get(first, indicator), view.get(second, indicator))
 
 
 def upper_tier(view: View, values: pd.Series) -> pd.Series:
     """Values kept for upper-tier councils (social care authorities) only."""
-    return values.where(view.classes.isin(UPPER_TIER))
+    return pick(view.classes.isin(UPPER_TIER), values)

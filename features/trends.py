@@ -14,7 +14,7 @@ import pandas as pd
 from . import debt, finance, reserves  # noqa: F401  (registers the ratios trended here)
 from .frame import View
 from .inputs import reserve_inputs, usable
-from .ops import slope
+from .ops import pick, slope
 from .registry import FEATURES, RESERVES, RISKIER, Feature, feature, register
 
 TREND_RATIOS = (
@@ -57,7 +57,7 @@ def _slope(name: str):
             return pd.Series(np.nan, index=view.index)
         values = [view.shift(lag).feature(name).to_numpy() for lag in range(WINDOW, -1, -1)]
         history = pd.DataFrame(np.column_stack(values), index=view.index)  # oldest first
-        return slope(history).where(~np.isnan(values[-1]))
+        return pick(~np.isnan(values[-1]), slope(history))
 
     return build
 

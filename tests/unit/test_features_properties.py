@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from riskwatch.features import FEATURES, build_features
 from riskwatch.features.frame import NeighbourSets
+from riskwatch.features.ops import pick
 from riskwatch.features.peers import (
     MAD_SCALE,
     MIN_PEERS,
@@ -330,3 +331,22 @@ def test_neighbour_percentile_counts_each_pair_with_both_values(values, pairs):
         neighbour_percentile(series, sets).to_numpy(),
         percentile_pair_by_pair(series, council, peer),
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=arrays(float, 9, elements=st.one_of(st.just(np.nan), st.floats(-50, 50))),
+    others=arrays(float, 9, elements=st.one_of(st.just(np.nan), st.floats(-50, 50))),
+    condition=arrays(bool, 9),
+)
+def test_pick_is_series_where_for_series_of_one_index(values, others, condition):
+    """The builders' `pick` gives what pandas' `where` gives, with a series, a number or
+    nothing (NaN) elsewhere."""
+    index = pd.Index([f"E0{i}" for i in range(9)], dtype=object)
+    series, other = pd.Series(values, index=index), pd.Series(others, index=index)
+    keep = pd.Series(condition, index=index)
+    for alternative in (other, 2.0):
+        pd.testing.assert_series_equal(
+            pick(keep, series, alternative), series.where(keep, alternative)
+        )
+    pd.testing.assert_series_equal(pick(condition, series), series.where(condition))
