@@ -140,6 +140,8 @@ class View:
         holds only some of them (a chunk); by default the panel's own."""
         known = panel if isinstance(panel, Releases) else Releases(panel)
         if seen is None:
+            if known.seen is None:
+                raise ValueError("a view of a chunk's releases needs what all councils' rows say")
             seen = seen_of(known.seen[seen_rows(known.seen, as_of, seen_by)], as_of)
         first = seen.first_year
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)

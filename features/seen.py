@@ -14,6 +14,7 @@ every ratio is the same whichever unit a release used.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -318,13 +319,18 @@ class Releases:
     among them (period end, then publication, then panel order; a missing period end last),
     so a view takes the last of each key's rows seen by its date. Of the panel itself, only
     the dated positions (`POSITIONS`) and each council's sources, years and publication
-    dates (`seen`, once each: what `Seen` counts) are kept.
+    dates (`seen`, once each: what `Seen` counts) are kept, unless `keep_seen` is false (a
+    chunk's views are given what all councils' rows say: its own rows are not counted).
     """
 
-    def __init__(self, panel: pd.DataFrame) -> None:
+    def __init__(self, panel: pd.DataFrame, keep_seen: bool = True) -> None:
         panel = prepare(panel)
         self.positions = Positions(panel[(panel["source"] == POSITIONS).to_numpy()])
-        self.seen = panel.iloc[first_of_each_key(panel, list(SEEN_FROM))][list(SEEN_FROM)]
+        self.seen = (
+            panel.iloc[first_of_each_key(panel, list(SEEN_FROM))][list(SEEN_FROM)]
+            if keep_seen
+            else None
+        )
         council = panel["gss_code"].cat.codes.to_numpy()
         categories = panel["gss_code"].cat.categories
         used = np.flatnonzero(np.bincount(council[council >= 0], minlength=len(categories)))
@@ -359,11 +365,17 @@ class Releases:
             (self.published, published),
         ):
             target[column[once], row[once]] = source[once]
+        periods = len(panel["period_end"].cat.categories) + 1
         period = panel["period_end"].cat.codes.to_numpy().astype(np.int64)
-        period[period < 0] = np.iinfo(np.int64).max  # sorted last, as `sort_values` puts NaN
+        period[period < 0] = periods - 1  # sorted last, as `sort_values` puts NaN
         repeated = np.flatnonzero(again & (council >= 0))
         cell = column[repeated] * shape[1] + row[repeated]  # by key, then council
-        order = repeated[np.lexsort((repeated, published[repeated], period[repeated], cell))]
+        order = repeated[
+            stable_order(
+                (cell, period[repeated], published[repeated].astype(np.int64) + 1),
+                (shape[0] * shape[1], periods, len(self.dates) + 1),
+            )
+        ]
         self.again = {
             "row": row[order],
             "value": panel["value"].to_numpy()[order],
@@ -380,6 +392,18 @@ class Releases:
         position = self.councils.get_indexer(councils)
         rows = np.where(position >= 0, position, len(self.councils))  # the last: no council's
         return Known(self, rows, np.append(self.dates.to_numpy(dtype=object) <= date, False), as_of)
+
+
+def stable_order(keys: tuple[np.ndarray, ...], sizes: tuple[int, ...]) -> np.ndarray:
+    """The stable order of rows by `keys`, the first most significant, each a whole number
+    from 0 to its size less one: `np.lexsort` (ties kept in row order), as one stable sort
+    of the keys folded into one integer, a third of lexsort's time on 2 M rows."""
+    if math.prod(sizes) >= 2**63:
+        raise ValueError(f"keys of sizes {sizes} do not fold into one 64-bit integer")
+    folded = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, size in zip(keys, sizes, strict=True):
+        folded = folded * size + key
+    return np.argsort(folded, kind="stable")
 
 
 class Cells(NamedTuple):

@@ -21,7 +21,13 @@ from riskwatch.features.peers import (
     neighbour_percentile,
     neighbour_robust_z,
 )
-from riskwatch.features.seen import first_of_each_key, prepare, shared_key, visible
+from riskwatch.features.seen import (
+    first_of_each_key,
+    prepare,
+    shared_key,
+    stable_order,
+    visible,
+)
 
 from riskwatch.data.schema import PANEL_COLUMNS
 
@@ -350,3 +356,19 @@ def test_pick_is_series_where_for_series_of_one_index(values, others, condition)
             pick(keep, series, alternative), series.where(keep, alternative)
         )
     pd.testing.assert_series_equal(pick(condition, series), series.where(condition))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=80
+    )
+)
+def test_folded_keys_sort_as_lexsort_does(rows):
+    """The wide table orders a key's repeated releases by folding (cell, period, published)
+    into one integer: the order `np.lexsort` gives, ties kept in row order."""
+    cell, period, published = np.array(rows, dtype=np.int64).T
+    expected = np.lexsort((np.arange(len(rows)), published, period, cell))
+    np.testing.assert_array_equal(stable_order((cell, period, published), (7, 3, 4)), expected)
+    with pytest.raises(ValueError, match="64-bit"):
+        stable_order((cell, period, published), (2**40, 2**20, 2**4))
