@@ -9,14 +9,14 @@ import pandas as pd
 
 def ratio(numerator: pd.Series, denominator: pd.Series, scale: float = 100.0) -> pd.Series:
     """numerator / denominator × scale; NaN where the denominator is not positive."""
-    numerator, denominator = numerator.align(denominator)
+    numerator, denominator = _aligned(numerator, denominator)
     quotient = numerator.to_numpy(dtype=float) / _positive(denominator)
     return pd.Series(quotient * scale, index=numerator.index)
 
 
 def growth(new: pd.Series, old: pd.Series) -> pd.Series:
     """Percentage change from `old` to `new`; NaN where `old` is not positive."""
-    new, old = new.align(old)
+    new, old = _aligned(new, old)
     return pd.Series((new.to_numpy(dtype=float) / _positive(old) - 1.0) * 100.0, index=new.index)
 
 
@@ -28,6 +28,14 @@ def pick(condition: pd.Series | np.ndarray, values: pd.Series, other=np.nan) -> 
         other = other.to_numpy(dtype=float)
     chosen = np.where(np.asarray(condition, dtype=bool), values.to_numpy(dtype=float), other)
     return pd.Series(chosen, index=values.index)
+
+
+def _aligned(first: pd.Series, second: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The two series on one index: as they are where they share one (the builders' case,
+    a view's councils, where `align` would still copy both), else aligned."""
+    if first.index.equals(second.index):  # the same index object: no comparison
+        return first, second
+    return first.align(second)
 
 
 def _positive(values: pd.Series) -> np.ndarray:

@@ -15,7 +15,7 @@ from riskwatch.features import (
     model_features,
 )
 from riskwatch.features.frame import NeighbourSets
-from riskwatch.features.ops import latest, slope, value_at_lag
+from riskwatch.features.ops import growth, latest, ratio, slope, value_at_lag
 from riskwatch.features.peers import (
     MAD_SCALE,
     class_percentile,
@@ -130,6 +130,18 @@ def test_neighbour_percentile_and_robust_z_by_hand():
     # the set with the council: 1 2 3 4 5 10 10 -> median 4, deviations 3 2 1 0 1 6 6 -> MAD 2
     assert neighbour_robust_z(values, sets)[0] == pytest.approx(6 / (MAD_SCALE * 2))
     assert neighbour_percentile(values, sets)[1:].isna().all()
+
+
+def test_ratio_and_growth_of_series_of_other_councils_are_aligned():
+    """A view's series share its index and are read as they are; series of other councils
+    (or in another order) are aligned by code first, a council absent from one read as NaN."""
+    new = pd.Series([10.0, 20.0], index=["E1", "E2"])
+    old = pd.Series([4.0, 5.0, 0.0], index=["E2", "E1", "E3"])
+    expected = pd.Series([200.0, 500.0, np.nan], index=["E1", "E2", "E3"])
+    pd.testing.assert_series_equal(ratio(new, old), expected)
+    pd.testing.assert_series_equal(growth(new, old), expected - 100.0)
+    same = pd.Series([5.0, 4.0], index=new.index)
+    pd.testing.assert_series_equal(ratio(new, same), pd.Series([200.0, 500.0], index=new.index))
 
 
 def test_slope_latest_and_lag():
