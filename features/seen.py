@@ -139,12 +139,23 @@ def _sorted_categories(column: pd.Series) -> pd.Series:
 def key_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """One integer per row that is equal exactly where the rows' categorical `columns` are
     (a missing part equal to a missing part): the columns' codes combined."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    for column in columns:  # in place: a chunk's panel has millions of rows
-        codes = frame[column].cat
-        combined *= len(codes.categories) + 1
-        combined += codes.codes.to_numpy()
-        combined += 1
+    codes = [frame[column].cat for column in columns]
+    return folded(
+        tuple(c.codes.to_numpy() + 1 for c in codes),  # a missing part (-1) is 0
+        tuple(len(c.categories) + 1 for c in codes),
+    )
+
+
+def folded(keys: tuple[np.ndarray, ...], sizes: tuple[int, ...]) -> np.ndarray:
+    """Whole-number `keys` (each from 0 to its size less one) folded into one integer per
+    row, the first most significant: equal exactly where every key is, and ordered as the
+    keys are read left to right."""
+    if math.prod(sizes) >= 2**63:
+        raise ValueError(f"keys of sizes {sizes} do not fold into one 64-bit integer")
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, size in zip(keys, sizes, strict=True):  # in place: a chunk has millions of rows
+        combined *= size
+        combined += key
     return combined
 
 
@@ -395,15 +406,10 @@ class Releases:
 
 
 def stable_order(keys: tuple[np.ndarray, ...], sizes: tuple[int, ...]) -> np.ndarray:
-    """The stable order of rows by `keys`, the first most significant, each a whole number
-    from 0 to its size less one: `np.lexsort` (ties kept in row order), as one stable sort
-    of the keys folded into one integer, a third of lexsort's time on 2 M rows."""
-    if math.prod(sizes) >= 2**63:
-        raise ValueError(f"keys of sizes {sizes} do not fold into one 64-bit integer")
-    folded = np.zeros(len(keys[0]), dtype=np.int64)
-    for key, size in zip(keys, sizes, strict=True):
-        folded = folded * size + key
-    return np.argsort(folded, kind="stable")
+    """The stable order of rows by `keys` (as `folded` takes them): `np.lexsort` (ties kept
+    in row order), as one stable sort of the folded keys, a third of lexsort's time on 2 M
+    rows."""
+    return np.argsort(folded(keys, sizes), kind="stable")
 
 
 class Cells(NamedTuple):
