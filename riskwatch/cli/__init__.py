@@ -5,8 +5,6 @@ libraries (pandas, scikit-learn, statsmodels, MLflow) are imported inside the co
 use them, so `riskwatch --help` stays fast.
 """
 
-from __future__ import annotations
-
 import sys
 import warnings
 from typing import Annotated

@@ -1,8 +1,6 @@
 """`riskwatch backtest`: the rolling-origin backtest of every model and the replay of each
 Exceptional Financial Support round, logged to MLflow."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

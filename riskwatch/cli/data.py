@@ -1,7 +1,5 @@
 """`riskwatch data`: build, check and extend the authority-year panel."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`riskwatch features`: the feature catalogue and point-in-time feature frames."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`riskwatch flags`: review flags, plain configured rules beside the model."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,8 +1,6 @@
 """The printers: plain-text forms of the data summary, backtest, watchlist and explanation,
 and the JSON form of the values a backtest holds."""
 
-from __future__ import annotations
-
 
 def format_watchlist(result, seen_by: str, source: str) -> str:
     """The watchlist as the terminal shows it: header, each list with reasons and flags,

@@ -1,7 +1,5 @@
 """`riskwatch models`: the model registry's versions, champion and challenger."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 

@@ -2,8 +2,6 @@
 
 The choices are enums so that `--help` lists them; their values are the option values."""
 
-from __future__ import annotations
-
 import re
 from enum import StrEnum
 from pathlib import Path

@@ -1,7 +1,5 @@
 """The command line's run state (--debug, quiet output) and its progress bars on stderr."""
 
-from __future__ import annotations
-
 import sys
 
 import typer

@@ -1,7 +1,5 @@
 """The scoring commands: `riskwatch watchlist`, `explain` and `review`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

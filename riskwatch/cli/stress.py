@@ -1,7 +1,5 @@
 """`riskwatch stress [SCENARIO...]`: the scored year under named "what if" scenarios."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`riskwatch successors`: the announced new councils scored from their predecessors."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`riskwatch train`: train a model and record it in MLflow."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -74,3 +74,23 @@ def test_every_name_a_command_imports_from_riskwatch_exists():
                     and importlib.util.find_spec(f"{node.module}.{alias.name}") is None
                 ]
     assert missing == []
+
+
+def test_command_modules_keep_annotations_evaluated():
+    """Typer reads every command's annotations at each start, `--help` included. Written as
+    text (`from __future__ import annotations`), each costs it an `eval`: `riskwatch --help`
+    took a median 0.118-0.119 s with them, 0.102-0.107 s without (typer 0.29.3)."""
+    import ast
+    from pathlib import Path
+
+    import riskwatch.cli
+
+    postponed = [
+        path.name
+        for path in sorted(Path(riskwatch.cli.__file__).parent.glob("*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+    ]
+    assert postponed == []
