@@ -18,9 +18,9 @@ be. For each size N (authority-years), in a fresh process (so peak memory is tha
 2. the feature frames of every as-of year (the real data's outturn years), chunk by
    chunk, over --jobs worker processes (riskwatch's `cluster.LocalEngine`, one a core by
    default): pass 0 (what each chunk's rows seen as of each year say, summed), pass 1
-   (each chunk's own features, its frame parts written to Parquet), then one task per
-   as-of year: pass 2 (the year's parts read back, the peer features added over all its
-   councils) and
+   (each chunk's own features, its frame parts written as Arrow IPC files), then one task
+   per as-of year: pass 2 (the year's parts read back as one table, the peer features
+   added over all its councils) and
 3. the year's frame scored (the model's inputs and `predict_proba` in blocks of --block
    rows; frames are not kept), its top --top authority-years kept; then the top of all
    years ranked and explained (`models.scores.score_frame`: the contributions, four
@@ -61,6 +61,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
@@ -236,14 +238,22 @@ class StoredTask:
 
 
 def own_features_stored(stored: StoredTask) -> dict[str, Path]:
-    """`own_features` of one chunk, each year's part written to Parquet: its paths by year."""
+    """`own_features` of one chunk, each year's part written as an Arrow IPC file: its paths
+    by year. Parts are read back once, by the next pass, so they are stored as Arrow holds
+    them (uncompressed): written in half the time of Parquet and read in a fifth."""
     from riskwatch.features.chunked import own_features
 
     paths = {}
     for year, part in own_features(stored.task).items():
-        paths[year] = stored.folder / f"own-{stored.number:04d}-{year}.parquet"
-        part.to_parquet(paths[year])
+        paths[year] = stored.folder / f"own-{stored.number:04d}-{year}.arrow"
+        feather.write_feather(part, paths[year], compression="uncompressed")
     return paths
+
+
+def read_parts(paths: tuple[Path, ...]) -> pd.DataFrame:
+    """One year's parts (`own_features_stored`) as one frame: the Arrow tables joined, then
+    converted to pandas once (converting each part costs per column, 127 of them)."""
+    return pa.concat_tables([feather.read_table(path) for path in paths]).to_pandas()
 
 
 @dataclass(frozen=True)
@@ -286,7 +296,7 @@ def peers_and_score(task: YearTask) -> YearScored:
 
     clock = time.perf_counter()
     neighbours = pd.read_parquet(task.neighbours)
-    frame = with_peer_features([pd.read_parquet(p) for p in task.parts], task.year, neighbours)
+    frame = with_peer_features([read_parts(task.parts)], task.year, neighbours)
     peer_seconds = time.perf_counter() - clock
     clock = time.perf_counter()
     model, events = fitted(task.workdir)
