@@ -74,9 +74,35 @@ KEPT_BLOCK = 1 << 30  # blocks up to 1 GiB come from the heap and stay there onc
 
 
 @functools.cache
+def small_pages() -> bool:
+    """Back this process's memory, and that of the processes it starts, with small pages
+    only (Linux; elsewhere nothing is changed). True if it took.
+
+    Why: numpy asks for transparent huge pages for every large array, and where the
+    machine's memory is fragmented (by a page cache filling it, as on a long-running host)
+    each such fault can stall while the kernel compacts memory. A warm `watchlist` spent
+    2-3.5 s of system time that way, every other run: 2.7-4.1 s in all, 1.6-2.2 s with
+    small pages (alternated, the same machine). Run once per process; children inherit it."""
+    libc = _libc()
+    return libc is not None and libc.prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
+
+
+def _libc() -> ctypes.CDLL | None:
+    """Linux's glibc, or None (another system, or another C library such as musl: their
+    memory settings are left alone)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+@functools.cache
 def keep_freed_memory() -> bool:
     """Make this process keep the memory it frees for its next allocation, in small pages
-    (Linux with glibc; elsewhere nothing is changed). True if both settings took.
+    (`small_pages`; Linux with glibc, elsewhere nothing is changed). True if both settings
+    took.
 
     Why: a worker building chunk after chunk allocates and frees hundreds of MB per item.
     By default glibc hands each large block back to the kernel when freed and maps fresh
@@ -91,19 +117,15 @@ def keep_freed_memory() -> bool:
     own pool the two heaps' peaks added up (a chunk of 16 copies, in process, peaked at
     1.62-2.22 GB with Arrow's pool and 1.53-1.75 GB with one heap). The return value
     speaks for glibc's settings only: Arrow's pool is always set."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:  # not glibc (musl, for one): leave its allocator alone
+    libc = _libc()
+    if libc is None:
         return False
     import pyarrow  # imported here: `riskwatch --help` does not load it
 
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-    small_pages = libc.prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
     kept = libc.mallopt(M_MMAP_THRESHOLD, KEPT_BLOCK) == 1
     kept = kept and libc.mallopt(M_TRIM_THRESHOLD, 2 * KEPT_BLOCK - 1) == 1
-    return small_pages and kept
+    return small_pages() and kept
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ def _main(
     state["debug"] = debug
     if not debug:  # a library's warnings are not the user's to act on
         warnings.simplefilter("ignore")
+    from riskwatch.cluster import small_pages  # not at the top: help does not need it
+
+    small_pages()  # a command's large arrays fault in without stalls
 
 
 def main() -> None:

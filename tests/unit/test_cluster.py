@@ -5,6 +5,7 @@ engine gives every row's probability as one call would."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -134,3 +135,27 @@ def test_a_frame_scored_in_chunks_on_the_engine_equals_one_call(monkeypatch) -> 
     with using_engine("local"):
         chunked = scoring.probabilities(model, frame, pd.DataFrame(), columns)
     assert np.array_equal(chunked, whole)
+
+
+@pytest.mark.skipif(huge_pages_allowed() is None, reason="Linux reports THP_enabled only")
+def test_a_command_runs_in_small_pages_and_help_is_left_alone() -> None:
+    """Every command turns transparent huge pages off for its process (and the processes it
+    starts): their faults stalled a warm `watchlist` for seconds. Printing help does not."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from typer.testing import CliRunner\n"
+        "from riskwatch.cli import app\n"
+        "def allowed():\n"
+        "    lines = Path('/proc/self/status').read_text().splitlines()\n"
+        "    return next(line.split()[1] for line in lines if line.startswith('THP_enabled:'))\n"
+        "before = allowed()\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "after_help = allowed()\n"
+        "assert CliRunner().invoke(app, ['models', '--help']).exit_code == 0\n"
+        "print(before, after_help, allowed())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after_help, after_command = done.stdout.split()
+    assert after_help == before
+    assert after_command == "0"
