@@ -278,14 +278,20 @@ class View:
         return self._cache[key]
 
     def feature(self, name: str) -> pd.Series:
-        """A registered feature for this view's year, built once."""
+        """A registered feature for this view's year, built once: floats, on the view's
+        councils (put in their order only where a builder gave another), held as one new
+        series (a view builds hundreds, and pandas' reindex, astype and rename each make
+        one)."""
         key = (self.at, name)
         if key not in self._cache:
             if self.at < 0:
-                built = pd.Series(np.nan, index=self.index)
+                values = np.full(len(self.index), np.nan)
             else:
-                built = FEATURES[name].build(self).reindex(self.index).astype(float)
-            self._cache[key] = built.rename(name)
+                built = FEATURES[name].build(self)
+                if not built.index.equals(self.index):  # the same index object: no comparison
+                    built = built.reindex(self.index)
+                values = built.to_numpy(dtype=float)
+            self._cache[key] = pd.Series(values, index=self.index, name=name)
         return self._cache[key]
 
 

@@ -261,3 +261,25 @@ def test_latest_positions_are_the_last_seen_row_of_each_council_and_indicator():
     assert positions.latest("2025-09-01").loc[COUNCILS[1], ("value", "pwlb")] == 7_000.0
     assert positions.latest("2025-06-01").loc[COUNCILS[0], ("value", "pwlb")] == 12_000.0
     assert positions.latest("2025-06-01").loc[COUNCILS[3], ("value", "pwlb")] == 20_000.0
+
+
+def test_a_feature_given_in_another_order_is_held_in_the_views(monkeypatch):
+    """A builder may give its councils in any order, or only some of them: the view holds
+    each council's value in its own order (NaN for one not given), as floats, named."""
+    from dataclasses import replace
+
+    from riskwatch.features.registry import FEATURES
+
+    classes = pd.Series(["UA", "SD", "UA"], index=pd.Index(["E1", "E2", "E3"]), name="class")
+    view = View.of_features(
+        pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=classes.index), classes, "2020-21", None
+    )
+    given = pd.Series([30, 10], index=["E3", "E1"])  # whole numbers, reordered, E2 left out
+    some_feature = next(iter(FEATURES.values()))
+    monkeypatch.setitem(
+        FEATURES, "reordered", replace(some_feature, name="reordered", build=lambda _: given)
+    )
+    held = view.feature("reordered")
+    assert held.name == "reordered" and held.dtype == np.float64
+    assert list(held.index) == ["E1", "E2", "E3"]
+    assert held["E1"] == 10.0 and held["E3"] == 30.0 and np.isnan(held["E2"])
