@@ -1,7 +1,6 @@
 """`riskwatch backtest`: the rolling-origin backtest of every model and the replay of each
 Exceptional Financial Support round, logged to MLflow."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -88,6 +87,8 @@ def backtest_command(
         write_atomic(report, lambda tmp: tmp.write_text(run.html))
     log_backtest(spec, rounds, run)
     if as_json:
+        import json  # not at the top: help does not need it
+
         typer.echo(json.dumps(json_records(run), indent=2, default=json_default))
         return
     if run.result is not None:

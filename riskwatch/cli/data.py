@@ -1,6 +1,5 @@
 """`riskwatch data`: build, check and extend the authority-year panel."""
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +64,8 @@ def data_check(
 
     summary = panel_summary(data_dir)
     if as_json:
+        import json  # not at the top: help does not need it
+
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
     typer.echo(format_summary(summary))

@@ -1,6 +1,5 @@
 """`riskwatch models`: the model registry's versions, champion and challenger."""
 
-import json
 from typing import Annotated
 
 import typer
@@ -28,6 +27,8 @@ def models_list(
     registration.remove_interrupted(name, announce)
     versions = registry.list_versions(name)
     if as_json:
+        import json  # not at the top: help does not need it
+
         typer.echo(json.dumps(versions, indent=2, default=str))
         return
     if not versions:
