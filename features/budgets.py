@@ -14,7 +14,7 @@ import pandas as pd
 
 from .frame import View
 from .inputs import NRE, RA, RS
-from .ops import growth, ratio
+from .ops import growth, pick, ratio
 from .registry import CONTEXT, DEBT, RISKIER, feature
 
 BUDGET_NRE = (RA, "net_revenue_expenditure")
@@ -25,7 +25,8 @@ BUDGET_YEARS = "2013-14 to 2017-18 and 2024-25 (RA budgets holding line 905)"
 def last_outturn(view: View, source: str, indicator: str) -> pd.Series:
     """An RS outturn line of the latest year before the view's year (the last outturn a
     budget for the view's year can be set against)."""
-    return view.get(source, indicator, lag=1 - view.carried.get(source, 0))
+    carried = view.per_year(lambda part: part.carried.get(source, 0) == 1)
+    return pick(carried, view.get(source, indicator), view.get(source, indicator, lag=1))
 
 
 @feature(

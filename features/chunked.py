@@ -30,7 +30,7 @@ import pandas as pd
 
 from riskwatch.data.check.definition_breaks import Break
 
-from .frame import View, councils_of, feature_frame
+from .frame import View, councils_of, feature_frames
 from .registry import ordered
 from .seen import (
     PREPARED_FROM,
@@ -134,12 +134,19 @@ def own_features(task: OwnTask) -> dict[str, pd.DataFrame]:
     known = Releases(panel, keep_seen=False)  # held wide once; every year's view from it
     del panel  # only the wide table is read from here on: the chunk's memory is freed
     names = [f.name for f in ordered() if f.family != COMPARED]
-    frames = {}
-    for year, seen_by in task.dates.items():
-        classes = councils_of(authority_years, year)
-        view = View.as_of(known, classes, year, None, seen_by, task.breaks, task.seen[year])
-        frames[year] = feature_frame(view, year, names)
-    return frames
+    views = [
+        View.as_of(
+            known,
+            councils_of(authority_years, year),
+            year,
+            None,
+            seen_by,
+            task.breaks,
+            task.seen[year],
+        )
+        for year, seen_by in task.dates.items()
+    ]
+    return feature_frames(View.stacked(views), names)  # every year's builders run once
 
 
 def with_peer_features(
@@ -155,7 +162,7 @@ def with_peer_features(
     )
     built = own.drop(columns=["gss_code", "as_of", "class"]).set_axis(classes.index)
     view = View.of_features(built, classes, as_of, neighbours)
-    return feature_frame(view, as_of, [f.name for f in ordered()])
+    return feature_frames(view, [f.name for f in ordered()])[as_of]
 
 
 def chunked_frames(

@@ -29,7 +29,7 @@ from .registry import CONTEXT, feature
     model_input=False,
 )
 def revenue_outturn_years_back(view: View) -> pd.Series:
-    return pd.Series(float(view.carried.get(RS, 0)), index=view.index)
+    return pd.Series(view.per_year(lambda part: float(part.carried.get(RS, 0))), index=view.index)
 
 
 @feature(

@@ -8,6 +8,7 @@ the most current borrowing a council has reported. Registered after debt.py's fe
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .debt import BI, BORROWING
@@ -92,7 +93,8 @@ def latest_short_term_borrowing_share(view: View) -> pd.Series:
 )
 def latest_borrowing_months_after_year(view: View) -> pd.Series:
     _, date = view.position(BORROWING[1])
-    year_end = pd.Timestamp(f"{int(view.year[:4]) + 1}-03-31")
+    # the calendar year of the 31 March that ends the year read
+    year_end = view.per_year(lambda part: int(part.year[:4]) + 1 if part.year else np.nan)
     stamp = pd.to_datetime(date, errors="coerce")
-    months = (stamp.dt.year - year_end.year) * 12 + (stamp.dt.month - year_end.month)
+    months = (stamp.dt.year - year_end) * 12 + (stamp.dt.month - 3)
     return months.astype(float)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .frame import View
 from .inputs import NRE, RS, RSX, nre, outturn, upper_tier
-from .ops import growth, latest, ratio
+from .ops import growth, latest, pick, ratio
 from .registry import CONTEXT, RISKIER, SAFER, SCHOOLS, SOCIAL_CARE, feature
 
 CTR, CSP, DSG = "CTR", "CSP", "DSG"
@@ -73,7 +73,8 @@ def children_social_care_share(view: View) -> pd.Series:
 )
 def social_care_share(view: View) -> pd.Series:
     split = outturn(view, "adult_social_care_nce") + outturn(view, "children_social_care_nce")
-    spend = view.get(RS, "social_care_nce") if view.year <= "2010-11" else split
+    one_line = view.per_year(lambda part: part.year is not None and part.year <= "2010-11")
+    spend = pick(one_line, view.get(RS, "social_care_nce"), split)
     return upper_tier(view, ratio(spend, outturn(view, TSE)))
 
 

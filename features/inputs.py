@@ -74,7 +74,7 @@ def earmarked_indicator(year: str | None, date: str) -> str:
 
 def earmarked(view: View, date: str = "close", lag: int = 0) -> pd.Series:
     """Other earmarked reserves at 31 March ('close') or 1 April ('open') of the year."""
-    return view.get(RS, earmarked_indicator(view.year_of(RS, lag), date), lag)
+    return view.get(RS, lambda year: earmarked_indicator(year, date), lag)
 
 
 def unallocated(view: View, date: str = "close", lag: int = 0) -> pd.Series:
@@ -133,9 +133,11 @@ def mrp(view: View, lag: int = 0) -> pd.Series:
 def outturn(view: View, indicator: str) -> pd.Series:
     """A service line from RS, or from RSX for councils with no RS row that year; RSX first
     where RS is read at an earlier year than RSX (its latest return carried, as in 2024-25)."""
-    first, second = (RSX, RS) if view.year_of(RS) != view.year_of(RSX) else (RS, RSX)
-    from_first = view.state(first, indicator).notna()
-    return pick(from_first, view.get(first, indicator), view.get(second, indicator))
+    rs_first = view.per_year(lambda part: part.year_of(RS) == part.year_of(RSX))
+    rs, rsx = view.get(RS, indicator), view.get(RSX, indicator)
+    from_rs = pick(view.state(RS, indicator).notna(), rs, rsx)
+    from_rsx = pick(view.state(RSX, indicator).notna(), rsx, rs)
+    return pick(rs_first, from_rs, from_rsx)
 
 
 def upper_tier(view: View, values: pd.Series) -> pd.Series:

@@ -25,7 +25,7 @@ from .inputs import (
     unallocated,
     usable,
 )
-from .ops import growth, ratio
+from .ops import growth, pick, ratio
 from .registry import CONTEXT, RISKIER, SAFER, SCHOOLS, feature
 
 RUNWAY_CAP_YEARS = 100.0  # CIPFA's reserves sustainability measure caps at 100 years
@@ -144,9 +144,8 @@ def total_reserves_pct_nre(view: View) -> pd.Series:
     base="total_reserves_pct_nre",
 )
 def total_reserves_change_1y_pct(view: View) -> pd.Series:
-    if view.break_within(TOTAL_RESERVE_INPUTS, 1):
-        return pd.Series(np.nan, index=view.index)
-    return growth(total_reserves(view), total_reserves(view, lag=1))
+    change = growth(total_reserves(view), total_reserves(view, lag=1))
+    return pick(~view.broken(TOTAL_RESERVE_INPUTS, 1), change)
 
 
 @feature(
@@ -386,7 +385,7 @@ def missing_return_latest(view: View) -> pd.Series:
     years="2007-08 to 2024-25 (RS outturn; the compiled RS measures for 2024-25)",
 )
 def missing_return_count(view: View) -> pd.Series:
-    missing = np.column_stack([return_missing(view, lag).to_numpy() for lag in range(view.at + 1)])
+    missing = np.column_stack([return_missing(view, lag).to_numpy() for lag in range(view.depth)])
     on_roster = ~np.isnan(missing).all(axis=1)
     return pd.Series(np.where(on_roster, np.nansum(missing, axis=1), np.nan), index=view.index)
 

@@ -2,7 +2,7 @@
 
 Each trend reads the ratio's own values for earlier years as known on the as-of date
 (revisions published by then included), so it inherits the ratio's definition; where one of
-the ratio's inputs was redefined inside the window (a definition break, `View.break_within`)
+the ratio's inputs was redefined inside the window (a definition break, `View.broken`)
 the change and slope are missing.
 """
 
@@ -42,9 +42,8 @@ def _change(name: str):
     inputs = FEATURES[name].inputs
 
     def build(view: View) -> pd.Series:
-        if view.break_within(inputs, WINDOW):
-            return pd.Series(np.nan, index=view.index)
-        return view.feature(name) - view.shift(WINDOW).feature(name)
+        change = view.feature(name) - view.shift(WINDOW).feature(name)
+        return pick(~view.broken(inputs, WINDOW), change)
 
     return build
 
@@ -53,11 +52,9 @@ def _slope(name: str):
     inputs = FEATURES[name].inputs
 
     def build(view: View) -> pd.Series:
-        if view.break_within(inputs, WINDOW):
-            return pd.Series(np.nan, index=view.index)
         values = [view.shift(lag).feature(name).to_numpy() for lag in range(WINDOW, -1, -1)]
         history = pd.DataFrame(np.column_stack(values), index=view.index)  # oldest first
-        return pick(~np.isnan(values[-1]), slope(history))
+        return pick(~np.isnan(values[-1]) & ~view.broken(inputs, WINDOW), slope(history))
 
     return build
 
@@ -120,7 +117,7 @@ _register_trends()
 )
 def consecutive_drawdown_years(view: View) -> pd.Series:
     fell = pd.concat(
-        [usable(view, lag=lag) - usable(view, "open", lag=lag) for lag in range(view.at + 1)],
+        [usable(view, lag=lag) - usable(view, "open", lag=lag) for lag in range(view.depth)],
         axis=1,
     )
     drawn = (fell < 0).to_numpy()

@@ -283,3 +283,28 @@ def test_a_feature_given_in_another_order_is_held_in_the_views(monkeypatch):
     assert held.name == "reordered" and held.dtype == np.float64
     assert list(held.index) == ["E1", "E2", "E3"]
     assert held["E1"] == 10.0 and held["E3"] == 30.0 and np.isnan(held["E2"])
+
+
+def test_a_year_shifted_before_its_history_holds_nothing_in_a_stacked_view(tables, monkeypatch):
+    """Stacked with later years, a year seen from before its first year holds NaN for
+    every feature, as in its own view, even one whose builder gives a value from nothing."""
+    from dataclasses import replace
+
+    from riskwatch.features.frame import councils_of
+    from riskwatch.features.registry import FEATURES
+
+    from_nothing = replace(
+        next(iter(FEATURES.values())),
+        name="from_nothing",
+        build=lambda view: pd.Series(1.0, index=view.index),
+    )
+    monkeypatch.setitem(FEATURES, "from_nothing", from_nothing)
+    releases = Releases(prepare(tables["panel"]))
+    views = [
+        View.as_of(releases, councils_of(tables["authority_years"], year), year)
+        for year in (YEARS[0], YEARS[2])
+    ]
+    stacked = View.stacked(views).shift(1).feature("from_nothing").to_numpy()
+    own = [view.shift(1).feature("from_nothing").to_numpy() for view in views]
+    assert np.isnan(own[0]).all() and (own[1] == 1.0).all()
+    np.testing.assert_array_equal(stacked, np.concatenate(own))
