@@ -38,6 +38,7 @@ from .seen import (
     Releases,
     Seen,
     encode,
+    encoded_values,
     first_of_each_key,
     prepare,
     seen_of,
@@ -130,7 +131,7 @@ class OwnTask:
 def own_features(task: OwnTask) -> dict[str, pd.DataFrame]:
     """The chunk's frame of each as-of year with every feature but the peer ones."""
     panel, authority_years = task.chunk.load()
-    panel = prepare(panel)  # the chunk as read is freed before it is held wide
+    panel = encoded_values(panel)  # the chunk as read is freed before it is held wide
     known = Releases(panel, keep_seen=False)  # held wide once; every year's view from it
     del panel  # only the wide table is read from here on: the chunk's memory is freed
     names = [f.name for f in ordered() if f.family != COMPARED]

@@ -24,6 +24,7 @@ from riskwatch.features.peers import (
 from riskwatch.features.seen import (
     first_of_each_key,
     prepare,
+    ranked,
     shared_key,
     stable_order,
     visible,
@@ -241,6 +242,16 @@ def test_shared_key_and_first_of_each_key_are_pandas_duplicated(keys):
     np.testing.assert_array_equal(shared_key(frame, list("xyz")), expected)
     first = np.flatnonzero(~frame.duplicated(list("xyz")).to_numpy())
     np.testing.assert_array_equal(first_of_each_key(frame, list("xyz")), first)
+
+
+@FAST
+@given(codes=arrays(np.int64, st.integers(0, 60), elements=st.integers(0, 29)))
+def test_ranked_is_pandas_sorted_factorize(codes):
+    """`ranked` (a table of the codes present) gives pandas' sorted factorize."""
+    rank, present = ranked(codes, 30)
+    expected_rank, expected_codes = pd.factorize(codes, sort=True)
+    np.testing.assert_array_equal(rank, expected_rank)
+    np.testing.assert_array_equal(present, expected_codes)
 
 
 def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
