@@ -37,12 +37,11 @@ from .seen import (
     SEEN_FROM,
     Releases,
     Seen,
+    Sightings,
+    check_seen_by,
     encode,
     encoded_values,
-    first_of_each_key,
     prepare,
-    seen_of,
-    seen_rows,
 )
 
 Mapper = Callable[[Callable, Iterable], Iterable]
@@ -104,10 +103,9 @@ class SeenTask:
 
 def seen_in_chunk(task: SeenTask) -> dict[str, Seen]:
     """What the chunk's rows seen as of each year say (`Seen`), by as-of year."""
-    panel = pd.DataFrame(encode(task.chunk.load(SEEN_FROM)[0], SEEN_FROM))
-    panel = panel.iloc[first_of_each_key(panel, list(SEEN_FROM))]  # all `Seen` reads: far fewer
+    sightings = Sightings(pd.DataFrame(encode(task.chunk.load(SEEN_FROM)[0], SEEN_FROM)))
     return {
-        year: seen_of(panel[seen_rows(panel, year, seen_by)], year)
+        year: sightings.at(year, check_seen_by(year, seen_by))
         for year, seen_by in task.dates.items()
     }
 

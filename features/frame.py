@@ -26,8 +26,6 @@ from .seen import (
     check_seen_by,
     check_year,
     prepare,
-    seen_of,
-    seen_rows,
     year_range,
 )
 
@@ -190,7 +188,7 @@ class View:
         if seen is None:
             if known.seen is None:
                 raise ValueError("a view of a chunk's releases needs what all councils' rows say")
-            seen = seen_of(known.seen[seen_rows(known.seen, as_of, seen_by)], as_of)
+            seen = known.seen.at(as_of, check_seen_by(as_of, seen_by))
         first = seen.first_year
         years = year_range(min(first, as_of) if first is not None else as_of, as_of)
         positions = known.positions.latest(check_seen_by(as_of, seen_by))

@@ -159,13 +159,6 @@ def folded(keys: tuple[np.ndarray, ...], sizes: tuple[int, ...]) -> np.ndarray:
     return combined
 
 
-def first_of_each_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Positions of the first row of each distinct key (`columns`, categorical), in row
-    order: `~frame.duplicated(columns)`'s rows."""
-    order, starts = _runs_of_keys(key_codes(frame, columns))
-    return np.sort(order[starts])
-
-
 def shared_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Which rows share their key (`columns`, categorical) with another row:
     `frame.duplicated(columns, keep=False)`."""
@@ -292,25 +285,56 @@ class Seen:
         }
 
 
+class Sightings:
+    """When each financial year and each council's outturn returns were published, from a
+    panel's rows (`SEEN_FROM`, categorical, as `encode` leaves them): `Seen` as of any year
+    and date (`at`), read from the rows once rather than once a year. Several releases of
+    one value count once."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        years, dates = rows["financial_year"].cat, rows["published"].cat
+        year, date = (c.codes.to_numpy().astype(np.int64) for c in (years, dates))
+        self.years = years.categories.to_numpy(dtype=object)
+        self.dates = dates.categories.to_numpy(dtype=object)  # in ISO order: by code
+        date[date < 0] = len(self.dates)  # undated: after every date
+        dated = year >= 0
+        held = np.bincount(
+            year[dated] * (len(self.dates) + 1) + date[dated],
+            minlength=len(self.years) * (len(self.dates) + 1),
+        )
+        self.year_dates = held.reshape(len(self.years), len(self.dates) + 1) > 0  # by date
+        outturn = {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}
+        sources, councils = rows["source"].cat, rows["gss_code"].cat
+        source, council = (c.codes.to_numpy().astype(np.int64) for c in (sources, councils))
+        taken = _per_row(rows["source"], outturn, 0.0).astype(bool) & dated & (council >= 0)
+        self.sources = sources.categories.to_numpy(dtype=object)
+        shape = (len(self.sources), len(self.years), len(councils.categories))
+        first = np.full(math.prod(shape), len(self.dates) + 1, dtype=np.int64)  # never
+        cell = (source[taken] * shape[1] + year[taken]) * shape[2] + council[taken]
+        np.minimum.at(first, cell, date[taken])
+        self.first_published = first.reshape(shape)  # each council's first, by source, year
+
+    def at(self, as_of: str, seen_by: str | None) -> Seen:
+        """`Seen` of the rows of years up to `as_of` published by `seen_by` (None: every row,
+        dated or not)."""
+        dates = len(self.dates) + 1 if seen_by is None else int((self.dates <= seen_by).sum())
+        held = self.year_dates[:, :dates].any(axis=1) & (self.years <= as_of)
+        previous = financial_year_starting(int(as_of[:4]) - 1)
+        councils = {}
+        for year in (as_of, previous):
+            if year not in self.years:
+                continue
+            counts = (self.first_published[:, list(self.years).index(year)] < dates).sum(axis=1)
+            councils |= {
+                (str(self.sources[s]), year): int(counts[s]) for s in np.flatnonzero(counts)
+            }
+        return Seen(str(self.years[held.argmax()]) if held.any() else None, councils)
+
+
 def seen_of(rows: pd.DataFrame, as_of: str) -> Seen:
     """`Seen` of prepared rows seen as of `as_of` (`visible`'s output, or any rows published
     by the date: several releases of one key count once)."""
-    years = rows["financial_year"].cat
-    held = years.categories[
-        np.bincount(years.codes[years.codes >= 0], minlength=len(years.categories)) > 0
-    ]
-    previous = financial_year_starting(int(as_of[:4]) - 1)
-    outturn = rows[
-        _per_row(
-            rows["source"], {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}, 0.0
-        ).astype(bool)
-        & _per_row(rows["financial_year"], {as_of: 1.0, previous: 1.0}, 0.0).astype(bool)
-    ]
-    councils = outturn.groupby(["source", "financial_year"], observed=True)["gss_code"].nunique()
-    return Seen(
-        str(min(held)) if len(held) else None,
-        {(str(s), str(y)): int(n) for (s, y), n in councils.items()},
-    )
+    return Sightings(rows).at(as_of, None)
 
 
 def carried_sources(rows: pd.DataFrame, as_of: str) -> dict[str, int]:
@@ -336,19 +360,15 @@ class Releases:
     released again (several rows in one cell) are kept apart, by key, ordered as `visible` chooses
     among them (period end, then publication, then panel order; a missing period end last),
     so a view takes the last of each key's rows seen by its date. Of the panel itself, only
-    the dated positions (`POSITIONS`) and each council's sources, years and publication
-    dates (`seen`, once each: what `Seen` counts) are kept, unless `keep_seen` is false (a
-    chunk's views are given what all councils' rows say: its own rows are not counted).
+    the dated positions (`POSITIONS`) and when each year and each council's outturn returns
+    were published (`seen`: `Sightings`) are kept, unless `keep_seen` is false (a chunk's
+    views are given what all councils' rows say: its own rows are not counted).
     """
 
     def __init__(self, panel: pd.DataFrame, keep_seen: bool = True) -> None:
         panel = encoded_values(panel)
         self.positions = Positions(panel[(panel["source"] == POSITIONS).to_numpy()])
-        self.seen = (
-            panel.iloc[first_of_each_key(panel, list(SEEN_FROM))][list(SEEN_FROM)]
-            if keep_seen
-            else None
-        )
+        self.seen = Sightings(panel) if keep_seen else None
         council = panel["gss_code"].cat.codes.to_numpy()
         categories = panel["gss_code"].cat.categories
         used = np.flatnonzero(np.bincount(council[council >= 0], minlength=len(categories)))

@@ -22,7 +22,10 @@ from riskwatch.features.peers import (
     neighbour_robust_z,
 )
 from riskwatch.features.seen import (
-    first_of_each_key,
+    SEEN_FROM,
+    Seen,
+    Sightings,
+    encode,
     prepare,
     ranked,
     shared_key,
@@ -30,6 +33,7 @@ from riskwatch.features.seen import (
     visible,
 )
 
+from riskwatch.data.registry import KIND_OF_SOURCE
 from riskwatch.data.schema import PANEL_COLUMNS
 
 YEARS = ("2007-08", "2008-09", "2009-10", "2010-11", "2011-12")
@@ -233,15 +237,12 @@ def test_a_badly_written_year_is_one_clear_error(as_of):
 @given(
     keys=st.lists(st.tuples(*[st.sampled_from(["a", "b", "c", None])] * 3), min_size=0, max_size=40)
 )
-def test_shared_key_and_first_of_each_key_are_pandas_duplicated(keys):
-    """`shared_key` and `first_of_each_key` (sorted integer codes) mark exactly the rows
-    pandas marks duplicated (keep=False) and not duplicated (keep="first"), a missing key
-    part equal to a missing part."""
+def test_shared_key_is_pandas_duplicated(keys):
+    """`shared_key` (sorted integer codes) marks exactly the rows pandas marks duplicated
+    (keep=False), a missing key part equal to a missing part."""
     frame = pd.DataFrame(keys, columns=list("xyz"), dtype=object).astype("category")
     expected = frame.duplicated(list("xyz"), keep=False).to_numpy()
     np.testing.assert_array_equal(shared_key(frame, list("xyz")), expected)
-    first = np.flatnonzero(~frame.duplicated(list("xyz")).to_numpy())
-    np.testing.assert_array_equal(first_of_each_key(frame, list("xyz")), first)
 
 
 @FAST
@@ -252,6 +253,44 @@ def test_ranked_is_pandas_sorted_factorize(codes):
     expected_rank, expected_codes = pd.factorize(codes, sort=True)
     np.testing.assert_array_equal(rank, expected_rank)
     np.testing.assert_array_equal(present, expected_codes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["E1", "E2", "E3", None]),
+            st.sampled_from(["RS", "RSX", "COR", "BI"]),
+            st.sampled_from(["2018-19", "2019-20", "2020-21", None]),
+            st.sampled_from(["2019-11-30", "2020-11-30", "2021-11-30", None]),
+        ),
+        max_size=30,
+    ),
+    as_of=st.sampled_from(["2019-20", "2020-21"]),
+    seen_by=st.sampled_from(["2020-06-01", "2020-11-30", "2021-12-31", None]),
+)
+def test_sightings_say_what_the_rows_seen_say(rows, as_of, seen_by):
+    """`Sightings.at` gives what the rows of years up to `as_of` published by `seen_by`
+    (None: every row) say, worked out plainly: the earliest year, and the councils of each
+    outturn source in the as-of year and the year before."""
+    frame = pd.DataFrame(rows, columns=list(SEEN_FROM), dtype=object)
+    seen = Sightings(pd.DataFrame(encode(frame, SEEN_FROM))).at(as_of, seen_by)
+
+    def up_to(column: str, last: str | None) -> pd.Series:
+        return frame[column].map(lambda x: x is not None and (last is None or x <= last))
+
+    dated = up_to("published", seen_by) if seen_by else frame["published"].map(lambda x: True)
+    shown = frame[up_to("financial_year", as_of) & dated]
+    previous = f"{int(as_of[:4]) - 1}-{as_of[2:4]}"
+    outturn = [s for s, kind in KIND_OF_SOURCE.items() if kind == "outturn"]
+    counted = shown[
+        shown["source"].isin(outturn)
+        & shown["financial_year"].isin([as_of, previous])
+        & shown["gss_code"].notna()
+    ]
+    councils = counted.groupby(["source", "financial_year"])["gss_code"].nunique()
+    first = min(shown["financial_year"]) if len(shown) else None
+    assert seen == Seen(first, {key: int(n) for key, n in councils.items()})
 
 
 def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
