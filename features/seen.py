@@ -85,6 +85,17 @@ class Positions:
         order = np.lexsort((np.arange(len(rows)), *dates, group))
         self.rows = rows.iloc[order]
         self.groups = run_starts(group[order])
+        # the dates a row is seen by, from the later of its publication and its period end
+        # (each as its place among both columns' dates; a missing one never)
+        self.days = np.union1d(*(self.rows[c].cat.categories.to_numpy(dtype=object) for c in DATES))
+        self.seen_from = np.maximum(*(self._day(c) for c in DATES))
+        self.places = np.arange(len(self.rows))
+
+    def _day(self, column: str) -> np.ndarray:
+        """Each row's date in `column` as its place among `days`; past them all if missing."""
+        dates = self.rows[column].cat
+        places = np.searchsorted(self.days, dates.categories.to_numpy(dtype=object))
+        return np.append(places, len(self.days))[dates.codes.to_numpy()]
 
     def latest(self, seen_by: str) -> pd.DataFrame:
         """The latest stock of each council and indicator published and dated by `seen_by`,
@@ -92,8 +103,8 @@ class Positions:
         position can postdate the as-of year (borrowing at 31 December 2025 seen by a review
         in late 2026)."""
         rows = self.rows
-        seen = _up_to(rows["published"], seen_by) & _up_to(rows["period_end"], seen_by)
-        last_seen = np.where(seen, np.arange(len(rows)), -1)
+        seen = self.seen_from < np.searchsorted(self.days, seen_by, side="right")
+        last_seen = np.where(seen, self.places, -1)
         if len(rows):
             last_seen = np.maximum.reduceat(last_seen, self.groups)
         latest = rows.iloc[last_seen[last_seen >= 0]]
