@@ -2,8 +2,10 @@
 
 A `View` is what was known as of a date (`features.seen`: the rows published by then,
 the latest release of each value, a return not yet held read a year earlier), seen from
-one year of the history; the feature builders read their inputs through it, and
-`build_features` turns the registered features of one as-of year into a frame.
+one year of the history, for one as-of year's councils or several years' at once (a
+stacked view: the chunked build runs every builder once for all the years of a chunk); the
+feature builders read their inputs through it, and `feature_frames` turns the registered
+features into a frame for each as-of year (`build_features`: one year).
 """
 
 from __future__ import annotations

@@ -368,9 +368,9 @@ class Releases:
 
     A key released once (most) has its value, state and publication date in one cell; an
     as-of view keeps the cells of its years published by its date. The rows of keys
-    released again (several rows in one cell) are kept apart, by key, ordered as `visible` chooses
-    among them (period end, then publication, then panel order; a missing period end last),
-    so a view takes the last of each key's rows seen by its date. Of the panel itself, only
+    released again (several rows in one cell) are kept apart, by key, ordered as `visible`
+    chooses among them (period end, then publication, then panel order; a missing period end
+    last), so a view takes the last of each key's rows seen by its date. Of the panel itself, only
     the dated positions (`POSITIONS`) and when each year and each council's outturn returns
     were published (`seen`: `Sightings`) are kept, unless `keep_seen` is false (a chunk's
     views are given what all councils' rows say: its own rows are not counted).
