@@ -240,13 +240,20 @@ class StoredTask:
 def own_features_stored(stored: StoredTask) -> dict[str, Path]:
     """`own_features` of one chunk, each year's part written as an Arrow IPC file: its paths
     by year. Parts are read back once, by the next pass, so they are stored as Arrow holds
-    them (uncompressed): a chunk's 18 written in 0.34 s, against 0.65 s as Parquet."""
+    them (uncompressed). The chunk's years are converted to Arrow as one table, then written
+    a slice a year: converting each part costs per column, 127 of them (a chunk's 18 parts
+    written in 0.11-0.18 s, against 0.32-0.36 s converted one by one, 0.65 s as Parquet)."""
     from riskwatch.features.chunked import own_features
 
-    paths = {}
-    for year, part in own_features(stored.task).items():
+    parts = own_features(stored.task)
+    whole = pa.Table.from_pandas(pd.concat(parts.values(), ignore_index=True), preserve_index=False)
+    paths, start = {}, 0
+    for year, part in parts.items():
         paths[year] = stored.folder / f"own-{stored.number:04d}-{year}.arrow"
-        feather.write_feather(part, paths[year], compression="uncompressed")
+        feather.write_feather(
+            whole.slice(start, len(part)), paths[year], compression="uncompressed"
+        )
+        start += len(part)
     return paths
 
 
