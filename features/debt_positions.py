@@ -96,5 +96,5 @@ def latest_borrowing_months_after_year(view: View) -> pd.Series:
     # the calendar year of the 31 March that ends the year read
     year_end = view.per_year(lambda part: int(part.year[:4]) + 1 if part.year else np.nan)
     stamp = pd.to_datetime(date, errors="coerce")
-    months = (stamp.dt.year - year_end) * 12 + (stamp.dt.month - 3)
+    months = (stamp.dt.year - year_end) * 12 + (stamp.dt.month - 3)  # 3: March
     return months.astype(float)
