@@ -308,3 +308,23 @@ def test_a_year_shifted_before_its_history_holds_nothing_in_a_stacked_view(table
     own = [view.shift(1).feature("from_nothing").to_numpy() for view in views]
     assert np.isnan(own[0]).all() and (own[1] == 1.0).all()
     np.testing.assert_array_equal(stacked, np.concatenate(own))
+
+
+def test_a_chunk_with_no_council_in_an_as_of_year_builds_the_other_years(tables):
+    """A chunk whose councils filed nothing for one as-of year (councils created later)
+    holds an empty year in its stacked view; every year's frame still equals the whole
+    panel's."""
+    from riskwatch.features.chunked import TablesChunk
+
+    chunks = split_councils(tables["panel"], tables["authority_years"], CHUNK)
+    last = chunks[-1]
+    filed = last.authority_years[last.authority_years["financial_year"] != AS_OF[0]]
+    chunks[-1] = TablesChunk(last.panel, filed)
+    frames = chunked_frames(chunks, dict.fromkeys(AS_OF), tables["neighbours"], ())
+    authority_years = pd.concat([chunk.authority_years for chunk in chunks])
+    assert len(frames[AS_OF[0]]) < len(frames[AS_OF[1]])
+    for as_of in AS_OF:
+        whole = build_features(
+            tables["panel"], authority_years, as_of, tables["neighbours"], None, ()
+        )
+        pd.testing.assert_frame_equal(frames[as_of], whole, check_exact=True)
