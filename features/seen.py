@@ -314,14 +314,18 @@ class Sightings:
             minlength=len(self.years) * (len(self.dates) + 1),
         )
         self.year_dates = held.reshape(len(self.years), len(self.dates) + 1) > 0  # by date
-        outturn = {s: 1.0 for s, k in KIND_OF_SOURCE.items() if k == "outturn"}
         sources, councils = rows["source"].cat, rows["gss_code"].cat
         source, council = (c.codes.to_numpy().astype(np.int64) for c in (sources, councils))
-        taken = _per_row(rows["source"], outturn, 0.0).astype(bool) & dated & (council >= 0)
-        self.sources = sources.categories.to_numpy(dtype=object)
+        outturn = np.array(
+            [KIND_OF_SOURCE.get(str(s)) == "outturn" for s in sources.categories], dtype=bool
+        )
+        self.sources = sources.categories.to_numpy(dtype=object)[outturn]  # outturn only
+        slot_of = np.where(outturn, np.cumsum(outturn) - 1, -1)  # among them; -1 another
+        slot = np.append(slot_of, -1)[source]  # (the last: a row without a source)
+        taken = (slot >= 0) & dated & (council >= 0)
         shape = (len(self.sources), len(self.years), len(councils.categories))
         first = np.full(math.prod(shape), len(self.dates) + 1, dtype=np.int64)  # never
-        cell = (source[taken] * shape[1] + year[taken]) * shape[2] + council[taken]
+        cell = (slot[taken] * shape[1] + year[taken]) * shape[2] + council[taken]
         np.minimum.at(first, cell, date[taken])
         self.first_published = first.reshape(shape)  # each council's first, by source, year
 

@@ -260,7 +260,7 @@ def test_ranked_is_pandas_sorted_factorize(codes):
     rows=st.lists(
         st.tuples(
             st.sampled_from(["E1", "E2", "E3", None]),
-            st.sampled_from(["RS", "RSX", "COR", "BI"]),
+            st.sampled_from(["RS", "RSX", "COR", "BI", "RA"]),  # BI, RA: not outturn
             st.sampled_from(["2018-19", "2019-20", "2020-21", None]),
             st.sampled_from(["2019-11-30", "2020-11-30", "2021-11-30", None]),
         ),
