@@ -23,7 +23,6 @@ from riskwatch.features.peers import (
 )
 from riskwatch.features.seen import (
     SEEN_FROM,
-    Seen,
     Sightings,
     encode,
     prepare,
@@ -32,8 +31,8 @@ from riskwatch.features.seen import (
     stable_order,
     visible,
 )
+from seen_helpers import seen_plainly
 
-from riskwatch.data.registry import KIND_OF_SOURCE
 from riskwatch.data.schema import PANEL_COLUMNS
 
 YEARS = ("2007-08", "2008-09", "2009-10", "2010-11", "2011-12")
@@ -275,22 +274,7 @@ def test_sightings_say_what_the_rows_seen_say(rows, as_of, seen_by):
     outturn source in the as-of year and the year before."""
     frame = pd.DataFrame(rows, columns=list(SEEN_FROM), dtype=object)
     seen = Sightings(pd.DataFrame(encode(frame, SEEN_FROM))).at(as_of, seen_by)
-
-    def up_to(column: str, last: str | None) -> pd.Series:
-        return frame[column].map(lambda x: x is not None and (last is None or x <= last))
-
-    dated = up_to("published", seen_by) if seen_by else frame["published"].map(lambda x: True)
-    shown = frame[up_to("financial_year", as_of) & dated]
-    previous = f"{int(as_of[:4]) - 1}-{as_of[2:4]}"
-    outturn = [s for s, kind in KIND_OF_SOURCE.items() if kind == "outturn"]
-    counted = shown[
-        shown["source"].isin(outturn)
-        & shown["financial_year"].isin([as_of, previous])
-        & shown["gss_code"].notna()
-    ]
-    councils = counted.groupby(["source", "financial_year"])["gss_code"].nunique()
-    first = min(shown["financial_year"]) if len(shown) else None
-    assert seen == Seen(first, {key: int(n) for key, n in councils.items()})
+    assert seen == seen_plainly(frame, as_of, seen_by)
 
 
 def test_a_panel_read_as_unsorted_categories_gives_the_frame_of_its_text():
