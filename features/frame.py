@@ -108,6 +108,11 @@ class AsOfYear:
         return self.years[-1]
 
     @property
+    def size(self) -> int:
+        """How many councils (rows of the view) the year has."""
+        return self.rows.stop - self.rows.start
+
+    @property
     def year(self) -> str | None:
         """The financial year read; None before the history."""
         return self.year_at(0)
@@ -269,7 +274,7 @@ class View:
         """`value` of each as-of year's part (`AsOfYear`: the year it reads, the sources it
         carries, a definition break) on each of its rows: what a builder asks of the year
         read, as one array over the view's rows."""
-        sizes = [part.rows.stop - part.rows.start for part in self.parts]
+        sizes = [part.size for part in self.parts]
         return np.repeat(np.asarray([value(part) for part in self.parts]), sizes)
 
     def broken(self, inputs: tuple[tuple[str, str], ...], window: int) -> np.ndarray:
@@ -287,8 +292,7 @@ class View:
             year = part.year_of(source, lag)
             name = indicator if isinstance(indicator, str) else indicator(year)
             cells = part.known.cells(source, name, year)
-            size = part.rows.stop - part.rows.start
-            pieces.append(np.full(size, np.nan) if cells is None else getattr(cells, field))
+            pieces.append(np.full(part.size, np.nan) if cells is None else getattr(cells, field))
         return pd.Series(
             pieces[0] if len(pieces) == 1 else np.concatenate(pieces), index=self.index
         )
